@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package geosrpc needs to build, test and run.
+# Idempotent: packages already present are skipped, so it is cheap to re-run.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config ninja-build
+  libgeos-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libcivetweb-dev prometheus-cpp-dev
+  grpc-proto
+  python3-grpcio python3-protobuf python3-numpy
+  prometheus
+  openssl
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-deps: all packages present"
+fi

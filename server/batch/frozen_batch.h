@@ -1,0 +1,104 @@
+// FrozenBatch: a batch of decoded GEOS geometries, immutable once frozen.
+//
+// Decoding runs in parallel: each worker decodes a disjoint row range through
+// its own geos::Context with Builder::Decode, validating the bytes first (see
+// wkb.h) and priming every geometry's envelope (GEOS 3.11 computes envelopes
+// lazily, which would be a write under concurrent readers). Freeze() then
+// publishes the batch as shared_ptr<const FrozenBatch>.
+//
+// Thread-safety: a FrozenBatch is immutable; any number of threads may read it
+// concurrently with their own contexts. It lives until the last holder (worker
+// task, prepared-geometry cache, or stream) lets go, and destroys its
+// geometries through a context of its own, so it may be released on any
+// thread.
+#ifndef GEOSRPC_SERVER_BATCH_FROZEN_BATCH_H_
+#define GEOSRPC_SERVER_BATCH_FROZEN_BATCH_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "server/batch/wkb.h"
+#include "server/geos/context.h"
+#include "server/geos/handles.h"
+
+namespace geosrpc::batch {
+
+enum class Encoding { kWkb, kWkt, kHexWkb };
+
+// An undecoded batch: row i is data[offsets[i], offsets[i+1]). Does not own
+// the bytes, which must outlive every Builder that reads them.
+struct BatchView {
+  Encoding encoding = Encoding::kWkb;
+  absl::string_view data;
+  absl::Span<const uint64_t> offsets;
+
+  size_t size() const { return offsets.empty() ? 0 : offsets.size() - 1; }
+  absl::string_view row(size_t i) const {
+    return data.substr(offsets[i], offsets[i + 1] - offsets[i]);
+  }
+};
+
+// INVALID_ARGUMENT unless `view` is well formed: n+1 offsets starting at 0,
+// never decreasing, ending at data.size() (no offsets at all is an empty batch
+// only when data is empty too). `name` prefixes the message ("a", "b_rows").
+absl::Status ValidateShape(const BatchView& view, absl::string_view name);
+
+// Puts `g` (and every part of it) in the state concurrent readers need: its
+// envelope computed and cached.
+void PrimeForSharing(GEOSContextHandle_t context, const GEOSGeometry* g);
+
+class FrozenBatch {
+ public:
+  class Builder;
+
+  FrozenBatch(const FrozenBatch&) = delete;
+  FrozenBatch& operator=(const FrozenBatch&) = delete;
+
+  size_t size() const { return geometries_.size(); }
+  // The decoded geometry of row i, or nullptr when the row failed to decode.
+  const GEOSGeometry* geometry(size_t i) const { return geometries_[i].get(); }
+  // Why row i failed to decode; OK for decoded rows.
+  const absl::Status& status(size_t i) const { return statuses_[i]; }
+
+ private:
+  explicit FrozenBatch(size_t n);
+
+  // Destroys the geometries, so declared first (destroyed last).
+  geos::Context context_;
+  std::vector<geos::GeometryPtr> geometries_;
+  std::vector<absl::Status> statuses_;
+};
+
+class FrozenBatch::Builder {
+ public:
+  // `view` must pass ValidateShape and outlive the Builder.
+  Builder(const BatchView& view, const GeometryLimits& limits);
+
+  size_t size() const { return view_.size(); }
+
+  // Decodes rows [begin, end) using `context`. Threads may decode disjoint
+  // ranges concurrently; each row is written by exactly one of them.
+  void Decode(geos::Context& context, size_t begin, size_t end);
+
+  // Publishes the batch. Every Decode must have returned, and the caller must
+  // have synchronized with the decoding threads (e.g. through a mutex or the
+  // worker pool's completion callback).
+  std::shared_ptr<const FrozenBatch> Freeze() &&;
+
+ private:
+  absl::StatusOr<geos::GeometryPtr> DecodeRow(geos::Context& context,
+                                              absl::string_view bytes,
+                                              std::string* scratch);
+
+  BatchView view_;
+  GeometryLimits limits_;
+  std::unique_ptr<FrozenBatch> batch_;
+};
+
+}  // namespace geosrpc::batch
+
+#endif  // GEOSRPC_SERVER_BATCH_FROZEN_BATCH_H_

@@ -1,0 +1,249 @@
+#include "server/batch/wkb.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace geosrpc::batch {
+namespace {
+
+constexpr uint32_t kEwkbZ = 0x80000000u;
+constexpr uint32_t kEwkbM = 0x40000000u;
+constexpr uint32_t kEwkbSrid = 0x20000000u;
+
+enum GeometryType : uint32_t {
+  kPoint = 1,
+  kLineString = 2,
+  kPolygon = 3,
+  kMultiPoint = 4,
+  kMultiLineString = 5,
+  kMultiPolygon = 6,
+  kGeometryCollection = 7,
+};
+
+// A cursor over untrusted bytes; every read is bounds-checked.
+class Reader {
+ public:
+  Reader(absl::string_view bytes, const GeometryLimits& limits)
+      : bytes_(bytes), limits_(limits) {}
+
+  absl::Status Geometry(int depth, uint32_t required_type);
+  size_t pos() const { return pos_; }
+  uint64_t vertices() const { return vertices_; }
+
+ private:
+  absl::Status Error(absl::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid WKB at byte ", pos_, ": ", what));
+  }
+  size_t remaining() const { return bytes_.size() - pos_; }
+
+  absl::Status U32(bool big_endian, uint32_t* v) {
+    if (remaining() < 4) return Error("truncated (expected 4 more bytes)");
+    unsigned char b[4];
+    std::memcpy(b, bytes_.data() + pos_, 4);
+    *v = big_endian ? (uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 |
+                       uint32_t{b[2]} << 8 | b[3])
+                    : (uint32_t{b[3]} << 24 | uint32_t{b[2]} << 16 |
+                       uint32_t{b[1]} << 8 | b[0]);
+    pos_ += 4;
+    return absl::OkStatus();
+  }
+
+  double F64(bool big_endian) {
+    unsigned char b[8];
+    std::memcpy(b, bytes_.data() + pos_, 8);
+    if (big_endian) {
+      for (int i = 0; i < 4; ++i) std::swap(b[i], b[7 - i]);
+    }
+    double d;
+    std::memcpy(&d, b, 8);
+    pos_ += 8;
+    return d;
+  }
+
+  // Checks that `count` points of `dims` ordinates fit, then that each is
+  // finite. An empty point (all NaN) is allowed only where `allow_empty`.
+  absl::Status Points(bool big_endian, uint64_t count, int dims,
+                      bool allow_empty) {
+    const uint64_t need = count * dims * 8;
+    if (count > remaining() || need > remaining()) {
+      return Error(absl::StrCat("claims ", count, " points but only ",
+                                remaining(), " bytes remain"));
+    }
+    vertices_ += count;
+    if (vertices_ > limits_.max_vertices) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("geometry has more than ", limits_.max_vertices,
+                       " vertices (limit max_vertices_per_geometry)"));
+    }
+    for (uint64_t i = 0; i < count; ++i) {
+      const size_t start = pos_;
+      int nans = 0, non_finite = 0;
+      for (int d = 0; d < dims; ++d) {
+        const double v = F64(big_endian);
+        nans += std::isnan(v);
+        non_finite += !std::isfinite(v);
+      }
+      if (non_finite > 0 && !(allow_empty && nans == dims)) {
+        pos_ = start;
+        return Error("non-finite coordinate");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::string_view bytes_;
+  const GeometryLimits& limits_;
+  size_t pos_ = 0;
+  uint64_t vertices_ = 0;
+};
+
+absl::Status Reader::Geometry(int depth, uint32_t required_type) {
+  if (remaining() < 1) return Error("truncated (expected byte order)");
+  const unsigned char order = static_cast<unsigned char>(bytes_[pos_]);
+  if (order > 1) {
+    return Error(absl::StrCat("byte order must be 0 or 1, got ", order));
+  }
+  ++pos_;
+  const bool big_endian = order == 0;
+  uint32_t raw_type;
+  if (absl::Status s = U32(big_endian, &raw_type); !s.ok()) return s;
+
+  bool has_z = raw_type & kEwkbZ;
+  bool has_m = raw_type & kEwkbM;
+  const bool has_srid = raw_type & kEwkbSrid;
+  uint32_t type = raw_type & 0x0fffffffu;
+  if (type >= 1000 && type < 4000) {  // ISO: 1000s Z, 2000s M, 3000s ZM.
+    const uint32_t iso = type / 1000;
+    has_z = has_z || iso == 1 || iso == 3;
+    has_m = has_m || iso == 2 || iso == 3;
+    type %= 1000;
+  }
+  if (type < kPoint || type > kGeometryCollection) {
+    pos_ -= 4;
+    return Error(absl::StrCat("unsupported geometry type ", raw_type));
+  }
+  if (required_type != 0 && type != required_type) {
+    pos_ -= 4;
+    return Error(absl::StrCat("collection member has type ", type,
+                              ", expected ", required_type));
+  }
+  if (has_srid) {
+    uint32_t srid;
+    if (absl::Status s = U32(big_endian, &srid); !s.ok()) return s;
+  }
+  const int dims = 2 + has_z + has_m;
+
+  uint32_t count;
+  switch (type) {
+    case kPoint:
+      return Points(big_endian, 1, dims, /*allow_empty=*/true);
+    case kLineString:
+      if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
+      return Points(big_endian, count, dims, false);
+    case kPolygon: {
+      if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
+      if (count > remaining() / 4) {
+        return Error(absl::StrCat("claims ", count, " rings but only ",
+                                  remaining(), " bytes remain"));
+      }
+      for (uint32_t i = 0; i < count; ++i) {
+        uint32_t n;
+        if (absl::Status s = U32(big_endian, &n); !s.ok()) return s;
+        if (absl::Status s = Points(big_endian, n, dims, false); !s.ok()) {
+          return s;
+        }
+      }
+      return absl::OkStatus();
+    }
+    default: {  // Collections.
+      if (depth + 1 > limits_.max_depth) {
+        return Error(absl::StrCat("collections nested deeper than ",
+                                  limits_.max_depth));
+      }
+      if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
+      // The smallest member (an empty line string) takes 9 bytes.
+      if (count > remaining() / 9) {
+        return Error(absl::StrCat("claims ", count, " members but only ",
+                                  remaining(), " bytes remain"));
+      }
+      const uint32_t member_type =
+          type == kGeometryCollection ? 0 : type - 3;  // Multi* -> single.
+      for (uint32_t i = 0; i < count; ++i) {
+        if (absl::Status s = Geometry(depth + 1, member_type); !s.ok()) {
+          return s;
+        }
+      }
+      return absl::OkStatus();
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,
+                         WkbInfo* info) {
+  if (wkb.empty()) return absl::InvalidArgumentError("empty WKB");
+  Reader reader(wkb, limits);
+  if (absl::Status s = reader.Geometry(0, 0); !s.ok()) return s;
+  if (reader.pos() != wkb.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid WKB: ", wkb.size() - reader.pos(),
+                     " trailing bytes after the geometry"));
+  }
+  if (info != nullptr) info->vertices = reader.vertices();
+  return absl::OkStatus();
+}
+
+absl::Status DecodeHex(absl::string_view hex, std::string* out) {
+  if (hex.size() % 2 != 0) {
+    return absl::InvalidArgumentError("hex WKB has an odd number of digits");
+  }
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  out->resize(hex.size() / 2);
+  for (size_t i = 0; i < out->size(); ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("hex WKB has a non-hex character at offset ",
+                       hi < 0 ? 2 * i : 2 * i + 1));
+    }
+    (*out)[i] = static_cast<char>(hi << 4 | lo);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PrecheckWkt(absl::string_view wkt, const GeometryLimits& limits) {
+  // A polygon inside a multipolygon inside a collection adds three levels of
+  // parentheses beyond the collection depth.
+  const int max_parens = limits.max_depth + 3;
+  int depth = 0;
+  for (size_t i = 0; i < wkt.size(); ++i) {
+    const char c = wkt[i];
+    if (c == '(') {
+      if (++depth > max_parens) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid WKT: nested deeper than ", max_parens, " parentheses"));
+      }
+    } else if (c == ')') {
+      if (--depth < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid WKT: unbalanced ')' at offset ", i));
+      }
+    } else if (c == '\0') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid WKT: NUL byte at offset ", i));
+    }
+  }
+  if (depth != 0) return absl::InvalidArgumentError("invalid WKT: unclosed '('");
+  return absl::OkStatus();
+}
+
+}  // namespace geosrpc::batch

@@ -1,0 +1,379 @@
+#include "server/exec/compute_job.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
+
+namespace geosrpc::exec {
+namespace {
+
+batch::Encoding ToBatchEncoding(v1::Encoding e) {
+  switch (e) {
+    case v1::WKT:
+      return batch::Encoding::kWkt;
+    case v1::HEX_WKB:
+      return batch::Encoding::kHexWkb;
+    default:
+      return batch::Encoding::kWkb;
+  }
+}
+
+batch::BatchView ViewOf(const v1::GeometryBatch& b) {
+  return {ToBatchEncoding(b.encoding()), b.data(),
+          absl::MakeConstSpan(b.offsets())};
+}
+
+absl::Status CheckEncoding(v1::Encoding e, absl::string_view field) {
+  if (v1::Encoding_IsValid(e)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": unknown encoding ", static_cast<int>(e)));
+}
+
+// Tasks per job stay bounded whatever chunk size a client asks for.
+constexpr size_t kMaxChunksPerJob = 4096;
+
+size_t ChooseChunkRows(size_t rows, size_t requested, int workers) {
+  size_t chunk = requested;
+  if (chunk == 0) {
+    // Several chunks per worker balance uneven rows; large enough chunks keep
+    // per-chunk overhead (a task, a message) negligible.
+    chunk = std::clamp<size_t>((rows + 8 * workers - 1) / (8 * workers), 16,
+                               1024);
+  }
+  return std::max<size_t>(
+      {chunk, (rows + kMaxChunksPerJob - 1) / kMaxChunksPerJob, 1});
+}
+
+// Accumulates one ResultChunk's column and row errors.
+class ChunkBuilder {
+ public:
+  ChunkBuilder(ops::ResultType type, v1::Encoding geometry_encoding,
+               geos::Context* context)
+      : type_(type), encoding_(geometry_encoding), context_(context) {}
+
+  // Starts a chunk at `row` unless one is open.
+  void Open(size_t row) {
+    if (chunk_) return;
+    chunk_ = std::make_unique<v1::ResultChunk>();
+    chunk_->set_row_offset(row);
+    if (type_ == ops::ResultType::kGeometry) {
+      binary_ = chunk_->mutable_geometries();
+      binary_->set_encoding(encoding_ == v1::ENCODING_UNSPECIFIED ? v1::WKB
+                                                                  : encoding_);
+    } else if (type_ == ops::ResultType::kBytes) {
+      binary_ = chunk_->mutable_encoded();
+    } else {
+      binary_ = nullptr;
+    }
+    if (binary_ != nullptr) binary_->add_offsets(0);
+  }
+
+  // Where a bytes kernel appends its output.
+  std::string* bytes() { return binary_->mutable_data(); }
+
+  // Records row `row`'s outcome: `value` when `status` is OK, else the error
+  // with a placeholder. Returns the error count (0 or 1).
+  int Add(size_t row, absl::Status status, ops::Value& value) {
+    if (status.ok() && type_ == ops::ResultType::kGeometry) {
+      status = WriteGeometry(value.geometry.get());
+    }
+    const bool ok = status.ok();
+    switch (type_) {
+      case ops::ResultType::kDouble:
+        chunk_->mutable_doubles()->add_values(
+            ok ? value.number : std::numeric_limits<double>::quiet_NaN());
+        break;
+      case ops::ResultType::kBool:
+        chunk_->mutable_bools()->add_values(ok && value.flag);
+        break;
+      case ops::ResultType::kInt:
+        chunk_->mutable_ints()->add_values(ok ? value.integer : 0);
+        break;
+      case ops::ResultType::kGeometry:
+      case ops::ResultType::kBytes:
+        if (!ok) binary_->mutable_data()->resize(binary_->offsets(
+                     binary_->offsets_size() - 1));  // Drop partial output.
+        if (type_ == ops::ResultType::kBytes) {
+          binary_->set_encoding(value.bytes_encoding);
+        }
+        binary_->add_offsets(binary_->data().size());
+        break;
+    }
+    chunk_->set_row_count(chunk_->row_count() + 1);
+    if (ok) return 0;
+    v1::RowError* e = chunk_->add_errors();
+    e->set_row(row);
+    e->set_code(static_cast<int>(status.code()));
+    e->set_message(std::string(status.message()));
+    return 1;
+  }
+
+  size_t byte_size() const {
+    return binary_ != nullptr ? binary_->data().size()
+                              : chunk_->row_count() * sizeof(double);
+  }
+
+  std::unique_ptr<v1::ResultChunk> Take() {
+    binary_ = nullptr;
+    return std::move(chunk_);
+  }
+
+ private:
+  absl::Status WriteGeometry(const GEOSGeometry* g) {
+    std::string* out = binary_->mutable_data();
+    if (encoding_ == v1::WKT) return context_->WriteWkt(g, {}, out);
+    return context_->WriteWkb(g, {.hex = encoding_ == v1::HEX_WKB}, out);
+  }
+
+  const ops::ResultType type_;
+  const v1::Encoding encoding_;
+  geos::Context* const context_;
+  std::unique_ptr<v1::ResultChunk> chunk_;
+  v1::BinaryColumn* binary_ = nullptr;
+};
+
+absl::Status RowInputError(absl::string_view operand, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat(operand, ": ", s.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
+    WorkerPool* pool, const v1::ComputeRequest* request,
+    const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks) {
+  std::shared_ptr<ComputeJob> job(new ComputeJob());
+  RETURN_IF_ERROR(
+      job->Init(pool, request, limits, deadline, std::move(callbacks)));
+  return job;
+}
+
+absl::Status ComputeJob::Init(WorkerPool* pool,
+                              const v1::ComputeRequest* request,
+                              const ComputeLimits& limits, absl::Time deadline,
+                              Callbacks callbacks) {
+  pool_ = pool;
+  request_ = request;
+  limits_ = limits;
+  deadline_ = deadline;
+  started_ = absl::Now();
+  callbacks_ = std::move(callbacks);
+
+  ASSIGN_OR_RETURN(spec_, ops::FindOperation(request->operation().op()));
+  ASSIGN_OR_RETURN(params_, ops::ResolveParams(*spec_, request->operation()));
+  RETURN_IF_ERROR(CheckEncoding(request->a().encoding(), "a"));
+  RETURN_IF_ERROR(CheckEncoding(request->result_encoding(), "result_encoding"));
+
+  const batch::BatchView a = ViewOf(request->a());
+  RETURN_IF_ERROR(batch::ValidateShape(a, "a"));
+  rows_ = a.size();
+  if (rows_ > limits_.max_rows) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("batch has ", rows_, " rows; the limit is ",
+                     limits_.max_rows, " (max_rows_per_batch)"));
+  }
+
+  std::optional<batch::BatchView> b;
+  switch (request->b_case()) {
+    case v1::ComputeRequest::B_NOT_SET:
+      if (spec_->arity == 2) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "operation '", spec_->name,
+            "' is binary: set b_broadcast or b_rows"));
+      }
+      break;
+    case v1::ComputeRequest::kBBroadcast: {
+      const v1::Geometry& g = request->b_broadcast();
+      RETURN_IF_ERROR(CheckEncoding(g.encoding(), "b_broadcast"));
+      if (g.data().empty()) {
+        return absl::InvalidArgumentError("b_broadcast: empty geometry");
+      }
+      broadcast_ = true;
+      broadcast_offsets_[1] = g.data().size();
+      b = batch::BatchView{ToBatchEncoding(g.encoding()), g.data(),
+                           absl::MakeConstSpan(broadcast_offsets_)};
+      break;
+    }
+    case v1::ComputeRequest::kBRows:
+      RETURN_IF_ERROR(CheckEncoding(request->b_rows().encoding(), "b_rows"));
+      b = ViewOf(request->b_rows());
+      RETURN_IF_ERROR(batch::ValidateShape(*b, "b_rows"));
+      if (b->size() != rows_) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "b_rows has ", b->size(), " rows but a has ", rows_));
+      }
+      break;
+  }
+  if (b.has_value() && spec_->arity == 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "operation '", spec_->name, "' is unary: leave b unset"));
+  }
+
+  chunk_rows_ =
+      ChooseChunkRows(rows_, request->chunk_rows(), pool_->num_workers());
+  num_chunks_ = (rows_ + chunk_rows_ - 1) / chunk_rows_;
+  a_builder_.emplace(a, limits_.geometry);
+  if (b.has_value()) b_builder_.emplace(*b, limits_.geometry);
+
+  // One task per chunk, plus one for the broadcast operand (a no-op
+  // otherwise, so that even an empty batch completes on a worker).
+  auto self = shared_from_this();
+  return Submit(std::make_shared<TaskGroup>(
+                    num_chunks_ + 1,
+                    [self](Worker& w, size_t task) { self->Decode(w, task); },
+                    [self] { self->StartCompute(); }),
+                /*admit=*/true);
+}
+
+absl::Status ComputeJob::Submit(std::shared_ptr<TaskGroup> group, bool admit) {
+  {
+    absl::MutexLock lock(&mu_);
+    current_ = group;
+    if (!stop_reason_.ok()) group->Cancel();
+  }
+  absl::Status s = pool_->Submit(std::move(group), admit);
+  if (!s.ok()) {
+    absl::MutexLock lock(&mu_);
+    current_.reset();
+  }
+  return s;
+}
+
+bool ComputeJob::CheckDeadline() {
+  if (absl::Now() <= deadline_) return false;
+  Cancel(absl::DeadlineExceededError(absl::StrCat(
+      "deadline exceeded after ", chunks_sent_.load(), " of ", num_chunks_,
+      " chunks")));
+  return true;
+}
+
+void ComputeJob::Decode(Worker& worker, size_t task) {
+  if (CheckDeadline()) return;
+  if (task == num_chunks_) {
+    if (broadcast_) b_builder_->Decode(worker.geos(), 0, 1);
+    return;
+  }
+  const size_t begin = task * chunk_rows_;
+  const size_t end = std::min(rows_, begin + chunk_rows_);
+  a_builder_->Decode(worker.geos(), begin, end);
+  if (b_builder_.has_value() && !broadcast_) {
+    b_builder_->Decode(worker.geos(), begin, end);
+  }
+}
+
+void ComputeJob::StartCompute() {
+  bool stopped;
+  {
+    absl::MutexLock lock(&mu_);
+    current_.reset();
+    stopped = !stop_reason_.ok();
+  }
+  if (stopped) return Finish();
+
+  // Freeze: every decode task has returned (the pool's completion orders
+  // them before this call), so the batches can be published read-only.
+  a_ = std::move(*a_builder_).Freeze();
+  a_builder_.reset();
+  if (b_builder_.has_value()) {
+    b_ = std::move(*b_builder_).Freeze();
+    b_builder_.reset();
+  }
+  if (broadcast_ && !b_->status(0).ok()) {
+    Cancel(absl::InvalidArgumentError(
+        absl::StrCat("b_broadcast: ", b_->status(0).message())));
+    return Finish();
+  }
+
+  auto self = shared_from_this();
+  // Continuation of admitted work: never refused.
+  (void)Submit(std::make_shared<TaskGroup>(
+                   num_chunks_,
+                   [self](Worker& w, size_t task) { self->Compute(w, task); },
+                   [self] {
+                     {
+                       absl::MutexLock lock(&self->mu_);
+                       self->current_.reset();
+                     }
+                     self->Finish();
+                   }),
+               /*admit=*/false);
+}
+
+void ComputeJob::Compute(Worker& worker, size_t task) {
+  if (CheckDeadline()) return;
+  const size_t begin = task * chunk_rows_;
+  const size_t end = std::min(rows_, begin + chunk_rows_);
+  geos::Context& context = worker.geos();
+
+  ops::Row row;
+  ops::Kernel kernel = spec_->kernel;
+  if (broadcast_) {
+    row.b = b_->geometry(0);
+    if (spec_->prepared_kernel != nullptr) {
+      // If GEOS cannot prepare the operand, the plain kernel still works.
+      if (auto prepared = worker.prepared().Get(b_, 0); prepared.ok()) {
+        row.prepared_b = *prepared;
+        kernel = spec_->prepared_kernel;
+      }
+    }
+  }
+
+  ChunkBuilder builder(spec_->result, request_->result_encoding(), &context);
+  uint64_t errors = 0;
+  auto flush = [&] {
+    callbacks_.on_chunk(builder.Take());
+    chunks_sent_.fetch_add(1, std::memory_order_relaxed);
+  };
+  for (size_t i = begin; i < end; ++i) {
+    builder.Open(i);
+    ops::Value value;
+    absl::Status status;
+    row.a = a_->geometry(i);
+    if (row.a == nullptr) {
+      status = RowInputError("a", a_->status(i));
+    } else if (b_ != nullptr && !broadcast_ &&
+               (row.b = b_->geometry(i)) == nullptr) {
+      status = RowInputError("b", b_->status(i));
+    } else {
+      if (spec_->result == ops::ResultType::kBytes) value.bytes = builder.bytes();
+      status = kernel(context, row, params_, &value);
+    }
+    errors += builder.Add(i, std::move(status), value);
+    if (builder.byte_size() >= limits_.max_chunk_bytes && i + 1 < end) flush();
+  }
+  if (end > begin) flush();
+  error_rows_.fetch_add(errors, std::memory_order_relaxed);
+}
+
+void ComputeJob::Cancel(absl::Status reason) {
+  absl::MutexLock lock(&mu_);
+  if (finished_) return;
+  if (stop_reason_.ok()) stop_reason_ = std::move(reason);
+  if (current_ != nullptr) current_->Cancel();
+}
+
+void ComputeJob::Finish() {
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
+    status = stop_reason_;
+  }
+  // Release the inputs now; workers' prepared caches may still hold `b_`.
+  a_.reset();
+  b_.reset();
+  v1::ComputeSummary summary;
+  summary.mutable_status()->set_code(static_cast<int>(status.code()));
+  summary.mutable_status()->set_message(std::string(status.message()));
+  summary.set_rows(rows_);
+  summary.set_error_rows(error_rows_.load());
+  summary.set_chunks(chunks_sent_.load());
+  summary.set_server_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
+  callbacks_.on_done(summary);
+}
+
+}  // namespace geosrpc::exec

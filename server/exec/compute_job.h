@@ -1,0 +1,116 @@
+// ComputeJob: one batch's life on the worker pool.
+//
+//   Start()  validates the request (shape, operation, parameters, limits) on
+//            the caller's thread: cheap checks only, no GEOS.
+//   decode   workers decode and validate row ranges in parallel, priming
+//            envelopes; the broadcast operand is decoded once.
+//   freeze   the decoded batches are published as shared_ptr<const
+//            FrozenBatch>, immutable from here on.
+//   compute  workers run the operation chunk by chunk; each chunk's results
+//            go to on_chunk as soon as they are ready (so out of order).
+//   done     on_done gets the summary exactly once, after the last on_chunk.
+//
+// Cancel() (client cancellation, shutdown) and the deadline stop the chunks
+// not yet started; the frozen batches stay alive until every worker holding
+// them is done.
+//
+// Thread-safety: Start and Cancel may be called from any thread. on_chunk is
+// called from worker threads, possibly concurrently; on_done once.
+#ifndef GEOSRPC_SERVER_EXEC_COMPUTE_JOB_H_
+#define GEOSRPC_SERVER_EXEC_COMPUTE_JOB_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "geosrpc/v1/geometry_service.pb.h"
+#include "server/batch/frozen_batch.h"
+#include "server/exec/worker_pool.h"
+#include "server/ops/operations.h"
+
+namespace geosrpc::exec {
+
+struct ComputeLimits {
+  // Rows in one batch.
+  size_t max_rows = 10'000'000;
+  // Per geometry.
+  batch::GeometryLimits geometry;
+  // A result chunk is sent once its column holds this many bytes, even if
+  // rows of its task remain, keeping messages well under gRPC's limits.
+  size_t max_chunk_bytes = 1 << 20;
+};
+
+class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
+ public:
+  struct Callbacks {
+    std::function<void(std::unique_ptr<v1::ResultChunk>)> on_chunk;
+    std::function<void(const v1::ComputeSummary&)> on_done;
+  };
+
+  // Validates `request` and schedules it. `request` must stay alive and
+  // unchanged until on_done. On error (INVALID_ARGUMENT for a malformed
+  // request, RESOURCE_EXHAUSTED when over a limit or the pool is full) no
+  // callback is ever called.
+  static absl::StatusOr<std::shared_ptr<ComputeJob>> Start(
+      WorkerPool* pool, const v1::ComputeRequest* request,
+      const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks);
+
+  // Stops the chunks not yet started; the summary reports `reason` unless
+  // the job already finished. Idempotent.
+  void Cancel(absl::Status reason);
+
+  ComputeJob(const ComputeJob&) = delete;
+  ComputeJob& operator=(const ComputeJob&) = delete;
+
+ private:
+  ComputeJob() = default;
+  absl::Status Init(WorkerPool* pool, const v1::ComputeRequest* request,
+                    const ComputeLimits& limits, absl::Time deadline,
+                    Callbacks callbacks);
+  absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit);
+  void Decode(Worker& worker, size_t task);
+  void StartCompute();
+  void Compute(Worker& worker, size_t task);
+  bool CheckDeadline();
+  void Finish();
+
+  WorkerPool* pool_ = nullptr;
+  const v1::ComputeRequest* request_ = nullptr;
+  const ops::OpSpec* spec_ = nullptr;
+  ops::Params params_;
+  ComputeLimits limits_;
+  absl::Time deadline_;
+  absl::Time started_;
+  Callbacks callbacks_;
+
+  size_t rows_ = 0;
+  size_t chunk_rows_ = 1;
+  size_t num_chunks_ = 0;
+  bool broadcast_ = false;
+
+  // Decode inputs; the builders exist only between decode and freeze.
+  uint64_t broadcast_offsets_[2] = {0, 0};
+  std::optional<batch::FrozenBatch::Builder> a_builder_, b_builder_;
+  // Frozen inputs, read by every compute task.
+  std::shared_ptr<const batch::FrozenBatch> a_, b_;
+
+  std::atomic<uint64_t> error_rows_{0};
+  std::atomic<uint32_t> chunks_sent_{0};
+
+  absl::Mutex mu_;
+  absl::Status stop_reason_ ABSL_GUARDED_BY(mu_);
+  // The group in flight, for Cancel. Cleared when it completes, which
+  // breaks the job <-> group reference cycle.
+  std::shared_ptr<TaskGroup> current_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace geosrpc::exec
+
+#endif  // GEOSRPC_SERVER_EXEC_COMPUTE_JOB_H_

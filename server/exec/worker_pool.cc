@@ -1,0 +1,82 @@
+#include "server/exec/worker_pool.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace geosrpc::exec {
+
+absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
+    const Options& options) {
+  if (options.num_workers < 0 || options.num_workers > 1024) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "num_workers must be in [0, 1024], got ", options.num_workers));
+  }
+  if (options.max_queued_tasks == 0) {
+    return absl::InvalidArgumentError("max_queued_tasks must be positive");
+  }
+  return std::unique_ptr<WorkerPool>(new WorkerPool(options));
+}
+
+WorkerPool::WorkerPool(const Options& options) : options_(options) {
+  int n = options.num_workers;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  threads_.reserve(n);
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this, i] { Loop(i); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : threads_) t.join();
+}
+
+size_t WorkerPool::queued_tasks() const {
+  absl::MutexLock lock(&mu_);
+  return queued_;
+}
+
+absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit) {
+  if (group->size() == 0) {
+    group->done_();
+    return absl::OkStatus();
+  }
+  absl::MutexLock lock(&mu_);
+  if (admit && queued_ + group->size() > options_.max_queued_tasks) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "server busy: ", queued_, " tasks queued, limit ",
+        options_.max_queued_tasks, "; retry with backoff"));
+  }
+  queued_ += group->size();
+  active_.push_back(std::move(group));
+  return absl::OkStatus();
+}
+
+void WorkerPool::Loop(int index) {
+  Worker worker(index);
+  for (;;) {
+    std::shared_ptr<TaskGroup> group;
+    size_t task;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !active_.empty() || stopping_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (active_.empty()) return;  // Stopping, and nothing left to run.
+      group = std::move(active_.front());
+      active_.pop_front();
+      task = group->next_++;
+      --queued_;
+      // Round-robin: a group with tasks left goes to the back of the line.
+      if (group->next_ < group->size()) active_.push_back(group);
+    }
+    if (!group->cancelled()) group->run_(worker, task);
+    if (group->finished_.fetch_add(1, std::memory_order_acq_rel) + 1 ==
+        group->size()) {
+      group->done_();
+    }
+  }
+}
+
+}  // namespace geosrpc::exec

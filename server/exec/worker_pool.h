@@ -1,0 +1,120 @@
+// WorkerPool: a fixed set of threads, each owning the GEOS state it computes
+// with (a geos::Context and a prepared-geometry cache).
+//
+// Work arrives as TaskGroups: n independent tasks and a completion callback.
+// Workers take tasks round-robin across the groups in flight, so concurrent
+// requests share the pool fairly instead of queueing behind each other.
+// Admission is bounded: a new group is refused with RESOURCE_EXHAUSTED when
+// the tasks waiting would exceed Options::max_queued_tasks.
+//
+// Thread-safety: Submit and TaskGroup::Cancel may be called from any thread.
+// A task runs on exactly one worker; the group's `done` runs exactly once, on
+// the worker that finished the group's last task, after every task of the
+// group has returned (a happens-before edge from every task to `done`).
+#ifndef GEOSRPC_SERVER_EXEC_WORKER_POOL_H_
+#define GEOSRPC_SERVER_EXEC_WORKER_POOL_H_
+
+#include <atomic>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "server/exec/prepared_cache.h"
+#include "server/geos/context.h"
+
+namespace geosrpc::exec {
+
+// What one worker thread owns. Only that thread touches it.
+class Worker {
+ public:
+  explicit Worker(int index) : index_(index) {}
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  int index() const { return index_; }
+  geos::Context& geos() { return geos_; }
+  PreparedCache& prepared() { return prepared_; }
+
+ private:
+  const int index_;
+  geos::Context geos_;
+  // Declared after geos_: its entries are destroyed with geos_'s handle.
+  PreparedCache prepared_{&geos_};
+};
+
+class TaskGroup {
+ public:
+  using Task = std::function<void(Worker& worker, size_t index)>;
+
+  // `run(worker, i)` for i in [0, n); then `done()`. Once Cancel() has been
+  // called, tasks not yet started are skipped (`done` still runs).
+  TaskGroup(size_t n, Task run, std::function<void()> done)
+      : size_(n), run_(std::move(run)), done_(std::move(done)) {}
+
+  size_t size() const { return size_; }
+  void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class WorkerPool;
+
+  const size_t size_;
+  const Task run_;
+  const std::function<void()> done_;
+  std::atomic<bool> cancelled_{false};
+  // Next task to hand out; guarded by the pool's mutex.
+  size_t next_ = 0;
+  std::atomic<size_t> finished_{0};
+};
+
+class WorkerPool {
+ public:
+  struct Options {
+    // Worker threads; 0 means one per hardware thread.
+    int num_workers = 0;
+    // Tasks admitted but not yet started, across all groups. New groups that
+    // would exceed it are refused; continuations (Submit with admit=false)
+    // are not, so admitted work always finishes.
+    size_t max_queued_tasks = 1 << 16;
+  };
+
+  static absl::StatusOr<std::unique_ptr<WorkerPool>> Create(
+      const Options& options);
+
+  // Runs every task already submitted (cancelled ones are skipped), then
+  // joins the workers.
+  ~WorkerPool();
+
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Schedules `group`. With `admit`, refuses it (RESOURCE_EXHAUSTED) when
+  // the queue is full. An empty group completes at once on the caller.
+  absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit = true);
+
+  int num_workers() const { return static_cast<int>(threads_.size()); }
+  size_t queued_tasks() const;
+
+ private:
+  explicit WorkerPool(const Options& options);
+  void Loop(int index);
+
+  const Options options_;
+  mutable absl::Mutex mu_;
+  // Groups with tasks not yet handed out, in round-robin order.
+  std::deque<std::shared_ptr<TaskGroup>> active_ ABSL_GUARDED_BY(mu_);
+  size_t queued_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace geosrpc::exec
+
+#endif  // GEOSRPC_SERVER_EXEC_WORKER_POOL_H_

@@ -1,0 +1,82 @@
+#include "server/geos/context.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace geosrpc::geos {
+
+Context::Context() : handle_(GEOS_init_r()) {
+  GEOSContext_setErrorMessageHandler_r(handle_, &Context::OnError, this);
+  // Notices (e.g. "Self-intersection at ...") are informational; the failing
+  // call's own error is what callers need.
+  GEOSContext_setNoticeMessageHandler_r(handle_, nullptr, nullptr);
+}
+
+Context::~Context() {
+  wkb_reader_.reset();
+  wkt_reader_.reset();
+  wkb_writer_.reset();
+  wkt_writer_.reset();
+  GEOS_finish_r(handle_);
+}
+
+void Context::OnError(const char* message, void* self) {
+  static_cast<Context*>(self)->last_error_ = message ? message : "";
+}
+
+absl::Status Context::Error(absl::StatusCode code, absl::string_view what) {
+  std::string message =
+      last_error_.empty() ? absl::StrCat(what, ": GEOS reported an error")
+                          : absl::StrCat(what, ": ", last_error_);
+  last_error_.clear();
+  return absl::Status(code, message);
+}
+
+absl::StatusOr<GeometryPtr> Context::ReadWkb(absl::string_view wkb) {
+  if (!wkb_reader_) wkb_reader_ = WkbReaderPtr(GEOSWKBReader_create_r(handle_), {handle_});
+  GEOSGeometry* g = GEOSWKBReader_read_r(
+      handle_, wkb_reader_.get(),
+      reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size());
+  if (g == nullptr) return Error(absl::StatusCode::kInvalidArgument, "WKB");
+  return Own(g);
+}
+
+absl::StatusOr<GeometryPtr> Context::ReadWkt(const std::string& wkt) {
+  if (!wkt_reader_) wkt_reader_ = WktReaderPtr(GEOSWKTReader_create_r(handle_), {handle_});
+  GEOSGeometry* g = GEOSWKTReader_read_r(handle_, wkt_reader_.get(), wkt.c_str());
+  if (g == nullptr) return Error(absl::StatusCode::kInvalidArgument, "WKT");
+  return Own(g);
+}
+
+absl::Status Context::WriteWkb(const GEOSGeometry* g, const WkbOptions& options,
+                               std::string* out) {
+  if (!wkb_writer_) wkb_writer_ = WkbWriterPtr(GEOSWKBWriter_create_r(handle_), {handle_});
+  GEOSWKBWriter* w = wkb_writer_.get();
+  GEOSWKBWriter_setByteOrder_r(handle_, w,
+                               options.big_endian ? GEOS_WKB_XDR : GEOS_WKB_NDR);
+  GEOSWKBWriter_setOutputDimension_r(handle_, w, options.output_dimension);
+  GEOSWKBWriter_setIncludeSRID_r(handle_, w, options.include_srid ? 1 : 0);
+  GEOSWKBWriter_setFlavor_r(handle_, w,
+                            options.iso ? GEOS_WKB_ISO : GEOS_WKB_EXTENDED);
+  size_t size = 0;
+  ByteBuffer buf(options.hex ? GEOSWKBWriter_writeHEX_r(handle_, w, g, &size)
+                             : GEOSWKBWriter_write_r(handle_, w, g, &size),
+                 {handle_});
+  if (!buf) return Error(absl::StatusCode::kFailedPrecondition, "write WKB");
+  out->append(reinterpret_cast<const char*>(buf.get()), size);
+  return absl::OkStatus();
+}
+
+absl::Status Context::WriteWkt(const GEOSGeometry* g, const WktOptions& options,
+                               std::string* out) {
+  if (!wkt_writer_) wkt_writer_ = WktWriterPtr(GEOSWKTWriter_create_r(handle_), {handle_});
+  GEOSWKTWriter* w = wkt_writer_.get();
+  GEOSWKTWriter_setRoundingPrecision_r(handle_, w, options.rounding_precision);
+  GEOSWKTWriter_setTrim_r(handle_, w, options.trim ? 1 : 0);
+  GEOSWKTWriter_setOutputDimension_r(handle_, w, options.output_dimension);
+  CharBuffer text(GEOSWKTWriter_write_r(handle_, w, g), {handle_});
+  if (!text) return Error(absl::StatusCode::kFailedPrecondition, "write WKT");
+  out->append(text.get());
+  return absl::OkStatus();
+}
+
+}  // namespace geosrpc::geos

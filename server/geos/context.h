@@ -1,0 +1,84 @@
+// geos::Context: one GEOS context handle plus the reader/writer handles bound
+// to it, with GEOS errors captured as data.
+//
+// Thread-safety: a Context is used by one thread at a time (GEOS contexts must
+// never be shared). Each worker owns one. GEOS reports errors through a message
+// handler that runs inside C frames, so the handler never throws: it records
+// the message, and the caller turns a failed call into an absl::Status with
+// Error().
+#ifndef GEOSRPC_SERVER_GEOS_CONTEXT_H_
+#define GEOSRPC_SERVER_GEOS_CONTEXT_H_
+
+#include <geos_c.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/geos/handles.h"
+
+namespace geosrpc::geos {
+
+// How a geometry is written as WKB. Defaults match Shapely's to_wkb.
+struct WkbOptions {
+  bool big_endian = false;
+  int output_dimension = 3;
+  bool include_srid = false;
+  bool iso = false;
+  bool hex = false;
+};
+
+// How a geometry is written as WKT. Defaults give full precision.
+struct WktOptions {
+  int rounding_precision = -1;  // -1: as many digits as needed.
+  bool trim = true;
+  int output_dimension = 3;
+};
+
+class Context {
+ public:
+  Context();
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  GEOSContextHandle_t handle() const { return handle_; }
+
+  // Takes ownership of a geometry GEOS returned through this context.
+  GeometryPtr Own(GEOSGeometry* g) const { return GeometryPtr(g, {handle_}); }
+
+  // The status for a GEOS call that just failed: `code` with "what: <the
+  // message GEOS reported>". Clears the recorded message.
+  absl::Status Error(absl::StatusCode code, absl::string_view what);
+  // Forgets any recorded message (call before a GEOS call whose failure is
+  // reported by value rather than by a null result).
+  void ClearError() { last_error_.clear(); }
+
+  // Parsing. The caller validates the input first (see batch/wkb.h): GEOS
+  // itself is not robust against hostile bytes.
+  absl::StatusOr<GeometryPtr> ReadWkb(absl::string_view wkb);
+  absl::StatusOr<GeometryPtr> ReadWkt(const std::string& wkt);
+
+  // Serialization; each call fully configures the writer it uses, so callers
+  // with different options never see each other's settings. Appends to `out`.
+  absl::Status WriteWkb(const GEOSGeometry* g, const WkbOptions& options,
+                        std::string* out);
+  absl::Status WriteWkt(const GEOSGeometry* g, const WktOptions& options,
+                        std::string* out);
+
+ private:
+  static void OnError(const char* message, void* self);
+
+  GEOSContextHandle_t handle_;
+  std::string last_error_;
+  // Created on first use; destroyed before handle_ (declared after it).
+  WkbReaderPtr wkb_reader_;
+  WktReaderPtr wkt_reader_;
+  WkbWriterPtr wkb_writer_;
+  WktWriterPtr wkt_writer_;
+};
+
+}  // namespace geosrpc::geos
+
+#endif  // GEOSRPC_SERVER_GEOS_CONTEXT_H_

@@ -1,0 +1,78 @@
+// The operation table: one entry per operation drives dispatch, parameter
+// validation and ListOperations. Adding an operation is one entry in
+// operations.cc plus its kernel.
+//
+// Thread-safety: the table is built once, immutable afterwards, and may be
+// read from any thread. Kernels run on worker threads with that worker's
+// geos::Context; they never share a context or a prepared geometry.
+#ifndef GEOSRPC_SERVER_OPS_OPERATIONS_H_
+#define GEOSRPC_SERVER_OPS_OPERATIONS_H_
+
+#include <geos_c.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "geosrpc/v1/geometry_service.pb.h"
+#include "server/geos/context.h"
+#include "server/geos/handles.h"
+#include "server/ops/params.h"
+
+namespace geosrpc::ops {
+
+enum class ResultType { kDouble, kBool, kInt, kGeometry, kBytes };
+
+// One row's inputs. `b` is null for unary operations. `prepared_b` is set
+// when `b` is broadcast and the operation has a prepared kernel.
+struct Row {
+  const GEOSGeometry* a = nullptr;
+  const GEOSGeometry* b = nullptr;
+  const GEOSPreparedGeometry* prepared_b = nullptr;
+};
+
+// One row's output; the kernel sets the member matching the operation's
+// ResultType. Bytes results (to_wkt, to_wkb) are appended to `*bytes`.
+struct Value {
+  double number = 0;
+  int64_t integer = 0;
+  bool flag = false;
+  geos::GeometryPtr geometry;
+  std::string* bytes = nullptr;
+  v1::Encoding bytes_encoding = v1::WKB;
+};
+
+// Computes one row. A non-OK status becomes that row's error.
+using Kernel = absl::Status (*)(geos::Context& context, const Row& row,
+                                const Params& params, Value* out);
+
+struct OpSpec {
+  v1::OpCode code;
+  const char* name;  // Lower-case OpCode name.
+  int arity;         // 1 or 2.
+  ResultType result;
+  // The Operation.params field this operation reads, or nullptr for none.
+  const char* params_field;
+  std::vector<ParamSpec> params;
+  Kernel kernel;
+  // Used instead of `kernel` when `b` is broadcast; null where GEOS has no
+  // prepared form.
+  Kernel prepared_kernel;
+  const char* description;
+};
+
+// Every operation, in OpCode order.
+absl::Span<const OpSpec> AllOperations();
+
+// The entry for `code`, or INVALID_ARGUMENT for an unknown or unspecified op.
+absl::StatusOr<const OpSpec*> FindOperation(v1::OpCode code);
+
+v1::ResultType ToProto(ResultType type);
+v1::OperationInfo Describe(const OpSpec& spec);
+
+}  // namespace geosrpc::ops
+
+#endif  // GEOSRPC_SERVER_OPS_OPERATIONS_H_

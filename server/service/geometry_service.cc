@@ -1,0 +1,280 @@
+#include "server/service/geometry_service.h"
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/ops/operations.h"
+#include "server/service/internal/write_queue.h"
+#include "server/service/status.h"
+
+namespace geosrpc::service {
+namespace {
+
+absl::Time DeadlineOf(const grpc::CallbackServerContext* context) {
+  const auto deadline = context->deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
+
+absl::Status StatusOf(const v1::ComputeSummary& summary) {
+  return absl::Status(static_cast<absl::StatusCode>(summary.status().code()),
+                      summary.status().message());
+}
+
+v1::ListOperationsResponse BuildOperationList() {
+  v1::ListOperationsResponse response;
+  for (const ops::OpSpec& spec : ops::AllOperations()) {
+    *response.add_operations() = ops::Describe(spec);
+  }
+  return response;
+}
+
+// Compute: one batch, a stream of chunks, a summary, then the RPC's status
+// (the summary's: OK, or why the batch stopped).
+class ComputeReactor final
+    : public grpc::ServerWriteReactor<v1::ComputeResponse> {
+ public:
+  ComputeReactor(exec::WorkerPool* pool, const GeometryService::Options& options,
+                 grpc::CallbackServerContext* context,
+                 const v1::ComputeRequest* request)
+      : writes_(this) {
+    auto job = exec::ComputeJob::Start(
+        pool, request, options.limits, DeadlineOf(context),
+        {.on_chunk =
+             [this](std::unique_ptr<v1::ResultChunk> chunk) {
+               auto response = std::make_unique<v1::ComputeResponse>();
+               response->set_allocated_chunk(chunk.release());
+               writes_.Push(std::move(response));
+             },
+         .on_done =
+             [this](const v1::ComputeSummary& summary) {
+               auto response = std::make_unique<v1::ComputeResponse>();
+               *response->mutable_summary() = summary;
+               writes_.Push(std::move(response));
+               writes_.Close(ToGrpcStatus(StatusOf(summary)));
+             }});
+    if (!job.ok()) {
+      writes_.Close(ToGrpcStatus(job.status()));
+      return;
+    }
+    job_ = *std::move(job);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!writes_.OnWriteDone(ok) && job_ != nullptr) {
+      job_->Cancel(absl::CancelledError("client stopped reading"));
+    }
+  }
+
+  void OnCancel() override {
+    if (job_ != nullptr) job_->Cancel(absl::CancelledError("call cancelled"));
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  internal::WriteQueue<ComputeReactor, v1::ComputeResponse> writes_;
+  // Set once in the constructor, before any reaction can run.
+  std::shared_ptr<exec::ComputeJob> job_;
+};
+
+// ComputeStream: batches pipelined on one stream, each answered by chunks
+// and a summary tagged with its id. At most `max_inflight` batches run at
+// once; reading pauses until one finishes.
+class StreamReactor final
+    : public grpc::ServerBidiReactor<v1::ComputeStreamRequest,
+                                     v1::ComputeStreamResponse> {
+ public:
+  StreamReactor(exec::WorkerPool* pool, const GeometryService::Options& options,
+                grpc::CallbackServerContext* context)
+      : pool_(pool),
+        options_(options),
+        deadline_(DeadlineOf(context)),
+        writes_(this) {
+    ReadNext();
+  }
+
+  void OnReadDone(bool ok) override {
+    std::shared_ptr<Batch> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (!ok) {
+        reads_done_ = true;
+      } else {
+        batch = std::move(incoming_);
+        ++inflight_;
+      }
+    }
+    if (batch == nullptr) return MaybeClose();
+    StartBatch(std::move(batch));
+    MaybeReadNext();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!writes_.OnWriteDone(ok)) {
+      CancelAll(absl::CancelledError("client stopped reading"));
+    }
+  }
+
+  void OnCancel() override {
+    CancelAll(absl::CancelledError("call cancelled"));
+    MaybeClose();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // A batch's request and job live until its summary has been written.
+  struct Batch {
+    v1::ComputeStreamRequest request;
+    std::shared_ptr<exec::ComputeJob> job;
+  };
+
+  void ReadNext() {
+    {
+      absl::MutexLock lock(&mu_);
+      incoming_ = std::make_shared<Batch>();
+      reading_ = true;
+    }
+    StartRead(&incoming_->request);
+  }
+
+  void MaybeReadNext() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (reading_ || reads_done_ || cancelled_ ||
+          inflight_ >= options_.max_inflight_per_stream) {
+        return;
+      }
+    }
+    ReadNext();
+  }
+
+  std::unique_ptr<v1::ComputeStreamResponse> Tagged(uint64_t id) {
+    auto response = std::make_unique<v1::ComputeStreamResponse>();
+    response->set_id(id);
+    return response;
+  }
+
+  void StartBatch(std::shared_ptr<Batch> batch) {
+    const uint64_t id = batch->request.id();
+    Batch* raw = batch.get();
+    auto job = exec::ComputeJob::Start(
+        pool_, &raw->request.request(), options_.limits, deadline_,
+        {.on_chunk =
+             [this, id](std::unique_ptr<v1::ResultChunk> chunk) {
+               auto response = Tagged(id);
+               response->mutable_response()->set_allocated_chunk(
+                   chunk.release());
+               writes_.Push(std::move(response));
+             },
+         .on_done =
+             [this, id, raw](const v1::ComputeSummary& summary) {
+               EndBatch(id, raw, summary);
+             }});
+    if (!job.ok()) {
+      v1::ComputeSummary summary;
+      summary.mutable_status()->set_code(static_cast<int>(job.status().code()));
+      summary.mutable_status()->set_message(
+          std::string(job.status().message()));
+      {
+        absl::MutexLock lock(&mu_);
+        running_[raw] = std::move(batch);
+      }
+      return EndBatch(id, raw, summary);
+    }
+    absl::MutexLock lock(&mu_);
+    batch->job = *std::move(job);
+    if (cancelled_) batch->job->Cancel(absl::CancelledError("call cancelled"));
+    running_[raw] = std::move(batch);
+  }
+
+  void EndBatch(uint64_t id, Batch* raw, const v1::ComputeSummary& summary) {
+    std::shared_ptr<Batch> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = running_.find(raw);
+      if (it != running_.end()) {
+        batch = std::move(it->second);
+        running_.erase(it);
+      }
+    }
+    auto response = Tagged(id);
+    *response->mutable_response()->mutable_summary() = summary;
+    // The request (which the job read) is released after this write.
+    writes_.Push(std::move(response), std::move(batch));
+    {
+      absl::MutexLock lock(&mu_);
+      --inflight_;
+    }
+    MaybeReadNext();
+    MaybeClose();
+  }
+
+  void CancelAll(const absl::Status& why) {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    for (auto& [raw, batch] : running_) {
+      if (batch->job != nullptr) batch->job->Cancel(why);
+    }
+  }
+
+  // Finishes once the client has half-closed (or the call is cancelled), no
+  // read is pending and every batch has ended.
+  void MaybeClose() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closed_ || inflight_ > 0 || reading_ || !(reads_done_ || cancelled_)) {
+        return;
+      }
+      closed_ = true;
+    }
+    writes_.Close(grpc::Status::OK);
+  }
+
+  exec::WorkerPool* const pool_;
+  const GeometryService::Options options_;
+  const absl::Time deadline_;
+  internal::WriteQueue<StreamReactor, v1::ComputeStreamResponse> writes_;
+
+  absl::Mutex mu_;
+  std::shared_ptr<Batch> incoming_;  // Written by ReadNext, read in OnReadDone.
+  std::map<Batch*, std::shared_ptr<Batch>> running_ ABSL_GUARDED_BY(mu_);
+  int inflight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+GeometryService::GeometryService(exec::WorkerPool* pool, const Options& options)
+    : pool_(pool), options_(options), operations_(BuildOperationList()) {}
+
+grpc::ServerWriteReactor<v1::ComputeResponse>* GeometryService::Compute(
+    grpc::CallbackServerContext* context, const v1::ComputeRequest* request) {
+  return new ComputeReactor(pool_, options_, context, request);
+}
+
+grpc::ServerBidiReactor<v1::ComputeStreamRequest, v1::ComputeStreamResponse>*
+GeometryService::ComputeStream(grpc::CallbackServerContext* context) {
+  return new StreamReactor(pool_, options_, context);
+}
+
+grpc::ServerUnaryReactor* GeometryService::ListOperations(
+    grpc::CallbackServerContext* context, const v1::ListOperationsRequest*,
+    v1::ListOperationsResponse* response) {
+  *response = operations_;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace geosrpc::service

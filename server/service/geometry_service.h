@@ -1,0 +1,52 @@
+// GeometryService: the gRPC callback implementation of geosrpc.v1.
+//
+// The only layer that knows gRPC. Reactors parse the call, hand the batch to
+// exec::ComputeJob (which runs all GEOS work on the worker pool, never on
+// gRPC's threads), and stream the job's chunks back with one write in flight.
+// Errors cross into gRPC through ToGrpcStatus only.
+//
+// Thread-safety: one instance serves all calls concurrently; its own state
+// is immutable after construction.
+#ifndef GEOSRPC_SERVER_SERVICE_GEOMETRY_SERVICE_H_
+#define GEOSRPC_SERVER_SERVICE_GEOMETRY_SERVICE_H_
+
+#include "absl/time/time.h"
+#include "geosrpc/v1/geometry_service.grpc.pb.h"
+#include "server/exec/compute_job.h"
+#include "server/exec/worker_pool.h"
+
+namespace geosrpc::service {
+
+class GeometryService final : public v1::GeometryService::CallbackService {
+ public:
+  struct Options {
+    exec::ComputeLimits limits;
+    // Batches a ComputeStream may have in flight before the server stops
+    // reading more from it (back-pressure on the client).
+    int max_inflight_per_stream = 8;
+  };
+
+  // `pool` must outlive the service and every call it serves.
+  GeometryService(exec::WorkerPool* pool, const Options& options);
+
+  grpc::ServerWriteReactor<v1::ComputeResponse>* Compute(
+      grpc::CallbackServerContext* context,
+      const v1::ComputeRequest* request) override;
+
+  grpc::ServerBidiReactor<v1::ComputeStreamRequest, v1::ComputeStreamResponse>*
+  ComputeStream(grpc::CallbackServerContext* context) override;
+
+  grpc::ServerUnaryReactor* ListOperations(
+      grpc::CallbackServerContext* context,
+      const v1::ListOperationsRequest* request,
+      v1::ListOperationsResponse* response) override;
+
+ private:
+  exec::WorkerPool* const pool_;
+  const Options options_;
+  const v1::ListOperationsResponse operations_;
+};
+
+}  // namespace geosrpc::service
+
+#endif  // GEOSRPC_SERVER_SERVICE_GEOMETRY_SERVICE_H_

@@ -1,0 +1,67 @@
+// Server: the geosrpc process's core — worker pool, GeometryService and the
+// gRPC server that exposes it, configured by one validated Options struct.
+// main.cc only turns flags into Options.
+//
+// Thread-safety: Wait() may block one thread while Shutdown() is called from
+// another. Destruction shuts down first.
+#ifndef GEOSRPC_SERVER_SERVICE_SERVER_H_
+#define GEOSRPC_SERVER_SERVICE_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/exec/worker_pool.h"
+#include "server/service/geometry_service.h"
+
+namespace geosrpc::service {
+
+class Server {
+ public:
+  struct Options {
+    // host:port to listen on; port 0 picks a free one (see port()).
+    std::string listen_address = "127.0.0.1:50051";
+    // Worker threads running GEOS; 0 = one per core.
+    int num_workers = 0;
+    // Chunk tasks admitted but not started, across all requests, before new
+    // requests get RESOURCE_EXHAUSTED.
+    size_t max_queued_tasks = 1 << 16;
+    // Largest request or response message, in bytes (gRPC's default is
+    // 4 MiB; batches are larger).
+    int max_message_bytes = 256 << 20;
+    GeometryService::Options service;
+  };
+
+  static absl::StatusOr<std::unique_ptr<Server>> Create(const Options& options);
+  ~Server();
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The port actually bound.
+  int port() const { return port_; }
+  int num_workers() const { return pool_->num_workers(); }
+
+  // Blocks until Shutdown() completes.
+  void Wait();
+  // Stops accepting calls, lets calls in flight finish for up to `grace`,
+  // then cancels the rest. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  Server() = default;
+
+  // Declared in dependency order: the gRPC server goes first, then the
+  // service, then the pool its calls were using.
+  std::unique_ptr<exec::WorkerPool> pool_;
+  std::unique_ptr<GeometryService> service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+};
+
+}  // namespace geosrpc::service
+
+#endif  // GEOSRPC_SERVER_SERVICE_SERVER_H_
