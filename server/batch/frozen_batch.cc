@@ -83,7 +83,7 @@ absl::StatusOr<geos::GeometryPtr> FrozenBatch::Builder::DecodeRow(
       // (finite coordinates, depth, size) before anything computes on it.
       scratch->clear();
       RETURN_IF_ERROR(context.WriteWkb(g.get(), geos::WkbOptions{}, scratch));
-      RETURN_IF_ERROR(ValidateWkb(*scratch, limits_));
+      RETURN_IF_ERROR(ValidateWkb(*scratch, limits_, nullptr, "WKT"));
       return g;
     }
   }

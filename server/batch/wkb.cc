@@ -25,8 +25,9 @@ enum GeometryType : uint32_t {
 // A cursor over untrusted bytes; every read is bounds-checked.
 class Reader {
  public:
-  Reader(absl::string_view bytes, const GeometryLimits& limits)
-      : bytes_(bytes), limits_(limits) {}
+  Reader(absl::string_view bytes, const GeometryLimits& limits,
+         absl::string_view source)
+      : bytes_(bytes), limits_(limits), source_(source) {}
 
   absl::Status Geometry(int depth, uint32_t required_type);
   size_t pos() const { return pos_; }
@@ -34,6 +35,10 @@ class Reader {
 
  private:
   absl::Status Error(absl::string_view what) const {
+    if (source_ != "WKB") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid ", source_, ": ", what));
+    }
     return absl::InvalidArgumentError(
         absl::StrCat("invalid WKB at byte ", pos_, ": ", what));
   }
@@ -96,6 +101,7 @@ class Reader {
 
   absl::string_view bytes_;
   const GeometryLimits& limits_;
+  const absl::string_view source_;
   size_t pos_ = 0;
   uint64_t vertices_ = 0;
 };
@@ -108,7 +114,7 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
   }
   ++pos_;
   const bool big_endian = order == 0;
-  uint32_t raw_type;
+  uint32_t raw_type = 0;
   if (absl::Status s = U32(big_endian, &raw_type); !s.ok()) return s;
 
   bool has_z = raw_type & kEwkbZ;
@@ -131,12 +137,12 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
                               ", expected ", required_type));
   }
   if (has_srid) {
-    uint32_t srid;
+    uint32_t srid = 0;
     if (absl::Status s = U32(big_endian, &srid); !s.ok()) return s;
   }
   const int dims = 2 + has_z + has_m;
 
-  uint32_t count;
+  uint32_t count = 0;
   switch (type) {
     case kPoint:
       return Points(big_endian, 1, dims, /*allow_empty=*/true);
@@ -150,7 +156,7 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
                                   remaining(), " bytes remain"));
       }
       for (uint32_t i = 0; i < count; ++i) {
-        uint32_t n;
+        uint32_t n = 0;
         if (absl::Status s = U32(big_endian, &n); !s.ok()) return s;
         if (absl::Status s = Points(big_endian, n, dims, false); !s.ok()) {
           return s;
@@ -184,9 +190,9 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
 }  // namespace
 
 absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,
-                         WkbInfo* info) {
+                         WkbInfo* info, absl::string_view source) {
   if (wkb.empty()) return absl::InvalidArgumentError("empty WKB");
-  Reader reader(wkb, limits);
+  Reader reader(wkb, limits, source);
   if (absl::Status s = reader.Geometry(0, 0); !s.ok()) return s;
   if (reader.pos() != wkb.size()) {
     return absl::InvalidArgumentError(

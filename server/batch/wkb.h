@@ -32,8 +32,11 @@ struct WkbInfo {
 // types 1-7 within `limits`, with finite coordinates (an empty point's NaNs
 // excepted). Errors are INVALID_ARGUMENT naming the byte offset, or
 // RESOURCE_EXHAUSTED for a limit.
+// `source` names the input in messages: "WKB" reports byte offsets; any
+// other name (e.g. "WKT", for WKB written from parsed text) leaves them out.
 absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,
-                         WkbInfo* info = nullptr);
+                         WkbInfo* info = nullptr,
+                         absl::string_view source = "WKB");
 
 // Decodes hexadecimal text (either case, even length) into bytes.
 absl::Status DecodeHex(absl::string_view hex, std::string* out);

@@ -309,15 +309,16 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
   geos::Context& context = worker.geos();
 
   ops::Row row;
-  ops::Kernel kernel = spec_->kernel;
+  const GEOSPreparedGeometry* prepared = nullptr;
   if (broadcast_) {
     row.b = b_->geometry(0);
-    if (spec_->prepared_kernel != nullptr) {
-      // If GEOS cannot prepare the operand, the plain kernel still works.
-      if (auto prepared = worker.prepared().Get(b_, 0); prepared.ok()) {
-        row.prepared_b = *prepared;
-        kernel = spec_->prepared_kernel;
-      }
+    // GEOS 3.11's prepared forms disagree with the plain ones on empty
+    // inputs (prepared distance is inf where GEOSDistance gives 0), so
+    // empties always take the plain kernel. If GEOS cannot prepare the
+    // operand, the plain kernel serves every row.
+    if (spec_->prepared_kernel != nullptr &&
+        GEOSisEmpty_r(context.handle(), row.b) == 0) {
+      if (auto p = worker.prepared().Get(b_, 0); p.ok()) prepared = *p;
     }
   }
 
@@ -339,7 +340,11 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
       status = RowInputError("b", b_->status(i));
     } else {
       if (spec_->result == ops::ResultType::kBytes) value.bytes = builder.bytes();
-      status = kernel(context, row, params_, &value);
+      const bool use_prepared =
+          prepared != nullptr && GEOSisEmpty_r(context.handle(), row.a) == 0;
+      row.prepared_b = use_prepared ? prepared : nullptr;
+      status = (use_prepared ? spec_->prepared_kernel : spec_->kernel)(
+          context, row, params_, &value);
     }
     errors += builder.Add(i, std::move(status), value);
     if (builder.byte_size() >= limits_.max_chunk_bytes && i + 1 < end) flush();

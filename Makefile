@@ -1,0 +1,46 @@
+# The two commands of the README's quick start, and their parts.
+#
+#   make serve   install what is missing, build Release, run the server
+#   make test    install what is missing, build and run every test, in a
+#                Release build and an ASan+UBSan build
+
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+SERVE_FLAGS ?= --listen=127.0.0.1:50051
+
+RELEASE := build/release
+ASAN := build/asan
+
+.PHONY: all deps build serve test test-release test-asan clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(RELEASE)/build.ninja:
+	cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+$(ASAN)/build.ninja:
+	cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DGEOSRPC_SANITIZE=address,undefined -DGEOSRPC_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+
+build: deps $(RELEASE)/build.ninja
+	cmake --build $(RELEASE) -j $(JOBS)
+
+serve: build
+	$(RELEASE)/server/geosrpc_server $(SERVE_FLAGS)
+
+test-release: build
+	cd $(RELEASE) && ctest -j $(JOBS) --output-on-failure
+
+test-asan: deps $(ASAN)/build.ninja
+	cmake --build $(ASAN) -j $(JOBS)
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest -j $(JOBS) --output-on-failure
+
+test: test-asan test-release
+
+clean:
+	rm -rf build

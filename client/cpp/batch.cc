@@ -1,0 +1,148 @@
+#include "client/cpp/batch.h"
+
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace geosrpc::client {
+
+using google::protobuf::FieldDescriptor;
+
+BatchBuilder::BatchBuilder(v1::Encoding encoding, size_t reserve_rows)
+    : encoding_(encoding) {
+  batch_.set_encoding(encoding);
+  batch_.mutable_offsets()->Reserve(reserve_rows + 1);
+  batch_.add_offsets(0);
+}
+
+void BatchBuilder::Add(absl::string_view geometry) {
+  batch_.mutable_data()->append(geometry.data(), geometry.size());
+  batch_.add_offsets(batch_.data().size());
+}
+
+void BatchBuilder::AddPoint(double x, double y) {
+  std::string* data = batch_.mutable_data();
+  const size_t at = data->size();
+  data->resize(at + 21);
+  char* p = data->data() + at;
+  p[0] = 1;  // NDR
+  const uint32_t type = 1;
+  std::memcpy(p + 1, &type, 4);  // Little-endian hosts only (x86, arm64).
+  std::memcpy(p + 5, &x, 8);
+  std::memcpy(p + 13, &y, 8);
+  batch_.add_offsets(data->size());
+}
+
+v1::GeometryBatch BatchBuilder::Build() {
+  v1::GeometryBatch out = std::move(batch_);
+  batch_ = v1::GeometryBatch();
+  batch_.set_encoding(encoding_);
+  batch_.add_offsets(0);
+  return out;
+}
+
+v1::GeometryBatch MakeBatch(v1::Encoding encoding,
+                            absl::Span<const std::string> rows) {
+  BatchBuilder builder(encoding, rows.size());
+  for (const std::string& row : rows) builder.Add(row);
+  return builder.Build();
+}
+
+std::string PointWkb(double x, double y) {
+  BatchBuilder builder;
+  builder.AddPoint(x, y);
+  return builder.Build().data();
+}
+
+absl::StatusOr<v1::OpCode> ParseOpCode(absl::string_view name) {
+  v1::OpCode code;
+  if (!v1::OpCode_Parse(absl::AsciiStrToUpper(name), &code) ||
+      code == v1::OP_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown operation '", name, "'"));
+  }
+  return code;
+}
+
+namespace {
+
+absl::Status SetField(google::protobuf::Message* msg, const FieldDescriptor* f,
+                      absl::string_view text) {
+  const auto* r = msg->GetReflection();
+  auto bad = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("parameter '", f->name(), "': cannot parse '", text,
+                     "' as ", f->cpp_type_name()));
+  };
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_DOUBLE: {
+      double v;
+      if (!absl::SimpleAtod(text, &v)) return bad();
+      r->SetDouble(msg, f, v);
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_INT32: {
+      int32_t v;
+      if (!absl::SimpleAtoi(text, &v)) return bad();
+      r->SetInt32(msg, f, v);
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool v;
+      if (!absl::SimpleAtob(text, &v)) return bad();
+      r->SetBool(msg, f, v);
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const auto* value =
+          f->enum_type()->FindValueByName(absl::AsciiStrToUpper(text));
+      int32_t number;
+      if (value != nullptr) {
+        number = value->number();
+      } else if (!absl::SimpleAtoi(text, &number)) {
+        return bad();
+      }
+      r->SetEnumValue(msg, f, number);
+      break;
+    }
+    default:
+      return bad();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Operation> MakeOperation(
+    const v1::OperationInfo& info,
+    absl::Span<const std::pair<std::string, std::string>> params) {
+  v1::Operation op;
+  op.set_op(info.op());
+  if (params.empty()) return op;
+  if (info.params_message().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("operation '", info.name(), "' takes no parameters"));
+  }
+  const FieldDescriptor* field =
+      v1::Operation::descriptor()->FindFieldByName(info.params_message());
+  if (field == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "server names params message '", info.params_message(),
+        "' which this client does not know"));
+  }
+  google::protobuf::Message* msg =
+      op.GetReflection()->MutableMessage(&op, field);
+  for (const auto& [name, value] : params) {
+    const FieldDescriptor* f = msg->GetDescriptor()->FindFieldByName(name);
+    if (f == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "operation '", info.name(), "' has no parameter '", name, "'"));
+    }
+    if (absl::Status s = SetField(msg, f, value); !s.ok()) return s;
+  }
+  return op;
+}
+
+}  // namespace geosrpc::client

@@ -1,0 +1,58 @@
+// Building request batches and operations on the client side.
+//
+// A batch is one packed buffer plus n+1 offsets; BatchBuilder appends rows
+// without an allocation per geometry. MakeOperation sets typed parameters by
+// name using the server's ListOperations description. Not thread-safe per
+// instance; the free functions are pure.
+#ifndef GEOSRPC_CLIENT_CPP_BATCH_H_
+#define GEOSRPC_CLIENT_CPP_BATCH_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "geosrpc/v1/geometry_service.pb.h"
+
+namespace geosrpc::client {
+
+class BatchBuilder {
+ public:
+  explicit BatchBuilder(v1::Encoding encoding = v1::WKB, size_t reserve_rows = 0);
+
+  // Appends one row's encoded geometry.
+  void Add(absl::string_view geometry);
+  // Appends a 2D point as little-endian WKB (encoding must be WKB).
+  void AddPoint(double x, double y);
+
+  size_t size() const { return batch_.offsets_size() - 1; }
+  // The batch; the builder is left empty.
+  v1::GeometryBatch Build();
+
+ private:
+  v1::Encoding encoding_;
+  v1::GeometryBatch batch_;
+};
+
+// A batch of the given rows.
+v1::GeometryBatch MakeBatch(v1::Encoding encoding,
+                            absl::Span<const std::string> rows);
+
+// Little-endian WKB for POINT (x y).
+std::string PointWkb(double x, double y);
+
+// Parses an operation name ("distance", case-insensitive).
+absl::StatusOr<v1::OpCode> ParseOpCode(absl::string_view name);
+
+// An Operation for `info` with parameters given as name/value text
+// ("radius", "0.2"); enums by name ("CAP_FLAT") or number, bools as
+// true/false/1/0. INVALID_ARGUMENT names an unknown parameter or bad value.
+absl::StatusOr<v1::Operation> MakeOperation(
+    const v1::OperationInfo& info,
+    absl::Span<const std::pair<std::string, std::string>> params);
+
+}  // namespace geosrpc::client
+
+#endif  // GEOSRPC_CLIENT_CPP_BATCH_H_

@@ -1,0 +1,142 @@
+#include "client/cpp/client.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace geosrpc::client {
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(const Options& options) {
+  if (options.target.empty()) {
+    return absl::InvalidArgumentError("target is empty");
+  }
+  if (options.max_message_bytes <= 0) {
+    return absl::InvalidArgumentError("max_message_bytes must be positive");
+  }
+  return std::unique_ptr<Client>(new Client(options));
+}
+
+Client::Client(const Options& options) : options_(options) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options.max_message_bytes);
+  args.SetMaxSendMessageSize(options.max_message_bytes);
+  if (!options.load_balancing_policy.empty()) {
+    args.SetLoadBalancingPolicyName(options.load_balancing_policy);
+  }
+  channel_ = grpc::CreateCustomChannel(
+      options.target,
+      options.credentials ? options.credentials
+                          : grpc::InsecureChannelCredentials(),
+      args);
+  stub_ = v1::GeometryService::NewStub(channel_);
+}
+
+void Client::SetDeadline(grpc::ClientContext* context) const {
+  if (options_.timeout != absl::InfiniteDuration()) {
+    context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  }
+}
+
+namespace {
+
+template <typename T, typename Values>
+void Place(std::vector<T>* column, size_t rows, size_t offset,
+           const Values& values) {
+  column->resize(rows);
+  for (int i = 0; i < values.size() && offset + i < rows; ++i) {
+    (*column)[offset + i] = values[i];
+  }
+}
+
+void PlaceBinary(ComputeResult* r, size_t rows, size_t offset,
+                 const v1::BinaryColumn& col) {
+  r->binary.resize(rows);
+  r->binary_encoding = col.encoding();
+  for (int i = 0; i + 1 < col.offsets_size() && offset + i < rows; ++i) {
+    r->binary[offset + i] =
+        col.data().substr(col.offsets(i), col.offsets(i + 1) - col.offsets(i));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ComputeResult> Client::Compute(
+    const v1::ComputeRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  const size_t rows =
+      request.a().offsets_size() > 0 ? request.a().offsets_size() - 1 : 0;
+  ComputeResult result;
+  auto reader = stub_->Compute(&context, request);
+  v1::ComputeResponse response;
+  while (reader->Read(&response)) {
+    if (response.has_summary()) {
+      result.summary = response.summary();
+      continue;
+    }
+    const v1::ResultChunk& chunk = response.chunk();
+    ++result.chunks;
+    result.column = chunk.column_case();
+    const size_t at = chunk.row_offset();
+    switch (chunk.column_case()) {
+      case v1::ResultChunk::kDoubles:
+        Place(&result.doubles, rows, at, chunk.doubles().values());
+        break;
+      case v1::ResultChunk::kBools:
+        Place(&result.bools, rows, at, chunk.bools().values());
+        break;
+      case v1::ResultChunk::kInts:
+        Place(&result.ints, rows, at, chunk.ints().values());
+        break;
+      case v1::ResultChunk::kGeometries:
+        PlaceBinary(&result, rows, at, chunk.geometries());
+        break;
+      case v1::ResultChunk::kEncoded:
+        PlaceBinary(&result, rows, at, chunk.encoded());
+        break;
+      case v1::ResultChunk::COLUMN_NOT_SET:
+        break;
+    }
+    result.errors.insert(result.errors.end(), chunk.errors().begin(),
+                         chunk.errors().end());
+  }
+  if (absl::Status s = FromGrpcStatus(reader->Finish()); !s.ok()) return s;
+  std::sort(result.errors.begin(), result.errors.end(),
+            [](const v1::RowError& x, const v1::RowError& y) {
+              return x.row() < y.row();
+            });
+  return result;
+}
+
+absl::StatusOr<v1::ListOperationsResponse> Client::ListOperations() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::ListOperationsResponse response;
+  if (absl::Status s = FromGrpcStatus(
+          stub_->ListOperations(&context, v1::ListOperationsRequest(),
+                                &response));
+      !s.ok()) {
+    return s;
+  }
+  return response;
+}
+
+absl::StatusOr<v1::OperationInfo> Client::DescribeOperation(
+    absl::string_view name) {
+  auto list = ListOperations();
+  if (!list.ok()) return list.status();
+  for (const v1::OperationInfo& info : list->operations()) {
+    if (absl::EqualsIgnoreCase(info.name(), name)) return info;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("the server offers no operation '", name, "'"));
+}
+
+}  // namespace geosrpc::client

@@ -1,0 +1,180 @@
+#include "server/batch/wkb.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include "absl/strings/escaping.h"
+#include "server/geos/context.h"
+
+namespace geosrpc::batch {
+namespace {
+
+std::string Wkb(absl::string_view wkt, geos::WkbOptions options = {}) {
+  geos::Context context;
+  auto g = context.ReadWkt(std::string(wkt));
+  EXPECT_TRUE(g.ok()) << wkt;
+  std::string out;
+  EXPECT_TRUE(context.WriteWkb(g->get(), options, &out).ok());
+  return out;
+}
+
+std::string Hex(absl::string_view hex) { return absl::HexStringToBytes(hex); }
+
+TEST(WkbTest, AcceptsEveryGeometryTypeAndFlavor) {
+  for (const char* wkt :
+       {"POINT (1 2)", "POINT Z (1 2 3)", "POINT EMPTY", "LINESTRING (0 0, 1 1)",
+        "LINESTRING EMPTY", "POLYGON ((0 0, 1 0, 1 1, 0 0))",
+        "POLYGON ((0 0, 9 0, 9 9, 0 0), (1 1, 2 1, 2 2, 1 1))",
+        "MULTIPOINT ((0 0), (1 1))", "MULTILINESTRING ((0 0, 1 1), (2 2, 3 3))",
+        "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))",
+        "GEOMETRYCOLLECTION (POINT (1 1), GEOMETRYCOLLECTION (POINT EMPTY))",
+        "GEOMETRYCOLLECTION EMPTY"}) {
+    for (geos::WkbOptions options :
+         {geos::WkbOptions{}, geos::WkbOptions{.big_endian = true},
+          geos::WkbOptions{.iso = true}}) {
+      EXPECT_TRUE(ValidateWkb(Wkb(wkt, options), {}).ok()) << wkt;
+    }
+  }
+}
+
+TEST(WkbTest, AcceptsExtendedWkbWithSrid) {
+  // PostGIS's SRID=4326;POINT(1 2).
+  EXPECT_TRUE(
+      ValidateWkb(Hex("0101000020E6100000000000000000F03F0000000000000040"), {})
+          .ok());
+}
+
+TEST(WkbTest, RejectsTruncatedWkb) {
+  const std::string wkb =
+      Wkb("MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))");
+  for (size_t n = 0; n < wkb.size(); ++n) {
+    absl::Status s = ValidateWkb(wkb.substr(0, n), {});
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << n;
+  }
+}
+
+TEST(WkbTest, RejectsClaimedCountsBeyondTheBytes) {
+  // LINESTRING claiming 2^32-1 points with none present.
+  absl::Status s = ValidateWkb(Hex("0102000000FFFFFFFF"), {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("claims 4294967295 points"), std::string::npos)
+      << s;
+  // A polygon claiming a billion rings, a collection a billion members.
+  EXPECT_FALSE(ValidateWkb(Hex("01030000000000CA9A3B00000000"), {}).ok());
+  EXPECT_FALSE(ValidateWkb(Hex("01070000000000CA9A3B"), {}).ok());
+}
+
+TEST(WkbTest, RejectsDeepNesting) {
+  auto nested = [](int depth) {
+    std::string wkb;
+    for (int i = 0; i < depth; ++i) wkb += Hex("010700000001000000");
+    return wkb + Hex("0101000000000000000000F03F0000000000000040");
+  };
+  EXPECT_TRUE(ValidateWkb(nested(5), {.max_depth = 5}).ok());
+  absl::Status s = ValidateWkb(nested(6), {.max_depth = 5});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("nested deeper than 5"), std::string::npos) << s;
+  EXPECT_FALSE(ValidateWkb(nested(100000), {}).ok());
+}
+
+TEST(WkbTest, RejectsNonFiniteCoordinatesButAcceptsEmptyPoints) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  auto point = [](double x, double y) {
+    std::string wkb = Hex("0101000000");
+    wkb.append(reinterpret_cast<const char*>(&x), 8);
+    wkb.append(reinterpret_cast<const char*>(&y), 8);
+    return wkb;
+  };
+  EXPECT_TRUE(ValidateWkb(point(nan, nan), {}).ok());  // POINT EMPTY
+  EXPECT_FALSE(ValidateWkb(point(nan, 1), {}).ok());
+  EXPECT_FALSE(ValidateWkb(point(inf, 1), {}).ok());
+  EXPECT_FALSE(ValidateWkb(point(1, -inf), {}).ok());
+  std::string line = Wkb("LINESTRING (0 0, 1 1)");
+  std::memcpy(&line[9 + 16], &inf, 8);
+  absl::Status s = ValidateWkb(line, {});
+  EXPECT_NE(s.message().find("non-finite coordinate"), std::string::npos) << s;
+}
+
+TEST(WkbTest, RejectsMalformedHeaders) {
+  EXPECT_FALSE(ValidateWkb("", {}).ok());
+  EXPECT_FALSE(ValidateWkb(Hex("0201000000"), {}).ok());  // Byte order 2.
+  EXPECT_FALSE(ValidateWkb(Hex("0108000000"), {}).ok());  // Circular string.
+  // A multipoint whose member is a line string.
+  EXPECT_FALSE(
+      ValidateWkb(Hex("0104000000010000000102000000"
+                      "00000000"),
+                  {})
+          .ok());
+  // Trailing bytes.
+  absl::Status s = ValidateWkb(Wkb("POINT (1 2)") + "x", {});
+  EXPECT_NE(s.message().find("1 trailing bytes"), std::string::npos) << s;
+}
+
+TEST(WkbTest, EnforcesTheVertexLimit) {
+  const std::string wkb = Wkb("LINESTRING (0 0, 1 1, 2 2, 3 3)");
+  WkbInfo info;
+  EXPECT_TRUE(ValidateWkb(wkb, {.max_vertices = 4}, &info).ok());
+  EXPECT_EQ(info.vertices, 4u);
+  EXPECT_EQ(ValidateWkb(wkb, {.max_vertices = 3}).code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST(WkbTest, LabelsMessagesBySource) {
+  absl::Status s =
+      ValidateWkb(Hex("0102000000FFFFFFFF"), {}, nullptr, "WKT");
+  EXPECT_EQ(s.message().substr(0, 13), "invalid WKT: ");
+}
+
+// Whatever the validator accepts, GEOS parses without crashing: mutate valid
+// WKB at random and hand every accepted mutant to GEOS.
+TEST(WkbTest, MutatedWkbNeverReachesGeosUnchecked) {
+  geos::Context context;
+  const std::string seeds[] = {
+      Wkb("POLYGON ((0 0, 9 0, 9 9, 0 0), (1 1, 2 1, 2 2, 1 1))"),
+      Wkb("GEOMETRYCOLLECTION (MULTIPOINT ((0 0), (1 1)), LINESTRING (0 0, "
+          "5 5))"),
+      Wkb("MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))", {.big_endian = true})};
+  std::mt19937 rng(7);
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string wkb = seeds[i % 3];
+    const int edits = 1 + rng() % 4;
+    for (int e = 0; e < edits; ++e) {
+      wkb[rng() % wkb.size()] = static_cast<char>(rng());
+    }
+    if (rng() % 4 == 0) wkb.resize(rng() % wkb.size());
+    if (!ValidateWkb(wkb, {}).ok()) continue;
+    ++accepted;
+    (void)context.ReadWkb(wkb);  // Must not crash; may still fail.
+  }
+  EXPECT_GT(accepted, 0);
+}
+
+TEST(HexTest, DecodesEitherCaseAndRejectsJunk) {
+  std::string out;
+  ASSERT_TRUE(DecodeHex("00ffAB", &out).ok());
+  EXPECT_EQ(out, std::string("\x00\xff\xab", 3));
+  EXPECT_FALSE(DecodeHex("abc", &out).ok());
+  absl::Status s = DecodeHex("0g", &out);
+  EXPECT_NE(s.message().find("offset 1"), std::string::npos) << s;
+}
+
+TEST(WktPrecheckTest, BoundsNestingAndBalance) {
+  EXPECT_TRUE(PrecheckWkt("POLYGON ((0 0, 1 0, 1 1, 0 0))", {}).ok());
+  EXPECT_FALSE(PrecheckWkt("POINT (1 2))", {}).ok());
+  EXPECT_FALSE(PrecheckWkt("POINT ((1 2)", {}).ok());
+  EXPECT_FALSE(PrecheckWkt(std::string("POINT (1\0 2)", 12), {}).ok());
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += "GEOMETRYCOLLECTION (";
+  deep += "POINT (1 1)";
+  for (int i = 0; i < 100; ++i) deep += ")";
+  EXPECT_FALSE(PrecheckWkt(deep, {}).ok());
+}
+
+}  // namespace
+}  // namespace geosrpc::batch

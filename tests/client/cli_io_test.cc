@@ -1,0 +1,81 @@
+#include "client/cli/io.h"
+
+#include <gtest/gtest.h>
+
+namespace geosrpc::cli {
+namespace {
+
+TEST(ParseGeometriesTest, DetectsWktLines) {
+  auto batch = ParseGeometries("POINT (1 2)\n\n  LINESTRING (0 0, 1 1)\n",
+                               InputFormat::kAuto);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->encoding(), v1::WKT);
+  EXPECT_EQ(batch->offsets_size(), 3);
+  EXPECT_EQ(batch->data(), "POINT (1 2)LINESTRING (0 0, 1 1)");
+}
+
+TEST(ParseGeometriesTest, DetectsHexWkbLines) {
+  auto batch = ParseGeometries(
+      "0101000000000000000000F03F0000000000000040\n", InputFormat::kAuto);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->encoding(), v1::HEX_WKB);
+  EXPECT_EQ(batch->offsets_size(), 2);
+}
+
+TEST(ParseGeometriesTest, ReadsGeoJsonFeatureCollections) {
+  auto batch = ParseGeometries(R"({"type": "FeatureCollection", "features": [
+      {"type": "Feature", "properties": {},
+       "geometry": {"type": "Point", "coordinates": [1, 2]}},
+      {"type": "Feature", "properties": {},
+       "geometry": {"type": "LineString", "coordinates": [[0, 0], [3, 4]]}}]})",
+                               InputFormat::kAuto);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_EQ(batch->encoding(), v1::WKB);
+  ASSERT_EQ(batch->offsets_size(), 3);
+  EXPECT_EQ(batch->offsets(1), 21u);  // A 2D point's WKB.
+
+  auto single = ParseGeometries(R"({"type": "Point", "coordinates": [1, 2]})",
+                                InputFormat::kGeoJson);
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->offsets_size(), 2);
+  EXPECT_FALSE(ParseGeometries("{\"type\": ", InputFormat::kGeoJson).ok());
+}
+
+client::ComputeResult Result() {
+  client::ComputeResult r;
+  r.summary.set_rows(3);
+  r.column = v1::ResultChunk::kGeometries;
+  r.binary = {"POINT (1 2)", "", "LINESTRING (0 0, 1 1)"};
+  r.binary_encoding = v1::WKT;
+  v1::RowError e;
+  e.set_row(1);
+  e.set_code(3);
+  e.set_message("a: bad \"row\"");
+  r.errors.push_back(e);
+  return r;
+}
+
+TEST(FormatResultTest, WritesCsvWithQuoting) {
+  EXPECT_EQ(FormatResult(Result(), OutputFormat::kCsv),
+            "row,value,error_code,error_message\n"
+            "0,POINT (1 2),,\n"
+            "1,,3,\"a: bad \"\"row\"\"\"\n"
+            "2,\"LINESTRING (0 0, 1 1)\",,\n");
+}
+
+TEST(FormatResultTest, WritesJsonWithEscapes) {
+  EXPECT_EQ(FormatResult(Result(), OutputFormat::kJson),
+            "[\n{\"row\":0,\"value\":\"POINT (1 2)\"},\n"
+            "{\"row\":1,\"error\":{\"code\":3,\"message\":\"a: bad "
+            "\\\"row\\\"\"}},\n"
+            "{\"row\":2,\"value\":\"LINESTRING (0 0, 1 1)\"}\n]\n");
+  client::ComputeResult numbers;
+  numbers.summary.set_rows(2);
+  numbers.column = v1::ResultChunk::kDoubles;
+  numbers.doubles = {0.5, std::nan("")};
+  EXPECT_EQ(FormatResult(numbers, OutputFormat::kJson),
+            "[\n{\"row\":0,\"value\":0.5},\n{\"row\":1,\"value\":null}\n]\n");
+}
+
+}  // namespace
+}  // namespace geosrpc::cli

@@ -1,0 +1,239 @@
+#include "server/exec/compute_job.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "absl/synchronization/notification.h"
+#include "tests/testing/random_geometries.h"
+
+namespace geosrpc::exec {
+namespace {
+
+struct Outcome {
+  absl::Status start;  // Start()'s result.
+  std::vector<v1::ResultChunk> chunks;
+  v1::ComputeSummary summary;
+};
+
+// Runs `request` on `pool` without gRPC; returns once on_done has run.
+Outcome RunJob(WorkerPool* pool, const v1::ComputeRequest& request,
+            ComputeLimits limits = {},
+            absl::Time deadline = absl::InfiniteFuture(),
+            std::function<void(ComputeJob*)> after_start = nullptr) {
+  Outcome out;
+  absl::Mutex mu;
+  absl::Notification done;
+  auto job = ComputeJob::Start(
+      pool, &request, limits, deadline,
+      {.on_chunk =
+           [&](std::unique_ptr<v1::ResultChunk> chunk) {
+             absl::MutexLock lock(&mu);
+             out.chunks.push_back(std::move(*chunk));
+           },
+       .on_done =
+           [&](const v1::ComputeSummary& summary) {
+             out.summary = summary;
+             done.Notify();
+           }});
+  out.start = job.status();
+  if (!job.ok()) return out;
+  if (after_start) after_start(job->get());
+  done.WaitForNotification();
+  return out;
+}
+
+v1::GeometryBatch Batch(v1::Encoding encoding,
+                        const std::vector<std::string>& rows) {
+  v1::GeometryBatch batch;
+  batch.set_encoding(encoding);
+  batch.add_offsets(0);
+  for (const auto& r : rows) {
+    batch.mutable_data()->append(r);
+    batch.add_offsets(batch.data().size());
+  }
+  return batch;
+}
+
+class ComputeJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pool_ = *WorkerPool::Create({.num_workers = 2});
+  }
+  v1::ComputeRequest AreaRequest(int rows) {
+    testing::RandomGeometries random(3);
+    v1::ComputeRequest request;
+    request.mutable_operation()->set_op(v1::AREA);
+    std::vector<std::string> wkts;
+    for (int i = 0; i < rows; ++i) wkts.push_back(random.PolygonWkt(10));
+    *request.mutable_a() = Batch(v1::WKT, wkts);
+    return request;
+  }
+  std::unique_ptr<WorkerPool> pool_;
+};
+
+TEST_F(ComputeJobTest, CoversEveryRowExactlyOnceAcrossChunks) {
+  v1::ComputeRequest request = AreaRequest(1000);
+  request.set_chunk_rows(7);
+  Outcome out = RunJob(pool_.get(), request);
+  ASSERT_TRUE(out.start.ok()) << out.start;
+  EXPECT_EQ(out.summary.status().code(), 0);
+  EXPECT_EQ(out.summary.rows(), 1000u);
+  EXPECT_EQ(out.summary.chunks(), 143u);  // ceil(1000 / 7)
+  std::vector<int> seen(1000);
+  for (const auto& c : out.chunks) {
+    ASSERT_EQ(c.doubles().values_size(), static_cast<int>(c.row_count()));
+    for (uint32_t i = 0; i < c.row_count(); ++i) {
+      ++seen[c.row_offset() + i];
+      EXPECT_GT(c.doubles().values(i), 0);
+    }
+  }
+  for (int s : seen) EXPECT_EQ(s, 1);
+}
+
+TEST_F(ComputeJobTest, BroadcastMatchesDirectGeos) {
+  testing::RandomGeometries random(5);
+  std::vector<std::string> points;
+  for (int i = 0; i < 500; ++i) points.push_back(random.PointWkt());
+  const std::string polygon = random.PolygonWkt(50);
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::DISTANCE);
+  *request.mutable_a() = Batch(v1::WKT, points);
+  request.mutable_b_broadcast()->set_encoding(v1::WKT);
+  request.mutable_b_broadcast()->set_data(polygon);
+  Outcome out = RunJob(pool_.get(), request);
+  ASSERT_EQ(out.summary.status().code(), 0) << out.summary.status().message();
+
+  geos::Context context;
+  auto b = context.ReadWkt(polygon);
+  for (const auto& c : out.chunks) {
+    for (uint32_t i = 0; i < c.row_count(); ++i) {
+      auto a = context.ReadWkt(points[c.row_offset() + i]);
+      double expected;
+      ASSERT_EQ(GEOSDistance_r(context.handle(), a->get(), b->get(), &expected),
+                1);
+      EXPECT_NEAR(c.doubles().values(i), expected, 1e-9 * (1 + expected));
+    }
+  }
+}
+
+TEST_F(ComputeJobTest, SplitsChunksAtTheByteLimit) {
+  testing::RandomGeometries random(9);
+  std::vector<std::string> polygons;
+  for (int i = 0; i < 200; ++i) polygons.push_back(random.PolygonWkt(100));
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::CONVEX_HULL);
+  *request.mutable_a() = Batch(v1::WKT, polygons);
+  request.set_chunk_rows(200);
+  Outcome out = RunJob(pool_.get(), request, {.max_chunk_bytes = 4096});
+  ASSERT_EQ(out.summary.status().code(), 0);
+  EXPECT_GT(out.chunks.size(), 5u);
+  uint64_t rows = 0;
+  for (const auto& c : out.chunks) {
+    rows += c.row_count();
+    EXPECT_EQ(c.geometries().offsets_size(), static_cast<int>(c.row_count()) + 1);
+    // One geometry may overshoot; never two.
+    EXPECT_LT(c.geometries().data().size(), 4096u + 2000u);
+  }
+  EXPECT_EQ(rows, 200u);
+}
+
+TEST_F(ComputeJobTest, CancelStopsTheRemainingChunks) {
+  v1::ComputeRequest request = AreaRequest(20000);
+  request.set_chunk_rows(16);
+  Outcome out = RunJob(pool_.get(), request, {}, absl::InfiniteFuture(),
+                    [](ComputeJob* job) {
+                      job->Cancel(absl::CancelledError("test cancelled"));
+                    });
+  EXPECT_EQ(out.summary.status().code(),
+            static_cast<int>(absl::StatusCode::kCancelled));
+  EXPECT_EQ(out.summary.status().message(), "test cancelled");
+  EXPECT_LT(out.chunks.size(), 1250u);
+}
+
+TEST_F(ComputeJobTest, PastDeadlineEndsWithDeadlineExceeded) {
+  Outcome out = RunJob(pool_.get(), AreaRequest(100), {},
+                    absl::Now() - absl::Seconds(1));
+  EXPECT_EQ(out.summary.status().code(),
+            static_cast<int>(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_TRUE(out.chunks.empty());
+}
+
+TEST_F(ComputeJobTest, BadBroadcastOperandFailsTheBatch) {
+  v1::ComputeRequest request = AreaRequest(10);
+  request.mutable_operation()->set_op(v1::INTERSECTS);
+  request.mutable_b_broadcast()->set_encoding(v1::WKT);
+  request.mutable_b_broadcast()->set_data("POINT (1");
+  Outcome out = RunJob(pool_.get(), request);
+  EXPECT_EQ(out.summary.status().code(),
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(out.summary.status().message(),
+            "b_broadcast: invalid WKT: unclosed '('");
+}
+
+TEST_F(ComputeJobTest, RowErrorsCarryTheOperandAndKeepTheRest) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::INTERSECTION);
+  *request.mutable_a() =
+      Batch(v1::WKT, {"POINT (0 0)", "POINT (nan 0)", "POINT (1 1)"});
+  *request.mutable_b_rows() =
+      Batch(v1::WKT, {"POINT (0 0)", "POINT (0 0)", "LINESTRING (0"});
+  Outcome out = RunJob(pool_.get(), request);
+  ASSERT_EQ(out.chunks.size(), 1u);
+  const auto& c = out.chunks[0];
+  ASSERT_EQ(c.errors_size(), 2);
+  EXPECT_EQ(c.errors(0).row(), 1u);
+  EXPECT_EQ(c.errors(0).message(), "a: invalid WKT: non-finite coordinate");
+  EXPECT_EQ(c.errors(1).row(), 2u);
+  EXPECT_EQ(c.errors(1).message(), "b: invalid WKT: unclosed '('");
+  EXPECT_GT(c.geometries().offsets(1), 0u);  // Row 0 has a result.
+  EXPECT_EQ(out.summary.error_rows(), 2u);
+}
+
+TEST_F(ComputeJobTest, StartRejectsMalformedRequests) {
+  v1::ComputeRequest request = AreaRequest(3);
+  auto start = [&](const v1::ComputeRequest& r, ComputeLimits limits = {}) {
+    return RunJob(pool_.get(), r, limits).start;
+  };
+  EXPECT_TRUE(start(request).ok());
+
+  v1::ComputeRequest unary_with_b = request;
+  unary_with_b.mutable_b_broadcast()->set_data("x");
+  EXPECT_EQ(start(unary_with_b).message(),
+            "operation 'area' is unary: leave b unset");
+
+  v1::ComputeRequest binary_without_b = request;
+  binary_without_b.mutable_operation()->set_op(v1::CONTAINS);
+  EXPECT_EQ(start(binary_without_b).message(),
+            "operation 'contains' is binary: set b_broadcast or b_rows");
+
+  v1::ComputeRequest mismatched = binary_without_b;
+  *mismatched.mutable_b_rows() = Batch(v1::WKT, {"POINT (0 0)"});
+  EXPECT_EQ(start(mismatched).message(), "b_rows has 1 rows but a has 3");
+
+  v1::ComputeRequest bad_offsets = request;
+  bad_offsets.mutable_a()->set_offsets(1, 1000);
+  EXPECT_EQ(start(bad_offsets).code(), absl::StatusCode::kInvalidArgument);
+
+  v1::ComputeRequest bad_encoding = request;
+  bad_encoding.set_result_encoding(static_cast<v1::Encoding>(42));
+  EXPECT_EQ(start(bad_encoding).code(), absl::StatusCode::kInvalidArgument);
+
+  absl::Status too_many = start(request, {.max_rows = 2});
+  EXPECT_EQ(too_many.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(too_many.message(),
+            "batch has 3 rows; the limit is 2 (max_rows_per_batch)");
+}
+
+TEST_F(ComputeJobTest, EmptyBatchCompletes) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::AREA);
+  Outcome out = RunJob(pool_.get(), request);
+  ASSERT_TRUE(out.start.ok());
+  EXPECT_EQ(out.summary.status().code(), 0);
+  EXPECT_EQ(out.summary.rows(), 0u);
+  EXPECT_TRUE(out.chunks.empty());
+}
+
+}  // namespace
+}  // namespace geosrpc::exec

@@ -1,0 +1,169 @@
+#include "server/exec/worker_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+
+namespace geosrpc::exec {
+namespace {
+
+std::unique_ptr<WorkerPool> Pool(int workers, size_t max_queued = 1 << 16) {
+  auto pool = WorkerPool::Create(
+      {.num_workers = workers, .max_queued_tasks = max_queued});
+  EXPECT_TRUE(pool.ok()) << pool.status();
+  return *std::move(pool);
+}
+
+TEST(WorkerPoolTest, CreateValidatesOptions) {
+  EXPECT_FALSE(WorkerPool::Create({.num_workers = -1}).ok());
+  EXPECT_FALSE(WorkerPool::Create({.max_queued_tasks = 0}).ok());
+  auto pool = WorkerPool::Create({});
+  ASSERT_TRUE(pool.ok());
+  EXPECT_GE((*pool)->num_workers(), 1);
+}
+
+TEST(WorkerPoolTest, RunsEveryTaskOnceThenDoneOnce) {
+  auto pool = Pool(3);
+  constexpr int kTasks = 1000;
+  std::vector<std::atomic<int>> runs(kTasks);
+  std::atomic<int> finished_at_done{-1};
+  std::atomic<int> total{0};
+  absl::Notification done;
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               kTasks,
+                               [&](Worker&, size_t i) {
+                                 runs[i].fetch_add(1);
+                                 total.fetch_add(1);
+                               },
+                               [&] {
+                                 finished_at_done = total.load();
+                                 done.Notify();
+                               }))
+                  .ok());
+  done.WaitForNotification();
+  EXPECT_EQ(finished_at_done.load(), kTasks);
+  for (auto& r : runs) EXPECT_EQ(r.load(), 1);
+}
+
+TEST(WorkerPoolTest, EachWorkerHasItsOwnContext) {
+  auto pool = Pool(2);
+  absl::Mutex mu;
+  std::set<GEOSContextHandle_t> handles;
+  absl::Notification done;
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               200,
+                               [&](Worker& w, size_t) {
+                                 absl::MutexLock lock(&mu);
+                                 handles.insert(w.geos().handle());
+                               },
+                               [&] { done.Notify(); }))
+                  .ok());
+  done.WaitForNotification();
+  EXPECT_LE(handles.size(), 2u);
+  EXPECT_GE(handles.size(), 1u);
+}
+
+TEST(WorkerPoolTest, CancelSkipsTasksNotYetStarted) {
+  auto pool = Pool(1);
+  absl::Notification started, release, done;
+  std::atomic<int> ran{0};
+  auto group = std::make_shared<TaskGroup>(
+      100,
+      [&](Worker&, size_t i) {
+        ++ran;
+        if (i == 0) {
+          started.Notify();
+          release.WaitForNotification();
+        }
+      },
+      [&] { done.Notify(); });
+  ASSERT_TRUE(pool->Submit(group).ok());
+  started.WaitForNotification();
+  group->Cancel();
+  release.Notify();
+  done.WaitForNotification();
+  EXPECT_EQ(ran.load(), 1);
+}
+
+// With one worker, two groups submitted together alternate task by task
+// instead of the second waiting for the first to drain.
+TEST(WorkerPoolTest, SharesWorkersFairlyAcrossGroups) {
+  auto pool = Pool(1);
+  absl::Notification gate_started, gate_release;
+  absl::Mutex mu;
+  std::string order;
+  std::atomic<int> remaining{2};
+  absl::Notification all_done;
+  auto record = [&](char c) {
+    return [&, c](Worker&, size_t) {
+      absl::MutexLock lock(&mu);
+      order.push_back(c);
+    };
+  };
+  auto finish = [&] {
+    if (--remaining == 0) all_done.Notify();
+  };
+  // Hold the worker so both groups are queued before either starts.
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               1,
+                               [&](Worker&, size_t) {
+                                 gate_started.Notify();
+                                 gate_release.WaitForNotification();
+                               },
+                               [] {}))
+                  .ok());
+  gate_started.WaitForNotification();
+  ASSERT_TRUE(
+      pool->Submit(std::make_shared<TaskGroup>(4, record('a'), finish)).ok());
+  ASSERT_TRUE(
+      pool->Submit(std::make_shared<TaskGroup>(4, record('b'), finish)).ok());
+  gate_release.Notify();
+  all_done.WaitForNotification();
+  EXPECT_EQ(order, "abababab");
+}
+
+TEST(WorkerPoolTest, RefusesNewWorkWhenTheQueueIsFullButNotContinuations) {
+  auto pool = Pool(1, /*max_queued=*/10);
+  absl::Notification started, release;
+  std::atomic<int> done_count{0};
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               1,
+                               [&](Worker&, size_t) {
+                                 started.Notify();
+                                 release.WaitForNotification();
+                               },
+                               [&] { ++done_count; }))
+                  .ok());
+  started.WaitForNotification();
+  auto noop = [](Worker&, size_t) {};
+  auto count = [&] { ++done_count; };
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(8, noop, count)).ok());
+  absl::Status refused =
+      pool->Submit(std::make_shared<TaskGroup>(3, noop, count));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.message().find("retry"), std::string::npos);
+  EXPECT_TRUE(pool->Submit(std::make_shared<TaskGroup>(3, noop, count),
+                           /*admit=*/false)
+                  .ok());
+  EXPECT_EQ(pool->queued_tasks(), 11u);
+  release.Notify();
+  pool.reset();  // Drains what was admitted.
+  EXPECT_EQ(done_count.load(), 3);
+}
+
+TEST(WorkerPoolTest, EmptyGroupCompletesAtOnce) {
+  auto pool = Pool(1);
+  bool done = false;
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               0, [](Worker&, size_t) {}, [&] { done = true; }))
+                  .ok());
+  EXPECT_TRUE(done);
+}
+
+}  // namespace
+}  // namespace geosrpc::exec

@@ -1,0 +1,161 @@
+#include "server/ops/operations.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+
+namespace geosrpc::ops {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+TEST(OperationsTest, EveryOpCodeHasExactlyOneEntry) {
+  const auto* codes = v1::OpCode_descriptor();
+  std::set<int> seen;
+  for (const OpSpec& spec : AllOperations()) {
+    EXPECT_TRUE(seen.insert(spec.code).second) << spec.name;
+    EXPECT_EQ(spec.name, absl::AsciiStrToLower(v1::OpCode_Name(spec.code)));
+    EXPECT_TRUE(spec.arity == 1 || spec.arity == 2) << spec.name;
+    EXPECT_NE(spec.kernel, nullptr) << spec.name;
+  }
+  for (int i = 0; i < codes->value_count(); ++i) {
+    const int code = codes->value(i)->number();
+    if (code == v1::OP_UNSPECIFIED) continue;
+    EXPECT_TRUE(seen.count(code)) << codes->value(i)->name();
+  }
+}
+
+// The table's parameter specs and the proto's params messages describe the
+// same fields with compatible types.
+TEST(OperationsTest, ParamSpecsMatchTheProtoMessages) {
+  for (const OpSpec& spec : AllOperations()) {
+    if (spec.params_field == nullptr) {
+      EXPECT_TRUE(spec.params.empty()) << spec.name;
+      continue;
+    }
+    const FieldDescriptor* field =
+        v1::Operation::descriptor()->FindFieldByName(spec.params_field);
+    ASSERT_NE(field, nullptr) << spec.name;
+    const auto* message = field->message_type();
+    std::set<std::string> names;
+    for (const ParamSpec& p : spec.params) {
+      const FieldDescriptor* f = message->FindFieldByName(p.name);
+      ASSERT_NE(f, nullptr) << spec.name << "." << p.name;
+      EXPECT_TRUE(f->has_presence()) << p.name << " must be optional";
+      names.insert(p.name);
+      switch (p.type) {
+        case ParamType::kDouble:
+          EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_DOUBLE) << p.name;
+          break;
+        case ParamType::kInt:
+          EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_INT32) << p.name;
+          break;
+        case ParamType::kBool:
+          EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_BOOL) << p.name;
+          break;
+        case ParamType::kEnum:
+          EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_ENUM) << p.name;
+          EXPECT_EQ(p.max - p.min + 1, f->enum_type()->value_count());
+          break;
+      }
+      if (!p.required) {
+        EXPECT_GE(p.default_value, p.min) << p.name;
+        EXPECT_LE(p.default_value, p.max) << p.name;
+      }
+    }
+    // Every field the message has is a parameter of the operations using it.
+    for (int i = 0; i < message->field_count(); ++i) {
+      bool used = false;
+      for (const OpSpec& other : AllOperations()) {
+        if (other.params_field == nullptr ||
+            std::string(other.params_field) != spec.params_field) {
+          continue;
+        }
+        for (const ParamSpec& p : other.params) {
+          used |= message->field(i)->name() == p.name;
+        }
+      }
+      EXPECT_TRUE(used) << message->field(i)->full_name();
+    }
+  }
+}
+
+TEST(OperationsTest, FindOperationRejectsUnknownCodes) {
+  EXPECT_TRUE(FindOperation(v1::BUFFER).ok());
+  EXPECT_EQ(FindOperation(v1::OP_UNSPECIFIED).status().message(),
+            "operation.op is not set");
+  EXPECT_EQ(FindOperation(static_cast<v1::OpCode>(9999)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ResolveParamsTest, AppliesDefaults) {
+  const OpSpec* buffer = *FindOperation(v1::BUFFER);
+  v1::Operation op;
+  op.set_op(v1::BUFFER);
+  op.mutable_buffer()->set_radius(2.5);
+  auto p = ResolveParams(*buffer, op);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->number(0), 2.5);
+  EXPECT_EQ(p->integer(1), 8);   // quadsegs
+  EXPECT_EQ(p->number(4), 5.0);  // mitre_limit
+  EXPECT_FALSE(p->flag(5));      // single_sided
+}
+
+TEST(ResolveParamsTest, RejectsOutOfRangeNamingParameterAndRange) {
+  const OpSpec* buffer = *FindOperation(v1::BUFFER);
+  v1::Operation op;
+  op.mutable_buffer()->set_quadsegs(0);
+  EXPECT_EQ(ResolveParams(*buffer, op).status().message(),
+            "parameter 'buffer.quadsegs' of 'buffer' must be in [1, 1000], "
+            "got 0");
+  op.mutable_buffer()->set_quadsegs(8);
+  op.mutable_buffer()->set_radius(std::nan(""));
+  EXPECT_EQ(ResolveParams(*buffer, op).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  op.mutable_buffer()->set_radius(1);
+  op.mutable_buffer()->set_cap_style(static_cast<v1::BufferCapStyle>(7));
+  EXPECT_EQ(ResolveParams(*buffer, op).status().message(),
+            "parameter 'buffer.cap_style' of 'buffer' must be in "
+            "CAP_ROUND|CAP_FLAT|CAP_SQUARE, got 7");
+}
+
+TEST(ResolveParamsTest, RequiresRequiredParameters) {
+  const OpSpec* dwithin = *FindOperation(v1::DWITHIN);
+  v1::Operation op;
+  op.set_op(v1::DWITHIN);
+  EXPECT_EQ(ResolveParams(*dwithin, op).status().message(),
+            "operation 'dwithin' requires parameter 'distance.distance' "
+            "(allowed [0, +inf])");
+  op.mutable_distance()->set_distance(-1);
+  EXPECT_FALSE(ResolveParams(*dwithin, op).ok());
+  op.mutable_distance()->set_distance(3);
+  EXPECT_EQ(ResolveParams(*dwithin, op)->number(0), 3);
+}
+
+TEST(ResolveParamsTest, RejectsAnotherOperationsParameters) {
+  v1::Operation op;
+  op.mutable_simplify()->set_tolerance(1);
+  EXPECT_EQ(ResolveParams(**FindOperation(v1::BUFFER), op).status().message(),
+            "operation 'buffer' takes 'buffer' parameters, got 'simplify'");
+  EXPECT_EQ(ResolveParams(**FindOperation(v1::AREA), op).status().message(),
+            "operation 'area' takes no parameters, got 'simplify'");
+}
+
+TEST(DescribeTest, ListsParametersWithDefaultsAndRanges) {
+  v1::OperationInfo info = Describe(**FindOperation(v1::BUFFER));
+  EXPECT_EQ(info.name(), "buffer");
+  EXPECT_EQ(info.result_type(), v1::GEOMETRY);
+  EXPECT_EQ(info.params_message(), "buffer");
+  ASSERT_EQ(info.parameters_size(), 6);
+  EXPECT_EQ(info.parameters(1).name(), "quadsegs");
+  EXPECT_EQ(info.parameters(1).default_value(), "8");
+  EXPECT_EQ(info.parameters(1).allowed(), "[1, 1000]");
+  EXPECT_EQ(info.parameters(2).type(), "BufferCapStyle");
+  EXPECT_EQ(info.parameters(2).default_value(), "CAP_ROUND");
+  EXPECT_TRUE(Describe(**FindOperation(v1::DISTANCE)).prepared_broadcast());
+}
+
+}  // namespace
+}  // namespace geosrpc::ops

@@ -1,0 +1,488 @@
+// End-to-end: a real server on loopback, the C++ client, and results
+// checked row by row against direct GEOS calls.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "client/cpp/batch.h"
+#include "client/cpp/client.h"
+#include "server/ops/operations.h"
+#include "server/service/server.h"
+#include "tests/testing/random_geometries.h"
+#include "tests/testing/reference.h"
+
+namespace geosrpc {
+namespace {
+
+using client::ComputeResult;
+
+std::unique_ptr<service::Server> StartServer(
+    service::Server::Options options = {}) {
+  options.listen_address = "127.0.0.1:0";
+  if (options.num_workers == 0) options.num_workers = 2;
+  auto server = service::Server::Create(options);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return *std::move(server);
+}
+
+std::unique_ptr<client::Client> Connect(const service::Server& server) {
+  return *client::Client::Create(
+      {.target = absl::StrCat("127.0.0.1:", server.port())});
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = StartServer().release();
+    client_ = Connect(*server_).release();
+  }
+  static void TearDownTestSuite() {
+    delete client_;
+    delete server_;
+  }
+  static service::Server* server_;
+  static client::Client* client_;
+};
+service::Server* ServiceTest::server_ = nullptr;
+client::Client* ServiceTest::client_ = nullptr;
+
+// --- Every operation against GEOS ---------------------------------------
+
+struct OpCase {
+  std::string label;
+  v1::Operation op;
+};
+
+std::vector<OpCase> AllOpCases() {
+  std::vector<OpCase> cases;
+  for (const ops::OpSpec& spec : ops::AllOperations()) {
+    v1::Operation op;
+    op.set_op(spec.code);
+    cases.push_back({spec.name, op});
+    switch (spec.code) {
+      case v1::BUFFER:
+        cases.back().op.mutable_buffer()->set_radius(1.5);
+        cases.back().op.mutable_buffer()->set_quadsegs(4);
+        op.mutable_buffer()->set_radius(-0.5);
+        op.mutable_buffer()->set_cap_style(v1::CAP_SQUARE);
+        op.mutable_buffer()->set_join_style(v1::JOIN_MITRE);
+        op.mutable_buffer()->set_mitre_limit(2);
+        cases.push_back({"buffer_mitre", op});
+        break;
+      case v1::DWITHIN:
+        cases.back().op.mutable_distance()->set_distance(10);
+        break;
+      case v1::SIMPLIFY:
+        cases.back().op.mutable_simplify()->set_tolerance(0.5);
+        op.mutable_simplify()->set_tolerance(2);
+        op.mutable_simplify()->set_preserve_topology(false);
+        cases.push_back({"simplify_dp", op});
+        break;
+      case v1::MAKE_VALID:
+        op.mutable_make_valid()->set_method(1);
+        op.mutable_make_valid()->set_keep_collapsed(false);
+        cases.push_back({"make_valid_structure", op});
+        break;
+      case v1::TO_WKT:
+        op.mutable_wkt()->set_rounding_precision(3);
+        cases.push_back({"to_wkt_rounded", op});
+        break;
+      case v1::TO_WKB:
+        op.mutable_wkb()->set_big_endian(true);
+        op.mutable_wkb()->set_iso(true);
+        cases.push_back({"to_wkb_xdr_iso", op});
+        break;
+      default:
+        break;
+    }
+  }
+  return cases;
+}
+
+struct ModeCase {
+  OpCase op;
+  bool broadcast;
+};
+
+void PrintTo(const ModeCase& c, std::ostream* os) {
+  *os << c.op.label << (c.broadcast ? " broadcast" : " rows");
+}
+
+std::string Name(const ::testing::TestParamInfo<ModeCase>& info) {
+  return info.param.op.label + (info.param.broadcast ? "_broadcast" : "_rows");
+}
+
+std::vector<ModeCase> AllModeCases() {
+  std::vector<ModeCase> out;
+  for (const OpCase& c : AllOpCases()) {
+    const int arity = (*ops::FindOperation(c.op.op()))->arity;
+    out.push_back({c, false});
+    if (arity == 2) out.push_back({c, true});
+  }
+  return out;
+}
+
+class EveryOperationTest : public ServiceTest,
+                           public ::testing::WithParamInterface<ModeCase> {};
+
+TEST_P(EveryOperationTest, MatchesDirectGeosCalls) {
+  constexpr int kRows = 2000;
+  const ModeCase& mode = GetParam();
+  const ops::OpSpec& spec = **ops::FindOperation(mode.op.op.op());
+  testing::RandomGeometries random(1000 + mode.op.op.op());
+  const std::vector<std::string> a_wkt = random.Wkts(kRows);
+  const std::vector<std::string> b_wkt = random.Wkts(kRows);
+  const std::string broadcast_wkt = random.PolygonWkt(64);
+
+  // a as WKB, b rows as WKT, the broadcast operand as hex WKB: every
+  // decoder on every operation.
+  v1::ComputeRequest request;
+  *request.mutable_operation() = mode.op.op;
+  *request.mutable_a() =
+      client::MakeBatch(v1::WKB, testing::WktToWkb(a_wkt));
+  if (spec.arity == 2 && mode.broadcast) {
+    request.mutable_b_broadcast()->set_encoding(v1::HEX_WKB);
+    request.mutable_b_broadcast()->set_data(absl::BytesToHexString(
+        testing::WktToWkb({broadcast_wkt})[0]));
+  } else if (spec.arity == 2) {
+    *request.mutable_b_rows() = client::MakeBatch(v1::WKT, b_wkt);
+  }
+  auto result = client_->Compute(request);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->rows(), static_cast<size_t>(kRows));
+  EXPECT_EQ(result->summary.status().code(), 0);
+
+  geos::Context context;
+  auto broadcast = context.ReadWkt(broadcast_wkt);
+  geos::PreparedPtr prepared(GEOSPrepare_r(context.handle(), broadcast->get()),
+                             {context.handle()});
+  std::map<uint64_t, const v1::RowError*> errors;
+  for (const auto& e : result->errors) errors[e.row()] = &e;
+  int geos_failures = 0;
+  for (int i = 0; i < kRows; ++i) {
+    SCOPED_TRACE(absl::StrCat("row ", i, ": a=", a_wkt[i]));
+    auto a = context.ReadWkt(a_wkt[i]);
+    geos::GeometryPtr b_row;
+    const GEOSGeometry* b = nullptr;
+    if (spec.arity == 2) {
+      if (mode.broadcast) {
+        b = broadcast->get();
+      } else {
+        b_row = *context.ReadWkt(b_wkt[i]);
+        b = b_row.get();
+      }
+    }
+    testing::Expected expected =
+        testing::Reference(context, mode.op.op, a->get(), b);
+    // Broadcast uses GEOS's prepared form where there is one (and the row is
+    // not empty): that direct call is the reference. Where both forms
+    // succeed they must agree.
+    if (mode.broadcast && GEOSisEmpty_r(context.handle(), a->get()) == 0) {
+      if (auto p = testing::PreparedReference(context, mode.op.op, a->get(),
+                                              prepared.get())) {
+        if (p->ok && expected.ok) {
+          EXPECT_EQ(p->flag, expected.flag);
+          EXPECT_NEAR(p->number, expected.number,
+                      1e-12 * (1 + expected.number));
+        }
+        expected = *p;
+      }
+    }
+    if (!expected.ok) {
+      ++geos_failures;
+      ASSERT_TRUE(errors.count(i)) << "GEOS failed but the service did not";
+      EXPECT_EQ(errors[i]->code(),
+                static_cast<int>(absl::StatusCode::kFailedPrecondition));
+      continue;
+    }
+    ASSERT_FALSE(errors.count(i)) << errors[i]->message();
+    switch (spec.result) {
+      case ops::ResultType::kDouble:
+        EXPECT_EQ(result->doubles[i], expected.number);
+        break;
+      case ops::ResultType::kBool:
+        EXPECT_EQ(result->bools[i], expected.flag);
+        break;
+      case ops::ResultType::kInt:
+        FAIL() << "no int operations yet";
+        break;
+      case ops::ResultType::kGeometry:
+      case ops::ResultType::kBytes:
+        EXPECT_EQ(result->binary[i], expected.bytes);
+        break;
+    }
+  }
+  RecordProperty("geos_failures", geos_failures);
+}
+
+INSTANTIATE_TEST_SUITE_P(Service, EveryOperationTest,
+                         ::testing::ValuesIn(AllModeCases()), Name);
+
+// --- Bad input ----------------------------------------------------------
+
+TEST_F(ServiceTest, HostileRowsGetErrorsWhileTheOthersComputeRight) {
+  std::string nested;
+  for (int i = 0; i < 5000; ++i) nested += absl::HexStringToBytes("010700000001000000");
+  nested += client::PointWkb(0, 0);
+  const std::vector<std::string> rows = {
+      client::PointWkb(3, 4),
+      absl::HexStringToBytes("0102000000FFFFFFFF"),  // 4 billion points
+      nested,                                         // 5000-deep collection
+      client::PointWkb(std::nan(""), 1),
+      absl::HexStringToBytes("0301000000"),           // bad byte order
+      "",
+      client::PointWkb(6, 8),
+  };
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::DISTANCE);
+  *request.mutable_a() = client::MakeBatch(v1::WKB, rows);
+  request.mutable_b_broadcast()->set_data(client::PointWkb(0, 0));
+  auto result = client_->Compute(request);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->doubles[0], 5);
+  EXPECT_EQ(result->doubles[6], 10);
+  ASSERT_EQ(result->errors.size(), 5u);
+  const char* expected[] = {"claims 4294967295 points", "nested deeper than 32",
+                            "non-finite coordinate", "byte order must be 0 or 1",
+                            "a: empty geometry"};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(result->errors[i].row(), static_cast<uint64_t>(i + 1));
+    EXPECT_EQ(result->errors[i].code(),
+              static_cast<int>(absl::StatusCode::kInvalidArgument));
+    EXPECT_NE(result->errors[i].message().find(expected[i]), std::string::npos)
+        << result->errors[i].message();
+  }
+  EXPECT_EQ(result->summary.error_rows(), 5u);
+}
+
+absl::Status ComputeStatus(client::Client* c, const v1::ComputeRequest& r) {
+  return c->Compute(r).status();
+}
+
+TEST_F(ServiceTest, MalformedRequestsAreInvalidArgument) {
+  v1::ComputeRequest request;
+  *request.mutable_a() = client::MakeBatch(v1::WKT, {"POINT (1 1)"});
+
+  request.mutable_operation()->set_op(static_cast<v1::OpCode>(4242));
+  absl::Status s = ComputeStatus(client_, request);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("unknown operation code 4242"), std::string::npos);
+
+  request.mutable_operation()->set_op(v1::BUFFER);
+  request.mutable_operation()->mutable_buffer()->set_quadsegs(5000);
+  s = ComputeStatus(client_, request);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "parameter 'buffer.quadsegs' of 'buffer' must be in [1, 1000], "
+            "got 5000");
+
+  request.mutable_operation()->mutable_buffer()->clear_quadsegs();
+  request.mutable_a()->add_offsets(99);
+  s = ComputeStatus(client_, request);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "a: last offset is 99 but data holds 11 bytes");
+}
+
+TEST(ServiceLimitsTest, OversizedRequestsAreResourceExhausted) {
+  service::Server::Options options;
+  options.max_message_bytes = 1 << 20;
+  options.service.limits.max_rows = 1000;
+  auto server = StartServer(options);
+  auto c = Connect(*server);
+
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::AREA);
+  client::BatchBuilder big(v1::WKB);
+  for (int i = 0; i < 60000; ++i) big.AddPoint(i, i);  // ~1.3 MB
+  *request.mutable_a() = big.Build();
+  absl::Status s = ComputeStatus(c.get(), request);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+
+  client::BatchBuilder rows(v1::WKB);
+  for (int i = 0; i < 1001; ++i) rows.AddPoint(i, i);
+  *request.mutable_a() = rows.Build();
+  s = ComputeStatus(c.get(), request);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.message(),
+            "batch has 1001 rows; the limit is 1000 (max_rows_per_batch)");
+}
+
+// --- Cancellation and deadlines -----------------------------------------
+
+v1::ComputeRequest HeavyRequest(int rows) {
+  testing::RandomGeometries random(77);
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::BUFFER);
+  request.mutable_operation()->mutable_buffer()->set_radius(3);
+  request.mutable_operation()->mutable_buffer()->set_quadsegs(256);
+  std::vector<std::string> polygons;
+  for (int i = 0; i < rows; ++i) polygons.push_back(random.PolygonWkt(24));
+  *request.mutable_a() = client::MakeBatch(v1::WKT, polygons);
+  request.set_chunk_rows(16);
+  return request;
+}
+
+TEST_F(ServiceTest, ClientCancellingMidBatchLeavesTheServerServing) {
+  const v1::ComputeRequest request = HeavyRequest(20000);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    grpc::ClientContext context;
+    auto reader = client_->stub()->Compute(&context, request);
+    v1::ComputeResponse response;
+    ASSERT_TRUE(reader->Read(&response));  // The batch is under way.
+    context.TryCancel();
+    while (reader->Read(&response)) {
+    }
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  // The pool is free again: a small request is answered correctly.
+  v1::ComputeRequest small;
+  small.mutable_operation()->set_op(v1::AREA);
+  *small.mutable_a() =
+      client::MakeBatch(v1::WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
+  auto result = client_->Compute(small);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->doubles[0], 4);
+}
+
+TEST_F(ServiceTest, DeadlineStopsTheRemainingChunks) {
+  const v1::ComputeRequest request = HeavyRequest(20000);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(100));
+  auto reader = client_->stub()->Compute(&context, request);
+  v1::ComputeResponse response;
+  while (reader->Read(&response)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+// --- Streams, discovery, encodings ------------------------------------------
+
+TEST_F(ServiceTest, ComputeStreamPipelinesBatchesByIdAndSurvivesABadOne) {
+  grpc::ClientContext context;
+  auto stream = client_->stub()->ComputeStream(&context);
+  constexpr int kBatches = 12;
+  for (int id = 0; id < kBatches; ++id) {
+    v1::ComputeStreamRequest request;
+    request.set_id(100 + id);
+    v1::ComputeRequest* r = request.mutable_request();
+    r->mutable_operation()->set_op(id == 5 ? v1::OP_UNSPECIFIED : v1::AREA);
+    std::vector<std::string> squares;
+    for (int i = 0; i < 50; ++i) {
+      const int side = id + 1;
+      squares.push_back(absl::StrCat("POLYGON ((0 0, ", side, " 0, ", side,
+                                     " ", side, ", 0 ", side, ", 0 0))"));
+    }
+    *r->mutable_a() = client::MakeBatch(v1::WKT, squares);
+    r->set_chunk_rows(16);
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  std::map<uint64_t, int> rows;
+  std::map<uint64_t, v1::ComputeSummary> summaries;
+  v1::ComputeStreamResponse response;
+  while (stream->Read(&response)) {
+    const uint64_t id = response.id();
+    if (response.response().has_summary()) {
+      EXPECT_FALSE(summaries.count(id)) << "two summaries for " << id;
+      summaries[id] = response.response().summary();
+      continue;
+    }
+    EXPECT_FALSE(summaries.count(id)) << "chunk after summary for " << id;
+    const auto& chunk = response.response().chunk();
+    const double side = id - 100 + 1;
+    for (double area : chunk.doubles().values()) EXPECT_EQ(area, side * side);
+    rows[id] += chunk.row_count();
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(summaries.size(), static_cast<size_t>(kBatches));
+  for (int id = 0; id < kBatches; ++id) {
+    if (id == 5) {
+      EXPECT_EQ(summaries[105].status().code(),
+                static_cast<int>(absl::StatusCode::kInvalidArgument));
+      EXPECT_EQ(summaries[105].status().message(), "operation.op is not set");
+    } else {
+      EXPECT_EQ(summaries[100 + id].status().code(), 0);
+      EXPECT_EQ(rows[100 + id], 50);
+    }
+  }
+}
+
+TEST_F(ServiceTest, ComputeStreamCancelledMidwayEnds) {
+  const v1::ComputeRequest heavy = HeavyRequest(5000);
+  grpc::ClientContext context;
+  auto stream = client_->stub()->ComputeStream(&context);
+  for (int id = 0; id < 3; ++id) {
+    v1::ComputeStreamRequest request;
+    request.set_id(id);
+    *request.mutable_request() = heavy;
+    ASSERT_TRUE(stream->Write(request));
+  }
+  v1::ComputeStreamResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  context.TryCancel();
+  while (stream->Read(&response)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(ServiceTest, ListOperationsDescribesTheTable) {
+  auto list = client_->ListOperations();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->operations_size(),
+            static_cast<int>(ops::AllOperations().size()));
+  auto buffer = client_->DescribeOperation("buffer");
+  ASSERT_TRUE(buffer.ok());
+  EXPECT_EQ(buffer->parameters_size(), 6);
+  EXPECT_EQ(client_->DescribeOperation("nope").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ServiceTest, GeometryResultsComeInTheRequestedEncoding) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::ENVELOPE);
+  *request.mutable_a() = client::MakeBatch(v1::WKT, {"LINESTRING (0 0, 2 1)"});
+  request.set_result_encoding(v1::WKT);
+  auto wkt = client_->Compute(request);
+  ASSERT_TRUE(wkt.ok());
+  EXPECT_EQ(wkt->binary_encoding, v1::WKT);
+  EXPECT_EQ(wkt->binary[0], "POLYGON ((0 0, 2 0, 2 1, 0 1, 0 0))");
+  request.set_result_encoding(v1::HEX_WKB);
+  auto hex = client_->Compute(request);
+  ASSERT_TRUE(hex.ok());
+  EXPECT_EQ(hex->binary_encoding, v1::HEX_WKB);
+  EXPECT_EQ(hex->binary[0].substr(0, 10), "0103000000");
+}
+
+TEST_F(ServiceTest, ConcurrentClientsGetTheirOwnAnswers) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([t, &failures] {
+      auto c = Connect(*server_);
+      v1::ComputeRequest request;
+      request.mutable_operation()->set_op(v1::DISTANCE);
+      client::BatchBuilder points(v1::WKB);
+      for (int i = 0; i < 3000; ++i) points.AddPoint(i, t);
+      *request.mutable_a() = points.Build();
+      request.mutable_b_broadcast()->set_data(client::PointWkb(0, 0));
+      auto result = c->Compute(request);
+      if (!result.ok()) {
+        ++failures;
+        return;
+      }
+      for (int i = 0; i < 3000; ++i) {
+        if (result->doubles[i] != std::hypot(i, t)) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace geosrpc

@@ -1,0 +1,121 @@
+#include "tests/testing/random_geometries.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "server/geos/context.h"
+
+namespace geosrpc::testing {
+
+std::string RandomGeometries::Ring(double cx, double cy, double radius,
+                                   int vertices, bool clockwise) {
+  std::string ring = "(";
+  std::string first;
+  for (int i = 0; i < vertices; ++i) {
+    const double angle = (clockwise ? -1 : 1) * 2 * M_PI * i / vertices;
+    const double r = radius * absl::Uniform(gen_, 0.5, 1.0);
+    std::string p = absl::StrCat(cx + r * std::cos(angle), " ",
+                                 cy + r * std::sin(angle));
+    if (i == 0) first = p;
+    absl::StrAppend(&ring, i ? ", " : "", p);
+  }
+  absl::StrAppend(&ring, ", ", first, ")");
+  return ring;
+}
+
+std::string RandomGeometries::Line(int vertices) {
+  std::string line = "(";
+  double x = Coord(), y = Coord();
+  for (int i = 0; i < vertices; ++i) {
+    absl::StrAppend(&line, i ? ", " : "", x, " ", y);
+    x += absl::Uniform(gen_, -10.0, 10.0);
+    y += absl::Uniform(gen_, -10.0, 10.0);
+  }
+  return line + ")";
+}
+
+std::string RandomGeometries::PointWkt() {
+  return absl::StrCat("POINT (", Coord(), " ", Coord(), ")");
+}
+
+std::string RandomGeometries::PolygonWkt(int vertices) {
+  return absl::StrCat("POLYGON (",
+                      Ring(Coord(), Coord(), absl::Uniform(gen_, 1.0, 20.0),
+                           vertices, false),
+                      ")");
+}
+
+std::string RandomGeometries::AnyWkt() {
+  const int kind = absl::Uniform(gen_, 0, 20);
+  switch (kind) {
+    case 0:
+    case 1:
+    case 2:
+      return PointWkt();
+    case 3:
+    case 4:
+      return absl::StrCat("LINESTRING ", Line(absl::Uniform(gen_, 2, 12)));
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+      return PolygonWkt(absl::Uniform(gen_, 3, 30));
+    case 9: {  // With a hole.
+      const double cx = Coord(), cy = Coord();
+      return absl::StrCat("POLYGON (", Ring(cx, cy, 20, 16, false), ", ",
+                          Ring(cx, cy, 5, 8, true), ")");
+    }
+    case 10: {  // Bow-tie: invalid, so overlays may fail.
+      const double x = Coord(), y = Coord(), d = absl::Uniform(gen_, 1.0, 9.0);
+      return absl::StrCat("POLYGON ((", x, " ", y, ", ", x + d, " ", y + d,
+                          ", ", x + d, " ", y, ", ", x, " ", y + d, ", ", x,
+                          " ", y, "))");
+    }
+    case 11:
+      return absl::StrCat("MULTIPOINT (", Coord(), " ", Coord(), ", ", Coord(),
+                          " ", Coord(), ", ", Coord(), " ", Coord(), ")");
+    case 12:
+      return absl::StrCat("MULTILINESTRING (", Line(3), ", ", Line(5), ")");
+    case 13:
+    case 14: {  // Parts may overlap: sometimes invalid.
+      const std::string a = PolygonWkt(8), b = PolygonWkt(12);
+      return absl::StrCat("MULTIPOLYGON ((", a.substr(9, a.size() - 10),
+                          "), (", b.substr(9, b.size() - 10), "))");
+    }
+    case 15:
+      return absl::StrCat("GEOMETRYCOLLECTION (", PointWkt(), ", ",
+                          PolygonWkt(6), ")");
+    case 16:
+      return absl::StrCat("POINT Z (", Coord(), " ", Coord(), " ", Coord(),
+                          ")");
+    case 17: {
+      const char* empties[] = {"POINT EMPTY", "LINESTRING EMPTY",
+                               "POLYGON EMPTY", "GEOMETRYCOLLECTION EMPTY"};
+      return empties[absl::Uniform(gen_, 0, 4)];
+    }
+    default:
+      return PolygonWkt(absl::Uniform(gen_, 40, 120));
+  }
+}
+
+std::vector<std::string> RandomGeometries::Wkts(int n) {
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (int i = 0; i < n; ++i) out.push_back(AnyWkt());
+  return out;
+}
+
+std::vector<std::string> WktToWkb(const std::vector<std::string>& wkts) {
+  geos::Context context;
+  std::vector<std::string> out;
+  out.reserve(wkts.size());
+  for (const std::string& wkt : wkts) {
+    auto g = context.ReadWkt(wkt);
+    std::string wkb;
+    if (g.ok()) (void)context.WriteWkb(g->get(), {}, &wkb);
+    out.push_back(std::move(wkb));
+  }
+  return out;
+}
+
+}  // namespace geosrpc::testing

@@ -1,0 +1,38 @@
+// Reference results: each operation computed by calling GEOS's C API
+// directly, written independently of server/ops (its own switch, its own
+// defaults), so tests compare the service against GEOS rather than against
+// itself. Uses the caller's context: one thread per context.
+#ifndef GEOSRPC_TESTS_TESTING_REFERENCE_H_
+#define GEOSRPC_TESTS_TESTING_REFERENCE_H_
+
+#include <geos_c.h>
+
+#include <optional>
+#include <string>
+
+#include "geosrpc/v1/geometry_service.pb.h"
+#include "server/geos/context.h"
+
+namespace geosrpc::testing {
+
+struct Expected {
+  bool ok = false;  // False when GEOS failed on this row.
+  double number = 0;
+  bool flag = false;
+  // Geometry results as WKB (NDR, extended, 3D); to_wkt/to_wkb output as is.
+  std::string bytes;
+};
+
+Expected Reference(geos::Context& context, const v1::Operation& op,
+                   const GEOSGeometry* a, const GEOSGeometry* b);
+
+// The same through GEOS's prepared form of `b`, for the operations that have
+// one; nullopt for the others.
+std::optional<Expected> PreparedReference(geos::Context& context,
+                                          const v1::Operation& op,
+                                          const GEOSGeometry* a,
+                                          const GEOSPreparedGeometry* b);
+
+}  // namespace geosrpc::testing
+
+#endif  // GEOSRPC_TESTS_TESTING_REFERENCE_H_
