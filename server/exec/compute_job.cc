@@ -230,13 +230,13 @@ absl::Status ComputeJob::Init(WorkerPool* pool,
 
 absl::Status ComputeJob::Submit(std::shared_ptr<TaskGroup> group, bool admit) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     current_ = group;
     if (!stop_reason_.ok()) group->Cancel();
   }
   absl::Status s = pool_->Submit(std::move(group), admit);
   if (!s.ok()) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     current_.reset();
   }
   return s;
@@ -267,7 +267,7 @@ void ComputeJob::Decode(Worker& worker, size_t task) {
 void ComputeJob::StartCompute() {
   bool stopped;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     current_.reset();
     stopped = !stop_reason_.ok();
   }
@@ -294,7 +294,7 @@ void ComputeJob::StartCompute() {
                    [self](Worker& w, size_t task) { self->Compute(w, task); },
                    [self] {
                      {
-                       absl::MutexLock lock(&self->mu_);
+                       MutexLock lock(&self->mu_);
                        self->current_.reset();
                      }
                      self->Finish();
@@ -354,7 +354,7 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
 }
 
 void ComputeJob::Cancel(absl::Status reason) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (finished_) return;
   if (stop_reason_.ok()) stop_reason_ = std::move(reason);
   if (current_ != nullptr) current_->Cancel();
@@ -363,7 +363,7 @@ void ComputeJob::Cancel(absl::Status reason) {
 void ComputeJob::Finish() {
   absl::Status status;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (finished_) return;
     finished_ = true;
     status = stop_reason_;

@@ -27,7 +27,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "server/common/sync.h"
 #include "absl/time/time.h"
 #include "geosrpc/v1/geometry_service.pb.h"
 #include "server/batch/frozen_batch.h"
@@ -103,7 +103,7 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   std::atomic<uint64_t> error_rows_{0};
   std::atomic<uint32_t> chunks_sent_{0};
 
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::Status stop_reason_ ABSL_GUARDED_BY(mu_);
   // The group in flight, for Cancel. Cleared when it completes, which
   // breaks the job <-> group reference cycle.

@@ -25,14 +25,15 @@ WorkerPool::WorkerPool(const Options& options) : options_(options) {
 
 WorkerPool::~WorkerPool() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
+  work_.SignalAll();
   for (std::thread& t : threads_) t.join();
 }
 
 size_t WorkerPool::queued_tasks() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return queued_;
 }
 
@@ -41,7 +42,7 @@ absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit) {
     group->done_();
     return absl::OkStatus();
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (admit && queued_ + group->size() > options_.max_queued_tasks) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "server busy: ", queued_, " tasks queued, limit ",
@@ -49,6 +50,7 @@ absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit) {
   }
   queued_ += group->size();
   active_.push_back(std::move(group));
+  work_.SignalAll();
   return absl::OkStatus();
 }
 
@@ -58,11 +60,10 @@ void WorkerPool::Loop(int index) {
     std::shared_ptr<TaskGroup> group;
     size_t task;
     {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      MutexLock lock(&mu_);
+      work_.Wait(&mu_, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
         return !active_.empty() || stopping_;
-      };
-      mu_.Await(absl::Condition(&ready));
+      });
       if (active_.empty()) return;  // Stopping, and nothing left to run.
       group = std::move(active_.front());
       active_.pop_front();

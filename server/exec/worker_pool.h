@@ -25,7 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "server/common/sync.h"
 #include "server/exec/prepared_cache.h"
 #include "server/geos/context.h"
 
@@ -107,7 +107,8 @@ class WorkerPool {
   void Loop(int index);
 
   const Options options_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
+  CondVar work_;  // Signalled when active_ grows or stopping_ is set.
   // Groups with tasks not yet handed out, in round-robin order.
   std::deque<std::shared_ptr<TaskGroup>> active_ ABSL_GUARDED_BY(mu_);
   size_t queued_ ABSL_GUARDED_BY(mu_) = 0;

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "server/common/sync.h"
 #include "server/ops/operations.h"
 #include "server/service/internal/write_queue.h"
 #include "server/service/status.h"
@@ -102,7 +102,7 @@ class StreamReactor final
   void OnReadDone(bool ok) override {
     std::shared_ptr<Batch> batch;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       reading_ = false;
       if (!ok) {
         reads_done_ = true;
@@ -138,7 +138,7 @@ class StreamReactor final
 
   void ReadNext() {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       incoming_ = std::make_shared<Batch>();
       reading_ = true;
     }
@@ -147,7 +147,7 @@ class StreamReactor final
 
   void MaybeReadNext() {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (reading_ || reads_done_ || cancelled_ ||
           inflight_ >= options_.max_inflight_per_stream) {
         return;
@@ -184,12 +184,12 @@ class StreamReactor final
       summary.mutable_status()->set_message(
           std::string(job.status().message()));
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         running_[raw] = std::move(batch);
       }
       return EndBatch(id, raw, summary);
     }
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     batch->job = *std::move(job);
     if (cancelled_) batch->job->Cancel(absl::CancelledError("call cancelled"));
     running_[raw] = std::move(batch);
@@ -198,7 +198,7 @@ class StreamReactor final
   void EndBatch(uint64_t id, Batch* raw, const v1::ComputeSummary& summary) {
     std::shared_ptr<Batch> batch;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto it = running_.find(raw);
       if (it != running_.end()) {
         batch = std::move(it->second);
@@ -210,7 +210,7 @@ class StreamReactor final
     // The request (which the job read) is released after this write.
     writes_.Push(std::move(response), std::move(batch));
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       --inflight_;
     }
     MaybeReadNext();
@@ -218,7 +218,7 @@ class StreamReactor final
   }
 
   void CancelAll(const absl::Status& why) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     cancelled_ = true;
     for (auto& [raw, batch] : running_) {
       if (batch->job != nullptr) batch->job->Cancel(why);
@@ -229,7 +229,7 @@ class StreamReactor final
   // read is pending and every batch has ended.
   void MaybeClose() {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (closed_ || inflight_ > 0 || reading_ || !(reads_done_ || cancelled_)) {
         return;
       }
@@ -243,7 +243,7 @@ class StreamReactor final
   const absl::Time deadline_;
   internal::WriteQueue<StreamReactor, v1::ComputeStreamResponse> writes_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::shared_ptr<Batch> incoming_;  // Written by ReadNext, read in OnReadDone.
   std::map<Batch*, std::shared_ptr<Batch>> running_ ABSL_GUARDED_BY(mu_);
   int inflight_ ABSL_GUARDED_BY(mu_) = 0;

@@ -4,7 +4,7 @@
 
 #include <map>
 
-#include "absl/synchronization/notification.h"
+#include "server/common/sync.h"
 #include "tests/testing/random_geometries.h"
 
 namespace geosrpc::exec {
@@ -22,13 +22,13 @@ Outcome RunJob(WorkerPool* pool, const v1::ComputeRequest& request,
             absl::Time deadline = absl::InfiniteFuture(),
             std::function<void(ComputeJob*)> after_start = nullptr) {
   Outcome out;
-  absl::Mutex mu;
-  absl::Notification done;
+  Mutex mu;
+  Notification done;
   auto job = ComputeJob::Start(
       pool, &request, limits, deadline,
       {.on_chunk =
            [&](std::unique_ptr<v1::ResultChunk> chunk) {
-             absl::MutexLock lock(&mu);
+             MutexLock lock(&mu);
              out.chunks.push_back(std::move(*chunk));
            },
        .on_done =

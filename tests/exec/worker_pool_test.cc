@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
+#include "server/common/sync.h"
 
 namespace geosrpc::exec {
 namespace {
@@ -33,7 +33,7 @@ TEST(WorkerPoolTest, RunsEveryTaskOnceThenDoneOnce) {
   std::vector<std::atomic<int>> runs(kTasks);
   std::atomic<int> finished_at_done{-1};
   std::atomic<int> total{0};
-  absl::Notification done;
+  Notification done;
   ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
                                kTasks,
                                [&](Worker&, size_t i) {
@@ -52,13 +52,13 @@ TEST(WorkerPoolTest, RunsEveryTaskOnceThenDoneOnce) {
 
 TEST(WorkerPoolTest, EachWorkerHasItsOwnContext) {
   auto pool = Pool(2);
-  absl::Mutex mu;
+  Mutex mu;
   std::set<GEOSContextHandle_t> handles;
-  absl::Notification done;
+  Notification done;
   ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
                                200,
                                [&](Worker& w, size_t) {
-                                 absl::MutexLock lock(&mu);
+                                 MutexLock lock(&mu);
                                  handles.insert(w.geos().handle());
                                },
                                [&] { done.Notify(); }))
@@ -70,7 +70,7 @@ TEST(WorkerPoolTest, EachWorkerHasItsOwnContext) {
 
 TEST(WorkerPoolTest, CancelSkipsTasksNotYetStarted) {
   auto pool = Pool(1);
-  absl::Notification started, release, done;
+  Notification started, release, done;
   std::atomic<int> ran{0};
   auto group = std::make_shared<TaskGroup>(
       100,
@@ -94,14 +94,14 @@ TEST(WorkerPoolTest, CancelSkipsTasksNotYetStarted) {
 // instead of the second waiting for the first to drain.
 TEST(WorkerPoolTest, SharesWorkersFairlyAcrossGroups) {
   auto pool = Pool(1);
-  absl::Notification gate_started, gate_release;
-  absl::Mutex mu;
+  Notification gate_started, gate_release;
+  Mutex mu;
   std::string order;
   std::atomic<int> remaining{2};
-  absl::Notification all_done;
+  Notification all_done;
   auto record = [&](char c) {
     return [&, c](Worker&, size_t) {
-      absl::MutexLock lock(&mu);
+      MutexLock lock(&mu);
       order.push_back(c);
     };
   };
@@ -129,7 +129,7 @@ TEST(WorkerPoolTest, SharesWorkersFairlyAcrossGroups) {
 
 TEST(WorkerPoolTest, RefusesNewWorkWhenTheQueueIsFullButNotContinuations) {
   auto pool = Pool(1, /*max_queued=*/10);
-  absl::Notification started, release;
+  Notification started, release;
   std::atomic<int> done_count{0};
   ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
                                1,

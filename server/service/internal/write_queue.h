@@ -17,7 +17,7 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "server/common/sync.h"
 
 namespace geosrpc::service::internal {
 
@@ -34,7 +34,7 @@ class WriteQueue {
             std::shared_ptr<void> keep_alive = nullptr) {
     const Response* start = nullptr;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (broken_ || finish_called_) return;
       items_.push_back({std::move(message), std::move(keep_alive)});
       if (!writing_) {
@@ -54,7 +54,7 @@ class WriteQueue {
     bool finish = false;
     grpc::Status status;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       written = std::move(items_.front());
       items_.pop_front();
       if (!ok) {
@@ -80,7 +80,7 @@ class WriteQueue {
   void Close(grpc::Status status) {
     bool finish;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (!closed_) {
         closed_ = true;
         status_ = std::move(status);
@@ -105,7 +105,7 @@ class WriteQueue {
   }
 
   Reactor* const reactor_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;

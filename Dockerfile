@@ -1,0 +1,22 @@
+# geosrpc server image. Build stage: the same install script as the README;
+# runtime stage: only the shared libraries the binaries load, a non-root user.
+FROM debian:12 AS build
+WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends make \
+    && rm -rf /var/lib/apt/lists/*
+COPY . .
+RUN bash scripts/install-deps.sh \
+    && cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+         -DGEOSRPC_BUILD_TESTS=OFF -DGEOSRPC_BUILD_BENCH=OFF \
+    && cmake --build build/release --target geosrpc_server geosrpc
+
+FROM debian:12-slim AS runtime
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      libgeos-c1v5 libgrpc++1.51 libprotobuf32 libabsl20220623 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --no-create-home geosrpc
+COPY --from=build /src/build/release/server/geosrpc_server /usr/local/bin/
+COPY --from=build /src/build/release/client/cli/geosrpc /usr/local/bin/
+USER 10001
+EXPOSE 50051
+ENTRYPOINT ["/usr/local/bin/geosrpc_server", "--listen=0.0.0.0:50051"]
