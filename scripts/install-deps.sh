@@ -22,13 +22,27 @@ for p in "${PKGS[@]}"; do
     || missing+=("$p")
 done
 
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "install-deps: all packages present"
+fi
+
+# Node.js for the Node client (the machine image may already carry a newer
+# one than Debian's; either works), then the client's npm dependencies.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "install-deps: installing nodejs npm"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -d "$here/client/node/node_modules/@grpc/grpc-js" ]; then
+  echo "install-deps: npm ci (client/node)"
+  (cd "$here/client/node" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -1,0 +1,59 @@
+// Types for the geosrpc Node client.
+import * as grpc from '@grpc/grpc-js';
+
+export type Geometry = string | Buffer;  // WKT text or WKB bytes
+
+export interface RowError { code: number; message: string; }
+
+export interface ComputeSummary {
+  status: { code: number; message: string };
+  rows: number;
+  error_rows: number;
+  chunks: number;
+  server_seconds: number;
+}
+
+export interface Result {
+  /** Float64Array for numbers (NaN where the row failed), boolean[] for
+   *  predicates, number[] for integers, (Buffer | string | null)[] for
+   *  geometries and encoded output. */
+  values: Float64Array | boolean[] | number[] | Array<Buffer | string | null>;
+  errors: Map<number, RowError>;
+  summary: ComputeSummary;
+}
+
+export interface ComputeOptions {
+  /** One geometry (broadcast) or one per row of `a`. */
+  b?: Geometry | Geometry[];
+  params?: Record<string, number | boolean | string>;
+  resultEncoding?: 'WKB' | 'WKT' | 'HEX_WKB';
+}
+
+export interface ParameterInfo {
+  name: string; type: string; default_value: string; allowed: string;
+  description: string;
+}
+
+export interface OperationInfo {
+  name: string; op: string; arity: number; result_type: string;
+  params_message: string; parameters: ParameterInfo[];
+  prepared_broadcast: boolean; description: string;
+}
+
+export class ComputeError extends Error {
+  code: grpc.status;
+  details: string;
+}
+
+export class Client {
+  constructor(target?: string, options?: {
+    credentials?: grpc.ChannelCredentials; maxMessageBytes?: number;
+    timeoutMs?: number;
+  });
+  listOperations(): Promise<Map<string, OperationInfo>>;
+  compute(op: string, a: Geometry[], options?: ComputeOptions): Promise<Result>;
+  close(): void;
+}
+
+export function makeBatch(geometries: Geometry[]):
+    { encoding: 'WKT' | 'WKB'; data: Buffer; offsets: number[] };
