@@ -16,13 +16,13 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "client/cli/io.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
+#include "client/load/dataset.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Server address");
 ABSL_FLAG(absl::Duration, timeout, absl::InfiniteDuration(), "Per-call timeout");
@@ -157,36 +157,28 @@ absl::Status Compute() {
 absl::Status Demo() {
   auto c = Connect();
   if (!c.ok()) return c.status();
-  absl::BitGen gen(std::seed_seq{absl::GetFlag(FLAGS_seed)});
-  std::string multipoint = "MULTIPOINT (";
-  for (int i = 0; i < 20; ++i) {
-    absl::StrAppend(&multipoint, i ? ", " : "", absl::Uniform(gen, 0.0, 10.0),
-                    " ", absl::Uniform(gen, 0.0, 10.0));
-  }
-  multipoint += ")";
+  const int rows = absl::GetFlag(FLAGS_rows);
+  const load::SeedWorkload workload =
+      load::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
 
   v1::ComputeRequest buffer;
   buffer.mutable_operation()->set_op(v1::BUFFER);
-  buffer.mutable_operation()->mutable_buffer()->set_radius(0.2);
-  buffer.mutable_operation()->mutable_buffer()->set_quadsegs(20);
-  *buffer.mutable_a() = client::MakeBatch(v1::WKT, {multipoint});
+  buffer.mutable_operation()->mutable_buffer()->set_radius(
+      load::SeedWorkload::kRadius);
+  buffer.mutable_operation()->mutable_buffer()->set_quadsegs(
+      load::SeedWorkload::kQuadsegs);
+  *buffer.mutable_a() = client::MakeBatch(v1::WKT, {workload.multipoint_wkt});
   auto buffered = (*c)->Compute(buffer);
   if (!buffered.ok()) return buffered.status();
   if (!buffered->errors.empty()) {
     return absl::InternalError(buffered->errors[0].message());
   }
 
-  const int rows = absl::GetFlag(FLAGS_rows);
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::DISTANCE);
   request.mutable_b_broadcast()->set_encoding(v1::WKB);
   request.mutable_b_broadcast()->set_data(buffered->binary[0]);
-  client::BatchBuilder points(v1::WKB, rows);
-  for (int i = 0; i < rows; ++i) {
-    points.AddPoint(absl::Uniform(gen, 0.0, 10.0),
-                    absl::Uniform(gen, 0.0, 10.0));
-  }
-  *request.mutable_a() = points.Build();
+  *request.mutable_a() = load::PointBatch(workload.points, 0, rows);
 
   double best = 0;
   for (int run = 0; run < absl::GetFlag(FLAGS_repeat); ++run) {

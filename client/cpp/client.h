@@ -51,6 +51,9 @@ class Client {
     absl::Duration timeout = absl::InfiniteDuration();
     // e.g. "round_robin" for a target that resolves to several servers.
     std::string load_balancing_policy;
+    // Open a connection of its own rather than share gRPC's global
+    // subchannel pool with other clients of the same target.
+    bool dedicated_connection = false;
   };
 
   static absl::StatusOr<std::unique_ptr<Client>> Create(const Options& options);

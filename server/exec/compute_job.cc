@@ -144,18 +144,20 @@ absl::Status RowInputError(absl::string_view operand, const absl::Status& s) {
 
 absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
     WorkerPool* pool, const v1::ComputeRequest* request,
-    const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks) {
+    const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks,
+    OperandCache* operands) {
   std::shared_ptr<ComputeJob> job(new ComputeJob());
-  RETURN_IF_ERROR(
-      job->Init(pool, request, limits, deadline, std::move(callbacks)));
+  RETURN_IF_ERROR(job->Init(pool, request, limits, deadline,
+                            std::move(callbacks), operands));
   return job;
 }
 
 absl::Status ComputeJob::Init(WorkerPool* pool,
                               const v1::ComputeRequest* request,
                               const ComputeLimits& limits, absl::Time deadline,
-                              Callbacks callbacks) {
+                              Callbacks callbacks, OperandCache* operands) {
   pool_ = pool;
+  operands_ = operands;
   request_ = request;
   limits_ = limits;
   deadline_ = deadline;
@@ -216,7 +218,10 @@ absl::Status ComputeJob::Init(WorkerPool* pool,
       ChooseChunkRows(rows_, request->chunk_rows(), pool_->num_workers());
   num_chunks_ = (rows_ + chunk_rows_ - 1) / chunk_rows_;
   a_builder_.emplace(a, limits_.geometry);
-  if (b.has_value()) b_builder_.emplace(*b, limits_.geometry);
+  if (broadcast_ && operands_ != nullptr) {
+    b_ = operands_->Find(b->encoding, b->data);
+  }
+  if (b.has_value() && b_ == nullptr) b_builder_.emplace(*b, limits_.geometry);
 
   // One task per chunk, plus one for the broadcast operand (a no-op
   // otherwise, so that even an empty batch completes on a worker).
@@ -253,7 +258,9 @@ bool ComputeJob::CheckDeadline() {
 void ComputeJob::Decode(Worker& worker, size_t task) {
   if (CheckDeadline()) return;
   if (task == num_chunks_) {
-    if (broadcast_) b_builder_->Decode(worker.geos(), 0, 1);
+    if (broadcast_ && b_builder_.has_value()) {
+      b_builder_->Decode(worker.geos(), 0, 1);
+    }
     return;
   }
   const size_t begin = task * chunk_rows_;
@@ -280,6 +287,10 @@ void ComputeJob::StartCompute() {
   if (b_builder_.has_value()) {
     b_ = std::move(*b_builder_).Freeze();
     b_builder_.reset();
+    if (broadcast_ && operands_ != nullptr && b_->status(0).ok()) {
+      const v1::Geometry& g = request_->b_broadcast();
+      operands_->Insert(ToBatchEncoding(g.encoding()), g.data(), b_);
+    }
   }
   if (broadcast_ && !b_->status(0).ok()) {
     Cancel(absl::InvalidArgumentError(

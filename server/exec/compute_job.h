@@ -31,6 +31,7 @@
 #include "absl/time/time.h"
 #include "geosrpc/v1/geometry_service.pb.h"
 #include "server/batch/frozen_batch.h"
+#include "server/exec/operand_cache.h"
 #include "server/exec/worker_pool.h"
 #include "server/ops/operations.h"
 
@@ -56,10 +57,12 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   // Validates `request` and schedules it. `request` must stay alive and
   // unchanged until on_done. On error (INVALID_ARGUMENT for a malformed
   // request, RESOURCE_EXHAUSTED when over a limit or the pool is full) no
-  // callback is ever called.
+  // callback is ever called. `operands`, if given, supplies and remembers
+  // frozen broadcast operands across requests.
   static absl::StatusOr<std::shared_ptr<ComputeJob>> Start(
       WorkerPool* pool, const v1::ComputeRequest* request,
-      const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks);
+      const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks,
+      OperandCache* operands = nullptr);
 
   // Stops the chunks not yet started; the summary reports `reason` unless
   // the job already finished. Idempotent.
@@ -72,7 +75,7 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   ComputeJob() = default;
   absl::Status Init(WorkerPool* pool, const v1::ComputeRequest* request,
                     const ComputeLimits& limits, absl::Time deadline,
-                    Callbacks callbacks);
+                    Callbacks callbacks, OperandCache* operands);
   absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit);
   void Decode(Worker& worker, size_t task);
   void StartCompute();
@@ -81,6 +84,7 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   void Finish();
 
   WorkerPool* pool_ = nullptr;
+  OperandCache* operands_ = nullptr;
   const v1::ComputeRequest* request_ = nullptr;
   const ops::OpSpec* spec_ = nullptr;
   ops::Params params_;

@@ -39,7 +39,8 @@ v1::ListOperationsResponse BuildOperationList() {
 class ComputeReactor final
     : public grpc::ServerWriteReactor<v1::ComputeResponse> {
  public:
-  ComputeReactor(exec::WorkerPool* pool, const GeometryService::Options& options,
+  ComputeReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
+                 const GeometryService::Options& options,
                  grpc::CallbackServerContext* context,
                  const v1::ComputeRequest* request)
       : writes_(this) {
@@ -57,7 +58,8 @@ class ComputeReactor final
                *response->mutable_summary() = summary;
                writes_.Push(std::move(response));
                writes_.Close(ToGrpcStatus(StatusOf(summary)));
-             }});
+             }},
+        operands);
     if (!job.ok()) {
       writes_.Close(ToGrpcStatus(job.status()));
       return;
@@ -90,9 +92,11 @@ class StreamReactor final
     : public grpc::ServerBidiReactor<v1::ComputeStreamRequest,
                                      v1::ComputeStreamResponse> {
  public:
-  StreamReactor(exec::WorkerPool* pool, const GeometryService::Options& options,
+  StreamReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
+                const GeometryService::Options& options,
                 grpc::CallbackServerContext* context)
       : pool_(pool),
+        operands_(operands),
         options_(options),
         deadline_(DeadlineOf(context)),
         writes_(this) {
@@ -177,7 +181,8 @@ class StreamReactor final
          .on_done =
              [this, id, raw](const v1::ComputeSummary& summary) {
                EndBatch(id, raw, summary);
-             }});
+             }},
+        operands_);
     if (!job.ok()) {
       v1::ComputeSummary summary;
       summary.mutable_status()->set_code(static_cast<int>(job.status().code()));
@@ -239,6 +244,7 @@ class StreamReactor final
   }
 
   exec::WorkerPool* const pool_;
+  exec::OperandCache* const operands_;
   const GeometryService::Options options_;
   const absl::Time deadline_;
   internal::WriteQueue<StreamReactor, v1::ComputeStreamResponse> writes_;
@@ -260,12 +266,12 @@ GeometryService::GeometryService(exec::WorkerPool* pool, const Options& options)
 
 grpc::ServerWriteReactor<v1::ComputeResponse>* GeometryService::Compute(
     grpc::CallbackServerContext* context, const v1::ComputeRequest* request) {
-  return new ComputeReactor(pool_, options_, context, request);
+  return new ComputeReactor(pool_, &operands_, options_, context, request);
 }
 
 grpc::ServerBidiReactor<v1::ComputeStreamRequest, v1::ComputeStreamResponse>*
 GeometryService::ComputeStream(grpc::CallbackServerContext* context) {
-  return new StreamReactor(pool_, options_, context);
+  return new StreamReactor(pool_, &operands_, options_, context);
 }
 
 grpc::ServerUnaryReactor* GeometryService::ListOperations(

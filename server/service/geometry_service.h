@@ -44,6 +44,7 @@ class GeometryService final : public v1::GeometryService::CallbackService {
  private:
   exec::WorkerPool* const pool_;
   const Options options_;
+  exec::OperandCache operands_;
   const v1::ListOperationsResponse operations_;
 };
 

@@ -20,7 +20,8 @@ struct Outcome {
 Outcome RunJob(WorkerPool* pool, const v1::ComputeRequest& request,
             ComputeLimits limits = {},
             absl::Time deadline = absl::InfiniteFuture(),
-            std::function<void(ComputeJob*)> after_start = nullptr) {
+            std::function<void(ComputeJob*)> after_start = nullptr,
+            OperandCache* operands = nullptr) {
   Outcome out;
   Mutex mu;
   Notification done;
@@ -35,7 +36,8 @@ Outcome RunJob(WorkerPool* pool, const v1::ComputeRequest& request,
            [&](const v1::ComputeSummary& summary) {
              out.summary = summary;
              done.Notify();
-           }});
+           }},
+      operands);
   out.start = job.status();
   if (!job.ok()) return out;
   if (after_start) after_start(job->get());
@@ -223,6 +225,36 @@ TEST_F(ComputeJobTest, StartRejectsMalformedRequests) {
   EXPECT_EQ(too_many.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(too_many.message(),
             "batch has 3 rows; the limit is 2 (max_rows_per_batch)");
+}
+
+TEST_F(ComputeJobTest, ReusesACachedBroadcastOperandButNeverABadOne) {
+  OperandCache operands;
+  v1::ComputeRequest request = AreaRequest(50);
+  request.mutable_operation()->set_op(v1::DISTANCE);
+  request.mutable_b_broadcast()->set_encoding(v1::WKT);
+  request.mutable_b_broadcast()->set_data("POINT (50 50)");
+  auto distances = [&] {
+    Outcome out = RunJob(pool_.get(), request, {}, absl::InfiniteFuture(),
+                         nullptr, &operands);
+    std::vector<double> d(50);
+    for (const auto& c : out.chunks) {
+      for (uint32_t i = 0; i < c.row_count(); ++i) {
+        d[c.row_offset() + i] = c.doubles().values(i);
+      }
+    }
+    return d;
+  };
+  const std::vector<double> first = distances();
+  ASSERT_NE(operands.Find(batch::Encoding::kWkt, "POINT (50 50)"), nullptr);
+  EXPECT_EQ(distances(), first);  // Second run: operand from the cache.
+  EXPECT_EQ(operands.size(), 1u);
+
+  request.mutable_b_broadcast()->set_data("POINT (50");
+  Outcome bad = RunJob(pool_.get(), request, {}, absl::InfiniteFuture(),
+                       nullptr, &operands);
+  EXPECT_EQ(bad.summary.status().code(),
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(operands.size(), 1u);
 }
 
 TEST_F(ComputeJobTest, EmptyBatchCompletes) {

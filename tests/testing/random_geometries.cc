@@ -13,7 +13,7 @@ std::string RandomGeometries::Ring(double cx, double cy, double radius,
   std::string first;
   for (int i = 0; i < vertices; ++i) {
     const double angle = (clockwise ? -1 : 1) * 2 * M_PI * i / vertices;
-    const double r = radius * absl::Uniform(gen_, 0.5, 1.0);
+    const double r = radius * Uniform(0.5, 1.0);
     std::string p = absl::StrCat(cx + r * std::cos(angle), " ",
                                  cy + r * std::sin(angle));
     if (i == 0) first = p;
@@ -28,8 +28,8 @@ std::string RandomGeometries::Line(int vertices) {
   double x = Coord(), y = Coord();
   for (int i = 0; i < vertices; ++i) {
     absl::StrAppend(&line, i ? ", " : "", x, " ", y);
-    x += absl::Uniform(gen_, -10.0, 10.0);
-    y += absl::Uniform(gen_, -10.0, 10.0);
+    x += Uniform(-10.0, 10.0);
+    y += Uniform(-10.0, 10.0);
   }
   return line + ")";
 }
@@ -40,13 +40,13 @@ std::string RandomGeometries::PointWkt() {
 
 std::string RandomGeometries::PolygonWkt(int vertices) {
   return absl::StrCat("POLYGON (",
-                      Ring(Coord(), Coord(), absl::Uniform(gen_, 1.0, 20.0),
+                      Ring(Coord(), Coord(), Uniform(1.0, 20.0),
                            vertices, false),
                       ")");
 }
 
 std::string RandomGeometries::AnyWkt() {
-  const int kind = absl::Uniform(gen_, 0, 20);
+  const int kind = Int(0, 20);
   switch (kind) {
     case 0:
     case 1:
@@ -54,19 +54,19 @@ std::string RandomGeometries::AnyWkt() {
       return PointWkt();
     case 3:
     case 4:
-      return absl::StrCat("LINESTRING ", Line(absl::Uniform(gen_, 2, 12)));
+      return absl::StrCat("LINESTRING ", Line(Int(2, 12)));
     case 5:
     case 6:
     case 7:
     case 8:
-      return PolygonWkt(absl::Uniform(gen_, 3, 30));
+      return PolygonWkt(Int(3, 30));
     case 9: {  // With a hole.
       const double cx = Coord(), cy = Coord();
       return absl::StrCat("POLYGON (", Ring(cx, cy, 20, 16, false), ", ",
                           Ring(cx, cy, 5, 8, true), ")");
     }
     case 10: {  // Bow-tie: invalid, so overlays may fail.
-      const double x = Coord(), y = Coord(), d = absl::Uniform(gen_, 1.0, 9.0);
+      const double x = Coord(), y = Coord(), d = Uniform(1.0, 9.0);
       return absl::StrCat("POLYGON ((", x, " ", y, ", ", x + d, " ", y + d,
                           ", ", x + d, " ", y, ", ", x, " ", y + d, ", ", x,
                           " ", y, "))");
@@ -91,10 +91,10 @@ std::string RandomGeometries::AnyWkt() {
     case 17: {
       const char* empties[] = {"POINT EMPTY", "LINESTRING EMPTY",
                                "POLYGON EMPTY", "GEOMETRYCOLLECTION EMPTY"};
-      return empties[absl::Uniform(gen_, 0, 4)];
+      return empties[Int(0, 4)];
     }
     default:
-      return PolygonWkt(absl::Uniform(gen_, 40, 120));
+      return PolygonWkt(Int(40, 120));
   }
 }
 
