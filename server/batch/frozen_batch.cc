@@ -62,8 +62,11 @@ void PrimeForSharing(GEOSContextHandle_t context, const GEOSGeometry* g) {
 FrozenBatch::FrozenBatch(size_t n) : geometries_(n), statuses_(n) {}
 
 FrozenBatch::Builder::Builder(const BatchView& view,
-                              const GeometryLimits& limits)
-    : view_(view), limits_(limits), batch_(new FrozenBatch(view.size())) {}
+                              const GeometryLimits& limits, Sharing sharing)
+    : view_(view),
+      limits_(limits),
+      sharing_(sharing),
+      batch_(new FrozenBatch(view.size())) {}
 
 absl::StatusOr<geos::GeometryPtr> FrozenBatch::Builder::DecodeRow(
     geos::Context& context, absl::string_view bytes, std::string* scratch) {
@@ -101,7 +104,7 @@ void FrozenBatch::Builder::Decode(geos::Context& context, size_t begin,
       batch_->statuses_[i] = std::move(g).status();
       continue;
     }
-    PrimeForSharing(context.handle(), g->get());
+    if (sharing_ == Sharing::kShared) PrimeForSharing(context.handle(), g->get());
     // Re-home ownership: the batch's own context destroys it.
     batch_->geometries_[i] = geos::GeometryPtr(g->release(), {owner});
   }

@@ -2,9 +2,10 @@
 //
 // Decoding runs in parallel: each worker decodes a disjoint row range through
 // its own geos::Context with Builder::Decode, validating the bytes first (see
-// wkb.h) and priming every geometry's envelope (GEOS 3.11 computes envelopes
-// lazily, which would be a write under concurrent readers). Freeze() then
-// publishes the batch as shared_ptr<const FrozenBatch>.
+// wkb.h). A batch that several threads will read has every geometry's
+// envelope primed (GEOS 3.11 computes envelopes lazily, which would be a write
+// under concurrent readers). Freeze() then publishes the batch as
+// shared_ptr<const FrozenBatch>.
 //
 // Thread-safety: a FrozenBatch is immutable; any number of threads may read it
 // concurrently with their own contexts. It lives until the last holder (worker
@@ -75,8 +76,17 @@ class FrozenBatch {
 
 class FrozenBatch::Builder {
  public:
+  enum class Sharing {
+    // Read by several threads: every geometry's envelope is primed.
+    kShared,
+    // Read only by the thread that decodes it (a worker's own chunk): no
+    // priming, GEOS computes envelopes lazily as usual.
+    kPrivate,
+  };
+
   // `view` must pass ValidateShape and outlive the Builder.
-  Builder(const BatchView& view, const GeometryLimits& limits);
+  Builder(const BatchView& view, const GeometryLimits& limits,
+          Sharing sharing = Sharing::kShared);
 
   size_t size() const { return view_.size(); }
 
@@ -96,6 +106,7 @@ class FrozenBatch::Builder {
 
   BatchView view_;
   GeometryLimits limits_;
+  Sharing sharing_;
   std::unique_ptr<FrozenBatch> batch_;
 };
 

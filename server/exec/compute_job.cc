@@ -217,18 +217,24 @@ absl::Status ComputeJob::Init(WorkerPool* pool,
   chunk_rows_ =
       ChooseChunkRows(rows_, request->chunk_rows(), pool_->num_workers());
   num_chunks_ = (rows_ + chunk_rows_ - 1) / chunk_rows_;
-  a_builder_.emplace(a, limits_.geometry);
+  a_view_ = a;
+  if (b.has_value() && !broadcast_) b_rows_view_ = b;
   if (broadcast_ && operands_ != nullptr) {
     b_ = operands_->Find(b->encoding, b->data);
   }
-  if (b.has_value() && b_ == nullptr) b_builder_.emplace(*b, limits_.geometry);
+  if (!broadcast_ || b_ != nullptr) return SubmitCompute(/*admit=*/true);
 
-  // One task per chunk, plus one for the broadcast operand (a no-op
-  // otherwise, so that even an empty batch completes on a worker).
+  // The broadcast operand is shared by every worker: decode and freeze it
+  // first, on a worker.
+  b_builder_.emplace(*b, limits_.geometry);
   auto self = shared_from_this();
   return Submit(std::make_shared<TaskGroup>(
-                    num_chunks_ + 1,
-                    [self](Worker& w, size_t task) { self->Decode(w, task); },
+                    1,
+                    [self](Worker& w, size_t) {
+                      if (!self->CheckDeadline()) {
+                        self->b_builder_->Decode(w.geos(), 0, 1);
+                      }
+                    },
                     [self] { self->StartCompute(); }),
                 /*admit=*/true);
 }
@@ -255,22 +261,6 @@ bool ComputeJob::CheckDeadline() {
   return true;
 }
 
-void ComputeJob::Decode(Worker& worker, size_t task) {
-  if (CheckDeadline()) return;
-  if (task == num_chunks_) {
-    if (broadcast_ && b_builder_.has_value()) {
-      b_builder_->Decode(worker.geos(), 0, 1);
-    }
-    return;
-  }
-  const size_t begin = task * chunk_rows_;
-  const size_t end = std::min(rows_, begin + chunk_rows_);
-  a_builder_->Decode(worker.geos(), begin, end);
-  if (b_builder_.has_value() && !broadcast_) {
-    b_builder_->Decode(worker.geos(), begin, end);
-  }
-}
-
 void ComputeJob::StartCompute() {
   bool stopped;
   {
@@ -280,44 +270,61 @@ void ComputeJob::StartCompute() {
   }
   if (stopped) return Finish();
 
-  // Freeze: every decode task has returned (the pool's completion orders
-  // them before this call), so the batches can be published read-only.
-  a_ = std::move(*a_builder_).Freeze();
-  a_builder_.reset();
-  if (b_builder_.has_value()) {
-    b_ = std::move(*b_builder_).Freeze();
-    b_builder_.reset();
-    if (broadcast_ && operands_ != nullptr && b_->status(0).ok()) {
-      const v1::Geometry& g = request_->b_broadcast();
-      operands_->Insert(ToBatchEncoding(g.encoding()), g.data(), b_);
-    }
-  }
-  if (broadcast_ && !b_->status(0).ok()) {
+  // Freeze: the decode task has returned (the pool's completion orders it
+  // before this call), so the operand can be published read-only.
+  b_ = std::move(*b_builder_).Freeze();
+  b_builder_.reset();
+  if (!b_->status(0).ok()) {
     Cancel(absl::InvalidArgumentError(
         absl::StrCat("b_broadcast: ", b_->status(0).message())));
     return Finish();
   }
-
-  auto self = shared_from_this();
+  if (operands_ != nullptr) {
+    const v1::Geometry& g = request_->b_broadcast();
+    operands_->Insert(ToBatchEncoding(g.encoding()), g.data(), b_);
+  }
   // Continuation of admitted work: never refused.
-  (void)Submit(std::make_shared<TaskGroup>(
-                   num_chunks_,
-                   [self](Worker& w, size_t task) { self->Compute(w, task); },
-                   [self] {
-                     {
-                       MutexLock lock(&self->mu_);
-                       self->current_.reset();
-                     }
-                     self->Finish();
-                   }),
-               /*admit=*/false);
+  (void)SubmitCompute(/*admit=*/false);
+}
+
+absl::Status ComputeJob::SubmitCompute(bool admit) {
+  auto self = shared_from_this();
+  // At least one task, so that even an empty batch completes on a worker
+  // rather than inside Start().
+  return Submit(std::make_shared<TaskGroup>(
+                    std::max<size_t>(num_chunks_, 1),
+                    [self](Worker& w, size_t task) { self->Compute(w, task); },
+                    [self] {
+                      {
+                        MutexLock lock(&self->mu_);
+                        self->current_.reset();
+                      }
+                      self->Finish();
+                    }),
+                admit);
 }
 
 void ComputeJob::Compute(Worker& worker, size_t task) {
   if (CheckDeadline()) return;
   const size_t begin = task * chunk_rows_;
   const size_t end = std::min(rows_, begin + chunk_rows_);
+  if (begin >= end) return;
   geos::Context& context = worker.geos();
+
+  // Row-local inputs: each row is read by this worker alone, so it is
+  // validated, decoded, used and freed here, chunk by chunk. Only operands
+  // shared between workers (b_broadcast) are frozen for the whole job.
+  auto decode = [&](const batch::BatchView& view) {
+    batch::BatchView rows = view;
+    rows.offsets = view.offsets.subspan(begin, end - begin + 1);
+    batch::FrozenBatch::Builder builder(
+        rows, limits_.geometry, batch::FrozenBatch::Builder::Sharing::kPrivate);
+    builder.Decode(context, 0, end - begin);
+    return std::move(builder).Freeze();
+  };
+  const std::shared_ptr<const batch::FrozenBatch> a = decode(a_view_);
+  const std::shared_ptr<const batch::FrozenBatch> b_rows =
+      b_rows_view_.has_value() ? decode(*b_rows_view_) : nullptr;
 
   ops::Row row;
   const GEOSPreparedGeometry* prepared = nullptr;
@@ -343,12 +350,13 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
     builder.Open(i);
     ops::Value value;
     absl::Status status;
-    row.a = a_->geometry(i);
+    const size_t local = i - begin;
+    row.a = a->geometry(local);
     if (row.a == nullptr) {
-      status = RowInputError("a", a_->status(i));
-    } else if (b_ != nullptr && !broadcast_ &&
-               (row.b = b_->geometry(i)) == nullptr) {
-      status = RowInputError("b", b_->status(i));
+      status = RowInputError("a", a->status(local));
+    } else if (b_rows != nullptr &&
+               (row.b = b_rows->geometry(local)) == nullptr) {
+      status = RowInputError("b", b_rows->status(local));
     } else {
       if (spec_->result == ops::ResultType::kBytes) value.bytes = builder.bytes();
       const bool use_prepared =
@@ -360,7 +368,7 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
     errors += builder.Add(i, std::move(status), value);
     if (builder.byte_size() >= limits_.max_chunk_bytes && i + 1 < end) flush();
   }
-  if (end > begin) flush();
+  flush();
   error_rows_.fetch_add(errors, std::memory_order_relaxed);
 }
 
@@ -379,8 +387,8 @@ void ComputeJob::Finish() {
     finished_ = true;
     status = stop_reason_;
   }
-  // Release the inputs now; workers' prepared caches may still hold `b_`.
-  a_.reset();
+  // Release the operand now; workers' prepared caches (and the operand
+  // cache) may still hold it.
   b_.reset();
   v1::ComputeSummary summary;
   summary.mutable_status()->set_code(static_cast<int>(status.code()));

@@ -2,17 +2,21 @@
 //
 //   Start()  validates the request (shape, operation, parameters, limits) on
 //            the caller's thread: cheap checks only, no GEOS.
-//   decode   workers decode and validate row ranges in parallel, priming
-//            envelopes; the broadcast operand is decoded once.
-//   freeze   the decoded batches are published as shared_ptr<const
-//            FrozenBatch>, immutable from here on.
-//   compute  workers run the operation chunk by chunk; each chunk's results
-//            go to on_chunk as soon as they are ready (so out of order).
+//   operand  a broadcast `b` is shared by every worker: it is decoded once
+//            on a worker (or found in the OperandCache), envelopes primed,
+//            and frozen as shared_ptr<const FrozenBatch>, immutable from
+//            then on.
+//   compute  workers take chunks; each decodes and validates its own rows
+//            of `a` (and row-wise `b`) into a chunk-local FrozenBatch, runs
+//            the operation, and frees them. Rows are never shared between
+//            workers, so they need no global freeze, and the batch is never
+//            resident as GEOS objects all at once. Each chunk's results go
+//            to on_chunk as soon as they are ready (so out of order).
 //   done     on_done gets the summary exactly once, after the last on_chunk.
 //
 // Cancel() (client cancellation, shutdown) and the deadline stop the chunks
-// not yet started; the frozen batches stay alive until every worker holding
-// them is done.
+// not yet started; the frozen operand stays alive until every worker holding
+// it is done.
 //
 // Thread-safety: Start and Cancel may be called from any thread. on_chunk is
 // called from worker threads, possibly concurrently; on_done once.
@@ -77,7 +81,7 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
                     const ComputeLimits& limits, absl::Time deadline,
                     Callbacks callbacks, OperandCache* operands);
   absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit);
-  void Decode(Worker& worker, size_t task);
+  absl::Status SubmitCompute(bool admit);
   void StartCompute();
   void Compute(Worker& worker, size_t task);
   bool CheckDeadline();
@@ -98,11 +102,13 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   size_t num_chunks_ = 0;
   bool broadcast_ = false;
 
-  // Decode inputs; the builders exist only between decode and freeze.
+  // Row-local inputs, decoded chunk by chunk; views into the request.
+  batch::BatchView a_view_;
+  std::optional<batch::BatchView> b_rows_view_;
+  // The broadcast operand: its builder exists only until it is frozen.
   uint64_t broadcast_offsets_[2] = {0, 0};
-  std::optional<batch::FrozenBatch::Builder> a_builder_, b_builder_;
-  // Frozen inputs, read by every compute task.
-  std::shared_ptr<const batch::FrozenBatch> a_, b_;
+  std::optional<batch::FrozenBatch::Builder> b_builder_;
+  std::shared_ptr<const batch::FrozenBatch> b_;
 
   std::atomic<uint64_t> error_rows_{0};
   std::atomic<uint32_t> chunks_sent_{0};

@@ -14,6 +14,11 @@ struct FakeReactor {
   int finishes = 0;
   grpc::Status finished_with;
   void StartWrite(const std::string* s) { started.push_back(*s); }
+  void StartWriteAndFinish(const std::string* s, grpc::WriteOptions,
+                           grpc::Status status) {
+    started.push_back(*s + "+finish");
+    Finish(status);
+  }
   void Finish(grpc::Status s) {
     ++finishes;
     finished_with = s;
@@ -31,12 +36,25 @@ TEST(WriteQueueTest, KeepsOneWriteInFlightAndFinishesAfterTheLast) {
   queue.Push(Msg("b"));
   queue.Close(grpc::Status::OK);
   EXPECT_EQ(reactor.started, std::vector<std::string>{"a"});
-  EXPECT_TRUE(queue.OnWriteDone(true));
-  EXPECT_EQ(reactor.started, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(reactor.finishes, 0);
+  // The last message and the status leave together.
   EXPECT_TRUE(queue.OnWriteDone(true));
+  EXPECT_EQ(reactor.started, (std::vector<std::string>{"a", "b+finish"}));
   EXPECT_EQ(reactor.finishes, 1);
   EXPECT_TRUE(reactor.finished_with.ok());
+}
+
+TEST(WriteQueueTest, WritesEachMessageWhileOpen) {
+  FakeReactor reactor;
+  WriteQueue<FakeReactor, std::string> queue(&reactor);
+  queue.Push(Msg("a"));
+  queue.Push(Msg("b"));
+  EXPECT_TRUE(queue.OnWriteDone(true));
+  EXPECT_EQ(reactor.started, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(queue.OnWriteDone(true));
+  EXPECT_EQ(reactor.finishes, 0);
+  queue.Close(grpc::Status::OK);  // Nothing left: Finish alone.
+  EXPECT_EQ(reactor.finishes, 1);
 }
 
 TEST(WriteQueueTest, FinishesAtOnceWhenNothingIsPending) {

@@ -2,8 +2,9 @@
 //
 // gRPC allows one StartWrite in flight per stream. Producers (worker threads)
 // Push messages from any thread; the queue starts the next write from
-// OnWriteDone. Once the owner has Closed it and every message is written, it
-// calls Finish exactly once, as the last thing it touches: after Finish, gRPC
+// OnWriteDone. Once the owner has Closed it, the last message goes out with
+// the status in one StartWriteAndFinish (or Finish alone when nothing is
+// left), exactly once, as the last thing the queue touches: after that, gRPC
 // may delete the reactor (and this queue) at any moment.
 //
 // Thread-safety: all methods may be called concurrently.
@@ -14,6 +15,7 @@
 #include <memory>
 #include <utility>
 
+#include <grpcpp/impl/codegen/call_op_set.h>
 #include <grpcpp/support/status.h>
 
 #include "absl/base/thread_annotations.h"
@@ -63,12 +65,16 @@ class WriteQueue {
       }
       if (!items_.empty()) {
         next = items_.front().message.get();
+        // The last message of a closed stream carries the status with it.
+        finish = items_.size() == 1 && TakeFinishLocked(&status);
       } else {
         writing_ = false;
         finish = TakeFinishLocked(&status);
       }
     }
-    if (next != nullptr) {
+    if (next != nullptr && finish) {
+      reactor_->StartWriteAndFinish(next, grpc::WriteOptions(), status);
+    } else if (next != nullptr) {
       reactor_->StartWrite(next);
     } else if (finish) {
       reactor_->Finish(status);  // Last touch.
