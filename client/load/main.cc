@@ -9,6 +9,8 @@
 // hidden when the server falls behind (no coordinated omission).
 #include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -19,9 +21,11 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "client/cli/io.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
 #include "client/load/dataset.h"
@@ -32,8 +36,9 @@ ABSL_FLAG(std::vector<std::string>, target, {"127.0.0.1:50051"},
 ABSL_FLAG(std::vector<std::string>, op, {"distance"},
           "Operation(s); several are sent in turn (a mixed workload)");
 ABSL_FLAG(std::string, dataset, "seed",
-          "seed (random points; b = the buffered 20-point multipoint) or "
-          "polygons (random 32-gons; b = the same multipoint, buffered)");
+          "seed (random points; b = the buffered 20-point multipoint), "
+          "polygons (random 32-gons; b = the same), or file:PATH (WKT lines, "
+          "hex WKB lines or GeoJSON, sent whole as each request's a)");
 ABSL_FLAG(std::vector<std::string>, param, {},
           "Parameters name=value, applied to the operations that take them");
 ABSL_FLAG(int, batch_rows, 1000, "Rows per request");
@@ -91,6 +96,15 @@ absl::StatusOr<std::vector<v1::ComputeRequest>> BuildRequests(
     a = PointBatch(seed.points, 0, seed.points.size());
   } else if (absl::GetFlag(FLAGS_dataset) == "polygons") {
     a = PolygonBatch(rows, 32, absl::GetFlag(FLAGS_seed));
+  } else if (absl::StartsWith(absl::GetFlag(FLAGS_dataset), "file:")) {
+    const std::string path = absl::GetFlag(FLAGS_dataset).substr(5);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    std::stringstream content;
+    content << in.rdbuf();
+    auto parsed = cli::ParseGeometries(content.str(), cli::InputFormat::kAuto);
+    if (!parsed.ok()) return parsed.status();
+    a = *std::move(parsed);
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown dataset '", absl::GetFlag(FLAGS_dataset), "'"));

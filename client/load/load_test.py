@@ -1,0 +1,71 @@
+"""geosrpc-load against a real server: its counts and codes add up.
+
+Run by ctest with $GEOSRPC_SERVER and $GEOSRPC_LOAD set.
+"""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import unittest
+
+
+class LoadClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.load = os.environ["GEOSRPC_LOAD"]
+        cls.server = subprocess.Popen(
+            [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0", "--workers=2"],
+            stderr=subprocess.PIPE, text=True)
+        port = re.search(r"port (\d+)", cls.server.stderr.readline()).group(1)
+        cls.target = f"127.0.0.1:{port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        assert cls.server.wait(timeout=60) == 0
+
+    def run_load(self, *args):
+        out = subprocess.run([self.load, f"--target={self.target}", "--json",
+                              "--warmup=0s", *args],
+                             check=True, capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    def test_request_count_rows_and_codes(self):
+        report = self.run_load("--requests=40", "--duration=60s",
+                               "--batch_rows=250", "--concurrency=3")
+        self.assertGreaterEqual(report["requests"], 40)
+        self.assertEqual(report["codes"], {"OK": report["requests"]})
+        self.assertAlmostEqual(report["rows_per_second"] / 250,
+                               report["requests_per_second"], delta=0.1)
+        lat = report["latency_ms"]
+        self.assertTrue(0 < lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"])
+
+    def test_mixed_operations_and_open_loop(self):
+        report = self.run_load("--dataset=polygons", "--batch_rows=20",
+                               "--op=intersects,buffer,intersection",
+                               "--rate=50", "--duration=1s")
+        self.assertEqual(report["ops"], "intersects,buffer,intersection")
+        self.assertEqual(set(report["codes"]), {"OK"})
+        self.assertGreater(report["requests"], 20)
+
+    def test_dataset_from_a_file(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".wkt") as f:
+            f.write("POINT (0 0)\nPOINT (3 4)\nLINESTRING (0 0, 1 1)\n")
+            f.flush()
+            report = self.run_load(f"--dataset=file:{f.name}", "--requests=5",
+                                   "--duration=60s", "--concurrency=1")
+        self.assertEqual(report["codes"], {"OK": report["requests"]})
+        self.assertAlmostEqual(report["rows_per_second"] / 3,
+                               report["requests_per_second"], delta=0.1)
+
+    def test_errors_are_counted_by_code(self):
+        report = self.run_load("--op=buffer", "--param=quadsegs=0",
+                               "--requests=5", "--duration=60s",
+                               "--concurrency=1")
+        self.assertEqual(report["codes"], {"INVALID_ARGUMENT": report["requests"]})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
