@@ -1,13 +1,17 @@
-// geosrpc_server: turns flags into Server::Options, serves until SIGINT or
-// SIGTERM, then drains for --shutdown_grace before exiting.
+// geosrpc_server: turns flags (or their GEOSRPC_* environment variables) into
+// Server::Options, serves until SIGINT or SIGTERM, then drains: health
+// NOT_SERVING, --drain_delay, no new calls, --shutdown_grace for calls in
+// flight, then cancellation; exits 0.
 #include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/time/time.h"
 #include "server/service/server.h"
 
@@ -26,10 +30,54 @@ ABSL_FLAG(int, max_inflight_per_stream, 8,
           "Batches one ComputeStream may have running at once");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long calls in flight may run before cancellation");
+ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
+          "On SIGTERM, how long health reports NOT_SERVING before new calls "
+          "are refused");
+ABSL_FLAG(absl::Duration, default_timeout, absl::InfiniteDuration(),
+          "Time a call may take when the client sets no deadline");
+ABSL_FLAG(absl::Duration, max_timeout, absl::InfiniteDuration(),
+          "Upper bound on any call's time");
+ABSL_FLAG(bool, log_requests, true, "One JSON line per request on stderr");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM server certificate (enables TLS)");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM server private key");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA for client certificates (enables mutual TLS)");
+
+namespace {
+
+// Every flag above may also come from the environment: --max_timeout from
+// GEOSRPC_MAX_TIMEOUT, and so on. The command line wins.
+constexpr const char* kEnvFlags[] = {
+    "listen", "workers", "max_message_bytes", "max_rows_per_batch",
+    "max_vertices_per_geometry", "max_nesting_depth", "max_queued_tasks",
+    "max_inflight_per_stream", "shutdown_grace", "drain_delay",
+    "default_timeout", "max_timeout", "log_requests", "tls_cert_file",
+    "tls_key_file", "tls_client_ca_file"};
+
+bool ApplyEnvironment() {
+  for (const char* name : kEnvFlags) {
+    const std::string var = "GEOSRPC_" + absl::AsciiStrToUpper(name);
+    const char* value = std::getenv(var.c_str());
+    if (value == nullptr) continue;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    std::string error;
+    if (flag == nullptr || !flag->ParseFrom(value, &error)) {
+      std::fprintf(stderr, "geosrpc_server: %s=%s: %s\n", var.c_str(), value,
+                   error.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "geosrpc_server: GEOS geometry operations on batches over gRPC.");
+      "geosrpc_server: GEOS geometry operations on batches over gRPC.\n"
+      "Every flag --name may also be set by the environment variable "
+      "GEOSRPC_NAME (e.g. GEOSRPC_WORKERS=4); the command line wins.");
+  if (!ApplyEnvironment()) return 2;
   absl::ParseCommandLine(argc, argv);
 
   // Block the shutdown signals before any thread starts, so every thread
@@ -52,6 +100,13 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_max_vertices_per_geometry);
   options.service.limits.geometry.max_depth =
       absl::GetFlag(FLAGS_max_nesting_depth);
+  options.service.default_timeout = absl::GetFlag(FLAGS_default_timeout);
+  options.service.max_timeout = absl::GetFlag(FLAGS_max_timeout);
+  options.service.log_requests = absl::GetFlag(FLAGS_log_requests);
+  options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
 
   auto server = geosrpc::service::Server::Create(options);
   if (!server.ok()) {
@@ -66,5 +121,6 @@ int main(int argc, char** argv) {
   sigwait(&signals, &received);
   std::fprintf(stderr, "geosrpc_server: signal %d, draining\n", received);
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  std::fprintf(stderr, "geosrpc_server: drained, exiting\n");
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "server/service/geometry_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -8,17 +9,43 @@
 #include "server/common/sync.h"
 #include "server/ops/operations.h"
 #include "server/service/internal/write_queue.h"
+#include "server/service/request_log.h"
 #include "server/service/status.h"
 
 namespace geosrpc::service {
 namespace {
 
-absl::Time DeadlineOf(const grpc::CallbackServerContext* context) {
-  const auto deadline = context->deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) {
-    return absl::InfiniteFuture();
-  }
-  return absl::FromChrono(deadline);
+// The client's deadline, or the default when it set none, capped by the
+// server's maximum.
+absl::Time DeadlineOf(const grpc::CallbackServerContext* context,
+                      const GeometryService::Options& options) {
+  const auto client = context->deadline();
+  const absl::Time now = absl::Now();
+  absl::Time deadline = client == std::chrono::system_clock::time_point::max()
+                            ? now + options.default_timeout
+                            : absl::FromChrono(client);
+  return std::min(deadline, now + options.max_timeout);
+}
+
+void Log(const GeometryService::Options& options, const char* method,
+         const v1::ComputeRequest& request, int64_t batch_id,
+         absl::Time started, const v1::ComputeSummary& summary) {
+  if (!options.log_requests) return;
+  LogRequest({.method = method,
+              .op = request.operation().op(),
+              .batch_id = batch_id,
+              .rows = summary.rows(),
+              .error_rows = summary.error_rows(),
+              .duration = absl::Now() - started,
+              .code = summary.status().code(),
+              .message = summary.status().message()});
+}
+
+v1::ComputeSummary SummaryOf(const absl::Status& status) {
+  v1::ComputeSummary summary;
+  summary.mutable_status()->set_code(static_cast<int>(status.code()));
+  summary.mutable_status()->set_message(std::string(status.message()));
+  return summary;
 }
 
 absl::Status StatusOf(const v1::ComputeSummary& summary) {
@@ -44,8 +71,9 @@ class ComputeReactor final
                  grpc::CallbackServerContext* context,
                  const v1::ComputeRequest* request)
       : writes_(this) {
+    const absl::Time started = absl::Now();
     auto job = exec::ComputeJob::Start(
-        pool, request, options.limits, DeadlineOf(context),
+        pool, request, options.limits, DeadlineOf(context, options),
         {.on_chunk =
              [this](std::unique_ptr<v1::ResultChunk> chunk) {
                auto response = std::make_unique<v1::ComputeResponse>();
@@ -53,7 +81,9 @@ class ComputeReactor final
                writes_.Push(std::move(response));
              },
          .on_done =
-             [this](const v1::ComputeSummary& summary) {
+             [this, &options, request, started](
+                 const v1::ComputeSummary& summary) {
+               Log(options, "Compute", *request, -1, started, summary);
                auto response = std::make_unique<v1::ComputeResponse>();
                *response->mutable_summary() = summary;
                writes_.Push(std::move(response));
@@ -61,6 +91,7 @@ class ComputeReactor final
              }},
         operands);
     if (!job.ok()) {
+      Log(options, "Compute", *request, -1, started, SummaryOf(job.status()));
       writes_.Close(ToGrpcStatus(job.status()));
       return;
     }
@@ -98,7 +129,7 @@ class StreamReactor final
       : pool_(pool),
         operands_(operands),
         options_(options),
-        deadline_(DeadlineOf(context)),
+        deadline_(DeadlineOf(context, options)),
         writes_(this) {
     ReadNext();
   }
@@ -138,6 +169,7 @@ class StreamReactor final
   struct Batch {
     v1::ComputeStreamRequest request;
     std::shared_ptr<exec::ComputeJob> job;
+    absl::Time started;
   };
 
   void ReadNext() {
@@ -169,6 +201,7 @@ class StreamReactor final
   void StartBatch(std::shared_ptr<Batch> batch) {
     const uint64_t id = batch->request.id();
     Batch* raw = batch.get();
+    raw->started = absl::Now();
     auto job = exec::ComputeJob::Start(
         pool_, &raw->request.request(), options_.limits, deadline_,
         {.on_chunk =
@@ -184,10 +217,7 @@ class StreamReactor final
              }},
         operands_);
     if (!job.ok()) {
-      v1::ComputeSummary summary;
-      summary.mutable_status()->set_code(static_cast<int>(job.status().code()));
-      summary.mutable_status()->set_message(
-          std::string(job.status().message()));
+      const v1::ComputeSummary summary = SummaryOf(job.status());
       {
         MutexLock lock(&mu_);
         running_[raw] = std::move(batch);
@@ -201,6 +231,8 @@ class StreamReactor final
   }
 
   void EndBatch(uint64_t id, Batch* raw, const v1::ComputeSummary& summary) {
+    Log(options_, "ComputeStream", raw->request.request(),
+        static_cast<int64_t>(id), raw->started, summary);
     std::shared_ptr<Batch> batch;
     {
       MutexLock lock(&mu_);

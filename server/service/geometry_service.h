@@ -24,6 +24,12 @@ class GeometryService final : public v1::GeometryService::CallbackService {
     // Batches a ComputeStream may have in flight before the server stops
     // reading more from it (back-pressure on the client).
     int max_inflight_per_stream = 8;
+    // Time a call may take when the client sets no deadline.
+    absl::Duration default_timeout = absl::InfiniteDuration();
+    // Upper bound on any call's time, whatever deadline the client sets.
+    absl::Duration max_timeout = absl::InfiniteDuration();
+    // One JSON line per request on stderr.
+    bool log_requests = true;
   };
 
   // `pool` must outlive the service and every call it serves.

@@ -1,9 +1,59 @@
 #include "server/service/server.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/common/status_macros.h"
 
 namespace geosrpc::service {
+
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path,
+                                    absl::string_view what) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read ", what, " file '", path, "'"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const Server::Options& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
+    if (!options.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError(
+          "tls_client_ca_file needs tls_cert_file and tls_key_file");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS needs both tls_cert_file and tls_key_file");
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(options.tls_cert_file, "TLS cert"));
+  ASSIGN_OR_RETURN(pair.private_key, ReadPem(options.tls_key_file, "TLS key"));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!options.tls_client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                     ReadPem(options.tls_client_ca_file, "client CA"));
+    ssl.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
   if (options.listen_address.empty()) {
@@ -25,7 +75,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
         "positive");
   }
 
+  if (options.drain_delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("drain_delay must not be negative");
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   Credentials(options));
+
   std::unique_ptr<Server> server(new Server());
+  server->drain_delay_ = options.drain_delay;
   ASSIGN_OR_RETURN(server->pool_,
                    exec::WorkerPool::Create(
                        {.num_workers = options.num_workers,
@@ -33,9 +90,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
   server->service_ =
       std::make_unique<GeometryService>(server->pool_.get(), options.service);
 
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(options.listen_address, credentials,
+                           &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());
@@ -44,6 +103,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
     return absl::UnavailableError(
         absl::StrCat("could not listen on ", options.listen_address));
   }
+  grpc::HealthCheckServiceInterface* health =
+      server->grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(v1::GeometryService::service_full_name(), true);
+  health->SetServingStatus(true);
   return server;
 }
 
@@ -55,6 +118,8 @@ void Server::Wait() {
 
 void Server::Shutdown(absl::Duration grace) {
   if (grpc_server_ != nullptr) {
+    grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    absl::SleepFor(drain_delay_);
     grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
 }

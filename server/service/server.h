@@ -1,6 +1,7 @@
 // Server: the geosrpc process's core — worker pool, GeometryService and the
-// gRPC server that exposes it, configured by one validated Options struct.
-// main.cc only turns flags into Options.
+// gRPC server that exposes it, with grpc.health.v1 (overall and per service:
+// SERVING until Shutdown) and server reflection, configured by one validated
+// Options struct. main.cc only turns flags into Options.
 //
 // Thread-safety: Wait() may block one thread while Shutdown() is called from
 // another. Destruction shuts down first.
@@ -32,6 +33,15 @@ class Server {
     // Largest request or response message, in bytes (gRPC's default is
     // 4 MiB; batches are larger).
     int max_message_bytes = 256 << 20;
+    // TLS: PEM files. With cert and key the server speaks TLS only; adding a
+    // client CA requires and verifies client certificates (mutual TLS).
+    // Empty: plaintext (the default, for localhost).
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    std::string tls_client_ca_file;
+    // On Shutdown, how long health reports NOT_SERVING before the server
+    // stops accepting calls, so that balancers can stop routing to it.
+    absl::Duration drain_delay = absl::ZeroDuration();
     GeometryService::Options service;
   };
 
@@ -47,8 +57,9 @@ class Server {
 
   // Blocks until Shutdown() completes.
   void Wait();
-  // Stops accepting calls, lets calls in flight finish for up to `grace`,
-  // then cancels the rest. Idempotent.
+  // Drains: grpc.health.v1 reports NOT_SERVING at once (so balancers stop
+  // sending new calls), then the server stops accepting calls, lets calls in
+  // flight finish for up to `grace`, and cancels the rest. Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:
@@ -60,6 +71,7 @@ class Server {
   std::unique_ptr<GeometryService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
+  absl::Duration drain_delay_;
 };
 
 }  // namespace geosrpc::service

@@ -1,11 +1,14 @@
 // End-to-end: a real server on loopback, the C++ client, and results
 // checked row by row against direct GEOS calls.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "absl/strings/str_cat.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
@@ -482,6 +485,71 @@ TEST_F(ServiceTest, ConcurrentClientsGetTheirOwnAnswers) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// --- Operability ---------------------------------------------------------------
+
+grpc::health::v1::HealthCheckResponse::ServingStatus Health(
+    const service::Server& server, const std::string& service_name) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service_name);
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status s = stub->Check(&context, request, &response);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return response.status();
+}
+
+TEST_F(ServiceTest, HealthReportsServing) {
+  EXPECT_EQ(Health(*server_, ""), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(*server_, "geosrpc.v1.GeometryService"),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST(ServiceShutdownTest, HealthIsNotServingWhileDrainingAndCallsStillWork) {
+  service::Server::Options options;
+  options.drain_delay = absl::Seconds(2);
+  auto server = StartServer(options);
+  auto c = Connect(*server);
+  std::thread drain([&] { server->Shutdown(absl::Seconds(5)); });
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Health(*server, ""),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health(*server, "geosrpc.v1.GeometryService"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  // Until the delay ends, calls are still served.
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::AREA);
+  *request.mutable_a() =
+      client::MakeBatch(v1::WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
+  auto result = c->Compute(request);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->doubles[0], 4);
+  drain.join();
+}
+
+TEST_F(ServiceTest, ReflectionListsTheService) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::ClientContext context;
+  auto stream = stub->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> names;
+  for (const auto& s : response.list_services_response().service()) {
+    names.push_back(s.name());
+  }
+  EXPECT_THAT(names, ::testing::Contains("geosrpc.v1.GeometryService"));
+  EXPECT_THAT(names, ::testing::Contains("grpc.health.v1.Health"));
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 }  // namespace

@@ -185,8 +185,11 @@ class Client:
 
     def list_operations(self) -> Dict[str, pb.OperationInfo]:
         if self._ops is None:
-            response = self._stub.ListOperations(pb.ListOperationsRequest(),
-                                                 timeout=self._timeout)
+            try:
+                response = self._stub.ListOperations(pb.ListOperationsRequest(),
+                                                     timeout=self._timeout)
+            except grpc.RpcError as e:
+                raise ComputeError(e.code(), e.details()) from None
             self._ops = {op.name: op for op in response.operations}
         return self._ops
 

@@ -1,0 +1,180 @@
+"""The geosrpc_server binary as an operator runs it: signals, environment,
+time limits, TLS, request logs. Uses the Python client ($PYTHONPATH) and the
+binary in $GEOSRPC_SERVER; certificates are made here with openssl."""
+
+import concurrent.futures
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import grpc
+
+import geosrpc
+
+
+def start(*flags, env=None):
+    proc = subprocess.Popen([os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
+                             *flags], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    line = proc.stderr.readline()
+    match = re.search(r"listening on port (\d+) with (\d+) workers", line)
+    if not match:
+        proc.kill()
+        raise AssertionError(f"server did not start: {line!r}")
+    return proc, f"127.0.0.1:{match.group(1)}", int(match.group(2))
+
+
+def squares(n, vertices=64):
+    return [f"POLYGON (({i} 0, {i + 1} 0, {i + 1} 1, {i} 1, {i} 0))"
+            for i in range(n)]
+
+
+class SignalTest(unittest.TestCase):
+    def test_sigterm_finishes_every_admitted_request_then_exits_0(self):
+        proc, target, _ = start("--workers=2", "--shutdown_grace=60s")
+        heavy = squares(3000)
+        with geosrpc.Client(target) as client:
+            client.list_operations()
+            with concurrent.futures.ThreadPoolExecutor(6) as pool:
+                futures = [pool.submit(client.compute, "buffer", heavy,
+                                       params={"radius": 0.3, "quadsegs": 200})
+                           for _ in range(6)]
+                time.sleep(0.5)  # All six admitted and running.
+                proc.send_signal(signal.SIGTERM)
+                results = [f.result(timeout=120) for f in futures]
+            for r in results:
+                self.assertEqual(r.summary.rows, 3000)
+                self.assertFalse(r.mask.any())
+                self.assertEqual(r.summary.status.code, 0)
+            # A request after the drain began is refused, not half-served.
+            with self.assertRaises(geosrpc.ComputeError) as e:
+                client.compute("area", ["POINT (0 0)"])
+            self.assertEqual(e.exception.code, grpc.StatusCode.UNAVAILABLE)
+        self.assertEqual(proc.wait(timeout=60), 0)
+        log = proc.stderr.read()
+        computes = [json.loads(l) for l in log.splitlines()
+                    if l.startswith("{") and '"method":"Compute"' in l]
+        self.assertEqual(len([c for c in computes if c["op"] == "buffer"]), 6)
+        self.assertTrue(all(c["code"] == "OK" and c["rows"] == 3000
+                            for c in computes if c["op"] == "buffer"))
+        self.assertIn("drained, exiting", log)
+
+
+class ConfigurationTest(unittest.TestCase):
+    def test_environment_sets_flags_and_the_command_line_wins(self):
+        proc, _, workers = start(env={"GEOSRPC_WORKERS": "3"})
+        proc.terminate()
+        self.assertEqual(proc.wait(timeout=30), 0)
+        self.assertEqual(workers, 3)
+        proc, _, workers = start("--workers=1", env={"GEOSRPC_WORKERS": "3"})
+        proc.terminate()
+        proc.wait(timeout=30)
+        self.assertEqual(workers, 1)
+
+    def test_bad_environment_value_is_a_clear_startup_error(self):
+        out = subprocess.run([os.environ["GEOSRPC_SERVER"]], capture_output=True,
+                             text=True, env={**os.environ,
+                                             "GEOSRPC_MAX_TIMEOUT": "soon"})
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("GEOSRPC_MAX_TIMEOUT=soon", out.stderr)
+
+    def test_max_timeout_bounds_calls_without_a_deadline(self):
+        proc, target, _ = start("--workers=1", "--max_timeout=200ms")
+        try:
+            with geosrpc.Client(target) as client:
+                start_time = time.monotonic()
+                with self.assertRaises(geosrpc.ComputeError) as e:
+                    client.compute("buffer", squares(20000),
+                                   params={"radius": 0.3, "quadsegs": 300})
+                self.assertEqual(e.exception.code,
+                                 grpc.StatusCode.DEADLINE_EXCEEDED)
+                self.assertLess(time.monotonic() - start_time, 30)
+                self.assertEqual(client.compute("area", squares(1)).values[0], 1)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+class TlsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        d = cls.dir.name
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=geosrpc test CA", "-keyout", "ca.key",
+                "-out", "ca.pem", cwd=d)
+        for name, ext in (("server", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
+                          ("client", "extendedKeyUsage=clientAuth")):
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj",
+                    f"/CN={name}", "-keyout", f"{name}.key", "-out",
+                    f"{name}.csr", cwd=d)
+            with open(os.path.join(d, f"{name}.ext"), "w") as f:
+                f.write(ext + "\n")
+            openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem",
+                    "-CAkey", "ca.key", "-CAcreateserial", "-days", "1",
+                    "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=d)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def read(self, name):
+        with open(os.path.join(self.dir.name, name), "rb") as f:
+            return f.read()
+
+    def area(self, target, credentials):
+        with geosrpc.Client(target, credentials=credentials, timeout=10) as c:
+            return c.compute("area", squares(2)).values.tolist()
+
+    def test_tls(self):
+        d = self.dir.name
+        proc, target, _ = start(f"--tls_cert_file={d}/server.pem",
+                                f"--tls_key_file={d}/server.key")
+        try:
+            tls = grpc.ssl_channel_credentials(root_certificates=self.read("ca.pem"))
+            self.assertEqual(self.area(target, tls), [1.0, 1.0])
+            with self.assertRaises(Exception):  # Plaintext is refused.
+                self.area(target, None)
+        finally:
+            proc.terminate()
+            self.assertEqual(proc.wait(timeout=30), 0)
+
+    def test_mutual_tls_requires_a_client_certificate(self):
+        d = self.dir.name
+        proc, target, _ = start(f"--tls_cert_file={d}/server.pem",
+                                f"--tls_key_file={d}/server.key",
+                                f"--tls_client_ca_file={d}/ca.pem")
+        try:
+            anonymous = grpc.ssl_channel_credentials(
+                root_certificates=self.read("ca.pem"))
+            with self.assertRaises(geosrpc.ComputeError):
+                self.area(target, anonymous)
+            mutual = grpc.ssl_channel_credentials(
+                root_certificates=self.read("ca.pem"),
+                private_key=self.read("client.key"),
+                certificate_chain=self.read("client.pem"))
+            self.assertEqual(self.area(target, mutual), [1.0, 1.0])
+        finally:
+            proc.terminate()
+            self.assertEqual(proc.wait(timeout=30), 0)
+
+    def test_missing_key_is_a_startup_error(self):
+        out = subprocess.run([os.environ["GEOSRPC_SERVER"],
+                              f"--tls_cert_file={self.dir.name}/server.pem"],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("needs both tls_cert_file and tls_key_file", out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
