@@ -16,7 +16,8 @@ TSAN := build/tsan
 # gRPC and Abseil are uninstrumented, so TSan cannot see gRPC hand a reactor
 # from one of its threads to another and reports those hand-offs.
 TSAN_TESTS := worker_pool_test compute_job_test frozen_batch_test \
-              prepared_cache_test operand_cache_test write_queue_test
+              prepared_cache_test operand_cache_test interrupt_test \
+              write_queue_test
 
 .PHONY: all deps build serve test test-release test-asan test-tsan clean
 
@@ -55,7 +56,7 @@ test-tsan: deps $(TSAN)/build.ninja
 	cmake --build $(TSAN) -j $(JOBS) --target $(TSAN_TESTS)
 	cd $(TSAN) && TSAN_OPTIONS="suppressions=$(CURDIR)/tsan.supp halt_on_error=1" \
 	  ctest -j $(JOBS) --output-on-failure \
-	  -R '^(WorkerPool|ComputeJob|FrozenBatch|PreparedCache|OperandCache|WriteQueue)Test'
+	  -R '^(WorkerPool|ComputeJob|FrozenBatch|PreparedCache|OperandCache|Interrupt|WriteQueue)Test'
 
 test: test-tsan test-asan test-release
 

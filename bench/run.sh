@@ -87,6 +87,29 @@ $LOAD --target=127.0.0.1:$PORT --dataset=polygons --batch_rows=500 \
 stop_server
 echo
 
+echo "== A pathological row (buffer of a 20,000-vertex random walk; minutes uncut) with a 200 ms deadline =="
+start_server "$MAX_WORKERS"
+walk=$(mktemp --suffix=.wkt)
+$PY -c "
+import random
+random.seed(1); x = y = 0; pts = []
+for i in range(20000):
+    x += random.uniform(-1, 1); y += random.uniform(-1, 1); pts.append('%.4f %.4f' % (x, y))
+print('LINESTRING (' + ', '.join(pts) + ')')" > "$walk"
+$PY -c "
+import subprocess, time
+for attempt in range(3):
+    t = time.monotonic()
+    out = subprocess.run(['$BUILD/client/cli/geosrpc', 'compute', '--server=127.0.0.1:$PORT',
+                          '--op=buffer', '--a=$walk', '--param=radius=5,quadsegs=32',
+                          '--timeout=200ms'], capture_output=True, text=True)
+    ms = (time.monotonic() - t) * 1000
+    code = 'DEADLINE_EXCEEDED' if 'DEADLINE_EXCEEDED' in out.stderr else out.stderr.strip()[:60]
+    print('  attempt %d: %s after %.0f ms (bound 400 ms, includes CLI start-up)' % (attempt + 1, code, ms))"
+rm -f "$walk"
+stop_server
+echo
+
 echo "== Server memory on the seed batch =="
 start_server "$MAX_WORKERS"
 idle=$(awk '/VmRSS/ {print $2}' /proc/$server_pid/status)

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/common/status_macros.h"
+#include "server/exec/interrupt.h"
 
 namespace geosrpc::exec {
 namespace {
@@ -340,6 +341,9 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
     }
   }
 
+  // GEOS calls below end early if this job's deadline passes or it is
+  // cancelled; other jobs' calls are unaffected.
+  InterruptScope interrupt(deadline_, &stopping_);
   ChunkBuilder builder(spec_->result, request_->result_encoding(), &context);
   uint64_t errors = 0;
   auto flush = [&] {
@@ -364,6 +368,11 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
       row.prepared_b = use_prepared ? prepared : nullptr;
       status = (use_prepared ? spec_->prepared_kernel : spec_->kernel)(
           context, row, params_, &value);
+      if (interrupt.interrupted()) {
+        // The row was cut short: the job is over; its status says why.
+        if (interrupt.deadline_passed()) CheckDeadline();
+        return;
+      }
     }
     errors += builder.Add(i, std::move(status), value);
     if (builder.byte_size() >= limits_.max_chunk_bytes && i + 1 < end) flush();
@@ -373,6 +382,7 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
 }
 
 void ComputeJob::Cancel(absl::Status reason) {
+  stopping_.store(true, std::memory_order_relaxed);
   MutexLock lock(&mu_);
   if (finished_) return;
   if (stop_reason_.ok()) stop_reason_ = std::move(reason);

@@ -15,8 +15,8 @@
 //   done     on_done gets the summary exactly once, after the last on_chunk.
 //
 // Cancel() (client cancellation, shutdown) and the deadline stop the chunks
-// not yet started; the frozen operand stays alive until every worker holding
-// it is done.
+// not yet started and interrupt GEOS calls in flight (see interrupt.h); the
+// frozen operand stays alive until every worker holding it is done.
 //
 // Thread-safety: Start and Cancel may be called from any thread. on_chunk is
 // called from worker threads, possibly concurrently; on_done once.
@@ -110,6 +110,8 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   std::optional<batch::FrozenBatch::Builder> b_builder_;
   std::shared_ptr<const batch::FrozenBatch> b_;
 
+  // Set by Cancel: GEOS calls in flight for this job are interrupted.
+  std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> error_rows_{0};
   std::atomic<uint32_t> chunks_sent_{0};
 

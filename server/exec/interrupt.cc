@@ -1,0 +1,50 @@
+#include "server/exec/interrupt.h"
+
+#include <geos_c.h>
+
+#include <mutex>
+#include <stdexcept>
+
+#include "absl/time/clock.h"
+
+namespace geosrpc::exec {
+namespace {
+
+thread_local InterruptScope* current_scope = nullptr;
+
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error(kInterruptedMessage) {}
+};
+
+// Checkpoints can be frequent; the clock is read on every 16th.
+constexpr uint32_t kClockEvery = 16;
+
+}  // namespace
+
+void OnGeosCheckpoint() {
+  InterruptScope* s = current_scope;
+  if (s == nullptr) return;
+  const bool cancelled =
+      s->cancelled_ != nullptr && s->cancelled_->load(std::memory_order_relaxed);
+  if (!cancelled && ++s->calls_ % kClockEvery != 0) return;
+  const bool late = absl::Now() > s->deadline_;
+  if (!cancelled && !late) return;
+  s->interrupted_ = true;
+  s->deadline_passed_ = late;
+  // Unwinds through GEOS's C++ frames to its C API, which catches it.
+  throw Interrupted();
+}
+
+InterruptScope::InterruptScope(absl::Time deadline,
+                               const std::atomic<bool>* cancelled)
+    : deadline_(deadline), cancelled_(cancelled), outer_(current_scope) {
+  static std::once_flag installed;
+  std::call_once(installed,
+                 [] { GEOS_interruptRegisterCallback(&OnGeosCheckpoint); });
+  current_scope = this;
+}
+
+InterruptScope::~InterruptScope() { current_scope = outer_; }
+
+}  // namespace geosrpc::exec

@@ -1,0 +1,107 @@
+#include "server/exec/interrupt.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/geos/context.h"
+
+namespace geosrpc::exec {
+namespace {
+
+// A random walk whose wide buffer takes GEOS seconds (noding thousands of
+// overlapping offset curves) and passes many interrupt checkpoints.
+geos::GeometryPtr Walk(geos::Context& c, int vertices) {
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> step(-1, 1);
+  std::string wkt = "LINESTRING (";
+  double x = 0, y = 0;
+  for (int i = 0; i < vertices; ++i) {
+    x += step(rng);
+    y += step(rng);
+    absl::StrAppend(&wkt, i ? ", " : "", x, " ", y);
+  }
+  return *c.ReadWkt(wkt + ")");
+}
+
+GEOSGeometry* HeavyBuffer(geos::Context& c, const GEOSGeometry* g) {
+  return GEOSBuffer_r(c.handle(), g, 5, 32);
+}
+
+TEST(InterruptTest, EndsAGeosCallAtTheScopesDeadline) {
+  geos::Context c;
+  geos::GeometryPtr walk = Walk(c, 3000);
+  InterruptScope scope(absl::Now() + absl::Milliseconds(50), nullptr);
+  GEOSGeometry* result = HeavyBuffer(c, walk.get());
+  EXPECT_EQ(result, nullptr);
+  EXPECT_TRUE(scope.interrupted());
+  EXPECT_TRUE(scope.deadline_passed());
+  EXPECT_NE(c.Error(absl::StatusCode::kInternal, "buffer").message().find(
+                kInterruptedMessage),
+            std::string::npos);
+}
+
+TEST(InterruptTest, EndsAGeosCallWhenCancelled) {
+  geos::Context c;
+  geos::GeometryPtr walk = Walk(c, 3000);
+  std::atomic<bool> cancelled{true};
+  InterruptScope scope(absl::InfiniteFuture(), &cancelled);
+  EXPECT_EQ(HeavyBuffer(c, walk.get()), nullptr);
+  EXPECT_TRUE(scope.interrupted());
+  EXPECT_FALSE(scope.deadline_passed());
+}
+
+// The callback is process-wide, but an interrupt is always the calling
+// thread's own: a thread without a scope, doing the same work while another
+// thread is interrupted over and over, gets GEOS's full, exact answer.
+TEST(InterruptTest, NeverEndsAnotherThreadsCall) {
+  geos::Context reference_context;
+  geos::GeometryPtr small = Walk(reference_context, 300);
+  geos::GeometryPtr expected =
+      reference_context.Own(HeavyBuffer(reference_context, small.get()));
+  ASSERT_NE(expected, nullptr);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> interrupted{0};
+  std::thread victim([&] {
+    geos::Context c;
+    geos::GeometryPtr walk = Walk(c, 300);
+    while (!stop.load()) {
+      InterruptScope scope(absl::InfinitePast(), nullptr);  // Always due.
+      geos::GeometryPtr r = c.Own(HeavyBuffer(c, walk.get()));
+      if (r == nullptr && scope.interrupted()) ++interrupted;
+    }
+  });
+  geos::Context c;
+  for (int i = 0; i < 20; ++i) {
+    geos::GeometryPtr r = c.Own(HeavyBuffer(c, small.get()));
+    ASSERT_NE(r, nullptr) << c.Error(absl::StatusCode::kInternal, "buffer");
+    EXPECT_EQ(GEOSEqualsExact_r(c.handle(), r.get(), expected.get(), 0), 1);
+  }
+  stop = true;
+  victim.join();
+  EXPECT_GT(interrupted.load(), 0);
+}
+
+TEST(InterruptTest, ScopesNestAndRestore) {
+  geos::Context c;
+  geos::GeometryPtr walk = Walk(c, 200);
+  {
+    InterruptScope outer(absl::InfiniteFuture(), nullptr);
+    {
+      InterruptScope inner(absl::InfinitePast(), nullptr);
+      EXPECT_EQ(HeavyBuffer(c, walk.get()), nullptr);
+    }
+    geos::GeometryPtr r = c.Own(HeavyBuffer(c, walk.get()));
+    EXPECT_NE(r, nullptr);
+    EXPECT_FALSE(outer.interrupted());
+  }
+}
+
+}  // namespace
+}  // namespace geosrpc::exec
