@@ -27,7 +27,8 @@ json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 server_pid=""
 start_server() {
-  $SERVER --listen=127.0.0.1:$PORT --workers="$1" 2>/dev/null &
+  $SERVER --listen=127.0.0.1:$PORT --metrics_listen=127.0.0.1:0 \
+    --log_requests=false --workers="$1" 2>/dev/null &
   server_pid=$!
   for _ in $(seq 50); do
     $LOAD --target=127.0.0.1:$PORT --requests=1 --warmup=0s --batch_rows=1 \

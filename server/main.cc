@@ -38,6 +38,8 @@ ABSL_FLAG(absl::Duration, default_timeout, absl::InfiniteDuration(),
 ABSL_FLAG(absl::Duration, max_timeout, absl::InfiniteDuration(),
           "Upper bound on any call's time");
 ABSL_FLAG(bool, log_requests, true, "One JSON line per request on stderr");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "Prometheus GET /metrics address (port 0 picks one; empty: off)");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM server certificate (enables TLS)");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM server private key");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
@@ -52,7 +54,7 @@ constexpr const char* kEnvFlags[] = {
     "max_vertices_per_geometry", "max_nesting_depth", "max_queued_tasks",
     "max_inflight_per_stream", "shutdown_grace", "drain_delay",
     "default_timeout", "max_timeout", "log_requests", "tls_cert_file",
-    "tls_key_file", "tls_client_ca_file"};
+    "tls_key_file", "tls_client_ca_file", "metrics_listen"};
 
 bool ApplyEnvironment() {
   for (const char* name : kEnvFlags) {
@@ -104,6 +106,7 @@ int main(int argc, char** argv) {
   options.service.max_timeout = absl::GetFlag(FLAGS_max_timeout);
   options.service.log_requests = absl::GetFlag(FLAGS_log_requests);
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
+  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
@@ -114,8 +117,11 @@ int main(int argc, char** argv) {
                  server.status().ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "geosrpc_server: listening on port %d with %d workers\n",
-               (*server)->port(), (*server)->num_workers());
+  std::fprintf(stderr,
+               "geosrpc_server: listening on port %d with %d workers; "
+               "metrics on port %d\n",
+               (*server)->port(), (*server)->num_workers(),
+               (*server)->metrics_port());
 
   int received = 0;
   sigwait(&signals, &received);

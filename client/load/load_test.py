@@ -16,7 +16,8 @@ class LoadClientTest(unittest.TestCase):
     def setUpClass(cls):
         cls.load = os.environ["GEOSRPC_LOAD"]
         cls.server = subprocess.Popen(
-            [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0", "--workers=2"],
+            [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
+             "--metrics_listen=127.0.0.1:0", "--workers=2"],
             stderr=subprocess.PIPE, text=True)
         port = re.search(r"port (\d+)", cls.server.stderr.readline()).group(1)
         cls.target = f"127.0.0.1:{port}"

@@ -77,7 +77,7 @@ class ChunkBuilder {
   std::string* bytes() { return binary_->mutable_data(); }
 
   // Records row `row`'s outcome: `value` when `status` is OK, else the error
-  // with a placeholder. Returns the error count (0 or 1).
+  // with a placeholder. Returns the row's status code.
   int Add(size_t row, absl::Status status, ops::Value& value) {
     if (status.ok() && type_ == ops::ResultType::kGeometry) {
       status = WriteGeometry(value.geometry.get());
@@ -110,7 +110,7 @@ class ChunkBuilder {
     e->set_row(row);
     e->set_code(static_cast<int>(status.code()));
     e->set_message(std::string(status.message()));
-    return 1;
+    return e->code();
   }
 
   size_t byte_size() const {
@@ -311,6 +311,7 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
   const size_t end = std::min(rows_, begin + chunk_rows_);
   if (begin >= end) return;
   geos::Context& context = worker.geos();
+  const absl::Time started = absl::Now();
 
   // Row-local inputs: each row is read by this worker alone, so it is
   // validated, decoded, used and freed here, chunk by chunk. Only operands
@@ -346,6 +347,7 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
   InterruptScope interrupt(deadline_, &stopping_);
   ChunkBuilder builder(spec_->result, request_->result_encoding(), &context);
   uint64_t errors = 0;
+  uint64_t by_code[kCodes] = {};
   auto flush = [&] {
     callbacks_.on_chunk(builder.Take());
     chunks_sent_.fetch_add(1, std::memory_order_relaxed);
@@ -374,11 +376,22 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
         return;
       }
     }
-    errors += builder.Add(i, std::move(status), value);
+    const int code = builder.Add(i, std::move(status), value);
+    if (code != 0) {
+      ++errors;
+      ++by_code[code < kCodes ? code : 2];  // 2: UNKNOWN.
+    }
     if (builder.byte_size() >= limits_.max_chunk_bytes && i + 1 < end) flush();
   }
   flush();
   error_rows_.fetch_add(errors, std::memory_order_relaxed);
+  for (int c = 0; c < kCodes; ++c) {
+    if (by_code[c] != 0) {
+      errors_by_code_[c].fetch_add(by_code[c], std::memory_order_relaxed);
+    }
+  }
+  worker_nanos_.fetch_add(absl::ToInt64Nanoseconds(absl::Now() - started),
+                          std::memory_order_relaxed);
 }
 
 void ComputeJob::Cancel(absl::Status reason) {
@@ -407,6 +420,12 @@ void ComputeJob::Finish() {
   summary.set_error_rows(error_rows_.load());
   summary.set_chunks(chunks_sent_.load());
   summary.set_server_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
+  summary.set_worker_seconds(worker_nanos_.load() * 1e-9);
+  for (int c = 0; c < kCodes; ++c) {
+    if (const uint64_t n = errors_by_code_[c].load(); n != 0) {
+      (*summary.mutable_row_errors_by_code())[c] = n;
+    }
+  }
   callbacks_.on_done(summary);
 }
 

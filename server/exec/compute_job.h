@@ -113,6 +113,9 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   // Set by Cancel: GEOS calls in flight for this job are interrupted.
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> error_rows_{0};
+  std::atomic<int64_t> worker_nanos_{0};
+  static constexpr int kCodes = 17;  // gRPC status codes 0..16.
+  std::atomic<uint64_t> errors_by_code_[kCodes] = {};
   std::atomic<uint32_t> chunks_sent_{0};
 
   Mutex mu_;

@@ -42,6 +42,7 @@ absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit) {
     group->done_();
     return absl::OkStatus();
   }
+  group->submitted_ = absl::Now();
   MutexLock lock(&mu_);
   if (admit && queued_ + group->size() > options_.max_queued_tasks) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -50,6 +51,7 @@ absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit) {
   }
   queued_ += group->size();
   active_.push_back(std::move(group));
+  if (options_.observer != nullptr) options_.observer->OnQueueDepth(queued_);
   work_.SignalAll();
   return absl::OkStatus();
 }
@@ -71,8 +73,18 @@ void WorkerPool::Loop(int index) {
       --queued_;
       // Round-robin: a group with tasks left goes to the back of the line.
       if (group->next_ < group->size()) active_.push_back(group);
+      if (options_.observer != nullptr) options_.observer->OnQueueDepth(queued_);
     }
-    if (!group->cancelled()) group->run_(worker, task);
+    if (!group->cancelled()) {
+      if (options_.observer == nullptr) {
+        group->run_(worker, task);
+      } else {
+        const absl::Time start = absl::Now();
+        options_.observer->OnTaskStart(start - group->submitted_);
+        group->run_(worker, task);
+        options_.observer->OnTaskEnd(absl::Now() - start);
+      }
+    }
     if (group->finished_.fetch_add(1, std::memory_order_acq_rel) + 1 ==
         group->size()) {
       group->done_();

@@ -25,6 +25,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/common/sync.h"
 #include "server/exec/prepared_cache.h"
 #include "server/geos/context.h"
@@ -49,6 +51,19 @@ class Worker {
   PreparedCache prepared_{&geos_};
 };
 
+// Receives the pool's timings (e.g. for metrics). Called on worker threads;
+// implementations must be thread-safe and fast.
+class PoolObserver {
+ public:
+  virtual ~PoolObserver() = default;
+  // A task starts after waiting `queued` since its group was submitted.
+  virtual void OnTaskStart(absl::Duration queued) = 0;
+  // A task ran for `busy`.
+  virtual void OnTaskEnd(absl::Duration busy) = 0;
+  // Tasks admitted but not started.
+  virtual void OnQueueDepth(size_t tasks) = 0;
+};
+
 class TaskGroup {
  public:
   using Task = std::function<void(Worker& worker, size_t index)>;
@@ -69,6 +84,8 @@ class TaskGroup {
   const Task run_;
   const std::function<void()> done_;
   std::atomic<bool> cancelled_{false};
+  // Set by Submit, before the group is visible to workers.
+  absl::Time submitted_;
   // Next task to hand out; guarded by the pool's mutex.
   size_t next_ = 0;
   std::atomic<size_t> finished_{0};
@@ -83,6 +100,8 @@ class WorkerPool {
     // would exceed it are refused; continuations (Submit with admit=false)
     // are not, so admitted work always finishes.
     size_t max_queued_tasks = 1 << 16;
+    // Optional; must outlive the pool.
+    PoolObserver* observer = nullptr;
   };
 
   static absl::StatusOr<std::unique_ptr<WorkerPool>> Create(

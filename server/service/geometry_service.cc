@@ -67,11 +67,13 @@ class ComputeReactor final
     : public grpc::ServerWriteReactor<v1::ComputeResponse> {
  public:
   ComputeReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
+                 metrics::Metrics* metrics,
                  const GeometryService::Options& options,
                  grpc::CallbackServerContext* context,
                  const v1::ComputeRequest* request)
       : writes_(this) {
     const absl::Time started = absl::Now();
+    if (metrics != nullptr) metrics->RpcStarted("Compute");
     auto job = exec::ComputeJob::Start(
         pool, request, options.limits, DeadlineOf(context, options),
         {.on_chunk =
@@ -81,9 +83,14 @@ class ComputeReactor final
                writes_.Push(std::move(response));
              },
          .on_done =
-             [this, &options, request, started](
+             [this, &options, metrics, request, started](
                  const v1::ComputeSummary& summary) {
                Log(options, "Compute", *request, -1, started, summary);
+               if (metrics != nullptr) {
+                 metrics->BatchDone(request->operation().op(), summary);
+                 metrics->RpcHandled("Compute", summary.status().code(),
+                                     absl::Now() - started);
+               }
                auto response = std::make_unique<v1::ComputeResponse>();
                *response->mutable_summary() = summary;
                writes_.Push(std::move(response));
@@ -92,6 +99,10 @@ class ComputeReactor final
         operands);
     if (!job.ok()) {
       Log(options, "Compute", *request, -1, started, SummaryOf(job.status()));
+      if (metrics != nullptr) {
+        metrics->RpcHandled("Compute", static_cast<int>(job.status().code()),
+                            absl::Now() - started);
+      }
       writes_.Close(ToGrpcStatus(job.status()));
       return;
     }
@@ -124,13 +135,17 @@ class StreamReactor final
                                      v1::ComputeStreamResponse> {
  public:
   StreamReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
+                metrics::Metrics* metrics,
                 const GeometryService::Options& options,
                 grpc::CallbackServerContext* context)
       : pool_(pool),
         operands_(operands),
+        metrics_(metrics),
+        started_(absl::Now()),
         options_(options),
         deadline_(DeadlineOf(context, options)),
         writes_(this) {
+    if (metrics_ != nullptr) metrics_->RpcStarted("ComputeStream");
     ReadNext();
   }
 
@@ -233,6 +248,9 @@ class StreamReactor final
   void EndBatch(uint64_t id, Batch* raw, const v1::ComputeSummary& summary) {
     Log(options_, "ComputeStream", raw->request.request(),
         static_cast<int64_t>(id), raw->started, summary);
+    if (metrics_ != nullptr) {
+      metrics_->BatchDone(raw->request.request().operation().op(), summary);
+    }
     std::shared_ptr<Batch> batch;
     {
       MutexLock lock(&mu_);
@@ -265,18 +283,29 @@ class StreamReactor final
   // Finishes once the client has half-closed (or the call is cancelled), no
   // read is pending and every batch has ended.
   void MaybeClose() {
+    bool cancelled;
     {
       MutexLock lock(&mu_);
       if (closed_ || inflight_ > 0 || reading_ || !(reads_done_ || cancelled_)) {
         return;
       }
       closed_ = true;
+      cancelled = cancelled_;
     }
-    writes_.Close(grpc::Status::OK);
+    if (metrics_ != nullptr) {
+      metrics_->RpcHandled(
+          "ComputeStream",
+          static_cast<int>(cancelled ? grpc::StatusCode::CANCELLED
+                                     : grpc::StatusCode::OK),
+          absl::Now() - started_);
+    }
+    writes_.Close(grpc::Status::OK);  // Last touch.
   }
 
   exec::WorkerPool* const pool_;
   exec::OperandCache* const operands_;
+  metrics::Metrics* const metrics_;
+  const absl::Time started_;
   const GeometryService::Options options_;
   const absl::Time deadline_;
   internal::WriteQueue<StreamReactor, v1::ComputeStreamResponse> writes_;
@@ -293,22 +322,31 @@ class StreamReactor final
 
 }  // namespace
 
-GeometryService::GeometryService(exec::WorkerPool* pool, const Options& options)
-    : pool_(pool), options_(options), operations_(BuildOperationList()) {}
+GeometryService::GeometryService(exec::WorkerPool* pool, const Options& options,
+                                 metrics::Metrics* metrics)
+    : pool_(pool),
+      options_(options),
+      metrics_(metrics),
+      operations_(BuildOperationList()) {}
 
 grpc::ServerWriteReactor<v1::ComputeResponse>* GeometryService::Compute(
     grpc::CallbackServerContext* context, const v1::ComputeRequest* request) {
-  return new ComputeReactor(pool_, &operands_, options_, context, request);
+  return new ComputeReactor(pool_, &operands_, metrics_, options_, context,
+                            request);
 }
 
 grpc::ServerBidiReactor<v1::ComputeStreamRequest, v1::ComputeStreamResponse>*
 GeometryService::ComputeStream(grpc::CallbackServerContext* context) {
-  return new StreamReactor(pool_, &operands_, options_, context);
+  return new StreamReactor(pool_, &operands_, metrics_, options_, context);
 }
 
 grpc::ServerUnaryReactor* GeometryService::ListOperations(
     grpc::CallbackServerContext* context, const v1::ListOperationsRequest*,
     v1::ListOperationsResponse* response) {
+  if (metrics_ != nullptr) {
+    metrics_->RpcStarted("ListOperations");
+    metrics_->RpcHandled("ListOperations", 0, absl::ZeroDuration());
+  }
   *response = operations_;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);

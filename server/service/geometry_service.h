@@ -14,6 +14,7 @@
 #include "geosrpc/v1/geometry_service.grpc.pb.h"
 #include "server/exec/compute_job.h"
 #include "server/exec/worker_pool.h"
+#include "server/metrics/metrics.h"
 
 namespace geosrpc::service {
 
@@ -32,8 +33,10 @@ class GeometryService final : public v1::GeometryService::CallbackService {
     bool log_requests = true;
   };
 
-  // `pool` must outlive the service and every call it serves.
-  GeometryService(exec::WorkerPool* pool, const Options& options);
+  // `pool` (and `metrics`, if given) must outlive the service and every call
+  // it serves.
+  GeometryService(exec::WorkerPool* pool, const Options& options,
+                  metrics::Metrics* metrics = nullptr);
 
   grpc::ServerWriteReactor<v1::ComputeResponse>* Compute(
       grpc::CallbackServerContext* context,
@@ -50,6 +53,7 @@ class GeometryService final : public v1::GeometryService::CallbackService {
  private:
   exec::WorkerPool* const pool_;
   const Options options_;
+  metrics::Metrics* const metrics_;
   exec::OperandCache operands_;
   const v1::ListOperationsResponse operations_;
 };

@@ -83,12 +83,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
 
   std::unique_ptr<Server> server(new Server());
   server->drain_delay_ = options.drain_delay;
+  ASSIGN_OR_RETURN(server->metrics_,
+                   metrics::Metrics::Create(
+                       {.listen_address = options.metrics_listen_address}));
   ASSIGN_OR_RETURN(server->pool_,
                    exec::WorkerPool::Create(
                        {.num_workers = options.num_workers,
-                        .max_queued_tasks = options.max_queued_tasks}));
-  server->service_ =
-      std::make_unique<GeometryService>(server->pool_.get(), options.service);
+                        .max_queued_tasks = options.max_queued_tasks,
+                        .observer = server->metrics_.get()}));
+  server->metrics_->SetWorkers(server->pool_->num_workers());
+  server->service_ = std::make_unique<GeometryService>(
+      server->pool_.get(), options.service, server->metrics_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/exec/worker_pool.h"
+#include "server/metrics/metrics.h"
 #include "server/service/geometry_service.h"
 
 namespace geosrpc::service {
@@ -42,6 +43,8 @@ class Server {
     // On Shutdown, how long health reports NOT_SERVING before the server
     // stops accepting calls, so that balancers can stop routing to it.
     absl::Duration drain_delay = absl::ZeroDuration();
+    // Prometheus GET /metrics address (port 0 picks one); empty disables it.
+    std::string metrics_listen_address = "127.0.0.1:9464";
     GeometryService::Options service;
   };
 
@@ -54,6 +57,9 @@ class Server {
   // The port actually bound.
   int port() const { return port_; }
   int num_workers() const { return pool_->num_workers(); }
+  // The metrics port actually bound (0 when disabled).
+  int metrics_port() const { return metrics_->port(); }
+  metrics::Metrics& metrics() { return *metrics_; }
 
   // Blocks until Shutdown() completes.
   void Wait();
@@ -66,7 +72,9 @@ class Server {
   Server() = default;
 
   // Declared in dependency order: the gRPC server goes first, then the
-  // service, then the pool its calls were using.
+  // service, then the pool its calls were using, then the metrics the pool
+  // reports to.
+  std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<exec::WorkerPool> pool_;
   std::unique_ptr<GeometryService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;

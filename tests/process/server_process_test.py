@@ -19,7 +19,7 @@ import geosrpc
 
 def start(*flags, env=None):
     proc = subprocess.Popen([os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
-                             *flags], stderr=subprocess.PIPE, text=True,
+                             "--metrics_listen=127.0.0.1:0", *flags], stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
     line = proc.stderr.readline()
     match = re.search(r"listening on port (\d+) with (\d+) workers", line)

@@ -26,6 +26,9 @@ using client::ComputeResult;
 std::unique_ptr<service::Server> StartServer(
     service::Server::Options options = {}) {
   options.listen_address = "127.0.0.1:0";
+  // No /metrics endpoint (tests/process scrapes one): stopping civetweb
+  // waits out its poll interval, a second per test process.
+  options.metrics_listen_address = "";
   if (options.num_workers == 0) options.num_workers = 2;
   auto server = service::Server::Create(options);
   EXPECT_TRUE(server.ok()) << server.status();
@@ -314,6 +317,30 @@ TEST(ServiceLimitsTest, OversizedRequestsAreResourceExhausted) {
             "batch has 1001 rows; the limit is 1000 (max_rows_per_batch)");
 }
 
+// Admission: work beyond the queue bound is refused at once, retryably,
+// rather than queued without limit; admitted work is unaffected.
+TEST(ServiceLimitsTest, AFullQueueRefusesNewWorkAtOnce) {
+  service::Server::Options options;
+  options.num_workers = 1;
+  options.max_queued_tasks = 64;
+  auto server = StartServer(options);
+  auto c = Connect(*server);
+
+  v1::ComputeRequest big;  // 200 one-row chunks: more than the queue holds.
+  big.mutable_operation()->set_op(v1::AREA);
+  std::vector<std::string> rows(200, "POLYGON ((0 0, 1 0, 1 1, 0 0))");
+  *big.mutable_a() = client::MakeBatch(v1::WKT, rows);
+  big.set_chunk_rows(1);
+  absl::Status s = ComputeStatus(c.get(), big);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(s.message().find("server busy"), std::string::npos) << s;
+
+  big.set_chunk_rows(8);  // 25 chunks fit.
+  auto result = c->Compute(big);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->doubles[199], 0.5);
+}
+
 // --- Cancellation and deadlines -----------------------------------------
 
 v1::ComputeRequest HeavyRequest(int rows) {
@@ -588,6 +615,28 @@ TEST(ServiceShutdownTest, HealthIsNotServingWhileDrainingAndCallsStillWork) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->doubles[0], 4);
   drain.join();
+}
+
+TEST(ServiceMetricsTest, CountsWhatTheServerDid) {
+  auto server = StartServer();
+  auto c = Connect(*server);
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::AREA);
+  *request.mutable_a() = client::MakeBatch(
+      v1::WKT, {"POLYGON ((0 0, 1 0, 1 1, 0 0))", "POINT (1", "POINT (0 0)"});
+  ASSERT_TRUE(c->Compute(request).ok());
+  request.mutable_operation()->set_op(static_cast<v1::OpCode>(999));
+  ASSERT_FALSE(c->Compute(request).ok());
+  const std::string text = server->metrics().Scrape();
+  EXPECT_THAT(text, ::testing::HasSubstr(
+      "geosrpc_rows_processed_total{op=\"area\"} 3"));
+  EXPECT_THAT(text, ::testing::HasSubstr(
+      "geosrpc_row_errors_total{code=\"INVALID_ARGUMENT\",op=\"area\"} 1"));
+  EXPECT_THAT(text, ::testing::HasSubstr(
+      "geosrpc_rpcs_handled_total{code=\"OK\",method=\"Compute\"} 1"));
+  EXPECT_THAT(text, ::testing::HasSubstr(
+      "geosrpc_rpcs_handled_total{code=\"INVALID_ARGUMENT\",method=\"Compute\"} 1"));
+  EXPECT_THAT(text, ::testing::HasSubstr("geosrpc_workers 2"));
 }
 
 TEST_F(ServiceTest, ReflectionListsTheService) {

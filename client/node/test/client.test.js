@@ -11,7 +11,8 @@ let client;
 before(async () => {
   const binary = process.env.GEOSRPC_SERVER;
   assert.ok(binary, 'GEOSRPC_SERVER must name the server binary');
-  server = spawn(binary, ['--listen=127.0.0.1:0', '--workers=2']);
+  server = spawn(binary, ['--listen=127.0.0.1:0', '--metrics_listen=127.0.0.1:0',
+                          '--workers=2']);
   const port = await new Promise((resolve, reject) => {
     let seen = '';
     server.stderr.on('data', (d) => {

@@ -21,6 +21,7 @@ def start_server(workers=2):
     if not binary:
         raise unittest.SkipTest("GEOSRPC_SERVER is not set")
     proc = subprocess.Popen([binary, "--listen=127.0.0.1:0",
+                             "--metrics_listen=127.0.0.1:0",
                              f"--workers={workers}"],
                             stderr=subprocess.PIPE, text=True)
     line = proc.stderr.readline()

@@ -1,0 +1,101 @@
+"""The /metrics endpoint of a real server: valid for promtool, and scraped by
+a real Prometheus server (Debian's) that then answers a query for one of our
+series. Needs $GEOSRPC_SERVER and the Python client on $PYTHONPATH."""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import geosrpc
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MetricsProcessTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = subprocess.Popen(
+            [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
+             "--metrics_listen=127.0.0.1:0", "--log_requests=false"],
+            stderr=subprocess.PIPE, text=True)
+        line = cls.server.stderr.readline()
+        m = re.search(r"listening on port (\d+) .* metrics on port (\d+)", line)
+        assert m, line
+        cls.target = f"127.0.0.1:{m.group(1)}"
+        cls.metrics_port = int(m.group(2))
+        with geosrpc.Client(cls.target) as client:
+            client.compute("area", ["POLYGON ((0 0, 1 0, 1 1, 0 0))"] * 250 +
+                           ["POINT (1"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        assert cls.server.wait(timeout=60) == 0
+
+    def scrape(self):
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.read().decode()
+
+    def test_promtool_accepts_the_exposition(self):
+        text = self.scrape()
+        self.assertIn('geosrpc_rows_processed_total{op="area"} 251', text)
+        check = subprocess.run(["promtool", "check", "metrics"], input=text,
+                               capture_output=True, text=True)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+
+    def test_a_prometheus_server_scrapes_and_answers_a_query(self):
+        if shutil.which("prometheus") is None:
+            self.fail("prometheus is not installed (scripts/install-deps.sh)")
+        port = free_port()
+        with tempfile.TemporaryDirectory() as d:
+            config = os.path.join(d, "prometheus.yml")
+            with open(config, "w") as f:
+                f.write(f"""global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: geosrpc
+    static_configs:
+      - targets: ["127.0.0.1:{self.metrics_port}"]
+""")
+            prom = subprocess.Popen(
+                ["prometheus", f"--config.file={config}",
+                 f"--storage.tsdb.path={d}/data",
+                 f"--web.listen-address=127.0.0.1:{port}"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                query = ("http://127.0.0.1:%d/api/v1/query?query="
+                         "geosrpc_rows_processed_total%%7Bop%%3D%%22area%%22%%7D"
+                         % port)
+                value = None
+                deadline = time.monotonic() + 60
+                while value is None and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                    try:
+                        with urllib.request.urlopen(query, timeout=5) as r:
+                            result = json.load(r)["data"]["result"]
+                    except OSError:
+                        continue
+                    if result:
+                        value = float(result[0]["value"][1])
+                        labels = result[0]["metric"]
+                self.assertEqual(value, 251.0)
+                self.assertEqual(labels["job"], "geosrpc")
+            finally:
+                prom.terminate()
+                prom.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
