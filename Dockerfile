@@ -1,8 +1,12 @@
-# geosrpc server image. Build stage: the same install script as the README;
-# runtime stage: only the shared libraries the binaries load, a non-root user.
+# geosrpc server image.
+#   build:   Debian 12, the same install script as the README's quick start.
+#   runtime: Debian 12 slim with only the shared libraries the binaries load
+#            (deploy/check verifies the list against the binary's ldd), run as
+#            a non-root user.
 FROM debian:12 AS build
 WORKDIR /src
-RUN apt-get update && apt-get install -y --no-install-recommends make \
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends make \
     && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN bash scripts/install-deps.sh \
@@ -11,12 +15,15 @@ RUN bash scripts/install-deps.sh \
     && cmake --build build/release --target geosrpc_server geosrpc
 
 FROM debian:12-slim AS runtime
-RUN apt-get update && apt-get install -y --no-install-recommends \
-      libgeos-c1v5 libgrpc++1.51 libprotobuf32 libabsl20220623 \
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+         libgeos-c1v5 libgrpc++1.51 libprotobuf32 libabsl20220623 \
+         libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcivetweb1 \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home geosrpc
-COPY --from=build /src/build/release/server/geosrpc_server /usr/local/bin/
-COPY --from=build /src/build/release/client/cli/geosrpc /usr/local/bin/
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin geosrpc
+COPY --from=build /src/build/release/server/geosrpc_server /usr/local/bin/geosrpc_server
+COPY --from=build /src/build/release/client/cli/geosrpc /usr/local/bin/geosrpc
 USER 10001
-EXPOSE 50051
-ENTRYPOINT ["/usr/local/bin/geosrpc_server", "--listen=0.0.0.0:50051"]
+# gRPC, Prometheus /metrics.
+EXPOSE 50051 9464
+ENTRYPOINT ["/usr/local/bin/geosrpc_server", "--listen=0.0.0.0:50051", "--metrics_listen=0.0.0.0:9464"]

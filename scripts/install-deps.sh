@@ -42,7 +42,10 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 here="$(cd "$(dirname "$0")/.." && pwd)"
-if [ ! -d "$here/client/node/node_modules/@grpc/grpc-js" ]; then
-  echo "install-deps: npm ci (client/node)"
-  (cd "$here/client/node" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+for dir in client/node deploy/check; do
+  if [ ! -d "$here/$dir/node_modules" ] || \
+     [ "$here/$dir/package-lock.json" -nt "$here/$dir/node_modules" ]; then
+    echo "install-deps: npm ci ($dir)"
+    (cd "$here/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

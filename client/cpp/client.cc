@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace geosrpc::client {
 
@@ -27,6 +28,13 @@ Client::Client(const Options& options) : options_(options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
+  if (options.retry_unavailable) {
+    args.SetServiceConfigJSON(R"({"methodConfig": [{
+      "name": [{"service": "geosrpc.v1.GeometryService"}],
+      "retryPolicy": {
+        "maxAttempts": 5, "initialBackoff": "0.05s", "maxBackoff": "1s",
+        "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]})");
+  }
   if (options.dedicated_connection) {
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   }
@@ -72,6 +80,21 @@ void PlaceBinary(ComputeResult* r, size_t rows, size_t offset,
 
 absl::StatusOr<ComputeResult> Client::Compute(
     const v1::ComputeRequest& request) {
+  absl::Duration backoff = absl::Milliseconds(50);
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<ComputeResult> result = ComputeOnce(request);
+    // ComputeOnce fails UNAVAILABLE only before any response arrived.
+    if (result.ok() || !options_.retry_unavailable || attempt == 5 ||
+        result.status().code() != absl::StatusCode::kUnavailable) {
+      return result;
+    }
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(1));
+  }
+}
+
+absl::StatusOr<ComputeResult> Client::ComputeOnce(
+    const v1::ComputeRequest& request) {
   grpc::ClientContext context;
   SetDeadline(&context);
   const size_t rows =
@@ -110,7 +133,14 @@ absl::StatusOr<ComputeResult> Client::Compute(
     result.errors.insert(result.errors.end(), chunk.errors().begin(),
                          chunk.errors().end());
   }
-  if (absl::Status s = FromGrpcStatus(reader->Finish()); !s.ok()) return s;
+  if (absl::Status s = FromGrpcStatus(reader->Finish()); !s.ok()) {
+    if (s.code() == absl::StatusCode::kUnavailable && result.chunks > 0) {
+      // Part of the batch was computed: not safe to retry blindly.
+      return absl::AbortedError(absl::StrCat(
+          "connection lost after ", result.chunks, " chunks: ", s.message()));
+    }
+    return s;
+  }
   std::sort(result.errors.begin(), result.errors.end(),
             [](const v1::RowError& x, const v1::RowError& y) {
               return x.row() < y.row();

@@ -54,6 +54,11 @@ class Client {
     // Open a connection of its own rather than share gRPC's global
     // subchannel pool with other clients of the same target.
     bool dedicated_connection = false;
+    // Retry calls that fail UNAVAILABLE before any response arrived (a
+    // server draining or gone), up to 5 attempts with backoff, through
+    // gRPC's retry policy and again in Compute(). Safe: a call that got no
+    // response was not admitted, so nothing is computed twice.
+    bool retry_unavailable = true;
   };
 
   static absl::StatusOr<std::unique_ptr<Client>> Create(const Options& options);
@@ -69,6 +74,7 @@ class Client {
  private:
   explicit Client(const Options& options);
   void SetDeadline(grpc::ClientContext* context) const;
+  absl::StatusOr<ComputeResult> ComputeOnce(const v1::ComputeRequest& request);
 
   const Options options_;
   std::shared_ptr<grpc::Channel> channel_;

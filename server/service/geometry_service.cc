@@ -41,6 +41,9 @@ void Log(const GeometryService::Options& options, const char* method,
               .message = summary.status().message()});
 }
 
+constexpr char kDraining[] =
+    "server is shutting down; nothing was computed, retry elsewhere";
+
 v1::ComputeSummary SummaryOf(const absl::Status& status) {
   v1::ComputeSummary summary;
   summary.mutable_status()->set_code(static_cast<int>(status.code()));
@@ -68,13 +71,16 @@ class ComputeReactor final
  public:
   ComputeReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
                  metrics::Metrics* metrics,
-                 const GeometryService::Options& options,
+                 const GeometryService::Options& options, bool draining,
                  grpc::CallbackServerContext* context,
                  const v1::ComputeRequest* request)
       : writes_(this) {
     const absl::Time started = absl::Now();
     if (metrics != nullptr) metrics->RpcStarted("Compute");
-    auto job = exec::ComputeJob::Start(
+    auto job = draining
+                   ? absl::StatusOr<std::shared_ptr<exec::ComputeJob>>(
+                         absl::UnavailableError(kDraining))
+                   : exec::ComputeJob::Start(
         pool, request, options.limits, DeadlineOf(context, options),
         {.on_chunk =
              [this](std::unique_ptr<v1::ResultChunk> chunk) {
@@ -331,12 +337,21 @@ GeometryService::GeometryService(exec::WorkerPool* pool, const Options& options,
 
 grpc::ServerWriteReactor<v1::ComputeResponse>* GeometryService::Compute(
     grpc::CallbackServerContext* context, const v1::ComputeRequest* request) {
-  return new ComputeReactor(pool_, &operands_, metrics_, options_, context,
-                            request);
+  return new ComputeReactor(pool_, &operands_, metrics_, options_, draining(),
+                            context, request);
 }
 
 grpc::ServerBidiReactor<v1::ComputeStreamRequest, v1::ComputeStreamResponse>*
 GeometryService::ComputeStream(grpc::CallbackServerContext* context) {
+  if (draining()) {
+    class Refused final : public grpc::ServerBidiReactor<
+                              v1::ComputeStreamRequest, v1::ComputeStreamResponse> {
+     public:
+      Refused() { Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kDraining)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused();
+  }
   return new StreamReactor(pool_, &operands_, metrics_, options_, context);
 }
 

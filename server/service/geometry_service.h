@@ -10,6 +10,8 @@
 #ifndef GEOSRPC_SERVER_SERVICE_GEOMETRY_SERVICE_H_
 #define GEOSRPC_SERVER_SERVICE_GEOMETRY_SERVICE_H_
 
+#include <atomic>
+
 #include "absl/time/time.h"
 #include "geosrpc/v1/geometry_service.grpc.pb.h"
 #include "server/exec/compute_job.h"
@@ -38,6 +40,11 @@ class GeometryService final : public v1::GeometryService::CallbackService {
   GeometryService(exec::WorkerPool* pool, const Options& options,
                   metrics::Metrics* metrics = nullptr);
 
+  // From now on new calls are refused with UNAVAILABLE (retryable: nothing
+  // was computed), while calls already running go on. Shutdown's first step.
+  void StartDraining() { draining_.store(true); }
+  bool draining() const { return draining_.load(); }
+
   grpc::ServerWriteReactor<v1::ComputeResponse>* Compute(
       grpc::CallbackServerContext* context,
       const v1::ComputeRequest* request) override;
@@ -54,6 +61,7 @@ class GeometryService final : public v1::GeometryService::CallbackService {
   exec::WorkerPool* const pool_;
   const Options options_;
   metrics::Metrics* const metrics_;
+  std::atomic<bool> draining_{false};
   exec::OperandCache operands_;
   const v1::ListOperationsResponse operations_;
 };

@@ -124,6 +124,9 @@ void Server::Wait() {
 void Server::Shutdown(absl::Duration grace) {
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    // New calls are refused by the service itself (UNAVAILABLE, retryable)
+    // rather than cancelled by gRPC mid-handoff once it stops accepting.
+    service_->StartDraining();
     absl::SleepFor(drain_delay_);
     grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }

@@ -63,9 +63,10 @@ class Server {
 
   // Blocks until Shutdown() completes.
   void Wait();
-  // Drains: grpc.health.v1 reports NOT_SERVING at once (so balancers stop
-  // sending new calls), then the server stops accepting calls, lets calls in
-  // flight finish for up to `grace`, and cancels the rest. Idempotent.
+  // Drains: grpc.health.v1 reports NOT_SERVING and new calls are refused
+  // with UNAVAILABLE (nothing computed: clients retry elsewhere) for
+  // Options::drain_delay, then gRPC stops accepting; calls in flight finish
+  // for up to `grace`, and the rest are cancelled. Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:

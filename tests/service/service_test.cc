@@ -595,7 +595,7 @@ TEST_F(ServiceTest, HealthReportsServing) {
             grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
-TEST(ServiceShutdownTest, HealthIsNotServingWhileDrainingAndCallsStillWork) {
+TEST(ServiceShutdownTest, DrainingReportsNotServingAndRefusesNewCallsRetryably) {
   service::Server::Options options;
   options.drain_delay = absl::Seconds(2);
   auto server = StartServer(options);
@@ -606,14 +606,17 @@ TEST(ServiceShutdownTest, HealthIsNotServingWhileDrainingAndCallsStillWork) {
             grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   EXPECT_EQ(Health(*server, "geosrpc.v1.GeometryService"),
             grpc::health::v1::HealthCheckResponse::NOT_SERVING);
-  // Until the delay ends, calls are still served.
+  // During the delay new calls are refused, retryably, before any work.
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::AREA);
   *request.mutable_a() =
       client::MakeBatch(v1::WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
-  auto result = c->Compute(request);
-  ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->doubles[0], 4);
+  auto no_retry = *client::Client::Create(
+      {.target = absl::StrCat("127.0.0.1:", server->port()),
+       .retry_unavailable = false});
+  absl::Status s = no_retry->Compute(request).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find("retry elsewhere"), std::string::npos) << s;
   drain.join();
 }
 
