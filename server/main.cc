@@ -24,6 +24,8 @@ ABSL_FLAG(uint64_t, max_rows_per_batch, 10'000'000, "Rows in one batch");
 ABSL_FLAG(uint64_t, max_vertices_per_geometry, 10'000'000,
           "Coordinates in one input geometry");
 ABSL_FLAG(int, max_nesting_depth, 32, "Collection nesting in one geometry");
+ABSL_FLAG(uint64_t, max_vertices_per_batch, 100'000'000,
+          "Input coordinates in one batch (a and b together)");
 ABSL_FLAG(uint64_t, max_queued_tasks, 1 << 16,
           "Chunk tasks queued before new requests get RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, max_inflight_per_stream, 8,
@@ -51,7 +53,8 @@ namespace {
 // GEOSRPC_MAX_TIMEOUT, and so on. The command line wins.
 constexpr const char* kEnvFlags[] = {
     "listen", "workers", "max_message_bytes", "max_rows_per_batch",
-    "max_vertices_per_geometry", "max_nesting_depth", "max_queued_tasks",
+    "max_vertices_per_geometry", "max_vertices_per_batch",
+    "max_nesting_depth", "max_queued_tasks",
     "max_inflight_per_stream", "shutdown_grace", "drain_delay",
     "default_timeout", "max_timeout", "log_requests", "tls_cert_file",
     "tls_key_file", "tls_client_ca_file", "metrics_listen"};
@@ -102,6 +105,8 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_max_vertices_per_geometry);
   options.service.limits.geometry.max_depth =
       absl::GetFlag(FLAGS_max_nesting_depth);
+  options.service.limits.max_vertices =
+      absl::GetFlag(FLAGS_max_vertices_per_batch);
   options.service.default_timeout = absl::GetFlag(FLAGS_default_timeout);
   options.service.max_timeout = absl::GetFlag(FLAGS_max_timeout);
   options.service.log_requests = absl::GetFlag(FLAGS_log_requests);

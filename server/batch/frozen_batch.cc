@@ -69,15 +69,16 @@ FrozenBatch::Builder::Builder(const BatchView& view,
       batch_(new FrozenBatch(view.size())) {}
 
 absl::StatusOr<geos::GeometryPtr> FrozenBatch::Builder::DecodeRow(
-    geos::Context& context, absl::string_view bytes, std::string* scratch) {
+    geos::Context& context, absl::string_view bytes, std::string* scratch,
+    WkbInfo* info) {
   if (bytes.empty()) return absl::InvalidArgumentError("empty geometry");
   switch (view_.encoding) {
     case Encoding::kWkb:
-      RETURN_IF_ERROR(ValidateWkb(bytes, limits_));
+      RETURN_IF_ERROR(ValidateWkb(bytes, limits_, info));
       return context.ReadWkb(bytes);
     case Encoding::kHexWkb:
       RETURN_IF_ERROR(DecodeHex(bytes, scratch));
-      RETURN_IF_ERROR(ValidateWkb(*scratch, limits_));
+      RETURN_IF_ERROR(ValidateWkb(*scratch, limits_, info));
       return context.ReadWkb(*scratch);
     case Encoding::kWkt: {
       RETURN_IF_ERROR(PrecheckWkt(bytes, limits_));
@@ -86,20 +87,23 @@ absl::StatusOr<geos::GeometryPtr> FrozenBatch::Builder::DecodeRow(
       // (finite coordinates, depth, size) before anything computes on it.
       scratch->clear();
       RETURN_IF_ERROR(context.WriteWkb(g.get(), geos::WkbOptions{}, scratch));
-      RETURN_IF_ERROR(ValidateWkb(*scratch, limits_, nullptr, "WKT"));
+      RETURN_IF_ERROR(ValidateWkb(*scratch, limits_, info, "WKT"));
       return g;
     }
   }
   return absl::InternalError("unknown encoding");
 }
 
-void FrozenBatch::Builder::Decode(geos::Context& context, size_t begin,
-                                  size_t end) {
+uint64_t FrozenBatch::Builder::Decode(geos::Context& context, size_t begin,
+                                      size_t end) {
   const GEOSContextHandle_t owner = batch_->context_.handle();
   std::string scratch;
+  uint64_t vertices = 0;
   for (size_t i = begin; i < end; ++i) {
+    WkbInfo info;
     absl::StatusOr<geos::GeometryPtr> g =
-        DecodeRow(context, view_.row(i), &scratch);
+        DecodeRow(context, view_.row(i), &scratch, &info);
+    vertices += info.vertices;
     if (!g.ok()) {
       batch_->statuses_[i] = std::move(g).status();
       continue;
@@ -108,6 +112,7 @@ void FrozenBatch::Builder::Decode(geos::Context& context, size_t begin,
     // Re-home ownership: the batch's own context destroys it.
     batch_->geometries_[i] = geos::GeometryPtr(g->release(), {owner});
   }
+  return vertices;
 }
 
 std::shared_ptr<const FrozenBatch> FrozenBatch::Builder::Freeze() && {

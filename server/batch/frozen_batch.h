@@ -92,7 +92,8 @@ class FrozenBatch::Builder {
 
   // Decodes rows [begin, end) using `context`. Threads may decode disjoint
   // ranges concurrently; each row is written by exactly one of them.
-  void Decode(geos::Context& context, size_t begin, size_t end);
+  // Returns the vertices decoded.
+  uint64_t Decode(geos::Context& context, size_t begin, size_t end);
 
   // Publishes the batch. Every Decode must have returned, and the caller must
   // have synchronized with the decoding threads (e.g. through a mutex or the
@@ -102,7 +103,8 @@ class FrozenBatch::Builder {
  private:
   absl::StatusOr<geos::GeometryPtr> DecodeRow(geos::Context& context,
                                               absl::string_view bytes,
-                                              std::string* scratch);
+                                              std::string* scratch,
+                                              WkbInfo* info);
 
   BatchView view_;
   GeometryLimits limits_;

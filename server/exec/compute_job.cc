@@ -316,17 +316,25 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
   // Row-local inputs: each row is read by this worker alone, so it is
   // validated, decoded, used and freed here, chunk by chunk. Only operands
   // shared between workers (b_broadcast) are frozen for the whole job.
+  uint64_t vertices = 0;
   auto decode = [&](const batch::BatchView& view) {
     batch::BatchView rows = view;
     rows.offsets = view.offsets.subspan(begin, end - begin + 1);
     batch::FrozenBatch::Builder builder(
         rows, limits_.geometry, batch::FrozenBatch::Builder::Sharing::kPrivate);
-    builder.Decode(context, 0, end - begin);
+    vertices += builder.Decode(context, 0, end - begin);
     return std::move(builder).Freeze();
   };
   const std::shared_ptr<const batch::FrozenBatch> a = decode(a_view_);
   const std::shared_ptr<const batch::FrozenBatch> b_rows =
       b_rows_view_.has_value() ? decode(*b_rows_view_) : nullptr;
+  if (vertices_.fetch_add(vertices, std::memory_order_relaxed) + vertices >
+      limits_.max_vertices) {
+    Cancel(absl::ResourceExhaustedError(absl::StrCat(
+        "batch has more than ", limits_.max_vertices,
+        " vertices (max_vertices_per_batch)")));
+    return;
+  }
 
   ops::Row row;
   const GEOSPreparedGeometry* prepared = nullptr;

@@ -46,6 +46,9 @@ struct ComputeLimits {
   size_t max_rows = 10'000'000;
   // Per geometry.
   batch::GeometryLimits geometry;
+  // Input vertices in one batch (a and b together). Counted as chunks
+  // decode; crossing it stops the batch with RESOURCE_EXHAUSTED.
+  uint64_t max_vertices = 100'000'000;
   // A result chunk is sent once its column holds this many bytes, even if
   // rows of its task remain, keeping messages well under gRPC's limits.
   size_t max_chunk_bytes = 1 << 20;
@@ -112,6 +115,7 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
 
   // Set by Cancel: GEOS calls in flight for this job are interrupted.
   std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> vertices_{0};
   std::atomic<uint64_t> error_rows_{0};
   std::atomic<int64_t> worker_nanos_{0};
   static constexpr int kCodes = 17;  // gRPC status codes 0..16.

@@ -69,10 +69,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
   }
   const exec::ComputeLimits& limits = options.service.limits;
   if (limits.max_rows == 0 || limits.geometry.max_depth < 1 ||
-      limits.geometry.max_vertices == 0 || limits.max_chunk_bytes == 0) {
+      limits.geometry.max_vertices == 0 || limits.max_vertices == 0 ||
+      limits.max_chunk_bytes == 0) {
     return absl::InvalidArgumentError(
-        "limits (max_rows, max_depth, max_vertices, max_chunk_bytes) must be "
-        "positive");
+        "limits (max_rows, max_depth, max_vertices per geometry and per "
+        "batch, max_chunk_bytes) must be positive");
   }
 
   if (options.drain_delay < absl::ZeroDuration()) {

@@ -257,6 +257,19 @@ TEST_F(ComputeJobTest, ReusesACachedBroadcastOperandButNeverABadOne) {
   EXPECT_EQ(operands.size(), 1u);
 }
 
+TEST_F(ComputeJobTest, StopsABatchOverItsVertexLimit) {
+  v1::ComputeRequest request = AreaRequest(200);  // 200 11-vertex rings.
+  request.set_chunk_rows(16);
+  Outcome over = RunJob(pool_.get(), request, {.max_vertices = 1000});
+  EXPECT_EQ(over.summary.status().code(),
+            static_cast<int>(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(over.summary.status().message(),
+            "batch has more than 1000 vertices (max_vertices_per_batch)");
+  Outcome within = RunJob(pool_.get(), request, {.max_vertices = 2200});
+  EXPECT_EQ(within.summary.status().code(), 0);
+  EXPECT_EQ(within.summary.rows(), 200u);
+}
+
 TEST_F(ComputeJobTest, EmptyBatchCompletes) {
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::AREA);
