@@ -161,23 +161,13 @@ absl::Status Demo() {
   const load::SeedWorkload workload =
       load::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
 
-  v1::ComputeRequest buffer;
-  buffer.mutable_operation()->set_op(v1::BUFFER);
-  buffer.mutable_operation()->mutable_buffer()->set_radius(
-      load::SeedWorkload::kRadius);
-  buffer.mutable_operation()->mutable_buffer()->set_quadsegs(
-      load::SeedWorkload::kQuadsegs);
-  *buffer.mutable_a() = client::MakeBatch(v1::WKT, {workload.multipoint_wkt});
-  auto buffered = (*c)->Compute(buffer);
-  if (!buffered.ok()) return buffered.status();
-  if (!buffered->errors.empty()) {
-    return absl::InternalError(buffered->errors[0].message());
-  }
+  auto operand = load::BufferedOperand(c->get(), workload);
+  if (!operand.ok()) return operand.status();
 
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::DISTANCE);
   request.mutable_b_broadcast()->set_encoding(v1::WKB);
-  request.mutable_b_broadcast()->set_data(buffered->binary[0]);
+  request.mutable_b_broadcast()->set_data(*operand);
   *request.mutable_a() = load::PointBatch(workload.points, 0, rows);
 
   double best = 0;

@@ -43,6 +43,23 @@ SeedWorkload MakeSeedWorkload(int rows, uint64_t seed) {
   return w;
 }
 
+absl::StatusOr<std::string> BufferedOperand(client::Client* client,
+                                            const SeedWorkload& workload) {
+  v1::ComputeRequest buffer;
+  buffer.mutable_operation()->set_op(v1::BUFFER);
+  buffer.mutable_operation()->mutable_buffer()->set_radius(
+      SeedWorkload::kRadius);
+  buffer.mutable_operation()->mutable_buffer()->set_quadsegs(
+      SeedWorkload::kQuadsegs);
+  *buffer.mutable_a() = client::MakeBatch(v1::WKT, {workload.multipoint_wkt});
+  auto result = client->Compute(buffer);
+  if (!result.ok()) return result.status();
+  if (!result->errors.empty()) {
+    return absl::InternalError(result->errors[0].message());
+  }
+  return result->binary[0];
+}
+
 v1::GeometryBatch PointBatch(const std::vector<std::pair<double, double>>& p,
                              size_t begin, size_t end) {
   client::BatchBuilder builder(v1::WKB, end - begin);

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "client/cpp/client.h"
 #include "geosrpc/v1/geometry_service.pb.h"
 
 namespace geosrpc::load {
@@ -25,6 +27,11 @@ struct SeedWorkload {
 };
 
 SeedWorkload MakeSeedWorkload(int rows, uint64_t seed);
+
+// The workload's broadcast operand: its multipoint buffered (by the server,
+// through `client`), as WKB.
+absl::StatusOr<std::string> BufferedOperand(client::Client* client,
+                                            const SeedWorkload& workload);
 
 // `rows` points as a WKB batch.
 v1::GeometryBatch PointBatch(const std::vector<std::pair<double, double>>& p,

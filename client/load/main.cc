@@ -68,28 +68,11 @@ struct Caller {
   std::vector<Sample> samples;
 };
 
-absl::StatusOr<std::string> BufferedOperand(client::Client* c,
-                                            const std::string& multipoint) {
-  v1::ComputeRequest buffer;
-  buffer.mutable_operation()->set_op(v1::BUFFER);
-  buffer.mutable_operation()->mutable_buffer()->set_radius(
-      SeedWorkload::kRadius);
-  buffer.mutable_operation()->mutable_buffer()->set_quadsegs(
-      SeedWorkload::kQuadsegs);
-  *buffer.mutable_a() = client::MakeBatch(v1::WKT, {multipoint});
-  auto result = c->Compute(buffer);
-  if (!result.ok()) return result.status();
-  if (!result->errors.empty()) {
-    return absl::InternalError(result->errors[0].message());
-  }
-  return result->binary[0];
-}
-
 absl::StatusOr<std::vector<v1::ComputeRequest>> BuildRequests(
     client::Client* c) {
   const int rows = absl::GetFlag(FLAGS_batch_rows);
   const SeedWorkload seed = MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
-  auto operand = BufferedOperand(c, seed.multipoint_wkt);
+  auto operand = BufferedOperand(c, seed);
   if (!operand.ok()) return operand.status();
   v1::GeometryBatch a;
   if (absl::GetFlag(FLAGS_dataset) == "seed") {

@@ -1,0 +1,80 @@
+"""The geosrpc CLI against a real server: list, compute (WKT, hex WKB and
+GeoJSON in; CSV and JSON out; broadcast and row-wise b) and demo."""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import unittest
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = subprocess.Popen(
+            [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
+             "--metrics_listen=", "--log_requests=false"],
+            stderr=subprocess.PIPE, text=True)
+        port = re.search(r"port (\d+)", cls.server.stderr.readline()).group(1)
+        cls.flags = [f"--server=127.0.0.1:{port}"]
+        cls.dir = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        assert cls.server.wait(timeout=60) == 0
+        cls.dir.cleanup()
+
+    def cli(self, *args):
+        out = subprocess.run([os.environ["GEOSRPC_CLI"], *args, *self.flags],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout
+
+    def write(self, name, text):
+        path = os.path.join(self.dir.name, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_list(self):
+        out = self.cli("list")
+        self.assertRegex(out, r"distance +arity=2 result=DOUBLE prepared")
+        self.assertIn("buffer.quadsegs: int = 8 in [1, 1000]", out)
+
+    def test_compute_wkt_to_csv_with_a_bad_row(self):
+        a = self.write("a.wkt", "LINESTRING (0 0, 3 4)\nPOINT (1\nPOINT (0 0)\n")
+        out = self.cli("compute", "--op=length", f"--a={a}")
+        self.assertEqual(out.splitlines(), [
+            "row,value,error_code,error_message", "0,5,,",
+            "1,,3,a: invalid WKT: unclosed '('", "2,0,,"])
+
+    def test_compute_geojson_to_json_with_broadcast_b(self):
+        a = self.write("a.geojson", json.dumps({
+            "type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {},
+                 "geometry": {"type": "Point", "coordinates": [3, 4]}},
+                {"type": "Feature", "properties": {},
+                 "geometry": {"type": "Point", "coordinates": [6, 8]}}]}))
+        rows = json.loads(self.cli("compute", "--op=distance", f"--a={a}",
+                                   "--b_wkt=POINT (0 0)", "--format=json"))
+        self.assertEqual(rows, [{"row": 0, "value": 5}, {"row": 1, "value": 10}])
+
+    def test_compute_hex_rows_with_row_wise_b_and_geometry_output(self):
+        # a: POINT (1 2), POINT (3 4); b, row-wise: POINT (0 0), POINT (3 4).
+        a = self.write("a.hex", "0101000000000000000000F03F0000000000000040\n"
+                                "010100000000000000000008400000000000001040\n")
+        b = self.write("b.hex", "010100000000000000000000000000000000000000\n"
+                                "010100000000000000000008400000000000001040\n")
+        out = self.cli("compute", "--op=union", f"--a={a}", f"--b={b}")
+        self.assertEqual(out.splitlines()[1:], [
+            '0,"MULTIPOINT (1 2, 0 0)",,', "1,POINT (3 4),,"])
+
+    def test_demo_runs_the_seed_workload(self):
+        out = self.cli("demo", "--rows=5000", "--repeat=1")
+        self.assertRegex(out, r"run 1: 5000 rows in [0-9.]+ s = \d+ rows/s")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
