@@ -237,16 +237,17 @@ absl::Status ComputeJob::Init(WorkerPool* pool,
                       }
                     },
                     [self] { self->StartCompute(); }),
-                /*admit=*/true);
+                /*admit=*/true, /*then=*/std::max<size_t>(num_chunks_, 1));
 }
 
-absl::Status ComputeJob::Submit(std::shared_ptr<TaskGroup> group, bool admit) {
+absl::Status ComputeJob::Submit(std::shared_ptr<TaskGroup> group, bool admit,
+                                size_t then) {
   {
     MutexLock lock(&mu_);
     current_ = group;
     if (!stop_reason_.ok()) group->Cancel();
   }
-  absl::Status s = pool_->Submit(std::move(group), admit);
+  absl::Status s = pool_->Submit(std::move(group), admit, then);
   if (!s.ok()) {
     MutexLock lock(&mu_);
     current_.reset();

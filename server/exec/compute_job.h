@@ -83,7 +83,8 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   absl::Status Init(WorkerPool* pool, const v1::ComputeRequest* request,
                     const ComputeLimits& limits, absl::Time deadline,
                     Callbacks callbacks, OperandCache* operands);
-  absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit);
+  absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit,
+                      size_t then = 0);
   absl::Status SubmitCompute(bool admit);
   void StartCompute();
   void Compute(Worker& worker, size_t task);

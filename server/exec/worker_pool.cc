@@ -37,14 +37,15 @@ size_t WorkerPool::queued_tasks() const {
   return queued_;
 }
 
-absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit) {
+absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit,
+                                size_t then) {
   if (group->size() == 0) {
     group->done_();
     return absl::OkStatus();
   }
   group->submitted_ = absl::Now();
   MutexLock lock(&mu_);
-  if (admit && queued_ + group->size() > options_.max_queued_tasks) {
+  if (admit && queued_ + group->size() + then > options_.max_queued_tasks) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "server busy: ", queued_, " tasks queued, limit ",
         options_.max_queued_tasks, "; retry with backoff"));

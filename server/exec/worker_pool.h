@@ -115,8 +115,11 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Schedules `group`. With `admit`, refuses it (RESOURCE_EXHAUSTED) when
-  // the queue is full. An empty group completes at once on the caller.
-  absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit = true);
+  // the queue could not also hold `then` more tasks: the continuation the
+  // same job will submit unchecked once `group` is done. An empty group
+  // completes at once on the caller.
+  absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit = true,
+                      size_t then = 0);
 
   int num_workers() const { return static_cast<int>(threads_.size()); }
   size_t queued_tasks() const;

@@ -147,6 +147,11 @@ TEST(WorkerPoolTest, RefusesNewWorkWhenTheQueueIsFullButNotContinuations) {
       pool->Submit(std::make_shared<TaskGroup>(3, noop, count));
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(refused.message().find("retry"), std::string::npos);
+  // Admission counts the continuation a job will add later.
+  EXPECT_EQ(pool->Submit(std::make_shared<TaskGroup>(1, noop, count),
+                         /*admit=*/true, /*then=*/5)
+                .code(),
+            absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(pool->Submit(std::make_shared<TaskGroup>(3, noop, count),
                            /*admit=*/false)
                   .ok());

@@ -335,6 +335,15 @@ TEST(ServiceLimitsTest, AFullQueueRefusesNewWorkAtOnce) {
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(s.message().find("server busy"), std::string::npos) << s;
 
+  // The same with a broadcast operand decoded first: the job's chunks are
+  // counted at admission too.
+  v1::ComputeRequest binary = big;
+  binary.mutable_operation()->set_op(v1::INTERSECTS);
+  binary.mutable_b_broadcast()->set_encoding(v1::WKT);
+  binary.mutable_b_broadcast()->set_data("POINT (0 0)");
+  EXPECT_EQ(ComputeStatus(c.get(), binary).code(),
+            absl::StatusCode::kResourceExhausted);
+
   big.set_chunk_rows(8);  // 25 chunks fit.
   auto result = c->Compute(big);
   ASSERT_TRUE(result.ok()) << result.status();
