@@ -1,6 +1,7 @@
 #include "server/ops/operations.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -12,11 +13,28 @@ namespace {
 using internal::BinaryConstructive;
 using internal::BinaryMeasure;
 using internal::BinaryPredicate;
+using internal::IntAccessor;
 using internal::PreparedMeasure;
 using internal::PreparedPredicate;
 using internal::UnaryConstructive;
 using internal::UnaryMeasure;
 using internal::UnaryPredicate;
+
+// --- Kernels guarding GEOS ----------------------------------------------
+
+// GEOS 3.11.1 dereferences null computing the discrete Frechet distance of an
+// empty geometry. A distance to nothing is undefined: NaN, as GEOS itself
+// answers for the Hausdorff distance.
+absl::Status FrechetDistance(geos::Context& c, const Row& r, const Params&,
+                             Value* out) {
+  if (GEOSisEmpty_r(c.handle(), r.a) != 0 ||
+      GEOSisEmpty_r(c.handle(), r.b) != 0) {
+    out->number = std::numeric_limits<double>::quiet_NaN();
+    return absl::OkStatus();
+  }
+  return internal::SetMeasure(
+      c, GEOSFrechetDistance_r(c.handle(), r.a, r.b, &out->number));
+}
 
 // --- Kernels with parameters -------------------------------------------
 
@@ -142,6 +160,17 @@ const std::vector<OpSpec>& Table() {
       {v1::DISTANCE, "distance", 2, ResultType::kDouble, nullptr, {},
        BinaryMeasure<GEOSDistance_r>, PreparedMeasure<GEOSPreparedDistance_r>,
        "Minimum Cartesian distance between a and b."},
+      {v1::HAUSDORFF_DISTANCE, "hausdorff_distance", 2, ResultType::kDouble,
+       nullptr, {}, BinaryMeasure<GEOSHausdorffDistance_r>, nullptr,
+       "Discrete Hausdorff distance between a and b."},
+      {v1::FRECHET_DISTANCE, "frechet_distance", 2, ResultType::kDouble,
+       nullptr, {}, FrechetDistance, nullptr,
+       "Discrete Frechet distance between a and b (NaN when either is "
+       "empty)."},
+      {v1::MINIMUM_CLEARANCE, "minimum_clearance", 1, ResultType::kDouble,
+       nullptr, {}, UnaryMeasure<GEOSMinimumClearance_r>, nullptr,
+       "Smallest distance a vertex can move before a becomes invalid (inf "
+       "when none)."},
       // Binary predicates (prepared form: the converse, evaluated on b).
       {v1::INTERSECTS, "intersects", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSIntersects_r>,
@@ -164,10 +193,43 @@ const std::vector<OpSpec>& Table() {
          "Distance threshold (inclusive)."}},
        DWithin, PreparedDWithin,
        "True if a and b are within the given distance of each other."},
+      {v1::CROSSES, "crosses", 2, ResultType::kBool, nullptr, {},
+       BinaryPredicate<GEOSCrosses_r>, PreparedPredicate<GEOSPreparedCrosses_r>,
+       "True if a and b share some but not all interior points, of lower "
+       "dimension than the larger."},
+      {v1::DISJOINT, "disjoint", 2, ResultType::kBool, nullptr, {},
+       BinaryPredicate<GEOSDisjoint_r>,
+       PreparedPredicate<GEOSPreparedDisjoint_r>,
+       "True if a and b share no point."},
+      {v1::EQUALS, "equals", 2, ResultType::kBool, nullptr, {},
+       BinaryPredicate<GEOSEquals_r>, nullptr,
+       "True if a and b are topologically equal."},
+      {v1::OVERLAPS, "overlaps", 2, ResultType::kBool, nullptr, {},
+       BinaryPredicate<GEOSOverlaps_r>,
+       PreparedPredicate<GEOSPreparedOverlaps_r>,
+       "True if a and b have the same dimension and share some but not all "
+       "points."},
+      {v1::COVERED_BY, "covered_by", 2, ResultType::kBool, nullptr, {},
+       BinaryPredicate<GEOSCoveredBy_r>, PreparedPredicate<GEOSPreparedCovers_r>,
+       "True if no point of a lies outside b."},
       // Unary predicates.
       {v1::IS_VALID, "is_valid", 1, ResultType::kBool, nullptr, {},
        UnaryPredicate<GEOSisValid_r>, nullptr,
        "True if a is valid in the OGC sense."},
+      {v1::IS_EMPTY, "is_empty", 1, ResultType::kBool, nullptr, {},
+       UnaryPredicate<GEOSisEmpty_r>, nullptr, "True if a has no points."},
+      {v1::IS_SIMPLE, "is_simple", 1, ResultType::kBool, nullptr, {},
+       UnaryPredicate<GEOSisSimple_r>, nullptr,
+       "True if a has no anomalous self-intersections."},
+      {v1::IS_RING, "is_ring", 1, ResultType::kBool, nullptr, {},
+       UnaryPredicate<GEOSisRing_r>, nullptr,
+       "True if a is a closed, simple line string."},
+      {v1::IS_CLOSED, "is_closed", 1, ResultType::kBool, nullptr, {},
+       UnaryPredicate<GEOSisClosed_r>, nullptr,
+       "True if a (a line string or multi line string) starts where it "
+       "ends; other types are a row error."},
+      {v1::HAS_Z, "has_z", 1, ResultType::kBool, nullptr, {},
+       UnaryPredicate<GEOSHasZ_r>, nullptr, "True if a has Z coordinates."},
       // Constructive.
       {v1::BUFFER, "buffer", 1, ResultType::kGeometry, "buffer",
        {{"radius", PT::kDouble, false, 0, -kInf, kInf,
@@ -203,6 +265,36 @@ const std::vector<OpSpec>& Table() {
          "Keep components that collapse to lower dimension (structure "
          "only)."}},
        MakeValid, nullptr, "A valid geometry covering the same points as a."},
+      {v1::BOUNDARY, "boundary", 1, ResultType::kGeometry, nullptr, {},
+       UnaryConstructive<GEOSBoundary_r>, nullptr,
+       "The combinatorial boundary of a."},
+      {v1::POINT_ON_SURFACE, "point_on_surface", 1, ResultType::kGeometry,
+       nullptr, {}, UnaryConstructive<GEOSPointOnSurface_r>, nullptr,
+       "A point guaranteed to lie on a."},
+      {v1::REVERSE, "reverse", 1, ResultType::kGeometry, nullptr, {},
+       UnaryConstructive<GEOSReverse_r>, nullptr,
+       "a with the order of its coordinates reversed."},
+      {v1::EXTRACT_UNIQUE_POINTS, "extract_unique_points", 1,
+       ResultType::kGeometry, nullptr, {},
+       UnaryConstructive<GEOSGeom_extractUniquePoints_r>, nullptr,
+       "The distinct vertices of a, as a multipoint."},
+      {v1::ORIENTED_ENVELOPE, "oriented_envelope", 1, ResultType::kGeometry,
+       nullptr, {}, UnaryConstructive<GEOSMinimumRotatedRectangle_r>, nullptr,
+       "The minimum-area rotated rectangle containing a."},
+      {v1::MINIMUM_CLEARANCE_LINE, "minimum_clearance_line", 1,
+       ResultType::kGeometry, nullptr, {},
+       UnaryConstructive<GEOSMinimumClearanceLine_r>, nullptr,
+       "The two-point line realising a's minimum clearance (empty when "
+       "none)."},
+      {v1::BUILD_AREA, "build_area", 1, ResultType::kGeometry, nullptr, {},
+       UnaryConstructive<GEOSBuildArea_r>, nullptr,
+       "Polygons formed from a's linework, holes from even nesting."},
+      {v1::NODE, "node", 1, ResultType::kGeometry, nullptr, {},
+       UnaryConstructive<GEOSNode_r>, nullptr,
+       "a's linework fully noded (split at every intersection)."},
+      {v1::LINE_MERGE, "line_merge", 1, ResultType::kGeometry, nullptr, {},
+       UnaryConstructive<GEOSLineMerge_r>, nullptr,
+       "a's line strings merged end to end where they meet."},
       // Set operations.
       {v1::INTERSECTION, "intersection", 2, ResultType::kGeometry, nullptr, {},
        BinaryConstructive<GEOSIntersection_r>, nullptr,
@@ -233,6 +325,13 @@ const std::vector<OpSpec>& Table() {
         {"iso", PT::kBool, false, 0, 0, 1, "ISO flavor instead of extended."},
         {"hex", PT::kBool, false, 0, 0, 1, "Hexadecimal text."}},
        ToWkb, nullptr, "a as WKB with the given flavor."},
+      // Accessors.
+      {v1::GET_NUM_GEOMETRIES, "get_num_geometries", 1, ResultType::kInt,
+       nullptr, {}, IntAccessor<GEOSGetNumGeometries_r>, nullptr,
+       "Parts of a (1 for a single geometry)."},
+      {v1::GET_NUM_COORDINATES, "get_num_coordinates", 1, ResultType::kInt,
+       nullptr, {}, IntAccessor<GEOSGetNumCoordinates_r>, nullptr,
+       "Coordinates in a, over all its parts."},
   };
   return *table;
 }

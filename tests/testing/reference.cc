@@ -1,5 +1,7 @@
 #include "tests/testing/reference.h"
 
+#include <cmath>
+
 namespace geosrpc::testing {
 namespace {
 
@@ -16,6 +18,13 @@ template <typename Fn>
 Expected Measure(Fn fn) {
   Expected e;
   e.ok = fn(&e.number) == 1;
+  return e;
+}
+
+Expected Count(int n) {
+  Expected e;
+  e.ok = n >= 0;
+  e.integer = n;
   return e;
 }
 
@@ -39,6 +48,63 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       return Measure([&](double* d) { return GEOSLength_r(h, a, d); });
     case v1::DISTANCE:
       return Measure([&](double* d) { return GEOSDistance_r(h, a, b, d); });
+    case v1::HAUSDORFF_DISTANCE:
+      return Measure(
+          [&](double* d) { return GEOSHausdorffDistance_r(h, a, b, d); });
+    case v1::FRECHET_DISTANCE:
+      // GEOS 3.11.1 crashes on empty input; the contract is NaN.
+      if (GEOSisEmpty_r(h, a) || GEOSisEmpty_r(h, b)) {
+        Expected e;
+        e.ok = true;
+        e.number = std::nan("");
+        return e;
+      }
+      return Measure(
+          [&](double* d) { return GEOSFrechetDistance_r(h, a, b, d); });
+    case v1::MINIMUM_CLEARANCE:
+      return Measure([&](double* d) { return GEOSMinimumClearance_r(h, a, d); });
+    case v1::CROSSES:
+      return Predicate(GEOSCrosses_r(h, a, b));
+    case v1::DISJOINT:
+      return Predicate(GEOSDisjoint_r(h, a, b));
+    case v1::EQUALS:
+      return Predicate(GEOSEquals_r(h, a, b));
+    case v1::OVERLAPS:
+      return Predicate(GEOSOverlaps_r(h, a, b));
+    case v1::COVERED_BY:
+      return Predicate(GEOSCoveredBy_r(h, a, b));
+    case v1::IS_EMPTY:
+      return Predicate(GEOSisEmpty_r(h, a));
+    case v1::IS_SIMPLE:
+      return Predicate(GEOSisSimple_r(h, a));
+    case v1::IS_RING:
+      return Predicate(GEOSisRing_r(h, a));
+    case v1::IS_CLOSED:
+      return Predicate(GEOSisClosed_r(h, a));
+    case v1::HAS_Z:
+      return Predicate(GEOSHasZ_r(h, a));
+    case v1::BOUNDARY:
+      return Geometry(c, GEOSBoundary_r(h, a));
+    case v1::POINT_ON_SURFACE:
+      return Geometry(c, GEOSPointOnSurface_r(h, a));
+    case v1::REVERSE:
+      return Geometry(c, GEOSReverse_r(h, a));
+    case v1::EXTRACT_UNIQUE_POINTS:
+      return Geometry(c, GEOSGeom_extractUniquePoints_r(h, a));
+    case v1::ORIENTED_ENVELOPE:
+      return Geometry(c, GEOSMinimumRotatedRectangle_r(h, a));
+    case v1::MINIMUM_CLEARANCE_LINE:
+      return Geometry(c, GEOSMinimumClearanceLine_r(h, a));
+    case v1::BUILD_AREA:
+      return Geometry(c, GEOSBuildArea_r(h, a));
+    case v1::NODE:
+      return Geometry(c, GEOSNode_r(h, a));
+    case v1::LINE_MERGE:
+      return Geometry(c, GEOSLineMerge_r(h, a));
+    case v1::GET_NUM_GEOMETRIES:
+      return Count(GEOSGetNumGeometries_r(h, a));
+    case v1::GET_NUM_COORDINATES:
+      return Count(GEOSGetNumCoordinates_r(h, a));
     case v1::INTERSECTS:
       return Predicate(GEOSIntersects_r(h, a, b));
     case v1::CONTAINS:
@@ -146,6 +212,14 @@ std::optional<Expected> PreparedReference(geos::Context& c,
           [&](double* d) { return GEOSPreparedDistance_r(h, b, a, d); });
     case v1::INTERSECTS:
       return Predicate(GEOSPreparedIntersects_r(h, b, a));
+    case v1::CROSSES:
+      return Predicate(GEOSPreparedCrosses_r(h, b, a));
+    case v1::DISJOINT:
+      return Predicate(GEOSPreparedDisjoint_r(h, b, a));
+    case v1::OVERLAPS:
+      return Predicate(GEOSPreparedOverlaps_r(h, b, a));
+    case v1::COVERED_BY:
+      return Predicate(GEOSPreparedCovers_r(h, b, a));
     case v1::CONTAINS:
       return Predicate(GEOSPreparedWithin_r(h, b, a));
     case v1::WITHIN:

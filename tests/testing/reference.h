@@ -7,6 +7,7 @@
 
 #include <geos_c.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,7 @@ struct Expected {
   bool ok = false;  // False when GEOS failed on this row.
   double number = 0;
   bool flag = false;
+  int64_t integer = 0;
   // Geometry results as WKB (NDR, extended, 3D); to_wkt/to_wkb output as is.
   std::string bytes;
 };

@@ -99,6 +99,16 @@ absl::Status BinaryConstructive(geos::Context& c, const Row& r, const Params&,
   return SetGeometry(c, Fn(c.handle(), r.a, r.b), out);
 }
 
+// GEOS accessors return a count, or -1 on error.
+template <int (*Fn)(Handle, const G*)>
+absl::Status IntAccessor(geos::Context& c, const Row& r, const Params&,
+                         Value* out) {
+  const int n = Fn(c.handle(), r.a);
+  if (n < 0) return GeosFailure(c);
+  out->integer = n;
+  return absl::OkStatus();
+}
+
 }  // namespace geosrpc::ops::internal
 
 #endif  // GEOSRPC_SERVER_OPS_INTERNAL_KERNELS_H_
