@@ -5,22 +5,19 @@ Run by ctest with $GEOSRPC_SERVER and $GEOSRPC_LOAD set.
 
 import json
 import os
-import re
 import subprocess
 import tempfile
 import unittest
+
+from server_process import start_server
 
 
 class LoadClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.load = os.environ["GEOSRPC_LOAD"]
-        cls.server = subprocess.Popen(
-            [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
-             "--metrics_listen=127.0.0.1:0", "--workers=2"],
-            stderr=subprocess.PIPE, text=True)
-        port = re.search(r"port (\d+)", cls.server.stderr.readline()).group(1)
-        cls.target = f"127.0.0.1:{port}"
+        server = start_server("--workers=2")
+        cls.server, cls.target = server.proc, server.target
 
     @classmethod
     def tearDownClass(cls):

@@ -3,21 +3,19 @@ GeoJSON in; CSV and JSON out; broadcast and row-wise b) and demo."""
 
 import json
 import os
-import re
 import subprocess
 import tempfile
 import unittest
+
+from server_process import start_server
 
 
 class CliTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = subprocess.Popen(
-            [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
-             "--metrics_listen=", "--log_requests=false"],
-            stderr=subprocess.PIPE, text=True)
-        port = re.search(r"port (\d+)", cls.server.stderr.readline()).group(1)
-        cls.flags = [f"--server=127.0.0.1:{port}"]
+        server = start_server("--metrics_listen=", "--log_requests=false")
+        cls.server = server.proc
+        cls.flags = [f"--server={server.target}"]
         cls.dir = tempfile.TemporaryDirectory()
 
     @classmethod

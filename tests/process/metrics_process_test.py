@@ -4,7 +4,6 @@ series. Needs $GEOSRPC_SERVER and the Python client on $PYTHONPATH."""
 
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -14,6 +13,7 @@ import unittest
 import urllib.request
 
 import geosrpc
+from server_process import start_server
 
 
 def free_port():
@@ -25,15 +25,9 @@ def free_port():
 class MetricsProcessTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = subprocess.Popen(
-            [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
-             "--metrics_listen=127.0.0.1:0", "--log_requests=false"],
-            stderr=subprocess.PIPE, text=True)
-        line = cls.server.stderr.readline()
-        m = re.search(r"listening on port (\d+) .* metrics on port (\d+)", line)
-        assert m, line
-        cls.target = f"127.0.0.1:{m.group(1)}"
-        cls.metrics_port = int(m.group(2))
+        server = start_server("--log_requests=false")
+        cls.server, cls.target = server.proc, server.target
+        cls.metrics_port = server.metrics_port
         with geosrpc.Client(cls.target) as client:
             client.compute("area", ["POLYGON ((0 0, 1 0, 1 1, 0 0))"] * 250 +
                            ["POINT (1"])

@@ -5,28 +5,26 @@ add up to exactly the rows the client sent: nothing lost, nothing doubled."""
 
 import json
 import os
-import re
 import signal
 import subprocess
 import threading
 import time
 import unittest
 
+from server_process import start_server
+
 ROWS = 200
 
 
 class ReplicasTest(unittest.TestCase):
     def start(self):
-        proc = subprocess.Popen(
-            [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
-             "--metrics_listen=", "--workers=1", "--shutdown_grace=30s",
-             "--drain_delay=1s"],
-            stderr=subprocess.PIPE, text=True)
-        port = re.search(r"port (\d+)", proc.stderr.readline()).group(1)
+        server = start_server("--metrics_listen=", "--workers=1",
+                              "--shutdown_grace=30s", "--drain_delay=1s")
+        proc = server.proc
         lines = []
         reader = threading.Thread(target=lambda: lines.extend(proc.stderr))
         reader.start()
-        return {"proc": proc, "target": f"127.0.0.1:{port}", "log": lines,
+        return {"proc": proc, "target": server.target, "log": lines,
                 "reader": reader}
 
     def test_a_replica_stops_mid_run_and_nothing_is_lost_or_doubled(self):

@@ -5,7 +5,6 @@ binary in $GEOSRPC_SERVER; certificates are made here with openssl."""
 import concurrent.futures
 import json
 import os
-import re
 import signal
 import subprocess
 import tempfile
@@ -15,18 +14,12 @@ import unittest
 import grpc
 
 import geosrpc
+from server_process import start_server
 
 
 def start(*flags, env=None):
-    proc = subprocess.Popen([os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
-                             "--metrics_listen=127.0.0.1:0", *flags], stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
-    line = proc.stderr.readline()
-    match = re.search(r"listening on port (\d+) with (\d+) workers", line)
-    if not match:
-        proc.kill()
-        raise AssertionError(f"server did not start: {line!r}")
-    return proc, f"127.0.0.1:{match.group(1)}", int(match.group(2))
+    server = start_server(*flags, env=env)
+    return server.proc, server.target, server.workers
 
 
 def squares(n, vertices=64):

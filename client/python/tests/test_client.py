@@ -4,38 +4,21 @@ The server binary comes from $GEOSRPC_SERVER (ctest sets it). Expected
 values are computed directly with numpy.
 """
 
-import os
-import re
 import signal
-import subprocess
 import unittest
 
 import grpc
 import numpy as np
 
 import geosrpc
-
-
-def start_server(workers=2):
-    binary = os.environ.get("GEOSRPC_SERVER")
-    if not binary:
-        raise unittest.SkipTest("GEOSRPC_SERVER is not set")
-    proc = subprocess.Popen([binary, "--listen=127.0.0.1:0",
-                             "--metrics_listen=127.0.0.1:0",
-                             f"--workers={workers}"],
-                            stderr=subprocess.PIPE, text=True)
-    line = proc.stderr.readline()
-    match = re.search(r"listening on port (\d+)", line)
-    if not match:
-        proc.kill()
-        raise RuntimeError(f"server did not start: {line!r}")
-    return proc, f"127.0.0.1:{match.group(1)}"
+from server_process import start_server
 
 
 class ClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server, cls.target = start_server()
+        server = start_server("--workers=2")
+        cls.server, cls.target = server.proc, server.target
         cls.client = geosrpc.Client(cls.target, timeout=60)
 
     @classmethod
