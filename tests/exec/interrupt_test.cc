@@ -4,29 +4,17 @@
 
 #include <atomic>
 #include <cmath>
-#include <random>
 #include <thread>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/geos/context.h"
+#include "tests/testing/random_geometries.h"
 
 namespace geosrpc::exec {
 namespace {
 
-// A random walk whose wide buffer takes GEOS seconds (noding thousands of
-// overlapping offset curves) and passes many interrupt checkpoints.
 geos::GeometryPtr Walk(geos::Context& c, int vertices) {
-  std::mt19937_64 rng(1);
-  std::uniform_real_distribution<double> step(-1, 1);
-  std::string wkt = "LINESTRING (";
-  double x = 0, y = 0;
-  for (int i = 0; i < vertices; ++i) {
-    x += step(rng);
-    y += step(rng);
-    absl::StrAppend(&wkt, i ? ", " : "", x, " ", y);
-  }
-  return *c.ReadWkt(wkt + ")");
+  return *c.ReadWkt(testing::RandomWalkWkt(vertices));
 }
 
 GEOSGeometry* HeavyBuffer(geos::Context& c, const GEOSGeometry* g) {

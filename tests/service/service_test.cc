@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <map>
-#include <random>
 #include <thread>
 
 #include "absl/strings/escaping.h"
@@ -411,20 +410,12 @@ TEST_F(ServiceTest, DeadlineStopsTheRemainingChunks) {
 // sizes) over: the deadline interrupts it inside GEOS, and a concurrent
 // request on the other worker still gets exact results.
 TEST_F(ServiceTest, PathologicalRowEndsAtItsDeadlineWithoutHarmingOthers) {
-  std::mt19937_64 rng(1);
-  std::uniform_real_distribution<double> step(-1, 1);
-  std::string walk = "LINESTRING (";
-  double x = 0, y = 0;
-  for (int i = 0; i < 5000; ++i) {
-    x += step(rng);
-    y += step(rng);
-    absl::StrAppend(&walk, i ? ", " : "", x, " ", y);
-  }
   v1::ComputeRequest heavy;
   heavy.mutable_operation()->set_op(v1::BUFFER);
   heavy.mutable_operation()->mutable_buffer()->set_radius(5);
   heavy.mutable_operation()->mutable_buffer()->set_quadsegs(32);
-  *heavy.mutable_a() = client::MakeBatch(v1::WKT, {walk + ")"});
+  *heavy.mutable_a() =
+      client::MakeBatch(v1::WKT, {testing::RandomWalkWkt(5000)});
 
   std::thread other([] {
     auto c = Connect(*server_);

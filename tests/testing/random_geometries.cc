@@ -105,6 +105,19 @@ std::vector<std::string> RandomGeometries::Wkts(int n) {
   return out;
 }
 
+std::string RandomWalkWkt(int vertices, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> step(-1, 1);
+  std::string wkt = "LINESTRING (";
+  double x = 0, y = 0;
+  for (int i = 0; i < vertices; ++i) {
+    x += step(rng);
+    y += step(rng);
+    absl::StrAppend(&wkt, i ? ", " : "", x, " ", y);
+  }
+  return wkt + ")";
+}
+
 std::vector<std::string> WktToWkb(const std::vector<std::string>& wkts) {
   geos::Context context;
   std::vector<std::string> out;

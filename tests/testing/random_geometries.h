@@ -43,6 +43,11 @@ class RandomGeometries {
   std::mt19937_64 gen_;
 };
 
+// A LINESTRING random walk from the origin with steps in [-1, 1)^2. Its wide
+// buffer is pathological for GEOS (seconds at a few thousand vertices,
+// minutes at 20,000) and passes many interrupt checkpoints.
+std::string RandomWalkWkt(int vertices, uint64_t seed = 1);
+
 // The WKB (NDR, extended, 3D) of each WKT, via GEOS.
 std::vector<std::string> WktToWkb(const std::vector<std::string>& wkts);
 
