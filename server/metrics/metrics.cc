@@ -18,10 +18,13 @@ using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 using prometheus::Histogram;
 
-// 100 µs .. ~100 s, by powers of 2 (ish).
-Histogram::BucketBoundaries LatencyBuckets() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-          0.1,    0.25,    0.5,    1,     2.5,    5,     10,   25,    50, 100};
+// 100 µs .. 100 s, roughly 2.5x apart. Built once: RpcHandled passes it on
+// every call, and prometheus-cpp reads it only for a new label set.
+const Histogram::BucketBoundaries& LatencyBuckets() {
+  static const auto* buckets = new Histogram::BucketBoundaries{
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+      0.25,   0.5,     1,      2.5,   5,      10,    25,   50,    100};
+  return *buckets;
 }
 
 std::string CodeName(int code) {
