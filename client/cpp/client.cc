@@ -57,22 +57,38 @@ void Client::SetDeadline(grpc::ClientContext* context) const {
 
 namespace {
 
+// Values start at `offset`; columns grow to fit (a reduction's one value,
+// an expanding operation's parts) and are cut to the summary's count at the
+// end.
 template <typename T, typename Values>
-void Place(std::vector<T>* column, size_t rows, size_t offset,
-           const Values& values) {
-  column->resize(rows);
-  for (int i = 0; i < values.size() && offset + i < rows; ++i) {
-    (*column)[offset + i] = values[i];
+void Place(std::vector<T>* column, size_t offset, const Values& values) {
+  if (column->size() < offset + values.size()) {
+    column->resize(offset + values.size());
   }
+  for (int i = 0; i < values.size(); ++i) (*column)[offset + i] = values[i];
 }
 
-void PlaceBinary(ComputeResult* r, size_t rows, size_t offset,
-                 const v1::BinaryColumn& col) {
-  r->binary.resize(rows);
-  r->binary_encoding = col.encoding();
-  for (int i = 0; i + 1 < col.offsets_size() && offset + i < rows; ++i) {
-    r->binary[offset + i] =
-        col.data().substr(col.offsets(i), col.offsets(i + 1) - col.offsets(i));
+std::vector<std::string> Slices(const v1::BinaryColumn& col) {
+  std::vector<std::string> out;
+  for (int i = 0; i + 1 < col.offsets_size(); ++i) {
+    out.push_back(
+        col.data().substr(col.offsets(i), col.offsets(i + 1) - col.offsets(i)));
+  }
+  return out;
+}
+
+// Expanding operations' chunks, put in row order once all have arrived.
+void AppendParts(std::vector<v1::ResultChunk>* chunks, ComputeResult* r) {
+  std::sort(chunks->begin(), chunks->end(),
+            [](const v1::ResultChunk& x, const v1::ResultChunk& y) {
+              return x.row_offset() < y.row_offset();
+            });
+  for (const v1::ResultChunk& chunk : *chunks) {
+    const v1::BinaryColumn& col = chunk.geometries();
+    r->binary_encoding = col.encoding();
+    for (std::string& s : Slices(col)) r->binary.push_back(std::move(s));
+    r->source_rows.insert(r->source_rows.end(), chunk.source_rows().begin(),
+                          chunk.source_rows().end());
   }
 }
 
@@ -97,9 +113,9 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
     const v1::ComputeRequest& request) {
   grpc::ClientContext context;
   SetDeadline(&context);
-  const size_t rows =
-      request.a().offsets_size() > 0 ? request.a().offsets_size() - 1 : 0;
   ComputeResult result;
+  v1::ResultMapping mapping = v1::ONE_PER_ROW;
+  std::vector<v1::ResultChunk> parts;
   auto reader = stub_->Compute(&context, request);
   v1::ComputeResponse response;
   while (reader->Read(&response)) {
@@ -107,32 +123,62 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
       result.summary = response.summary();
       continue;
     }
-    const v1::ResultChunk& chunk = response.chunk();
+    v1::ResultChunk& chunk = *response.mutable_chunk();
     ++result.chunks;
+    result.errors.insert(result.errors.end(), chunk.errors().begin(),
+                         chunk.errors().end());
+    if (chunk.column_case() == v1::ResultChunk::COLUMN_NOT_SET) continue;
     result.column = chunk.column_case();
+    mapping = chunk.mapping();
+    if (mapping == v1::PER_PART) {
+      parts.push_back(std::move(chunk));
+      continue;
+    }
     const size_t at = chunk.row_offset();
     switch (chunk.column_case()) {
       case v1::ResultChunk::kDoubles:
-        Place(&result.doubles, rows, at, chunk.doubles().values());
+        result.width = std::max<int>(1, chunk.doubles().width());
+        Place(&result.doubles, at * result.width, chunk.doubles().values());
         break;
       case v1::ResultChunk::kBools:
-        Place(&result.bools, rows, at, chunk.bools().values());
+        Place(&result.bools, at, chunk.bools().values());
         break;
       case v1::ResultChunk::kInts:
-        Place(&result.ints, rows, at, chunk.ints().values());
+        Place(&result.ints, at, chunk.ints().values());
         break;
       case v1::ResultChunk::kGeometries:
-        PlaceBinary(&result, rows, at, chunk.geometries());
+        result.binary_encoding = chunk.geometries().encoding();
+        Place(&result.binary, at, Slices(chunk.geometries()));
         break;
       case v1::ResultChunk::kEncoded:
-        PlaceBinary(&result, rows, at, chunk.encoded());
+        result.binary_encoding = chunk.encoded().encoding();
+        Place(&result.binary, at, Slices(chunk.encoded()));
+        break;
+      case v1::ResultChunk::kStrings:
+        Place(&result.strings, at, chunk.strings().values());
         break;
       case v1::ResultChunk::COLUMN_NOT_SET:
         break;
     }
-    result.errors.insert(result.errors.end(), chunk.errors().begin(),
-                         chunk.errors().end());
   }
+  if (!parts.empty()) AppendParts(&parts, &result);
+  // Every column holds a value per row (placeholders where rows failed or
+  // never ran), per part, or the one value of a reduction.
+  const size_t rows =
+      request.a().offsets_size() > 0 ? request.a().offsets_size() - 1 : 0;
+  const size_t values = mapping == v1::PER_PART      ? result.source_rows.size()
+                        : mapping == v1::ONE_PER_BATCH ? result.summary.result_rows()
+                                                       : rows;
+  result.doubles.resize(values * result.width);
+  result.bools.resize(result.column == v1::ResultChunk::kBools ? values : 0);
+  result.ints.resize(result.column == v1::ResultChunk::kInts ? values : 0);
+  result.strings.resize(result.column == v1::ResultChunk::kStrings ? values
+                                                                   : 0);
+  if (result.column == v1::ResultChunk::kGeometries ||
+      result.column == v1::ResultChunk::kEncoded) {
+    result.binary.resize(values);
+  }
+  if (result.column != v1::ResultChunk::kDoubles) result.doubles.clear();
   if (absl::Status s = FromGrpcStatus(reader->Finish()); !s.ok()) {
     if (s.code() == absl::StatusCode::kUnavailable && result.chunks > 0) {
       // Part of the batch was computed: not safe to retry blindly.

@@ -22,15 +22,20 @@
 namespace geosrpc::client {
 
 // A whole batch's results. Exactly one of the columns is filled (by the
-// operation's result type), with one value per row; rows named in `errors`
-// hold placeholders.
+// operation's result type), with one value per row (`width` per row for
+// multi-valued doubles such as bounds); rows named in `errors` hold
+// placeholders. Expanding operations (get_parts) fill one value per part,
+// with `source_rows` naming each one's row; reductions fill one value.
 struct ComputeResult {
   v1::ResultChunk::ColumnCase column = v1::ResultChunk::COLUMN_NOT_SET;
   std::vector<double> doubles;
+  int width = 1;
   std::vector<bool> bools;
   std::vector<int64_t> ints;
   std::vector<std::string> binary;  // geometries or encoded output
   v1::Encoding binary_encoding = v1::ENCODING_UNSPECIFIED;
+  std::vector<std::string> strings;
+  std::vector<uint64_t> source_rows;  // Expanding operations only.
   std::vector<v1::RowError> errors;  // Sorted by row.
   v1::ComputeSummary summary;
   size_t chunks = 0;

@@ -80,14 +80,20 @@ absl::StatusOr<geos::GeometryPtr> FrozenBatch::Builder::DecodeRow(
       RETURN_IF_ERROR(DecodeHex(bytes, scratch));
       RETURN_IF_ERROR(ValidateWkb(*scratch, limits_, info));
       return context.ReadWkb(*scratch);
-    case Encoding::kWkt: {
-      RETURN_IF_ERROR(PrecheckWkt(bytes, limits_));
-      ASSIGN_OR_RETURN(geos::GeometryPtr g, context.ReadWkt(std::string(bytes)));
+    case Encoding::kWkt:
+    case Encoding::kGeoJson: {
+      const bool wkt = view_.encoding == Encoding::kWkt;
+      RETURN_IF_ERROR(wkt ? PrecheckWkt(bytes, limits_)
+                          : PrecheckGeoJson(bytes, limits_));
+      ASSIGN_OR_RETURN(geos::GeometryPtr g,
+                       wkt ? context.ReadWkt(std::string(bytes))
+                           : context.ReadGeoJson(std::string(bytes)));
       // The parse succeeded; hold the result to the same rules as WKB input
       // (finite coordinates, depth, size) before anything computes on it.
       scratch->clear();
       RETURN_IF_ERROR(context.WriteWkb(g.get(), geos::WkbOptions{}, scratch));
-      RETURN_IF_ERROR(ValidateWkb(*scratch, limits_, info, "WKT"));
+      RETURN_IF_ERROR(
+          ValidateWkb(*scratch, limits_, info, wkt ? "WKT" : "GeoJSON"));
       return g;
     }
   }

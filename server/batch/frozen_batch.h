@@ -28,7 +28,7 @@
 
 namespace geosrpc::batch {
 
-enum class Encoding { kWkb, kWkt, kHexWkb };
+enum class Encoding { kWkb, kWkt, kHexWkb, kGeoJson };
 
 // An undecoded batch: row i is data[offsets[i], offsets[i+1]). Does not own
 // the bytes, which must outlive every Builder that reads them.

@@ -252,4 +252,33 @@ absl::Status PrecheckWkt(absl::string_view wkt, const GeometryLimits& limits) {
   return absl::OkStatus();
 }
 
+absl::Status PrecheckGeoJson(absl::string_view json,
+                             const GeometryLimits& limits) {
+  // Each collection level opens an object and its "geometries" array; a
+  // multipolygon's coordinates add four arrays, a Feature wrapper one
+  // object.
+  const int max_brackets = 2 * limits.max_depth + 6;
+  int depth = 0;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '[' || c == '{') {
+      if (++depth > max_brackets) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid GeoJSON: nested deeper than ", max_brackets, " brackets"));
+      }
+    } else if (c == ']' || c == '}') {
+      if (--depth < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid GeoJSON: unbalanced '", std::string(1, c),
+                         "' at offset ", i));
+      }
+    } else if (c == '\0') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid GeoJSON: NUL byte at offset ", i));
+    }
+  }
+  if (depth != 0) return absl::InvalidArgumentError("invalid GeoJSON: unclosed bracket");
+  return absl::OkStatus();
+}
+
 }  // namespace geosrpc::batch

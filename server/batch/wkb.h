@@ -46,6 +46,11 @@ absl::Status DecodeHex(absl::string_view hex, std::string* out);
 // calling ValidateWkb (see FrozenBatch).
 absl::Status PrecheckWkt(absl::string_view wkt, const GeometryLimits& limits);
 
+// The same for GeoJSON: bounded bracket nesting (GEOS's JSON parser recurses
+// once per level) and no NUL bytes. Validated after parsing like WKT.
+absl::Status PrecheckGeoJson(absl::string_view json,
+                             const GeometryLimits& limits);
+
 }  // namespace geosrpc::batch
 
 #endif  // GEOSRPC_SERVER_BATCH_WKB_H_

@@ -18,6 +18,8 @@ batch::Encoding ToBatchEncoding(v1::Encoding e) {
       return batch::Encoding::kWkt;
     case v1::HEX_WKB:
       return batch::Encoding::kHexWkb;
+    case v1::GEOJSON:
+      return batch::Encoding::kGeoJson;
     default:
       return batch::Encoding::kWkb;
   }
@@ -52,16 +54,29 @@ size_t ChooseChunkRows(size_t rows, size_t requested, int workers) {
 // Accumulates one ResultChunk's column and row errors.
 class ChunkBuilder {
  public:
-  ChunkBuilder(ops::ResultType type, v1::Encoding geometry_encoding,
-               geos::Context* context)
-      : type_(type), encoding_(geometry_encoding), context_(context) {}
+  // A reduction's chunks hold only row errors, except the one holding its
+  // `reduced_value`.
+  ChunkBuilder(const ops::OpSpec& spec, v1::Encoding geometry_encoding,
+               geos::Context* context, bool reduced_value = false)
+      : type_(spec.result),
+        width_(spec.values_per_row),
+        expands_(spec.expands),
+        reduces_(spec.reducer != nullptr),
+        has_column_(!reduces_ || reduced_value),
+        encoding_(geometry_encoding),
+        context_(context) {}
 
   // Starts a chunk at `row` unless one is open.
   void Open(size_t row) {
     if (chunk_) return;
     chunk_ = std::make_unique<v1::ResultChunk>();
     chunk_->set_row_offset(row);
-    if (type_ == ops::ResultType::kGeometry) {
+    chunk_->set_mapping(reduces_   ? v1::ONE_PER_BATCH
+                        : expands_ ? v1::PER_PART
+                                   : v1::ONE_PER_ROW);
+    if (!has_column_) {
+      binary_ = nullptr;
+    } else if (type_ == ops::ResultType::kGeometry) {
       binary_ = chunk_->mutable_geometries();
       binary_->set_encoding(encoding_ == v1::ENCODING_UNSPECIFIED ? v1::WKB
                                                                   : encoding_);
@@ -71,6 +86,9 @@ class ChunkBuilder {
       binary_ = nullptr;
     }
     if (binary_ != nullptr) binary_->add_offsets(0);
+    if (type_ == ops::ResultType::kDouble && width_ > 1) {
+      chunk_->mutable_doubles()->set_width(width_);
+    }
   }
 
   // Where a bytes kernel appends its output.
@@ -79,14 +97,24 @@ class ChunkBuilder {
   // Records row `row`'s outcome: `value` when `status` is OK, else the error
   // with a placeholder. Returns the row's status code.
   int Add(size_t row, absl::Status status, ops::Value& value) {
+    if (expands_) return AddParts(row, std::move(status), value);
     if (status.ok() && type_ == ops::ResultType::kGeometry) {
       status = WriteGeometry(value.geometry.get());
     }
     const bool ok = status.ok();
     switch (type_) {
-      case ops::ResultType::kDouble:
-        chunk_->mutable_doubles()->add_values(
-            ok ? value.number : std::numeric_limits<double>::quiet_NaN());
+      case ops::ResultType::kDouble: {
+        constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+        auto* values = chunk_->mutable_doubles();
+        values->add_values(ok ? value.number : kNaN);
+        for (int i = 1; i < width_; ++i) {
+          values->add_values(ok ? value.more[i - 1] : kNaN);
+        }
+        break;
+      }
+      case ops::ResultType::kString:
+        chunk_->mutable_strings()->add_values(ok ? std::move(value.text)
+                                                 : std::string());
         break;
       case ops::ResultType::kBool:
         chunk_->mutable_bools()->add_values(ok && value.flag);
@@ -105,7 +133,23 @@ class ChunkBuilder {
         break;
     }
     chunk_->set_row_count(chunk_->row_count() + 1);
-    if (ok) return 0;
+    ++values_;
+    return ok ? 0 : AddError(row, status);
+  }
+
+  // A reduction's one value (row 0 of its result).
+  int AddReduced(absl::StatusOr<geos::GeometryPtr> result) {
+    absl::Status status = result.status();
+    if (status.ok()) status = WriteGeometry(result->get());
+    if (!status.ok()) binary_->mutable_data()->clear();
+    binary_->add_offsets(binary_->data().size());
+    chunk_->set_row_count(1);
+    ++values_;
+    return status.ok() ? 0 : AddError(0, status);
+  }
+
+  // Records a failed row without a value (expanding ops, reductions).
+  int AddError(size_t row, const absl::Status& status) {
     v1::RowError* e = chunk_->add_errors();
     e->set_row(row);
     e->set_code(static_cast<int>(status.code()));
@@ -113,10 +157,17 @@ class ChunkBuilder {
     return e->code();
   }
 
+  // Counts `row` as covered by the chunk without a value of its own.
+  void Skip() { chunk_->set_row_count(chunk_->row_count() + 1); }
+
   size_t byte_size() const {
-    return binary_ != nullptr ? binary_->data().size()
-                              : chunk_->row_count() * sizeof(double);
+    if (binary_ != nullptr) return binary_->data().size();
+    return has_column_ ? chunk_->row_count() * width_ * sizeof(double)
+                       : chunk_->errors_size() * 64;
   }
+
+  // Values written so far, over every chunk taken.
+  uint64_t values() const { return values_; }
 
   std::unique_ptr<v1::ResultChunk> Take() {
     binary_ = nullptr;
@@ -124,13 +175,48 @@ class ChunkBuilder {
   }
 
  private:
+  // Every part of `row`, each its own value, or the row's error.
+  int AddParts(size_t row, absl::Status status, ops::Value& value) {
+    chunk_->set_row_count(chunk_->row_count() + 1);
+    const int offsets = binary_->offsets_size();
+    const int sources = chunk_->source_rows_size();
+    for (size_t i = 0; status.ok() && i < value.parts.size(); ++i) {
+      status = WriteGeometry(value.parts[i].get());
+      binary_->add_offsets(binary_->data().size());
+      chunk_->add_source_rows(row);
+    }
+    if (status.ok()) {
+      values_ += value.parts.size();
+      return 0;
+    }
+    // Drop the row's partial output.
+    binary_->mutable_offsets()->Truncate(offsets);
+    binary_->mutable_data()->resize(binary_->offsets(offsets - 1));
+    chunk_->mutable_source_rows()->Truncate(sources);
+    return AddError(row, status);
+  }
+
+  // Geometry results keep a non-zero SRID (extended WKB), so set_srid and
+  // EWKB input round-trip.
   absl::Status WriteGeometry(const GEOSGeometry* g) {
     std::string* out = binary_->mutable_data();
-    if (encoding_ == v1::WKT) return context_->WriteWkt(g, {}, out);
-    return context_->WriteWkb(g, {.hex = encoding_ == v1::HEX_WKB}, out);
+    switch (encoding_) {
+      case v1::WKT:
+        return context_->WriteWkt(g, {}, out);
+      case v1::GEOJSON:
+        return context_->WriteGeoJson(g, -1, out);
+      default:
+        return context_->WriteWkb(
+            g, {.include_srid = true, .hex = encoding_ == v1::HEX_WKB}, out);
+    }
   }
 
   const ops::ResultType type_;
+  const int width_;
+  const bool expands_;
+  const bool reduces_;
+  const bool has_column_;
+  uint64_t values_ = 0;
   const v1::Encoding encoding_;
   geos::Context* const context_;
   std::unique_ptr<v1::ResultChunk> chunk_;
@@ -218,6 +304,7 @@ absl::Status ComputeJob::Init(WorkerPool* pool,
   chunk_rows_ =
       ChooseChunkRows(rows_, request->chunk_rows(), pool_->num_workers());
   num_chunks_ = (rows_ + chunk_rows_ - 1) / chunk_rows_;
+  if (spec_->reducer != nullptr) partials_.resize(num_chunks_);
   a_view_ = a;
   if (b.has_value() && !broadcast_) b_rows_view_ = b;
   if (broadcast_ && operands_ != nullptr) {
@@ -297,13 +384,62 @@ absl::Status ComputeJob::SubmitCompute(bool admit) {
                     std::max<size_t>(num_chunks_, 1),
                     [self](Worker& w, size_t task) { self->Compute(w, task); },
                     [self] {
+                      bool stopped;
                       {
                         MutexLock lock(&self->mu_);
                         self->current_.reset();
+                        stopped = !self->stop_reason_.ok();
                       }
-                      self->Finish();
+                      if (self->spec_->reducer == nullptr || stopped) {
+                        return self->Finish();
+                      }
+                      // Continuation of admitted work: never refused.
+                      (void)self->Submit(
+                          std::make_shared<TaskGroup>(
+                              1,
+                              [self](Worker& w, size_t) { self->Reduce(w); },
+                              [self] {
+                                {
+                                  MutexLock lock(&self->mu_);
+                                  self->current_.reset();
+                                }
+                                self->Finish();
+                              }),
+                          /*admit=*/false);
                     }),
                 admit);
+}
+
+void ComputeJob::Reduce(Worker& worker) {
+  if (CheckDeadline()) return;
+  geos::Context& context = worker.geos();
+  const absl::Time started = absl::Now();
+  // Every chunk's task has returned (the pool orders their completion
+  // before this task), so the partials are this thread's alone.
+  std::vector<geos::GeometryPtr> partials;
+  for (geos::GeometryPtr& p : partials_) {
+    if (p != nullptr) partials.push_back(std::move(p));
+  }
+  InterruptScope interrupt(deadline_, &stopping_);
+  absl::StatusOr<geos::GeometryPtr> result =
+      spec_->reducer(context, std::move(partials), params_);
+  if (interrupt.interrupted()) {
+    if (interrupt.deadline_passed()) CheckDeadline();
+    return;
+  }
+  ChunkBuilder builder(*spec_, request_->result_encoding(), &context,
+                       /*reduced_value=*/true);
+  builder.Open(0);
+  if (builder.AddReduced(std::move(result)) != 0) {
+    error_rows_.fetch_add(1, std::memory_order_relaxed);
+    errors_by_code_[static_cast<int>(absl::StatusCode::kFailedPrecondition)]
+        .fetch_add(1, std::memory_order_relaxed);
+  }
+  callbacks_.on_chunk(builder.Take());
+  chunks_sent_.fetch_add(1, std::memory_order_relaxed);
+  result_rows_.fetch_add(1, std::memory_order_relaxed);
+  worker_nanos_.fetch_add(absl::ToInt64Nanoseconds(absl::Now() - started),
+                          std::memory_order_relaxed);
 }
 
 void ComputeJob::Compute(Worker& worker, size_t task) {
@@ -354,11 +490,17 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
   // GEOS calls below end early if this job's deadline passes or it is
   // cancelled; other jobs' calls are unaffected.
   InterruptScope interrupt(deadline_, &stopping_);
-  ChunkBuilder builder(spec_->result, request_->result_encoding(), &context);
+  ChunkBuilder builder(*spec_, request_->result_encoding(), &context);
+  // A reduction keeps its rows (copies: the chunk's batch is freed below)
+  // and reduces them to this chunk's partial result.
+  std::vector<geos::GeometryPtr> reduce;
   uint64_t errors = 0;
   uint64_t by_code[kCodes] = {};
   auto flush = [&] {
-    callbacks_.on_chunk(builder.Take());
+    std::unique_ptr<v1::ResultChunk> chunk = builder.Take();
+    // A reduction's chunk is worth sending only for its row errors.
+    if (spec_->reducer != nullptr && chunk->errors().empty()) return;
+    callbacks_.on_chunk(std::move(chunk));
     chunks_sent_.fetch_add(1, std::memory_order_relaxed);
   };
   for (size_t i = begin; i < end; ++i) {
@@ -372,6 +514,12 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
     } else if (b_rows != nullptr &&
                (row.b = b_rows->geometry(local)) == nullptr) {
       status = RowInputError("b", b_rows->status(local));
+    } else if (spec_->reducer != nullptr) {
+      GEOSGeometry* copy = GEOSGeom_clone_r(context.handle(), row.a);
+      status = copy != nullptr ? absl::OkStatus()
+                               : context.Error(absl::StatusCode::kInternal,
+                                               "copy for reduction");
+      reduce.push_back(context.Own(copy));
     } else {
       if (spec_->result == ops::ResultType::kBytes) value.bytes = builder.bytes();
       const bool use_prepared =
@@ -385,14 +533,36 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
         return;
       }
     }
-    const int code = builder.Add(i, std::move(status), value);
+    int code = 0;
+    if (spec_->reducer == nullptr) {
+      code = builder.Add(i, std::move(status), value);
+    } else {
+      builder.Skip();  // A reduction's rows have no value of their own.
+      if (!status.ok()) code = builder.AddError(i, status);
+    }
     if (code != 0) {
       ++errors;
       ++by_code[code < kCodes ? code : 2];  // 2: UNKNOWN.
     }
     if (builder.byte_size() >= limits_.max_chunk_bytes && i + 1 < end) flush();
   }
+  if (spec_->reducer != nullptr) {
+    absl::StatusOr<geos::GeometryPtr> partial =
+        spec_->reducer(context, std::move(reduce), params_);
+    if (interrupt.interrupted()) {
+      if (interrupt.deadline_passed()) CheckDeadline();
+      return;
+    }
+    if (!partial.ok()) {
+      Cancel(absl::Status(partial.status().code(),
+                          absl::StrCat("rows ", begin, "-", end - 1, ": ",
+                                       partial.status().message())));
+      return;
+    }
+    partials_[task] = *std::move(partial);
+  }
   flush();
+  result_rows_.fetch_add(builder.values(), std::memory_order_relaxed);
   error_rows_.fetch_add(errors, std::memory_order_relaxed);
   for (int c = 0; c < kCodes; ++c) {
     if (by_code[c] != 0) {
@@ -426,6 +596,7 @@ void ComputeJob::Finish() {
   summary.mutable_status()->set_code(static_cast<int>(status.code()));
   summary.mutable_status()->set_message(std::string(status.message()));
   summary.set_rows(rows_);
+  summary.set_result_rows(result_rows_.load());
   summary.set_error_rows(error_rows_.load());
   summary.set_chunks(chunks_sent_.load());
   summary.set_server_seconds(absl::ToDoubleSeconds(absl::Now() - started_));

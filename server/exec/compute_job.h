@@ -12,6 +12,9 @@
 //            workers, so they need no global freeze, and the batch is never
 //            resident as GEOS objects all at once. Each chunk's results go
 //            to on_chunk as soon as they are ready (so out of order).
+//   reduce   reductions (union_all, ...) reduce each chunk's rows on its
+//            worker, then one more task reduces those partial results and
+//            sends the single value.
 //   done     on_done gets the summary exactly once, after the last on_chunk.
 //
 // Cancel() (client cancellation, shutdown) and the deadline stop the chunks
@@ -88,6 +91,8 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   absl::Status SubmitCompute(bool admit);
   void StartCompute();
   void Compute(Worker& worker, size_t task);
+  // Reductions: combines the chunks' partial results into the one value.
+  void Reduce(Worker& worker);
   bool CheckDeadline();
   void Finish();
 
@@ -122,6 +127,10 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   static constexpr int kCodes = 17;  // gRPC status codes 0..16.
   std::atomic<uint64_t> errors_by_code_[kCodes] = {};
   std::atomic<uint32_t> chunks_sent_{0};
+  std::atomic<uint64_t> result_rows_{0};
+  // Reductions: chunk i's partial result, written only by chunk i's task
+  // and read by Reduce after every chunk task has returned.
+  std::vector<geos::GeometryPtr> partials_;
 
   Mutex mu_;
   absl::Status stop_reason_ ABSL_GUARDED_BY(mu_);

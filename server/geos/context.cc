@@ -47,6 +47,17 @@ absl::StatusOr<GeometryPtr> Context::ReadWkt(const std::string& wkt) {
   return Own(g);
 }
 
+absl::StatusOr<GeometryPtr> Context::ReadGeoJson(const std::string& json) {
+  if (!geojson_reader_) {
+    geojson_reader_ =
+        GeoJsonReaderPtr(GEOSGeoJSONReader_create_r(handle_), {handle_});
+  }
+  GEOSGeometry* g = GEOSGeoJSONReader_readGeometry_r(
+      handle_, geojson_reader_.get(), json.c_str());
+  if (g == nullptr) return Error(absl::StatusCode::kInvalidArgument, "GeoJSON");
+  return Own(g);
+}
+
 absl::Status Context::WriteWkb(const GEOSGeometry* g, const WkbOptions& options,
                                std::string* out) {
   if (!wkb_writer_) wkb_writer_ = WkbWriterPtr(GEOSWKBWriter_create_r(handle_), {handle_});
@@ -75,6 +86,20 @@ absl::Status Context::WriteWkt(const GEOSGeometry* g, const WktOptions& options,
   GEOSWKTWriter_setOutputDimension_r(handle_, w, options.output_dimension);
   CharBuffer text(GEOSWKTWriter_write_r(handle_, w, g), {handle_});
   if (!text) return Error(absl::StatusCode::kFailedPrecondition, "write WKT");
+  out->append(text.get());
+  return absl::OkStatus();
+}
+
+absl::Status Context::WriteGeoJson(const GEOSGeometry* g, int indent,
+                                   std::string* out) {
+  if (!geojson_writer_) {
+    geojson_writer_ =
+        GeoJsonWriterPtr(GEOSGeoJSONWriter_create_r(handle_), {handle_});
+  }
+  CharBuffer text(GEOSGeoJSONWriter_writeGeometry_r(
+                      handle_, geojson_writer_.get(), g, indent),
+                  {handle_});
+  if (!text) return Error(absl::StatusCode::kFailedPrecondition, "write GeoJSON");
   out->append(text.get());
   return absl::OkStatus();
 }

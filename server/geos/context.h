@@ -59,6 +59,8 @@ class Context {
   // itself is not robust against hostile bytes.
   absl::StatusOr<GeometryPtr> ReadWkb(absl::string_view wkb);
   absl::StatusOr<GeometryPtr> ReadWkt(const std::string& wkt);
+  // One GeoJSON geometry (a Feature yields its geometry).
+  absl::StatusOr<GeometryPtr> ReadGeoJson(const std::string& json);
 
   // Serialization; each call fully configures the writer it uses, so callers
   // with different options never see each other's settings. Appends to `out`.
@@ -66,6 +68,9 @@ class Context {
                         std::string* out);
   absl::Status WriteWkt(const GEOSGeometry* g, const WktOptions& options,
                         std::string* out);
+  // indent < 0: compact.
+  absl::Status WriteGeoJson(const GEOSGeometry* g, int indent,
+                            std::string* out);
 
  private:
   static void OnError(const char* message, void* self);
@@ -77,6 +82,8 @@ class Context {
   WktReaderPtr wkt_reader_;
   WkbWriterPtr wkb_writer_;
   WktWriterPtr wkt_writer_;
+  GeoJsonReaderPtr geojson_reader_;
+  GeoJsonWriterPtr geojson_writer_;
 };
 
 }  // namespace geosrpc::geos

@@ -40,6 +40,7 @@ using WkbWriterPtr = Handle<GEOSWKBWriter, GEOSWKBWriter_destroy_r>;
 using WktReaderPtr = Handle<GEOSWKTReader, GEOSWKTReader_destroy_r>;
 using WktWriterPtr = Handle<GEOSWKTWriter, GEOSWKTWriter_destroy_r>;
 using GeoJsonReaderPtr = Handle<GEOSGeoJSONReader, GEOSGeoJSONReader_destroy_r>;
+using GeoJsonWriterPtr = Handle<GEOSGeoJSONWriter, GEOSGeoJSONWriter_destroy_r>;
 using BufferParamsPtr = Handle<GEOSBufferParams, GEOSBufferParams_destroy_r>;
 // Buffers GEOS allocates for its callers (WKB, WKT, reasons).
 using CharBuffer = Handle<char, FreeBuffer<char>>;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
 #include "server/ops/internal/kernels.h"
 
 namespace geosrpc::ops {
@@ -25,15 +26,234 @@ using internal::UnaryPredicate;
 // GEOS 3.11.1 dereferences null computing the discrete Frechet distance of an
 // empty geometry. A distance to nothing is undefined: NaN, as GEOS itself
 // answers for the Hausdorff distance.
-absl::Status FrechetDistance(geos::Context& c, const Row& r, const Params&,
+// DensifyParams field order; densify 0 means none.
+enum { kDensify = 0 };
+
+// Densifying multiplies vertices: refuse a row that would exceed this
+// rather than exhaust memory or stall a worker.
+constexpr double kMaxDensifiedVertices = 10'000'000;
+
+absl::Status CheckDensify(geos::Context& c, const Row& r, double densify) {
+  if (densify <= 0) return absl::OkStatus();
+  const double vertices = (GEOSGetNumCoordinates_r(c.handle(), r.a) +
+                           GEOSGetNumCoordinates_r(c.handle(), r.b)) /
+                          densify;
+  if (vertices <= kMaxDensifiedVertices) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("densify ", densify, " would compare over ",
+                   kMaxDensifiedVertices, " vertices"));
+}
+
+absl::Status FrechetDistance(geos::Context& c, const Row& r, const Params& p,
                              Value* out) {
   if (GEOSisEmpty_r(c.handle(), r.a) != 0 ||
       GEOSisEmpty_r(c.handle(), r.b) != 0) {
     out->number = std::numeric_limits<double>::quiet_NaN();
     return absl::OkStatus();
   }
+  const double densify = p.number(kDensify);
+  RETURN_IF_ERROR(CheckDensify(c, r, densify));
   return internal::SetMeasure(
-      c, GEOSFrechetDistance_r(c.handle(), r.a, r.b, &out->number));
+      c, densify > 0 ? GEOSFrechetDistanceDensify_r(c.handle(), r.a, r.b,
+                                                    densify, &out->number)
+                     : GEOSFrechetDistance_r(c.handle(), r.a, r.b,
+                                             &out->number));
+}
+
+absl::Status HausdorffDistance(geos::Context& c, const Row& r, const Params& p,
+                               Value* out) {
+  const double densify = p.number(kDensify);
+  RETURN_IF_ERROR(CheckDensify(c, r, densify));
+  return internal::SetMeasure(
+      c, densify > 0 ? GEOSHausdorffDistanceDensify_r(c.handle(), r.a, r.b,
+                                                      densify, &out->number)
+                     : GEOSHausdorffDistance_r(c.handle(), r.a, r.b,
+                                               &out->number));
+}
+
+// --- Kernels answering where GEOS raises or has no call -----------------
+
+// Shapely reports NaN bounds for an empty geometry.
+absl::Status Bounds(geos::Context& c, const Row& r, const Params&,
+                    Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  if (GEOSisEmpty_r(h, r.a) != 0) {
+    out->number = out->more[0] = out->more[1] = out->more[2] =
+        std::numeric_limits<double>::quiet_NaN();
+    return absl::OkStatus();
+  }
+  const bool ok = GEOSGeom_getXMin_r(h, r.a, &out->number) == 1 &&
+                  GEOSGeom_getYMin_r(h, r.a, &out->more[0]) == 1 &&
+                  GEOSGeom_getXMax_r(h, r.a, &out->more[1]) == 1 &&
+                  GEOSGeom_getYMax_r(h, r.a, &out->more[2]) == 1;
+  return ok ? absl::OkStatus() : internal::GeosFailure(c);
+}
+
+// GEOS's minimum bounding circle, keeping what the caller asks for.
+absl::Status BoundingCircle(geos::Context& c, const GEOSGeometry* g,
+                            double* radius, geos::GeometryPtr* circle) {
+  GEOSGeometry* center = nullptr;
+  double r = 0;
+  geos::GeometryPtr result =
+      c.Own(GEOSMinimumBoundingCircle_r(c.handle(), g, &r, &center));
+  const geos::GeometryPtr owned_center = c.Own(center);
+  if (!result) return internal::GeosFailure(c);
+  if (radius != nullptr) *radius = r;
+  if (circle != nullptr) *circle = std::move(result);
+  return absl::OkStatus();
+}
+
+absl::Status MinimumBoundingRadius(geos::Context& c, const Row& r,
+                                   const Params&, Value* out) {
+  return BoundingCircle(c, r.a, &out->number, nullptr);
+}
+
+absl::Status MinimumBoundingCircle(geos::Context& c, const Row& r,
+                                   const Params&, Value* out) {
+  return BoundingCircle(c, r.a, nullptr, &out->geometry);
+}
+
+// Strings GEOS allocates are freed with GEOSFree_r.
+absl::Status SetText(geos::Context& c, char* text, Value* out) {
+  const geos::CharBuffer owned(text, {c.handle()});
+  if (!owned) return internal::GeosFailure(c);
+  out->text = owned.get();
+  return absl::OkStatus();
+}
+
+absl::Status Relate(geos::Context& c, const Row& r, const Params&,
+                    Value* out) {
+  return SetText(c, GEOSRelate_r(c.handle(), r.a, r.b), out);
+}
+
+absl::Status IsValidReason(geos::Context& c, const Row& r, const Params&,
+                           Value* out) {
+  return SetText(c, GEOSisValidReason_r(c.handle(), r.a), out);
+}
+
+// GEOS has contains_properly only in prepared form, on a (the broadcast
+// operand is b, so the worker's cached preparation cannot serve). Preparing
+// each row, as Shapely does, gives the same answers as Shapely, including on
+// invalid input where the DE-9IM pattern T**FF*FF* would raise.
+absl::Status ContainsProperly(geos::Context& c, const Row& r, const Params&,
+                              Value* out) {
+  const geos::PreparedPtr a(GEOSPrepare_r(c.handle(), r.a), {c.handle()});
+  if (!a) return internal::GeosFailure(c);
+  return internal::SetPredicate(
+      c, GEOSPreparedContainsProperly_r(c.handle(), a.get(), r.b), out);
+}
+
+// Shapely's is_ccw: only line strings and rings of 4+ points have an
+// orientation; everything else is false.
+absl::Status IsCcw(geos::Context& c, const Row& r, const Params&, Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  const int type = GEOSGeomTypeId_r(h, r.a);
+  out->flag = false;
+  if ((type != GEOS_LINESTRING && type != GEOS_LINEARRING) ||
+      GEOSGeomGetNumPoints_r(h, r.a) < 4) {
+    return absl::OkStatus();
+  }
+  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, r.a);
+  char ccw = 0;
+  if (seq == nullptr || GEOSCoordSeq_isCCW_r(h, seq, &ccw) == 0) {
+    return internal::GeosFailure(c);
+  }
+  out->flag = ccw != 0;
+  return absl::OkStatus();
+}
+
+absl::Status Normalize(geos::Context& c, const Row& r, const Params&,
+                       Value* out) {
+  geos::GeometryPtr g = c.Own(GEOSGeom_clone_r(c.handle(), r.a));
+  if (!g || GEOSNormalize_r(c.handle(), g.get()) != 0) {
+    return internal::GeosFailure(c);
+  }
+  out->geometry = std::move(g);
+  return absl::OkStatus();
+}
+
+// Polygons formed by a's linework (its parts, for a collection).
+absl::Status Polygonize(geos::Context& c, const Row& r, const Params&,
+                        Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  const int n = GEOSGetNumGeometries_r(h, r.a);
+  if (n < 0) return internal::GeosFailure(c);
+  std::vector<const GEOSGeometry*> parts;
+  for (int i = 0; i < n; ++i) parts.push_back(GEOSGetGeometryN_r(h, r.a, i));
+  return internal::SetGeometry(
+      c, GEOSPolygonize_r(h, parts.data(), static_cast<unsigned>(parts.size())),
+      out);
+}
+
+// GEOS answers null, with no message, when either input is empty.
+absl::Status ShortestLine(geos::Context& c, const Row& r, const Params&,
+                          Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  if (GEOSisEmpty_r(h, r.a) != 0 || GEOSisEmpty_r(h, r.b) != 0) {
+    return internal::SetGeometry(c, GEOSGeom_createEmptyLineString_r(h), out);
+  }
+  GEOSCoordSequence* seq = GEOSNearestPoints_r(h, r.a, r.b);
+  if (seq == nullptr) return internal::GeosFailure(c);
+  return internal::SetGeometry(c, GEOSGeom_createLineString_r(h, seq), out);
+}
+
+// Shapely's accessors answer 0 / NaN for geometry types they do not apply
+// to, where GEOS raises.
+absl::Status NumPoints(geos::Context& c, const Row& r, const Params& p,
+                       Value* out) {
+  const int type = GEOSGeomTypeId_r(c.handle(), r.a);
+  if (type != GEOS_LINESTRING && type != GEOS_LINEARRING) {
+    out->integer = 0;
+    return absl::OkStatus();
+  }
+  return IntAccessor<GEOSGeomGetNumPoints_r>(c, r, p, out);
+}
+
+absl::Status NumInteriorRings(geos::Context& c, const Row& r, const Params& p,
+                              Value* out) {
+  if (GEOSGeomTypeId_r(c.handle(), r.a) != GEOS_POLYGON) {
+    out->integer = 0;
+    return absl::OkStatus();
+  }
+  return IntAccessor<GEOSGetNumInteriorRings_r>(c, r, p, out);
+}
+
+template <int (*Fn)(GEOSContextHandle_t, const GEOSGeometry*, double*)>
+absl::Status PointCoordinate(geos::Context& c, const Row& r, const Params&,
+                             Value* out) {
+  if (GEOSGeomTypeId_r(c.handle(), r.a) != GEOS_POINT ||
+      GEOSisEmpty_r(c.handle(), r.a) != 0) {
+    out->number = std::numeric_limits<double>::quiet_NaN();
+    return absl::OkStatus();
+  }
+  return internal::SetMeasure(c, Fn(c.handle(), r.a, &out->number));
+}
+
+// GEOS cannot fail these; the kernels only widen the result.
+absl::Status Srid(geos::Context& c, const Row& r, const Params&, Value* out) {
+  out->integer = GEOSGetSRID_r(c.handle(), r.a);
+  return absl::OkStatus();
+}
+
+absl::Status Dimensions(geos::Context& c, const Row& r, const Params&,
+                        Value* out) {
+  out->integer = GEOSGeom_getDimensions_r(c.handle(), r.a);
+  return absl::OkStatus();
+}
+
+// a's parts, in order: a itself when it is not a collection, none for an
+// empty collection.
+absl::Status Parts(geos::Context& c, const Row& r, const Params&, Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  const int n = GEOSGetNumGeometries_r(h, r.a);
+  if (n < 0) return internal::GeosFailure(c);
+  for (int i = 0; i < n; ++i) {
+    geos::GeometryPtr part =
+        c.Own(GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, r.a, i)));
+    if (!part) return internal::GeosFailure(c);
+    out->parts.push_back(std::move(part));
+  }
+  return absl::OkStatus();
 }
 
 // --- Kernels with parameters -------------------------------------------
@@ -145,9 +365,270 @@ absl::Status ToWkb(geos::Context& c, const Row& r, const Params& p,
                     out->bytes);
 }
 
+absl::Status ToGeoJson(geos::Context& c, const Row& r, const Params& p,
+                       Value* out) {
+  out->bytes_encoding = v1::GEOJSON;
+  return c.WriteGeoJson(r.a, p.integer(0), out->bytes);  // GeoJsonParams.indent
+}
+
+// OverlayParams field order; a grid size of 0 is full floating precision.
+enum { kGridSize = 0 };
+
+template <GEOSGeometry* (*Fn)(GEOSContextHandle_t, const GEOSGeometry*,
+                              const GEOSGeometry*),
+          GEOSGeometry* (*PrecFn)(GEOSContextHandle_t, const GEOSGeometry*,
+                                  const GEOSGeometry*, double)>
+absl::Status Overlay(geos::Context& c, const Row& r, const Params& p,
+                     Value* out) {
+  const double grid = p.number(kGridSize);
+  return internal::SetGeometry(
+      c, grid > 0 ? PrecFn(c.handle(), r.a, r.b, grid)
+                  : Fn(c.handle(), r.a, r.b),
+      out);
+}
+
+absl::Status UnaryUnion(geos::Context& c, const Row& r, const Params& p,
+                        Value* out) {
+  const double grid = p.number(kGridSize);
+  return internal::SetGeometry(
+      c, grid > 0 ? GEOSUnaryUnionPrec_r(c.handle(), r.a, grid)
+                  : GEOSUnaryUnion_r(c.handle(), r.a),
+      out);
+}
+
+// ToleranceParams field order.
+enum { kTol = 0 };
+
+absl::Status EqualsExact(geos::Context& c, const Row& r, const Params& p,
+                         Value* out) {
+  return internal::SetPredicate(
+      c, GEOSEqualsExact_r(c.handle(), r.a, r.b, p.number(kTol)), out);
+}
+
+absl::Status RemoveRepeatedPoints(geos::Context& c, const Row& r,
+                                  const Params& p, Value* out) {
+  return internal::SetGeometry(
+      c, GEOSRemoveRepeatedPoints_r(c.handle(), r.a, p.number(kTol)), out);
+}
+
+absl::Status Snap(geos::Context& c, const Row& r, const Params& p,
+                  Value* out) {
+  return internal::SetGeometry(
+      c, GEOSSnap_r(c.handle(), r.a, r.b, p.number(kTol)), out);
+}
+
+// Shapely's default tolerance: a thousandth of the larger envelope side.
+// GEOS never finishes with a tolerance of 0.
+absl::Status MaximumInscribedCircle(geos::Context& c, const Row& r,
+                                    const Params& p, Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  double tolerance = p.number(kTol);
+  if (tolerance == 0 && GEOSisEmpty_r(h, r.a) == 0) {
+    double x0, y0, x1, y1;
+    if (GEOSGeom_getExtent_r(h, r.a, &x0, &y0, &x1, &y1) != 1) {
+      return internal::GeosFailure(c);
+    }
+    tolerance = std::max(x1 - x0, y1 - y0) / 1000;
+  }
+  if (tolerance <= 0) tolerance = 1;  // A point or empty: nothing to refine.
+  return internal::SetGeometry(
+      c, GEOSMaximumInscribedCircle_r(h, r.a, tolerance), out);
+}
+
+absl::Status RelatePattern(geos::Context& c, const Row& r, const Params& p,
+                           Value* out) {
+  return internal::SetPredicate(
+      c, GEOSRelatePattern_r(c.handle(), r.a, r.b, p.string(0).c_str()), out);
+}
+
+// OffsetCurveParams field order.
+enum { kOffset = 0, kOffsetQuadsegs, kOffsetJoin, kOffsetMitre };
+
+absl::Status OffsetCurve(geos::Context& c, const Row& r, const Params& p,
+                         Value* out) {
+  return internal::SetGeometry(
+      c,
+      GEOSOffsetCurve_r(c.handle(), r.a, p.number(kOffset),
+                        p.integer(kOffsetQuadsegs),
+                        p.integer(kOffsetJoin) + 1,  // GEOS counts from 1.
+                        p.number(kOffsetMitre)),
+      out);
+}
+
+absl::Status ConcaveHull(geos::Context& c, const Row& r, const Params& p,
+                         Value* out) {
+  return internal::SetGeometry(
+      c, GEOSConcaveHull_r(c.handle(), r.a, p.number(0), p.integer(1)), out);
+}
+
+// Segmentizing adds length / max_segment_length vertices (bounded as for
+// densify above).
+absl::Status Segmentize(geos::Context& c, const Row& r, const Params& p,
+                        Value* out) {
+  const double max_length = p.number(0);
+  double length = 0;
+  if (GEOSLength_r(c.handle(), r.a, &length) != 1) {
+    return internal::GeosFailure(c);
+  }
+  if (length / max_length > kMaxDensifiedVertices) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "segmentize would create over ", kMaxDensifiedVertices,
+        " vertices (length ", length, " / max_segment_length ", max_length,
+        ")"));
+  }
+  return internal::SetGeometry(c, GEOSDensify_r(c.handle(), r.a, max_length),
+                               out);
+}
+
+absl::Status ClipByRect(geos::Context& c, const Row& r, const Params& p,
+                        Value* out) {
+  return internal::SetGeometry(
+      c,
+      GEOSClipByRect_r(c.handle(), r.a, p.number(0), p.number(1), p.number(2),
+                       p.number(3)),
+      out);
+}
+
+absl::Status DelaunayTriangles(geos::Context& c, const Row& r,
+                               const Params& p, Value* out) {
+  return internal::SetGeometry(
+      c,
+      GEOSDelaunayTriangulation_r(c.handle(), r.a, p.number(0), p.integer(1)),
+      out);
+}
+
+absl::Status VoronoiPolygons(geos::Context& c, const Row& r, const Params& p,
+                             Value* out) {
+  return internal::SetGeometry(
+      c,
+      GEOSVoronoiDiagram_r(c.handle(), r.a, nullptr, p.number(0),
+                           p.integer(1)),
+      out);
+}
+
+absl::Status SetPrecision(geos::Context& c, const Row& r, const Params& p,
+                          Value* out) {
+  // Shapely's modes are GEOS's flags.
+  return internal::SetGeometry(
+      c,
+      GEOSGeom_setPrecision_r(c.handle(), r.a, p.number(0), p.integer(1)),
+      out);
+}
+
+absl::Status LineInterpolatePoint(geos::Context& c, const Row& r,
+                                  const Params& p, Value* out) {
+  const double distance = p.number(0);
+  return internal::SetGeometry(
+      c,
+      p.flag(1) ? GEOSInterpolateNormalized_r(c.handle(), r.a, distance)
+                : GEOSInterpolate_r(c.handle(), r.a, distance),
+      out);
+}
+
+// GEOS signals failure with -1, which is never a valid position.
+absl::Status LineLocatePoint(geos::Context& c, const Row& r, const Params& p,
+                             Value* out) {
+  c.ClearError();
+  const double d = p.flag(0) ? GEOSProjectNormalized_r(c.handle(), r.a, r.b)
+                             : GEOSProject_r(c.handle(), r.a, r.b);
+  if (d == -1) return internal::GeosFailure(c);
+  out->number = d;
+  return absl::OkStatus();
+}
+
+absl::Status SetSrid(geos::Context& c, const Row& r, const Params& p,
+                     Value* out) {
+  geos::GeometryPtr g = c.Own(GEOSGeom_clone_r(c.handle(), r.a));
+  if (!g) return internal::GeosFailure(c);
+  GEOSSetSRID_r(c.handle(), g.get(), p.integer(0));
+  out->geometry = std::move(g);
+  return absl::OkStatus();
+}
+
+// --- Reductions ---------------------------------------------------------
+
+// A collection owning `inputs`.
+absl::StatusOr<geos::GeometryPtr> Collect(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs) {
+  std::vector<GEOSGeometry*> raw;
+  raw.reserve(inputs.size());
+  for (auto& g : inputs) raw.push_back(g.get());
+  geos::GeometryPtr collection =
+      c.Own(GEOSGeom_createCollection_r(c.handle(), GEOS_GEOMETRYCOLLECTION,
+                                        raw.data(),
+                                        static_cast<unsigned>(raw.size())));
+  if (!collection) return internal::GeosFailure(c);
+  for (auto& g : inputs) g.release();  // Now owned by the collection.
+  return collection;
+}
+
+absl::StatusOr<geos::GeometryPtr> Owned(geos::Context& c, GEOSGeometry* g) {
+  if (g == nullptr) return internal::GeosFailure(c);
+  return c.Own(g);
+}
+
+absl::StatusOr<geos::GeometryPtr> UnionAll(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params& p) {
+  ASSIGN_OR_RETURN(geos::GeometryPtr all, Collect(c, std::move(inputs)));
+  const double grid = p.number(kGridSize);
+  return Owned(c, grid > 0 ? GEOSUnaryUnionPrec_r(c.handle(), all.get(), grid)
+                           : GEOSUnaryUnion_r(c.handle(), all.get()));
+}
+
+// Of nothing: an empty collection, as Shapely answers.
+absl::StatusOr<geos::GeometryPtr> IntersectionAll(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params& p) {
+  if (inputs.empty()) return Collect(c, {});
+  const double grid = p.number(kGridSize);
+  geos::GeometryPtr acc = std::move(inputs[0]);
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    ASSIGN_OR_RETURN(
+        acc, Owned(c, grid > 0 ? GEOSIntersectionPrec_r(c.handle(), acc.get(),
+                                                        inputs[i].get(), grid)
+                               : GEOSIntersection_r(c.handle(), acc.get(),
+                                                    inputs[i].get())));
+  }
+  return acc;
+}
+
+// Coverage union takes polygons; chunks' results (multipolygons) are split
+// back into their polygons before the final union.
+absl::StatusOr<geos::GeometryPtr> CoverageUnion(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params&) {
+  const GEOSContextHandle_t h = c.handle();
+  std::vector<geos::GeometryPtr> polygons;
+  for (auto& g : inputs) {
+    if (GEOSGeomTypeId_r(h, g.get()) != GEOS_MULTIPOLYGON) {
+      polygons.push_back(std::move(g));
+      continue;
+    }
+    for (int i = 0, n = GEOSGetNumGeometries_r(h, g.get()); i < n; ++i) {
+      polygons.push_back(c.Own(GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, g.get(), i))));
+    }
+  }
+  ASSIGN_OR_RETURN(geos::GeometryPtr all, Collect(c, std::move(polygons)));
+  return Owned(c, GEOSCoverageUnion_r(h, all.get()));
+}
+
 // --- The table ----------------------------------------------------------
 
 using PT = ParamType;
+
+// Parameters several operations share.
+const ParamSpec kDensifyParam = {
+    "densify", PT::kDouble, false, 0, 0, 1,
+    "Split each segment into pieces of this fraction first; 0: don't."};
+const ParamSpec kGridSizeParam = {
+    "grid_size", PT::kDouble, false, 0, 0, kInf,
+    "Snap-rounding grid; 0 is full floating precision."};
+const ParamSpec kMaxSegmentLengthParam = {
+    "max_segment_length", PT::kDouble, true, 0, 1e-300, kInf,
+    "Longest segment allowed."};
+const std::vector<ParamSpec> kTriangulationParams = {
+    {"tolerance", PT::kDouble, false, 0, 0, kInf,
+     "Snapping tolerance for near-coincident vertices."},
+    {"only_edges", PT::kBool, false, 0, 0, 1,
+     "Return the edges as lines rather than polygons."}};
 
 const std::vector<OpSpec>& Table() {
   static const auto* table = new std::vector<OpSpec>{
@@ -161,16 +642,29 @@ const std::vector<OpSpec>& Table() {
        BinaryMeasure<GEOSDistance_r>, PreparedMeasure<GEOSPreparedDistance_r>,
        "Minimum Cartesian distance between a and b."},
       {v1::HAUSDORFF_DISTANCE, "hausdorff_distance", 2, ResultType::kDouble,
-       nullptr, {}, BinaryMeasure<GEOSHausdorffDistance_r>, nullptr,
+       "densify", {kDensifyParam}, HausdorffDistance, nullptr,
        "Discrete Hausdorff distance between a and b."},
       {v1::FRECHET_DISTANCE, "frechet_distance", 2, ResultType::kDouble,
-       nullptr, {}, FrechetDistance, nullptr,
+       "densify", {kDensifyParam}, FrechetDistance, nullptr,
        "Discrete Frechet distance between a and b (NaN when either is "
        "empty)."},
       {v1::MINIMUM_CLEARANCE, "minimum_clearance", 1, ResultType::kDouble,
        nullptr, {}, UnaryMeasure<GEOSMinimumClearance_r>, nullptr,
        "Smallest distance a vertex can move before a becomes invalid (inf "
        "when none)."},
+      {v1::BOUNDS, "bounds", 1, ResultType::kDouble, nullptr, {}, Bounds,
+       nullptr,
+       "xmin, ymin, xmax, ymax of a: four values per row (NaN when empty).",
+       /*values_per_row=*/4},
+      {v1::MINIMUM_BOUNDING_RADIUS, "minimum_bounding_radius", 1,
+       ResultType::kDouble, nullptr, {}, MinimumBoundingRadius, nullptr,
+       "Radius of the smallest circle enclosing a."},
+      {v1::LINE_LOCATE_POINT, "line_locate_point", 2, ResultType::kDouble,
+       "locate",
+       {{"normalized", PT::kBool, false, 0, 0, 1,
+         "Answer as a fraction of a's length."}},
+       LineLocatePoint, nullptr,
+       "Distance along line a to the point on it nearest b."},
       // Binary predicates (prepared form: the converse, evaluated on b).
       {v1::INTERSECTS, "intersects", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSIntersects_r>,
@@ -212,6 +706,23 @@ const std::vector<OpSpec>& Table() {
       {v1::COVERED_BY, "covered_by", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSCoveredBy_r>, PreparedPredicate<GEOSPreparedCovers_r>,
        "True if no point of a lies outside b."},
+      {v1::CONTAINS_PROPERLY, "contains_properly", 2, ResultType::kBool,
+       nullptr, {}, ContainsProperly, nullptr,
+       "True if b lies in a's interior (touches no part of its boundary)."},
+      {v1::EQUALS_EXACT, "equals_exact", 2, ResultType::kBool, "tolerance",
+       {{"tolerance", PT::kDouble, false, 0, 0, kInf,
+         "Largest coordinate difference still equal."}},
+       EqualsExact, nullptr,
+       "True if a and b have the same structure and coordinates within "
+       "tolerance."},
+      {v1::RELATE, "relate", 2, ResultType::kString, nullptr, {}, Relate,
+       nullptr, "The DE-9IM intersection matrix of a and b, e.g. 212101212."},
+      {v1::RELATE_PATTERN, "relate_pattern", 2, ResultType::kBool,
+       "relate_pattern",
+       {{"pattern", PT::kString, true, 0, 9, 9,
+         "DE-9IM pattern, e.g. T*F**F***.", "TF*012"}},
+       RelatePattern, nullptr,
+       "True if the DE-9IM matrix of a and b matches the pattern."},
       // Unary predicates.
       {v1::IS_VALID, "is_valid", 1, ResultType::kBool, nullptr, {},
        UnaryPredicate<GEOSisValid_r>, nullptr,
@@ -230,6 +741,13 @@ const std::vector<OpSpec>& Table() {
        "ends; other types are a row error."},
       {v1::HAS_Z, "has_z", 1, ResultType::kBool, nullptr, {},
        UnaryPredicate<GEOSHasZ_r>, nullptr, "True if a has Z coordinates."},
+      {v1::IS_CCW, "is_ccw", 1, ResultType::kBool, nullptr, {}, IsCcw,
+       nullptr,
+       "True if line string or ring a (4+ points) runs counter-clockwise; "
+       "false for other geometries."},
+      {v1::IS_VALID_REASON, "is_valid_reason", 1, ResultType::kString,
+       nullptr, {}, IsValidReason, nullptr,
+       "Why a is invalid, or \"Valid Geometry\"."},
       // Constructive.
       {v1::BUFFER, "buffer", 1, ResultType::kGeometry, "buffer",
        {{"radius", PT::kDouble, false, 0, -kInf, kInf,
@@ -295,19 +813,123 @@ const std::vector<OpSpec>& Table() {
       {v1::LINE_MERGE, "line_merge", 1, ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSLineMerge_r>, nullptr,
        "a's line strings merged end to end where they meet."},
+      {v1::OFFSET_CURVE, "offset_curve", 1, ResultType::kGeometry,
+       "offset_curve",
+       {{"distance", PT::kDouble, true, 0, -kInf, kInf,
+         "Offset; positive to the left of the line's direction."},
+        {"quadsegs", PT::kInt, false, 8, 1, 1000,
+         "Segments approximating a quarter circle."},
+        {"join_style", PT::kEnum, false, 0, 0, 2, "Join style of corners."},
+        {"mitre_limit", PT::kDouble, false, 5, 0, kInf,
+         "Mitre ratio limit (JOIN_MITRE only)."}},
+       OffsetCurve, nullptr, "A line parallel to line a at a distance."},
+      {v1::CONCAVE_HULL, "concave_hull", 1, ResultType::kGeometry,
+       "concave_hull",
+       {{"ratio", PT::kDouble, false, 0, 0, 1,
+         "0 is the most concave, 1 the convex hull."},
+        {"allow_holes", PT::kBool, false, 0, 0, 1, "Allow holes."}},
+       ConcaveHull, nullptr, "A concave polygon containing every vertex of a."},
+      {v1::MINIMUM_BOUNDING_CIRCLE, "minimum_bounding_circle", 1,
+       ResultType::kGeometry, nullptr, {}, MinimumBoundingCircle, nullptr,
+       "The smallest circle (as a polygon) enclosing a."},
+      {v1::MAXIMUM_INSCRIBED_CIRCLE, "maximum_inscribed_circle", 1,
+       ResultType::kGeometry, "tolerance",
+       {{"tolerance", PT::kDouble, false, 0, 0, kInf,
+         "Precision; 0 picks a thousandth of a's larger extent."}},
+       MaximumInscribedCircle, nullptr,
+       "Line from the centre of the largest circle inside polygonal a to "
+       "the nearest boundary point."},
+      {v1::SEGMENTIZE, "segmentize", 1, ResultType::kGeometry, "segmentize",
+       {kMaxSegmentLengthParam}, Segmentize, nullptr,
+       "a with vertices added so no segment is longer than the given "
+       "length."},
       // Set operations.
-      {v1::INTERSECTION, "intersection", 2, ResultType::kGeometry, nullptr, {},
-       BinaryConstructive<GEOSIntersection_r>, nullptr,
+      {v1::INTERSECTION, "intersection", 2, ResultType::kGeometry, "overlay",
+       {kGridSizeParam},
+       Overlay<GEOSIntersection_r, GEOSIntersectionPrec_r>, nullptr,
        "Points shared by a and b."},
-      {v1::UNION, "union", 2, ResultType::kGeometry, nullptr, {},
-       BinaryConstructive<GEOSUnion_r>, nullptr, "Points in a or b."},
-      {v1::DIFFERENCE, "difference", 2, ResultType::kGeometry, nullptr, {},
-       BinaryConstructive<GEOSDifference_r>, nullptr,
-       "Points of a not in b."},
+      {v1::UNION, "union", 2, ResultType::kGeometry, "overlay",
+       {kGridSizeParam}, Overlay<GEOSUnion_r, GEOSUnionPrec_r>, nullptr,
+       "Points in a or b."},
+      {v1::DIFFERENCE, "difference", 2, ResultType::kGeometry, "overlay",
+       {kGridSizeParam}, Overlay<GEOSDifference_r, GEOSDifferencePrec_r>,
+       nullptr, "Points of a not in b."},
       {v1::SYMMETRIC_DIFFERENCE, "symmetric_difference", 2,
-       ResultType::kGeometry, nullptr, {},
-       BinaryConstructive<GEOSSymDifference_r>, nullptr,
+       ResultType::kGeometry, "overlay", {kGridSizeParam},
+       Overlay<GEOSSymDifference_r, GEOSSymDifferencePrec_r>, nullptr,
        "Points in exactly one of a and b."},
+      {v1::UNARY_UNION, "unary_union", 1, ResultType::kGeometry, "overlay",
+       {kGridSizeParam}, UnaryUnion, nullptr,
+       "The union of a's parts (dissolves a collection)."},
+      // Reductions.
+      {v1::UNION_ALL, "union_all", 1, ResultType::kGeometry, "overlay",
+       {kGridSizeParam}, nullptr, nullptr,
+       "The union of every row of a: one geometry.", 1, false, UnionAll},
+      {v1::INTERSECTION_ALL, "intersection_all", 1, ResultType::kGeometry,
+       "overlay", {kGridSizeParam}, nullptr, nullptr,
+       "The intersection of every row of a: one geometry.", 1, false,
+       IntersectionAll},
+      {v1::COVERAGE_UNION, "coverage_union", 1, ResultType::kGeometry,
+       nullptr, {}, nullptr, nullptr,
+       "The union of polygon rows that form a coverage (edges match "
+       "exactly, interiors disjoint): fast, and wrong for other input.",
+       1, false, CoverageUnion},
+      // More constructive operations.
+      {v1::DENSIFY, "densify", 1, ResultType::kGeometry, "segmentize",
+       {kMaxSegmentLengthParam}, Segmentize, nullptr,
+       "Alias of segmentize."},
+      {v1::REMOVE_REPEATED_POINTS, "remove_repeated_points", 1,
+       ResultType::kGeometry, "tolerance",
+       {{"tolerance", PT::kDouble, false, 0, 0, kInf,
+         "Points closer than this to the previous one are dropped."}},
+       RemoveRepeatedPoints, nullptr, "a without repeated points."},
+      {v1::NORMALIZE, "normalize", 1, ResultType::kGeometry, nullptr, {},
+       Normalize, nullptr,
+       "a in GEOS's normal form (ordered parts, rings and start points)."},
+      {v1::SNAP, "snap", 2, ResultType::kGeometry, "tolerance",
+       {{"tolerance", PT::kDouble, true, 0, 0, kInf,
+         "Snapping distance."}},
+       Snap, nullptr, "a with vertices and segments snapped to b's vertices."},
+      {v1::CLIP_BY_RECT, "clip_by_rect", 1, ResultType::kGeometry, "clip",
+       {{"xmin", PT::kDouble, true, 0, -kInf, kInf, "Rectangle."},
+        {"ymin", PT::kDouble, true, 0, -kInf, kInf, "Rectangle."},
+        {"xmax", PT::kDouble, true, 0, -kInf, kInf, "Rectangle."},
+        {"ymax", PT::kDouble, true, 0, -kInf, kInf, "Rectangle."}},
+       ClipByRect, nullptr,
+       "The part of a inside the rectangle (fast; may be invalid for "
+       "invalid a)."},
+      {v1::POLYGONIZE, "polygonize", 1, ResultType::kGeometry, nullptr, {},
+       Polygonize, nullptr,
+       "The polygons formed by a's linework, as a collection."},
+      {v1::DELAUNAY_TRIANGLES, "delaunay_triangles", 1, ResultType::kGeometry,
+       "triangulation", kTriangulationParams, DelaunayTriangles, nullptr,
+       "Delaunay triangulation of a's vertices."},
+      {v1::VORONOI_POLYGONS, "voronoi_polygons", 1, ResultType::kGeometry,
+       "triangulation", kTriangulationParams, VoronoiPolygons, nullptr,
+       "Voronoi diagram of a's vertices."},
+      {v1::SET_PRECISION, "set_precision", 1, ResultType::kGeometry,
+       "set_precision",
+       {{"grid_size", PT::kDouble, true, 0, 0, kInf,
+         "Grid to round coordinates to; 0 keeps full precision."},
+        {"mode", PT::kInt, false, 0, 0, 2,
+         "0 = valid output, 1 = pointwise, 2 = keep collapsed."}},
+       SetPrecision, nullptr, "a rounded to a precision grid."},
+      // Linear referencing.
+      {v1::LINE_INTERPOLATE_POINT, "line_interpolate_point", 1,
+       ResultType::kGeometry, "interpolate",
+       {{"distance", PT::kDouble, true, 0, -kInf, kInf,
+         "Distance along a; negative counts from the end."},
+        {"normalized", PT::kBool, false, 0, 0, 1,
+         "distance is a fraction of a's length."}},
+       LineInterpolatePoint, nullptr,
+       "The point at a distance along line a."},
+      {v1::SHARED_PATHS, "shared_paths", 2, ResultType::kGeometry, nullptr,
+       {}, BinaryConstructive<GEOSSharedPaths_r>, nullptr,
+       "Paths lines a and b share: a collection of same- and "
+       "opposite-direction parts."},
+      {v1::SHORTEST_LINE, "shortest_line", 2, ResultType::kGeometry, nullptr,
+       {}, ShortestLine, nullptr,
+       "The shortest line from a to b (empty when either is empty)."},
       // Output.
       {v1::TO_WKT, "to_wkt", 1, ResultType::kBytes, "wkt",
        {{"rounding_precision", PT::kInt, false, -1, -1, 20,
@@ -325,6 +947,10 @@ const std::vector<OpSpec>& Table() {
         {"iso", PT::kBool, false, 0, 0, 1, "ISO flavor instead of extended."},
         {"hex", PT::kBool, false, 0, 0, 1, "Hexadecimal text."}},
        ToWkb, nullptr, "a as WKB with the given flavor."},
+      {v1::TO_GEOJSON, "to_geojson", 1, ResultType::kBytes, "geojson",
+       {{"indent", PT::kInt, false, -1, -1, 16,
+         "Spaces per level; -1 for compact."}},
+       ToGeoJson, nullptr, "a as a GeoJSON geometry."},
       // Accessors.
       {v1::GET_NUM_GEOMETRIES, "get_num_geometries", 1, ResultType::kInt,
        nullptr, {}, IntAccessor<GEOSGetNumGeometries_r>, nullptr,
@@ -332,6 +958,39 @@ const std::vector<OpSpec>& Table() {
       {v1::GET_NUM_COORDINATES, "get_num_coordinates", 1, ResultType::kInt,
        nullptr, {}, IntAccessor<GEOSGetNumCoordinates_r>, nullptr,
        "Coordinates in a, over all its parts."},
+      {v1::GET_NUM_POINTS, "get_num_points", 1, ResultType::kInt, nullptr, {},
+       NumPoints, nullptr, "Points of line string a (0 for other types)."},
+      {v1::GET_NUM_INTERIOR_RINGS, "get_num_interior_rings", 1,
+       ResultType::kInt, nullptr, {}, NumInteriorRings, nullptr,
+       "Holes of polygon a (0 for other types)."},
+      {v1::GET_X, "get_x", 1, ResultType::kDouble, nullptr, {},
+       PointCoordinate<GEOSGeomGetX_r>, nullptr,
+       "X of point a (NaN for other types and empty points)."},
+      {v1::GET_Y, "get_y", 1, ResultType::kDouble, nullptr, {},
+       PointCoordinate<GEOSGeomGetY_r>, nullptr,
+       "Y of point a (NaN for other types and empty points)."},
+      {v1::GET_Z, "get_z", 1, ResultType::kDouble, nullptr, {},
+       PointCoordinate<GEOSGeomGetZ_r>, nullptr,
+       "Z of point a (NaN when it has none)."},
+      {v1::GET_SRID, "get_srid", 1, ResultType::kInt, nullptr, {}, Srid,
+       nullptr, "SRID of a (0 when unset; from extended WKB input)."},
+      {v1::SET_SRID, "set_srid", 1, ResultType::kGeometry, "srid",
+       {{"srid", PT::kInt, true, 0, -2147483648.0, 2147483647.0,
+         "The SRID."}},
+       SetSrid, nullptr,
+       "a with the SRID set (geometry results carry a non-zero SRID as "
+       "extended WKB)."},
+      {v1::GET_PARTS, "get_parts", 1, ResultType::kGeometry, nullptr, {},
+       Parts, nullptr,
+       "a's parts, each its own value: source_rows maps them to rows.", 1,
+       /*expands=*/true},
+      {v1::GET_DIMENSIONS, "get_dimensions", 1, ResultType::kInt, nullptr, {},
+       Dimensions, nullptr,
+       "Topological dimension of a: 0 points, 1 lines, 2 polygons."},
+      {v1::GET_TYPE_ID, "get_type_id", 1, ResultType::kInt, nullptr, {},
+       IntAccessor<GEOSGeomTypeId_r>, nullptr,
+       "GEOS type id of a: 0 point, 1 line string, 2 linear ring, 3 polygon, "
+       "4-6 multi-, 7 collection."},
   };
   return *table;
 }
@@ -363,6 +1022,8 @@ v1::ResultType ToProto(ResultType type) {
       return v1::GEOMETRY;
     case ResultType::kBytes:
       return v1::BYTES;
+    case ResultType::kString:
+      return v1::STRING;
   }
   return v1::RESULT_TYPE_UNSPECIFIED;
 }
@@ -375,6 +1036,9 @@ v1::OperationInfo Describe(const OpSpec& spec) {
   info.set_result_type(ToProto(spec.result));
   info.set_prepared_broadcast(spec.prepared_kernel != nullptr);
   info.set_description(spec.description);
+  info.set_values_per_row(spec.values_per_row);
+  info.set_expands(spec.expands);
+  info.set_reduces(spec.reducer != nullptr);
   const google::protobuf::Descriptor* message = nullptr;
   if (spec.params_field != nullptr) {
     info.set_params_message(spec.params_field);

@@ -24,7 +24,7 @@
 
 namespace geosrpc::ops {
 
-enum class ResultType { kDouble, kBool, kInt, kGeometry, kBytes };
+enum class ResultType { kDouble, kBool, kInt, kGeometry, kBytes, kString };
 
 // One row's inputs. `b` is null for unary operations. `prepared_b` is set
 // when `b` is broadcast and the operation has a prepared kernel.
@@ -38,9 +38,14 @@ struct Row {
 // ResultType. Bytes results (to_wkt, to_wkb) are appended to `*bytes`.
 struct Value {
   double number = 0;
+  // Values 2..values_per_row of a multi-valued double row (bounds).
+  double more[3] = {0, 0, 0};
   int64_t integer = 0;
   bool flag = false;
   geos::GeometryPtr geometry;
+  // An expanding operation's values, in order.
+  std::vector<geos::GeometryPtr> parts;
+  std::string text;
   std::string* bytes = nullptr;
   v1::Encoding bytes_encoding = v1::WKB;
 };
@@ -48,6 +53,12 @@ struct Value {
 // Computes one row. A non-OK status becomes that row's error.
 using Kernel = absl::Status (*)(geos::Context& context, const Row& row,
                                 const Params& params, Value* out);
+
+// Reduces geometries to one. Associative, so the batch reduces chunk by
+// chunk and then the chunks' results; takes ownership of `inputs`.
+using Reducer = absl::StatusOr<geos::GeometryPtr> (*)(
+    geos::Context& context, std::vector<geos::GeometryPtr> inputs,
+    const Params& params);
 
 struct OpSpec {
   v1::OpCode code;
@@ -62,6 +73,12 @@ struct OpSpec {
   // prepared form.
   Kernel prepared_kernel;
   const char* description;
+  // Doubles per row (kDouble only).
+  int values_per_row = 1;
+  // Rows yield Value::parts (kGeometry only).
+  bool expands = false;
+  // Set for reductions, which have no kernel.
+  Reducer reducer = nullptr;
 };
 
 // Every operation, in OpCode order.

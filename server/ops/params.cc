@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/ops/operations.h"
@@ -23,6 +24,13 @@ std::string Allowed(const ParamSpec& p, const FieldDescriptor* field) {
   switch (p.type) {
     case ParamType::kBool:
       return "true|false";
+    case ParamType::kString:
+      return absl::StrCat(p.min == p.max ? absl::StrCat(p.min)
+                                         : absl::StrCat(p.min, " to ", p.max),
+                          " characters",
+                          p.charset != nullptr
+                              ? absl::StrCat(" of \"", p.charset, "\"")
+                              : "");
     case ParamType::kEnum: {
       std::vector<std::string> names;
       const auto* e = field != nullptr ? field->enum_type() : nullptr;
@@ -80,7 +88,9 @@ absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
       given != nullptr ? &reflection->GetMessage(operation, given) : nullptr;
 
   std::vector<double> values;
+  std::vector<std::string> strings;
   values.reserve(spec.params.size());
+  strings.resize(spec.params.size());
   for (const ParamSpec& p : spec.params) {
     const FieldDescriptor* f =
         msg != nullptr ? msg->GetDescriptor()->FindFieldByName(p.name)
@@ -95,6 +105,22 @@ absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
       values.push_back(p.default_value);
       continue;
     }
+    if (p.type == ParamType::kString) {
+      std::string v = msg->GetReflection()->GetString(*msg, f);
+      const bool ok =
+          v.size() >= p.min && v.size() <= p.max &&
+          (p.charset == nullptr ||
+           v.find_first_not_of(p.charset) == std::string::npos);
+      if (!ok) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "parameter '", spec.params_field, ".", p.name, "' of '",
+            spec.name, "' must be ", Allowed(p, f), ", got \"",
+            absl::CHexEscape(v.substr(0, 64)), "\""));
+      }
+      strings[values.size()] = std::move(v);
+      values.push_back(0);
+      continue;
+    }
     auto v = ReadField(*msg, f);
     if (!v.ok()) return v.status();
     if (!std::isfinite(*v) || *v < p.min || *v > p.max) {
@@ -104,7 +130,7 @@ absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
     }
     values.push_back(*v);
   }
-  return Params(std::move(values));
+  return Params(std::move(values), std::move(strings));
 }
 
 v1::ParameterInfo DescribeParam(const ParamSpec& param,
@@ -125,6 +151,9 @@ v1::ParameterInfo DescribeParam(const ParamSpec& param,
       break;
     case ParamType::kEnum:
       info.set_type(f != nullptr ? f->enum_type()->name() : "enum");
+      break;
+    case ParamType::kString:
+      info.set_type("string");
       break;
   }
   if (param.required) {

@@ -19,32 +19,38 @@
 
 namespace geosrpc::ops {
 
-enum class ParamType { kDouble, kInt, kBool, kEnum };
+enum class ParamType { kDouble, kInt, kBool, kEnum, kString };
 
 struct ParamSpec {
   const char* name;  // The field's name in the params message.
   ParamType type;
   bool required;      // No default: the client must set it.
   double default_value;
-  double min;         // Inclusive bounds; enums use their value range.
-  double max;
+  double min;         // Inclusive bounds; enums use their value range;
+  double max;         // strings, their length.
   const char* description;
+  // Strings only: the characters allowed, or null for any.
+  const char* charset = nullptr;
 };
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Validated parameter values, in the order of the operation's ParamSpecs.
-// Every kind is held as a double (ints and enums are exact up to 2^53).
+// Numeric kinds are held as doubles (ints and enums are exact up to 2^53);
+// strings alongside, at the same index.
 class Params {
  public:
   Params() = default;
-  explicit Params(std::vector<double> values) : values_(std::move(values)) {}
+  Params(std::vector<double> values, std::vector<std::string> strings)
+      : values_(std::move(values)), strings_(std::move(strings)) {}
   double number(int i) const { return values_[i]; }
   int integer(int i) const { return static_cast<int>(values_[i]); }
   bool flag(int i) const { return values_[i] != 0; }
+  const std::string& string(int i) const { return strings_[i]; }
 
  private:
   std::vector<double> values_;
+  std::vector<std::string> strings_;
 };
 
 struct OpSpec;

@@ -18,7 +18,14 @@ TEST(OperationsTest, EveryOpCodeHasExactlyOneEntry) {
     EXPECT_TRUE(seen.insert(spec.code).second) << spec.name;
     EXPECT_EQ(spec.name, absl::AsciiStrToLower(v1::OpCode_Name(spec.code)));
     EXPECT_TRUE(spec.arity == 1 || spec.arity == 2) << spec.name;
-    EXPECT_NE(spec.kernel, nullptr) << spec.name;
+    // A reduction has a reducer instead of a row kernel.
+    EXPECT_EQ(spec.kernel == nullptr, spec.reducer != nullptr) << spec.name;
+    if (spec.reducer != nullptr) {
+      EXPECT_EQ(spec.result, ResultType::kGeometry) << spec.name;
+      EXPECT_EQ(spec.arity, 1) << spec.name;
+    }
+    if (spec.expands) EXPECT_EQ(spec.result, ResultType::kGeometry);
+    if (spec.values_per_row != 1) EXPECT_EQ(spec.result, ResultType::kDouble);
   }
   for (int i = 0; i < codes->value_count(); ++i) {
     const int code = codes->value(i)->number();
@@ -58,6 +65,10 @@ TEST(OperationsTest, ParamSpecsMatchTheProtoMessages) {
         case ParamType::kEnum:
           EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_ENUM) << p.name;
           EXPECT_EQ(p.max - p.min + 1, f->enum_type()->value_count());
+          break;
+        case ParamType::kString:
+          EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_STRING) << p.name;
+          EXPECT_TRUE(p.required) << p.name << ": strings have no default";
           break;
       }
       if (!p.required) {
@@ -132,6 +143,22 @@ TEST(ResolveParamsTest, RequiresRequiredParameters) {
   EXPECT_FALSE(ResolveParams(*dwithin, op).ok());
   op.mutable_distance()->set_distance(3);
   EXPECT_EQ(ResolveParams(*dwithin, op)->number(0), 3);
+}
+
+TEST(ResolveParamsTest, ChecksStringLengthAndCharacters) {
+  const OpSpec* relate = *FindOperation(v1::RELATE_PATTERN);
+  v1::Operation op;
+  op.mutable_relate_pattern()->set_pattern("T*F**F**");
+  EXPECT_EQ(ResolveParams(*relate, op).status().message(),
+            "parameter 'relate_pattern.pattern' of 'relate_pattern' must be 9 "
+            "characters of \"TF*012\", got \"T*F**F**\"");
+  op.mutable_relate_pattern()->set_pattern("T*F**F**X");
+  EXPECT_EQ(ResolveParams(*relate, op).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  op.mutable_relate_pattern()->set_pattern("T*F**F***");
+  ASSERT_TRUE(ResolveParams(*relate, op).ok());
+  EXPECT_EQ(ResolveParams(*relate, op)->string(0), "T*F**F***");
+  EXPECT_EQ(Describe(*relate).parameters(0).type(), "string");
 }
 
 TEST(ResolveParamsTest, RejectsAnotherOperationsParameters) {

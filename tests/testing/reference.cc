@@ -1,6 +1,7 @@
 #include "tests/testing/reference.h"
 
 #include <cmath>
+#include <limits>
 
 namespace geosrpc::testing {
 namespace {
@@ -36,6 +37,36 @@ Expected Geometry(geos::Context& c, GEOSGeometry* g) {
   return e;
 }
 
+Expected Text(geos::Context& c, char* text) {
+  Expected e;
+  e.ok = text != nullptr;
+  if (text != nullptr) e.text = text;
+  GEOSFree_r(c.handle(), text);
+  return e;
+}
+
+Expected Number(double d) {
+  Expected e;
+  e.ok = true;
+  e.number = d;
+  return e;
+}
+
+Expected Flag(bool b) {
+  Expected e;
+  e.ok = true;
+  e.flag = b;
+  return e;
+}
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// What the operation's parameter message holds, with Shapely's defaults.
+double Densify(const v1::Operation& op) {
+  return op.densify().has_densify() ? op.densify().densify() : 0;
+}
+double Grid(const v1::Operation& op) { return op.overlay().grid_size(); }
+
 }  // namespace
 
 Expected Reference(geos::Context& c, const v1::Operation& op,
@@ -49,6 +80,11 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
     case v1::DISTANCE:
       return Measure([&](double* d) { return GEOSDistance_r(h, a, b, d); });
     case v1::HAUSDORFF_DISTANCE:
+      if (Densify(op) > 0) {
+        return Measure([&](double* d) {
+          return GEOSHausdorffDistanceDensify_r(h, a, b, Densify(op), d);
+        });
+      }
       return Measure(
           [&](double* d) { return GEOSHausdorffDistance_r(h, a, b, d); });
     case v1::FRECHET_DISTANCE:
@@ -58,6 +94,11 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
         e.ok = true;
         e.number = std::nan("");
         return e;
+      }
+      if (Densify(op) > 0) {
+        return Measure([&](double* d) {
+          return GEOSFrechetDistanceDensify_r(h, a, b, Densify(op), d);
+        });
       }
       return Measure(
           [&](double* d) { return GEOSFrechetDistance_r(h, a, b, d); });
@@ -157,13 +198,230 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
         return e;
       }
     case v1::INTERSECTION:
-      return Geometry(c, GEOSIntersection_r(h, a, b));
+      return Geometry(c, Grid(op) > 0
+                             ? GEOSIntersectionPrec_r(h, a, b, Grid(op))
+                             : GEOSIntersection_r(h, a, b));
     case v1::UNION:
-      return Geometry(c, GEOSUnion_r(h, a, b));
+      return Geometry(c, Grid(op) > 0 ? GEOSUnionPrec_r(h, a, b, Grid(op))
+                                      : GEOSUnion_r(h, a, b));
     case v1::DIFFERENCE:
-      return Geometry(c, GEOSDifference_r(h, a, b));
+      return Geometry(c, Grid(op) > 0
+                             ? GEOSDifferencePrec_r(h, a, b, Grid(op))
+                             : GEOSDifference_r(h, a, b));
     case v1::SYMMETRIC_DIFFERENCE:
-      return Geometry(c, GEOSSymDifference_r(h, a, b));
+      return Geometry(c, Grid(op) > 0
+                             ? GEOSSymDifferencePrec_r(h, a, b, Grid(op))
+                             : GEOSSymDifference_r(h, a, b));
+    case v1::UNARY_UNION:
+      return Geometry(c, Grid(op) > 0 ? GEOSUnaryUnionPrec_r(h, a, Grid(op))
+                                      : GEOSUnaryUnion_r(h, a));
+    case v1::BOUNDS: {
+      if (GEOSisEmpty_r(h, a)) {
+        Expected e = Number(kNaN);
+        e.more = {kNaN, kNaN, kNaN};
+        return e;
+      }
+      // Through the envelope geometry, not the extent accessors.
+      GEOSGeometry* env = GEOSEnvelope_r(h, a);
+      Expected e;
+      double x0, y0, x1, y1;
+      e.ok = GEOSGeom_getExtent_r(h, env, &x0, &y0, &x1, &y1) == 1;
+      e.number = x0;
+      e.more = {y0, x1, y1};
+      GEOSGeom_destroy_r(h, env);
+      return e;
+    }
+    case v1::MINIMUM_BOUNDING_RADIUS: {
+      GEOSGeometry* center = nullptr;
+      double radius = 0;
+      GEOSGeometry* circle = GEOSMinimumBoundingCircle_r(h, a, &radius, &center);
+      Expected e = Number(radius);
+      e.ok = circle != nullptr;
+      GEOSGeom_destroy_r(h, circle);
+      GEOSGeom_destroy_r(h, center);
+      return e;
+    }
+    case v1::MINIMUM_BOUNDING_CIRCLE: {
+      GEOSGeometry* center = nullptr;
+      double radius = 0;
+      Expected e = Geometry(c, GEOSMinimumBoundingCircle_r(h, a, &radius, &center));
+      GEOSGeom_destroy_r(h, center);
+      return e;
+    }
+    case v1::LINE_LOCATE_POINT: {
+      const double d = op.locate().normalized()
+                           ? GEOSProjectNormalized_r(h, a, b)
+                           : GEOSProject_r(h, a, b);
+      Expected e = Number(d);
+      e.ok = d != -1;
+      return e;
+    }
+    case v1::CONTAINS_PROPERLY: {
+      // Through a prepared a, as Shapely computes it.
+      const GEOSPreparedGeometry* p = GEOSPrepare_r(h, a);
+      Expected e = Predicate(GEOSPreparedContainsProperly_r(h, p, b));
+      GEOSPreparedGeom_destroy_r(h, p);
+      return e;
+    }
+    case v1::EQUALS_EXACT:
+      return Predicate(GEOSEqualsExact_r(h, a, b, op.tolerance().tolerance()));
+    case v1::RELATE:
+      return Text(c, GEOSRelate_r(h, a, b));
+    case v1::RELATE_PATTERN:
+      return Predicate(
+          GEOSRelatePattern_r(h, a, b, op.relate_pattern().pattern().c_str()));
+    case v1::IS_CCW: {
+      const int type = GEOSGeomTypeId_r(h, a);
+      if ((type != GEOS_LINESTRING && type != GEOS_LINEARRING) ||
+          GEOSGeomGetNumPoints_r(h, a) < 4) {
+        return Flag(false);
+      }
+      char ccw = 0;
+      Expected e = Flag(false);
+      e.ok = GEOSCoordSeq_isCCW_r(h, GEOSGeom_getCoordSeq_r(h, a), &ccw) == 1;
+      e.flag = ccw != 0;
+      return e;
+    }
+    case v1::IS_VALID_REASON:
+      return Text(c, GEOSisValidReason_r(h, a));
+    case v1::OFFSET_CURVE: {
+      const auto& p = op.offset_curve();
+      return Geometry(c, GEOSOffsetCurve_r(
+                             h, a, p.distance(), p.has_quadsegs() ? p.quadsegs() : 8,
+                             GEOSBUF_JOIN_ROUND + p.join_style(),
+                             p.has_mitre_limit() ? p.mitre_limit() : 5));
+    }
+    case v1::CONCAVE_HULL:
+      return Geometry(c, GEOSConcaveHull_r(h, a, op.concave_hull().ratio(),
+                                           op.concave_hull().allow_holes()));
+    case v1::MAXIMUM_INSCRIBED_CIRCLE: {
+      double tolerance = op.tolerance().tolerance();
+      if (tolerance == 0 && !GEOSisEmpty_r(h, a)) {
+        double x0, y0, x1, y1;
+        GEOSGeom_getExtent_r(h, a, &x0, &y0, &x1, &y1);
+        tolerance = std::max(x1 - x0, y1 - y0) / 1000;
+      }
+      if (tolerance <= 0) tolerance = 1;
+      return Geometry(c, GEOSMaximumInscribedCircle_r(h, a, tolerance));
+    }
+    case v1::SEGMENTIZE:
+    case v1::DENSIFY:
+      return Geometry(
+          c, GEOSDensify_r(h, a, op.segmentize().max_segment_length()));
+    case v1::REMOVE_REPEATED_POINTS:
+      return Geometry(
+          c, GEOSRemoveRepeatedPoints_r(h, a, op.tolerance().tolerance()));
+    case v1::NORMALIZE: {
+      GEOSGeometry* g = GEOSGeom_clone_r(h, a);
+      if (GEOSNormalize_r(h, g) != 0) {
+        GEOSGeom_destroy_r(h, g);
+        return Expected();
+      }
+      return Geometry(c, g);
+    }
+    case v1::SNAP:
+      return Geometry(c, GEOSSnap_r(h, a, b, op.tolerance().tolerance()));
+    case v1::CLIP_BY_RECT: {
+      const auto& r = op.clip();
+      return Geometry(
+          c, GEOSClipByRect_r(h, a, r.xmin(), r.ymin(), r.xmax(), r.ymax()));
+    }
+    case v1::POLYGONIZE: {
+      std::vector<const GEOSGeometry*> parts;
+      for (int i = 0; i < GEOSGetNumGeometries_r(h, a); ++i) {
+        parts.push_back(GEOSGetGeometryN_r(h, a, i));
+      }
+      return Geometry(c, GEOSPolygonize_r(h, parts.data(), parts.size()));
+    }
+    case v1::DELAUNAY_TRIANGLES:
+      return Geometry(c, GEOSDelaunayTriangulation_r(
+                             h, a, op.triangulation().tolerance(),
+                             op.triangulation().only_edges()));
+    case v1::VORONOI_POLYGONS:
+      return Geometry(c, GEOSVoronoiDiagram_r(
+                             h, a, nullptr, op.triangulation().tolerance(),
+                             op.triangulation().only_edges()));
+    case v1::SET_PRECISION:
+      return Geometry(c, GEOSGeom_setPrecision_r(h, a,
+                                                 op.set_precision().grid_size(),
+                                                 op.set_precision().mode()));
+    case v1::LINE_INTERPOLATE_POINT: {
+      const auto& p = op.interpolate();
+      return Geometry(c, p.normalized()
+                             ? GEOSInterpolateNormalized_r(h, a, p.distance())
+                             : GEOSInterpolate_r(h, a, p.distance()));
+    }
+    case v1::SHARED_PATHS:
+      return Geometry(c, GEOSSharedPaths_r(h, a, b));
+    case v1::SHORTEST_LINE: {
+      if (GEOSisEmpty_r(h, a) || GEOSisEmpty_r(h, b)) {
+        return Geometry(c, GEOSGeom_createEmptyLineString_r(h));
+      }
+      GEOSCoordSequence* seq = GEOSNearestPoints_r(h, a, b);
+      if (seq == nullptr) return Expected();
+      return Geometry(c, GEOSGeom_createLineString_r(h, seq));
+    }
+    case v1::TO_GEOJSON: {
+      GEOSGeoJSONWriter* w = GEOSGeoJSONWriter_create_r(h);
+      char* json = GEOSGeoJSONWriter_writeGeometry_r(
+          h, w, a, op.geojson().has_indent() ? op.geojson().indent() : -1);
+      Expected e;
+      e.ok = json != nullptr;
+      if (json) e.bytes = json;
+      GEOSFree_r(h, json);
+      GEOSGeoJSONWriter_destroy_r(h, w);
+      return e;
+    }
+    case v1::GET_NUM_POINTS: {
+      const int type = GEOSGeomTypeId_r(h, a);
+      if (type != GEOS_LINESTRING && type != GEOS_LINEARRING) return Count(0);
+      return Count(GEOSGeomGetNumPoints_r(h, a));
+    }
+    case v1::GET_NUM_INTERIOR_RINGS:
+      if (GEOSGeomTypeId_r(h, a) != GEOS_POLYGON) return Count(0);
+      return Count(GEOSGetNumInteriorRings_r(h, a));
+    case v1::GET_X:
+    case v1::GET_Y:
+    case v1::GET_Z: {
+      if (GEOSGeomTypeId_r(h, a) != GEOS_POINT || GEOSisEmpty_r(h, a)) {
+        return Number(kNaN);
+      }
+      // Through the coordinate sequence rather than the point accessors.
+      const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, a);
+      double v = kNaN;
+      const int dim = op.op() == v1::GET_X ? 0 : op.op() == v1::GET_Y ? 1 : 2;
+      const int ok = GEOSCoordSeq_getOrdinate_r(h, seq, 0, dim, &v);
+      Expected e = Number(v);
+      e.ok = ok == 1;
+      return e;
+    }
+    case v1::GET_SRID:
+      return Count(GEOSGetSRID_r(h, a));
+    case v1::SET_SRID: {
+      GEOSGeometry* g = GEOSGeom_clone_r(h, a);
+      GEOSSetSRID_r(h, g, op.srid().srid());
+      geos::GeometryPtr owned = c.Own(g);
+      Expected e;
+      e.ok = c.WriteWkb(g, {.include_srid = true}, &e.bytes).ok();
+      return e;
+    }
+    case v1::GET_PARTS: {
+      Expected e;
+      e.ok = true;
+      for (int i = 0; i < GEOSGetNumGeometries_r(h, a); ++i) {
+        std::string wkb;
+        e.ok &= c.WriteWkb(GEOSGetGeometryN_r(h, a, i), {}, &wkb).ok();
+        e.parts.push_back(std::move(wkb));
+      }
+      return e;
+    }
+    case v1::GET_DIMENSIONS: {
+      Expected e = Count(0);  // -1 (an empty collection) is an answer.
+      e.integer = GEOSGeom_getDimensions_r(h, a);
+      return e;
+    }
+    case v1::GET_TYPE_ID:
+      return Count(GEOSGeomTypeId_r(h, a));
     case v1::TO_WKT: {
       GEOSWKTWriter* w = GEOSWKTWriter_create_r(h);
       GEOSWKTWriter_setTrim_r(h, w, 1);

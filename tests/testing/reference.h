@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "geosrpc/v1/geometry_service.pb.h"
 #include "server/geos/context.h"
@@ -23,6 +24,9 @@ struct Expected {
   int64_t integer = 0;
   // Geometry results as WKB (NDR, extended, 3D); to_wkt/to_wkb output as is.
   std::string bytes;
+  std::vector<double> more;        // bounds: ymin, xmax, ymax after number.
+  std::string text;                // relate, is_valid_reason.
+  std::vector<std::string> parts;  // get_parts, as WKB.
 };
 
 Expected Reference(geos::Context& context, const v1::Operation& op,

@@ -6,7 +6,8 @@ A Client is safe to share between threads (gRPC channels are).
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import (Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
+                    Tuple, Union)
 
 import grpc
 import numpy as np
@@ -14,7 +15,8 @@ import numpy as np
 from geosrpc.v1 import geometry_service_pb2 as pb
 from geosrpc.v1 import geometry_service_pb2_grpc as pb_grpc
 
-_ENCODINGS = {"wkb": pb.WKB, "wkt": pb.WKT, "hex": pb.HEX_WKB}
+_ENCODINGS = {"wkb": pb.WKB, "wkt": pb.WKT, "hex": pb.HEX_WKB,
+              "geojson": pb.GEOJSON}
 
 Geometry = Union[bytes, str]
 
@@ -85,8 +87,12 @@ class ComputeError(Exception):
 class Result:
     """A batch's results, in row order.
 
-    `values` is float64 (NaN for failed rows), bool, int64, or an object
-    array of bytes (WKB/hex) or str (WKT) with None for failed rows.
+    `values` is float64 (NaN for failed rows; shape (rows, 4) for bounds),
+    bool, int64, or an object array of bytes (WKB), str (WKT, hex, GeoJSON,
+    relate, is_valid_reason) with None for failed rows. For get_parts it
+    holds one value per part, `source_rows` naming each one's row; for a
+    reduction (union_all, ...) it holds the one result. `mask`, `codes` and
+    `messages` are always per input row.
     """
 
     values: np.ndarray
@@ -94,6 +100,7 @@ class Result:
     codes: np.ndarray                # int32 gRPC code per row, 0 = OK
     messages: Dict[int, str]
     summary: pb.ComputeSummary
+    source_rows: Optional[np.ndarray] = None
 
 
 def _as_batch(value: Union[Batch, Sequence[Geometry], np.ndarray]) -> Batch:
@@ -113,35 +120,51 @@ class _Assembler:
         self.codes = np.zeros(rows, dtype=np.int32)
         self.messages: Dict[int, str] = {}
         self.summary = pb.ComputeSummary()
+        self.parts: List[Tuple[int, list, list]] = []  # get_parts chunks
+        self.reduced: Optional[list] = None
 
     def add(self, response: pb.ComputeResponse) -> None:
         if response.HasField("summary"):
             self.summary = response.summary
             return
         chunk = response.chunk
+        for e in chunk.errors:
+            self.codes[e.row] = e.code
+            self.messages[e.row] = e.message
         at, n = chunk.row_offset, chunk.row_count
         kind = chunk.WhichOneof("column")
+        if kind is None:
+            return
+        if kind in ("geometries", "encoded"):
+            col = getattr(chunk, kind)
+            text = col.encoding in (pb.WKT, pb.HEX_WKB, pb.GEOJSON)
+            data, offs = col.data, col.offsets
+            slices = [data[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
+            slices = [v.decode() for v in slices] if text else slices
+        if chunk.mapping == pb.PER_PART:
+            self.parts.append((at, slices, list(chunk.source_rows)))
+            return
+        if chunk.mapping == pb.ONE_PER_BATCH:
+            self.reduced = slices
+            return
         if kind == "doubles":
-            self._column(np.float64)[at:at + n] = chunk.doubles.values
+            width = max(1, chunk.doubles.width)
+            column = self._column(np.float64, width)
+            values = np.asarray(chunk.doubles.values, dtype=np.float64)
+            column[at:at + n] = values.reshape(column[at:at + n].shape)
         elif kind == "bools":
             self._column(bool)[at:at + n] = chunk.bools.values
         elif kind == "ints":
             self._column(np.int64)[at:at + n] = chunk.ints.values
-        elif kind in ("geometries", "encoded"):
-            col = getattr(chunk, kind)
-            out = self._column(object)
-            text = col.encoding in (pb.WKT, pb.HEX_WKB)
-            data, offs = col.data, col.offsets
-            for i in range(n):
-                value = data[offs[i]:offs[i + 1]]
-                out[at + i] = value.decode() if text else value
-        for e in chunk.errors:
-            self.codes[e.row] = e.code
-            self.messages[e.row] = e.message
+        elif kind == "strings":
+            self._column(object)[at:at + n] = list(chunk.strings.values)
+        else:
+            self._column(object)[at:at + n] = slices
 
-    def _column(self, dtype) -> np.ndarray:
+    def _column(self, dtype, width: int = 1) -> np.ndarray:
         if self.values is None:
-            self.values = np.empty(self.rows, dtype=dtype)
+            shape = self.rows if width == 1 else (self.rows, width)
+            self.values = np.empty(shape, dtype=dtype)
             if dtype == np.float64:
                 self.values.fill(np.nan)
             elif dtype == object:
@@ -151,8 +174,21 @@ class _Assembler:
         return self.values
 
     def result(self) -> Result:
-        values = self.values if self.values is not None else np.empty(0)
         mask = self.codes != 0
+        if self.parts or self.reduced is not None:
+            if self.reduced is not None:
+                values, sources = self.reduced, None
+            else:
+                values, sources = [], []
+                for _, slices, rows in sorted(self.parts, key=lambda p: p[0]):
+                    values += slices
+                    sources += rows
+                sources = np.asarray(sources, dtype=np.int64)
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            return Result(column, mask, self.codes, self.messages,
+                          self.summary, sources)
+        values = self.values if self.values is not None else np.empty(0)
         if values.dtype == object:
             values[mask] = None
         return Result(values, mask, self.codes, self.messages, self.summary)
@@ -246,6 +282,9 @@ class Client:
         """Like compute, for inputs too large for one message: `a` (and
         row-wise `b`) go in slices of `batch_rows`, pipelined on one
         ComputeStream, and the answers are stitched back in order."""
+        info = self.list_operations().get(op)
+        if info is not None and info.reduces:
+            raise ValueError(f"'{op}' reduces the whole batch: use compute()")
         a = _as_batch(a)
         b_rows = None if b is None or isinstance(b, (bytes, str)) else _as_batch(b)
         template = self.request(op, a.slice(0, 0), b if b_rows is None else
@@ -278,6 +317,8 @@ class Client:
                 inner.chunk.row_offset += start
                 for e in inner.chunk.errors:
                     e.row += start
+                for i in range(len(inner.chunk.source_rows)):
+                    inner.chunk.source_rows[i] += start
                 assembler.add(inner)
         except grpc.RpcError as e:
             raise ComputeError(e.code(), e.details()) from None

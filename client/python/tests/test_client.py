@@ -97,6 +97,44 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             self.client.compute("area", ["POINT (0 0)"], params={"radius": 1})
 
+    def test_bounds_are_an_n_by_4_array(self):
+        rng = np.random.default_rng(6)
+        coords = rng.uniform(0, 10, size=(500, 2))
+        result = self.client.compute("bounds", coords)
+        self.assertEqual(result.values.shape, (500, 4))
+        np.testing.assert_array_equal(result.values,
+                                      np.hstack([coords, coords]))
+
+    def test_text_results(self):
+        result = self.client.compute(
+            "relate", ["POINT (0 0)", "POINT (5 5)"],
+            b="POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))")
+        self.assertEqual(list(result.values), ["F0FFFF212", "FF0FFF212"])
+        reason = self.client.compute(
+            "is_valid_reason", ["POLYGON ((0 0, 1 1, 1 0, 0 1, 0 0))"])
+        self.assertTrue(reason.values[0].startswith("Self-intersection"))
+
+    def test_parts_map_back_to_their_rows(self):
+        result = self.client.compute(
+            "get_parts",
+            ["MULTIPOINT ((0 0), (1 1))", "GEOMETRYCOLLECTION EMPTY",
+             "POINT (", "POINT (2 2)"],
+            result_encoding="wkt")
+        self.assertEqual(list(result.values),
+                         ["POINT (0 0)", "POINT (1 1)", "POINT (2 2)"])
+        np.testing.assert_array_equal(result.source_rows, [0, 0, 3])
+        np.testing.assert_array_equal(result.mask, [False, False, True, False])
+
+    def test_union_all_reduces_the_batch(self):
+        squares = [f"POLYGON (({x} 0, {x + 1} 0, {x + 1} 1, {x} 1, {x} 0))"
+                   for x in range(100)]
+        result = self.client.compute("union_all", squares)
+        self.assertEqual(len(result.values), 1)
+        area = self.client.compute("area", list(result.values))
+        self.assertAlmostEqual(area.values[0], 100)
+        with self.assertRaises(ValueError):
+            self.client.compute_stream("union_all", squares)
+
     def test_streaming_large_inputs_matches_one_batch(self):
         rng = np.random.default_rng(5)
         coords = rng.uniform(0, 10, size=(25000, 2))
