@@ -41,11 +41,11 @@ Client::Client(const Options& options) : options_(options) {
   if (!options.load_balancing_policy.empty()) {
     args.SetLoadBalancingPolicyName(options.load_balancing_policy);
   }
-  channel_ = grpc::CreateCustomChannel(
-      options.target,
-      options.credentials ? options.credentials
-                          : grpc::InsecureChannelCredentials(),
-      args);
+  channel_ = grpc::CreateCustomChannel(options.target,
+                                       options.credentials
+                                           ? options.credentials
+                                           : grpc::InsecureChannelCredentials(),
+                                       args);
   stub_ = v1::GeometryService::NewStub(channel_);
 }
 
@@ -166,9 +166,10 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
   // never ran), per part, or the one value of a reduction.
   const size_t rows =
       request.a().offsets_size() > 0 ? request.a().offsets_size() - 1 : 0;
-  const size_t values = mapping == v1::PER_PART      ? result.source_rows.size()
-                        : mapping == v1::ONE_PER_BATCH ? result.summary.result_rows()
-                                                       : rows;
+  const size_t values = mapping == v1::PER_PART ? result.source_rows.size()
+                        : mapping == v1::ONE_PER_BATCH
+                            ? result.summary.result_rows()
+                            : rows;
   result.doubles.resize(values * result.width);
   result.bools.resize(result.column == v1::ResultChunk::kBools ? values : 0);
   result.ints.resize(result.column == v1::ResultChunk::kInts ? values : 0);
@@ -198,9 +199,8 @@ absl::StatusOr<v1::ListOperationsResponse> Client::ListOperations() {
   grpc::ClientContext context;
   SetDeadline(&context);
   v1::ListOperationsResponse response;
-  if (absl::Status s = FromGrpcStatus(
-          stub_->ListOperations(&context, v1::ListOperationsRequest(),
-                                &response));
+  if (absl::Status s = FromGrpcStatus(stub_->ListOperations(
+          &context, v1::ListOperationsRequest(), &response));
       !s.ok()) {
     return s;
   }

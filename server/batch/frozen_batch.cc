@@ -10,9 +10,9 @@ namespace geosrpc::batch {
 absl::Status ValidateShape(const BatchView& view, absl::string_view name) {
   if (view.offsets.empty()) {
     if (view.data.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": offsets is empty but data holds ", view.data.size(),
-        " bytes (offsets needs n+1 entries)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": offsets is empty but data holds ",
+                     view.data.size(), " bytes (offsets needs n+1 entries)"));
   }
   if (view.offsets[0] != 0) {
     return absl::InvalidArgumentError(
@@ -26,9 +26,9 @@ absl::Status ValidateShape(const BatchView& view, absl::string_view name) {
     }
   }
   if (view.offsets.back() != view.data.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": last offset is ", view.offsets.back(), " but data holds ",
-        view.data.size(), " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": last offset is ", view.offsets.back(),
+                     " but data holds ", view.data.size(), " bytes"));
   }
   return absl::OkStatus();
 }
@@ -114,7 +114,8 @@ uint64_t FrozenBatch::Builder::Decode(geos::Context& context, size_t begin,
       batch_->statuses_[i] = std::move(g).status();
       continue;
     }
-    if (sharing_ == Sharing::kShared) PrimeForSharing(context.handle(), g->get());
+    if (sharing_ == Sharing::kShared)
+      PrimeForSharing(context.handle(), g->get());
     // Re-home ownership: the batch's own context destroys it.
     batch_->geometries_[i] = geos::GeometryPtr(g->release(), {owner});
   }

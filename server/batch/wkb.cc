@@ -166,8 +166,8 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
     }
     default: {  // Collections.
       if (depth + 1 > limits_.max_depth) {
-        return Error(absl::StrCat("collections nested deeper than ",
-                                  limits_.max_depth));
+        return Error(
+            absl::StrCat("collections nested deeper than ", limits_.max_depth));
       }
       if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
       // The smallest member (an empty line string) takes 9 bytes.
@@ -248,7 +248,8 @@ absl::Status PrecheckWkt(absl::string_view wkt, const GeometryLimits& limits) {
           absl::StrCat("invalid WKT: NUL byte at offset ", i));
     }
   }
-  if (depth != 0) return absl::InvalidArgumentError("invalid WKT: unclosed '('");
+  if (depth != 0)
+    return absl::InvalidArgumentError("invalid WKT: unclosed '('");
   return absl::OkStatus();
 }
 
@@ -277,7 +278,8 @@ absl::Status PrecheckGeoJson(absl::string_view json,
           absl::StrCat("invalid GeoJSON: NUL byte at offset ", i));
     }
   }
-  if (depth != 0) return absl::InvalidArgumentError("invalid GeoJSON: unclosed bracket");
+  if (depth != 0)
+    return absl::InvalidArgumentError("invalid GeoJSON: unclosed bracket");
   return absl::OkStatus();
 }
 

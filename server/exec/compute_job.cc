@@ -44,8 +44,8 @@ size_t ChooseChunkRows(size_t rows, size_t requested, int workers) {
   if (chunk == 0) {
     // Several chunks per worker balance uneven rows; large enough chunks keep
     // per-chunk overhead (a task, a message) negligible.
-    chunk = std::clamp<size_t>((rows + 8 * workers - 1) / (8 * workers), 16,
-                               1024);
+    chunk =
+        std::clamp<size_t>((rows + 8 * workers - 1) / (8 * workers), 16, 1024);
   }
   return std::max<size_t>(
       {chunk, (rows + kMaxChunksPerJob - 1) / kMaxChunksPerJob, 1});
@@ -124,8 +124,9 @@ class ChunkBuilder {
         break;
       case ops::ResultType::kGeometry:
       case ops::ResultType::kBytes:
-        if (!ok) binary_->mutable_data()->resize(binary_->offsets(
-                     binary_->offsets_size() - 1));  // Drop partial output.
+        if (!ok)
+          binary_->mutable_data()->resize(binary_->offsets(
+              binary_->offsets_size() - 1));  // Drop partial output.
         if (type_ == ops::ResultType::kBytes) {
           binary_->set_encoding(value.bytes_encoding);
         }
@@ -269,9 +270,9 @@ absl::Status ComputeJob::Init(WorkerPool* pool,
   switch (request->b_case()) {
     case v1::ComputeRequest::B_NOT_SET:
       if (spec_->arity == 2) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "operation '", spec_->name,
-            "' is binary: set b_broadcast or b_rows"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("operation '", spec_->name,
+                         "' is binary: set b_broadcast or b_rows"));
       }
       break;
     case v1::ComputeRequest::kBBroadcast: {
@@ -291,14 +292,14 @@ absl::Status ComputeJob::Init(WorkerPool* pool,
       b = ViewOf(request->b_rows());
       RETURN_IF_ERROR(batch::ValidateShape(*b, "b_rows"));
       if (b->size() != rows_) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "b_rows has ", b->size(), " rows but a has ", rows_));
+        return absl::InvalidArgumentError(
+            absl::StrCat("b_rows has ", b->size(), " rows but a has ", rows_));
       }
       break;
   }
   if (b.has_value() && spec_->arity == 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "operation '", spec_->name, "' is unary: leave b unset"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("operation '", spec_->name, "' is unary: leave b unset"));
   }
 
   chunk_rows_ =
@@ -344,9 +345,9 @@ absl::Status ComputeJob::Submit(std::shared_ptr<TaskGroup> group, bool admit,
 
 bool ComputeJob::CheckDeadline() {
   if (absl::Now() <= deadline_) return false;
-  Cancel(absl::DeadlineExceededError(absl::StrCat(
-      "deadline exceeded after ", chunks_sent_.load(), " of ", num_chunks_,
-      " chunks")));
+  Cancel(absl::DeadlineExceededError(absl::StrCat("deadline exceeded after ",
+                                                  chunks_sent_.load(), " of ",
+                                                  num_chunks_, " chunks")));
   return true;
 }
 
@@ -396,8 +397,7 @@ absl::Status ComputeJob::SubmitCompute(bool admit) {
                       // Continuation of admitted work: never refused.
                       (void)self->Submit(
                           std::make_shared<TaskGroup>(
-                              1,
-                              [self](Worker& w, size_t) { self->Reduce(w); },
+                              1, [self](Worker& w, size_t) { self->Reduce(w); },
                               [self] {
                                 {
                                   MutexLock lock(&self->mu_);
@@ -467,9 +467,9 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
       b_rows_view_.has_value() ? decode(*b_rows_view_) : nullptr;
   if (vertices_.fetch_add(vertices, std::memory_order_relaxed) + vertices >
       limits_.max_vertices) {
-    Cancel(absl::ResourceExhaustedError(absl::StrCat(
-        "batch has more than ", limits_.max_vertices,
-        " vertices (max_vertices_per_batch)")));
+    Cancel(absl::ResourceExhaustedError(
+        absl::StrCat("batch has more than ", limits_.max_vertices,
+                     " vertices (max_vertices_per_batch)")));
     return;
   }
 
@@ -521,7 +521,8 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
                                                "copy for reduction");
       reduce.push_back(context.Own(copy));
     } else {
-      if (spec_->result == ops::ResultType::kBytes) value.bytes = builder.bytes();
+      if (spec_->result == ops::ResultType::kBytes)
+        value.bytes = builder.bytes();
       const bool use_prepared =
           prepared != nullptr && GEOSisEmpty_r(context.handle(), row.a) == 0;
       row.prepared_b = use_prepared ? prepared : nullptr;

@@ -24,15 +24,16 @@ void Context::OnError(const char* message, void* self) {
 }
 
 absl::Status Context::Error(absl::StatusCode code, absl::string_view what) {
-  std::string message =
-      last_error_.empty() ? absl::StrCat(what, ": GEOS reported an error")
-                          : absl::StrCat(what, ": ", last_error_);
+  std::string message = last_error_.empty()
+                            ? absl::StrCat(what, ": GEOS reported an error")
+                            : absl::StrCat(what, ": ", last_error_);
   last_error_.clear();
   return absl::Status(code, message);
 }
 
 absl::StatusOr<GeometryPtr> Context::ReadWkb(absl::string_view wkb) {
-  if (!wkb_reader_) wkb_reader_ = WkbReaderPtr(GEOSWKBReader_create_r(handle_), {handle_});
+  if (!wkb_reader_)
+    wkb_reader_ = WkbReaderPtr(GEOSWKBReader_create_r(handle_), {handle_});
   GEOSGeometry* g = GEOSWKBReader_read_r(
       handle_, wkb_reader_.get(),
       reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size());
@@ -41,8 +42,10 @@ absl::StatusOr<GeometryPtr> Context::ReadWkb(absl::string_view wkb) {
 }
 
 absl::StatusOr<GeometryPtr> Context::ReadWkt(const std::string& wkt) {
-  if (!wkt_reader_) wkt_reader_ = WktReaderPtr(GEOSWKTReader_create_r(handle_), {handle_});
-  GEOSGeometry* g = GEOSWKTReader_read_r(handle_, wkt_reader_.get(), wkt.c_str());
+  if (!wkt_reader_)
+    wkt_reader_ = WktReaderPtr(GEOSWKTReader_create_r(handle_), {handle_});
+  GEOSGeometry* g =
+      GEOSWKTReader_read_r(handle_, wkt_reader_.get(), wkt.c_str());
   if (g == nullptr) return Error(absl::StatusCode::kInvalidArgument, "WKT");
   return Own(g);
 }
@@ -60,10 +63,11 @@ absl::StatusOr<GeometryPtr> Context::ReadGeoJson(const std::string& json) {
 
 absl::Status Context::WriteWkb(const GEOSGeometry* g, const WkbOptions& options,
                                std::string* out) {
-  if (!wkb_writer_) wkb_writer_ = WkbWriterPtr(GEOSWKBWriter_create_r(handle_), {handle_});
+  if (!wkb_writer_)
+    wkb_writer_ = WkbWriterPtr(GEOSWKBWriter_create_r(handle_), {handle_});
   GEOSWKBWriter* w = wkb_writer_.get();
-  GEOSWKBWriter_setByteOrder_r(handle_, w,
-                               options.big_endian ? GEOS_WKB_XDR : GEOS_WKB_NDR);
+  GEOSWKBWriter_setByteOrder_r(
+      handle_, w, options.big_endian ? GEOS_WKB_XDR : GEOS_WKB_NDR);
   GEOSWKBWriter_setOutputDimension_r(handle_, w, options.output_dimension);
   GEOSWKBWriter_setIncludeSRID_r(handle_, w, options.include_srid ? 1 : 0);
   GEOSWKBWriter_setFlavor_r(handle_, w,
@@ -79,7 +83,8 @@ absl::Status Context::WriteWkb(const GEOSGeometry* g, const WkbOptions& options,
 
 absl::Status Context::WriteWkt(const GEOSGeometry* g, const WktOptions& options,
                                std::string* out) {
-  if (!wkt_writer_) wkt_writer_ = WktWriterPtr(GEOSWKTWriter_create_r(handle_), {handle_});
+  if (!wkt_writer_)
+    wkt_writer_ = WktWriterPtr(GEOSWKTWriter_create_r(handle_), {handle_});
   GEOSWKTWriter* w = wkt_writer_.get();
   GEOSWKTWriter_setRoundingPrecision_r(handle_, w, options.rounding_precision);
   GEOSWKTWriter_setTrim_r(handle_, w, options.trim ? 1 : 0);
@@ -99,7 +104,8 @@ absl::Status Context::WriteGeoJson(const GEOSGeometry* g, int indent,
   CharBuffer text(GEOSGeoJSONWriter_writeGeometry_r(
                       handle_, geojson_writer_.get(), g, indent),
                   {handle_});
-  if (!text) return Error(absl::StatusCode::kFailedPrecondition, "write GeoJSON");
+  if (!text)
+    return Error(absl::StatusCode::kFailedPrecondition, "write GeoJSON");
   out->append(text.get());
   return absl::OkStatus();
 }

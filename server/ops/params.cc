@@ -25,12 +25,11 @@ std::string Allowed(const ParamSpec& p, const FieldDescriptor* field) {
     case ParamType::kBool:
       return "true|false";
     case ParamType::kString:
-      return absl::StrCat(p.min == p.max ? absl::StrCat(p.min)
-                                         : absl::StrCat(p.min, " to ", p.max),
-                          " characters",
-                          p.charset != nullptr
-                              ? absl::StrCat(" of \"", p.charset, "\"")
-                              : "");
+      return absl::StrCat(
+          p.min == p.max ? absl::StrCat(p.min)
+                         : absl::StrCat(p.min, " to ", p.max),
+          " characters",
+          p.charset != nullptr ? absl::StrCat(" of \"", p.charset, "\"") : "");
     case ParamType::kEnum: {
       std::vector<std::string> names;
       const auto* e = field != nullptr ? field->enum_type() : nullptr;
@@ -99,23 +98,21 @@ absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
       if (p.required) {
         return absl::InvalidArgumentError(absl::StrCat(
             "operation '", spec.name, "' requires parameter '",
-            spec.params_field, ".", p.name, "' (allowed ",
-            Allowed(p, f), ")"));
+            spec.params_field, ".", p.name, "' (allowed ", Allowed(p, f), ")"));
       }
       values.push_back(p.default_value);
       continue;
     }
     if (p.type == ParamType::kString) {
       std::string v = msg->GetReflection()->GetString(*msg, f);
-      const bool ok =
-          v.size() >= p.min && v.size() <= p.max &&
-          (p.charset == nullptr ||
-           v.find_first_not_of(p.charset) == std::string::npos);
+      const bool ok = v.size() >= p.min && v.size() <= p.max &&
+                      (p.charset == nullptr ||
+                       v.find_first_not_of(p.charset) == std::string::npos);
       if (!ok) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "parameter '", spec.params_field, ".", p.name, "' of '",
-            spec.name, "' must be ", Allowed(p, f), ", got \"",
-            absl::CHexEscape(v.substr(0, 64)), "\""));
+        return absl::InvalidArgumentError(
+            absl::StrCat("parameter '", spec.params_field, ".", p.name,
+                         "' of '", spec.name, "' must be ", Allowed(p, f),
+                         ", got \"", absl::CHexEscape(v.substr(0, 64)), "\""));
       }
       strings[values.size()] = std::move(v);
       values.push_back(0);

@@ -24,10 +24,10 @@ enum class ParamType { kDouble, kInt, kBool, kEnum, kString };
 struct ParamSpec {
   const char* name;  // The field's name in the params message.
   ParamType type;
-  bool required;      // No default: the client must set it.
+  bool required;  // No default: the client must set it.
   double default_value;
-  double min;         // Inclusive bounds; enums use their value range;
-  double max;         // strings, their length.
+  double min;  // Inclusive bounds; enums use their value range;
+  double max;  // strings, their length.
   const char* description;
   // Strings only: the characters allowed, or null for any.
   const char* charset = nullptr;

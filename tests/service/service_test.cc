@@ -8,11 +8,11 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
-#include "grpc/health/v1/health.grpc.pb.h"
-#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "absl/strings/str_cat.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "server/ops/operations.h"
 #include "server/service/server.h"
 #include "tests/testing/random_geometries.h"
@@ -238,12 +238,11 @@ TEST_P(EveryOperationTest, MatchesDirectGeosCalls) {
   // decoder on every operation.
   v1::ComputeRequest request;
   *request.mutable_operation() = mode.op.op;
-  *request.mutable_a() =
-      client::MakeBatch(v1::WKB, testing::WktToWkb(a_wkt));
+  *request.mutable_a() = client::MakeBatch(v1::WKB, testing::WktToWkb(a_wkt));
   if (spec.arity == 2 && mode.broadcast) {
     request.mutable_b_broadcast()->set_encoding(v1::HEX_WKB);
-    request.mutable_b_broadcast()->set_data(absl::BytesToHexString(
-        testing::WktToWkb({broadcast_wkt})[0]));
+    request.mutable_b_broadcast()->set_data(
+        absl::BytesToHexString(testing::WktToWkb({broadcast_wkt})[0]));
   } else if (spec.arity == 2) {
     *request.mutable_b_rows() = client::MakeBatch(v1::WKT, b_wkt);
   }
@@ -354,14 +353,15 @@ INSTANTIATE_TEST_SUITE_P(Service, EveryOperationTest,
 
 TEST_F(ServiceTest, HostileRowsGetErrorsWhileTheOthersComputeRight) {
   std::string nested;
-  for (int i = 0; i < 5000; ++i) nested += absl::HexStringToBytes("010700000001000000");
+  for (int i = 0; i < 5000; ++i)
+    nested += absl::HexStringToBytes("010700000001000000");
   nested += client::PointWkb(0, 0);
   const std::vector<std::string> rows = {
       client::PointWkb(3, 4),
       absl::HexStringToBytes("0102000000FFFFFFFF"),  // 4 billion points
-      nested,                                         // 5000-deep collection
+      nested,                                        // 5000-deep collection
       client::PointWkb(std::nan(""), 1),
-      absl::HexStringToBytes("0301000000"),           // bad byte order
+      absl::HexStringToBytes("0301000000"),  // bad byte order
       "",
       client::PointWkb(6, 8),
   };
@@ -375,8 +375,8 @@ TEST_F(ServiceTest, HostileRowsGetErrorsWhileTheOthersComputeRight) {
   EXPECT_EQ(result->doubles[6], 10);
   ASSERT_EQ(result->errors.size(), 5u);
   const char* expected[] = {"claims 4294967295 points", "nested deeper than 32",
-                            "non-finite coordinate", "byte order must be 0 or 1",
-                            "a: empty geometry"};
+                            "non-finite coordinate",
+                            "byte order must be 0 or 1", "a: empty geometry"};
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(result->errors[i].row(), static_cast<uint64_t>(i + 1));
     EXPECT_EQ(result->errors[i].code(),
@@ -518,8 +518,7 @@ TEST_F(ServiceTest, DeadlineStopsTheRemainingChunks) {
   v1::ComputeResponse response;
   while (reader->Read(&response)) {
   }
-  EXPECT_EQ(reader->Finish().error_code(),
-            grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
 // A single row whose buffer GEOS would take seconds (minutes at larger
@@ -566,8 +565,9 @@ TEST_F(ServiceTest, PathologicalRowEndsAtItsDeadlineWithoutHarmingOthers) {
     EXPECT_EQ(reader->Finish().error_code(),
               grpc::StatusCode::DEADLINE_EXCEEDED);
     // Reported, not asserted: bench/ owns timings.
-    RecordProperty(absl::StrCat("deadline_exceeded_after_ms_", attempt),
-                   static_cast<int>(absl::ToInt64Milliseconds(absl::Now() - start)));
+    RecordProperty(
+        absl::StrCat("deadline_exceeded_after_ms_", attempt),
+        static_cast<int>(absl::ToInt64Milliseconds(absl::Now() - start)));
   }
   other.join();
 }
@@ -586,8 +586,8 @@ TEST_F(ServiceTest, ComputeStreamPipelinesBatchesByIdAndSurvivesABadOne) {
     std::vector<std::string> squares;
     for (int i = 0; i < 50; ++i) {
       const int side = id + 1;
-      squares.push_back(absl::StrCat("POLYGON ((0 0, ", side, " 0, ", side,
-                                     " ", side, ", 0 ", side, ", 0 0))"));
+      squares.push_back(absl::StrCat("POLYGON ((0 0, ", side, " 0, ", side, " ",
+                                     side, ", 0 ", side, ", 0 0))"));
     }
     *r->mutable_a() = client::MakeBatch(v1::WKT, squares);
     r->set_chunk_rows(16);
@@ -704,8 +704,9 @@ TEST_F(ServiceTest, GeoJsonRowsInAndOut) {
   *request.mutable_a() = client::MakeBatch(v1::WKT, {"POINT (1 2)"});
   result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->binary[0],
-            "{\n \"type\": \"Point\",\n \"coordinates\": [\n  1.0,\n  2.0\n ]\n}");
+  EXPECT_EQ(
+      result->binary[0],
+      "{\n \"type\": \"Point\",\n \"coordinates\": [\n  1.0,\n  2.0\n ]\n}");
 }
 
 TEST_F(ServiceTest, SridsRoundTripThroughExtendedWkb) {
@@ -713,11 +714,13 @@ TEST_F(ServiceTest, SridsRoundTripThroughExtendedWkb) {
   auto point = context.ReadWkt("POINT (1 2)");
   GEOSSetSRID_r(context.handle(), point->get(), 3857);
   std::string ewkb;
-  ASSERT_TRUE(context.WriteWkb(point->get(), {.include_srid = true}, &ewkb).ok());
+  ASSERT_TRUE(
+      context.WriteWkb(point->get(), {.include_srid = true}, &ewkb).ok());
 
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::GET_SRID);
-  *request.mutable_a() = client::MakeBatch(v1::WKB, {ewkb, client::PointWkb(0, 0)});
+  *request.mutable_a() =
+      client::MakeBatch(v1::WKB, {ewkb, client::PointWkb(0, 0)});
   auto result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(result->ints, ::testing::ElementsAre(3857, 0));
@@ -765,8 +768,9 @@ class ReductionTest : public ServiceTest {
   geos::GeometryPtr Collect(const std::vector<std::string>& wkts) {
     std::vector<GEOSGeometry*> parts;
     for (const auto& w : wkts) parts.push_back(context_.ReadWkt(w)->release());
-    return context_.Own(GEOSGeom_createCollection_r(
-        context_.handle(), GEOS_GEOMETRYCOLLECTION, parts.data(), parts.size()));
+    return context_.Own(
+        GEOSGeom_createCollection_r(context_.handle(), GEOS_GEOMETRYCOLLECTION,
+                                    parts.data(), parts.size()));
   }
 
   geos::Context context_;
@@ -794,9 +798,10 @@ TEST_F(ReductionTest, IntersectionAllMatchesAFold) {
   auto result = Reduce(v1::INTERSECTION_ALL, wkts);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->binary.size(), 1u);
-  ExpectSameArea(result->binary[0],
-                 context_.ReadWkt("POLYGON ((3.9 0, 10 0, 10 10, 3.9 10, 3.9 0))")
-                     ->release());
+  ExpectSameArea(
+      result->binary[0],
+      context_.ReadWkt("POLYGON ((3.9 0, 10 0, 10 10, 3.9 10, 3.9 0))")
+          ->release());
 }
 
 TEST_F(ReductionTest, CoverageUnionOfAGridIsItsOutline) {
@@ -811,9 +816,9 @@ TEST_F(ReductionTest, CoverageUnionOfAGridIsItsOutline) {
   auto result = Reduce(v1::COVERAGE_UNION, wkts);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->binary.size(), 1u);
-  ExpectSameArea(result->binary[0],
-                 context_.ReadWkt("POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))")
-                     ->release());
+  ExpectSameArea(
+      result->binary[0],
+      context_.ReadWkt("POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))")->release());
 }
 
 TEST_F(ReductionTest, BadRowsAreReportedAndTheRestReduced) {
@@ -862,7 +867,8 @@ TEST_F(ServiceTest, ConcurrentClientsGetTheirOwnAnswers) {
   EXPECT_EQ(failures.load(), 0);
 }
 
-// --- Operability ---------------------------------------------------------------
+// --- Operability
+// ---------------------------------------------------------------
 
 grpc::health::v1::HealthCheckResponse::ServingStatus Health(
     const service::Server& server, const std::string& service_name) {
@@ -879,12 +885,14 @@ grpc::health::v1::HealthCheckResponse::ServingStatus Health(
 }
 
 TEST_F(ServiceTest, HealthReportsServing) {
-  EXPECT_EQ(Health(*server_, ""), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(*server_, ""),
+            grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_EQ(Health(*server_, "geosrpc.v1.GeometryService"),
             grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
-TEST(ServiceShutdownTest, DrainingReportsNotServingAndRefusesNewCallsRetryably) {
+TEST(ServiceShutdownTest,
+     DrainingReportsNotServingAndRefusesNewCallsRetryably) {
   service::Server::Options options;
   options.drain_delay = absl::Seconds(2);
   auto server = StartServer(options);
@@ -921,19 +929,25 @@ TEST(ServiceMetricsTest, CountsWhatTheServerDid) {
   ASSERT_FALSE(c->Compute(request).ok());
   const std::string text = server->metrics().Scrape();
   EXPECT_THAT(text, ::testing::HasSubstr(
-      "geosrpc_rows_processed_total{op=\"area\"} 3"));
-  EXPECT_THAT(text, ::testing::HasSubstr(
-      "geosrpc_row_errors_total{code=\"INVALID_ARGUMENT\",op=\"area\"} 1"));
-  EXPECT_THAT(text, ::testing::HasSubstr(
-      "geosrpc_rpcs_handled_total{code=\"OK\",method=\"Compute\"} 1"));
-  EXPECT_THAT(text, ::testing::HasSubstr(
-      "geosrpc_rpcs_handled_total{code=\"INVALID_ARGUMENT\",method=\"Compute\"} 1"));
+                        "geosrpc_rows_processed_total{op=\"area\"} 3"));
+  EXPECT_THAT(
+      text,
+      ::testing::HasSubstr(
+          "geosrpc_row_errors_total{code=\"INVALID_ARGUMENT\",op=\"area\"} 1"));
+  EXPECT_THAT(
+      text,
+      ::testing::HasSubstr(
+          "geosrpc_rpcs_handled_total{code=\"OK\",method=\"Compute\"} 1"));
+  EXPECT_THAT(text,
+              ::testing::HasSubstr("geosrpc_rpcs_handled_total{code=\"INVALID_"
+                                   "ARGUMENT\",method=\"Compute\"} 1"));
   EXPECT_THAT(text, ::testing::HasSubstr("geosrpc_workers 2"));
 }
 
 TEST_F(ServiceTest, ReflectionListsTheService) {
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials());
   auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
   grpc::ClientContext context;
   auto stream = stub->ServerReflectionInfo(&context);

@@ -103,7 +103,8 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       return Measure(
           [&](double* d) { return GEOSFrechetDistance_r(h, a, b, d); });
     case v1::MINIMUM_CLEARANCE:
-      return Measure([&](double* d) { return GEOSMinimumClearance_r(h, a, d); });
+      return Measure(
+          [&](double* d) { return GEOSMinimumClearance_r(h, a, d); });
     case v1::CROSSES:
       return Predicate(GEOSCrosses_r(h, a, b));
     case v1::DISJOINT:
@@ -157,8 +158,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
     case v1::TOUCHES:
       return Predicate(GEOSTouches_r(h, a, b));
     case v1::DWITHIN:
-      return Predicate(
-          GEOSDistanceWithin_r(h, a, b, op.distance().distance()));
+      return Predicate(GEOSDistanceWithin_r(h, a, b, op.distance().distance()));
     case v1::IS_VALID:
       return Predicate(GEOSisValid_r(h, a));
     case v1::BUFFER: {
@@ -179,9 +179,9 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
     case v1::SIMPLIFY: {
       const auto& p = op.simplify();
       const bool preserve = !p.has_preserve_topology() || p.preserve_topology();
-      return Geometry(c, preserve ? GEOSTopologyPreserveSimplify_r(
-                                        h, a, p.tolerance())
-                                  : GEOSSimplify_r(h, a, p.tolerance()));
+      return Geometry(
+          c, preserve ? GEOSTopologyPreserveSimplify_r(h, a, p.tolerance())
+                      : GEOSSimplify_r(h, a, p.tolerance()));
     }
     case v1::MAKE_VALID:
       if (op.make_valid().method() == 0) {
@@ -205,9 +205,8 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       return Geometry(c, Grid(op) > 0 ? GEOSUnionPrec_r(h, a, b, Grid(op))
                                       : GEOSUnion_r(h, a, b));
     case v1::DIFFERENCE:
-      return Geometry(c, Grid(op) > 0
-                             ? GEOSDifferencePrec_r(h, a, b, Grid(op))
-                             : GEOSDifference_r(h, a, b));
+      return Geometry(c, Grid(op) > 0 ? GEOSDifferencePrec_r(h, a, b, Grid(op))
+                                      : GEOSDifference_r(h, a, b));
     case v1::SYMMETRIC_DIFFERENCE:
       return Geometry(c, Grid(op) > 0
                              ? GEOSSymDifferencePrec_r(h, a, b, Grid(op))
@@ -234,7 +233,8 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
     case v1::MINIMUM_BOUNDING_RADIUS: {
       GEOSGeometry* center = nullptr;
       double radius = 0;
-      GEOSGeometry* circle = GEOSMinimumBoundingCircle_r(h, a, &radius, &center);
+      GEOSGeometry* circle =
+          GEOSMinimumBoundingCircle_r(h, a, &radius, &center);
       Expected e = Number(radius);
       e.ok = circle != nullptr;
       GEOSGeom_destroy_r(h, circle);
@@ -244,7 +244,8 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
     case v1::MINIMUM_BOUNDING_CIRCLE: {
       GEOSGeometry* center = nullptr;
       double radius = 0;
-      Expected e = Geometry(c, GEOSMinimumBoundingCircle_r(h, a, &radius, &center));
+      Expected e =
+          Geometry(c, GEOSMinimumBoundingCircle_r(h, a, &radius, &center));
       GEOSGeom_destroy_r(h, center);
       return e;
     }
@@ -286,10 +287,11 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       return Text(c, GEOSisValidReason_r(h, a));
     case v1::OFFSET_CURVE: {
       const auto& p = op.offset_curve();
-      return Geometry(c, GEOSOffsetCurve_r(
-                             h, a, p.distance(), p.has_quadsegs() ? p.quadsegs() : 8,
-                             GEOSBUF_JOIN_ROUND + p.join_style(),
-                             p.has_mitre_limit() ? p.mitre_limit() : 5));
+      return Geometry(
+          c, GEOSOffsetCurve_r(h, a, p.distance(),
+                               p.has_quadsegs() ? p.quadsegs() : 8,
+                               GEOSBUF_JOIN_ROUND + p.join_style(),
+                               p.has_mitre_limit() ? p.mitre_limit() : 5));
     }
     case v1::CONCAVE_HULL:
       return Geometry(c, GEOSConcaveHull_r(h, a, op.concave_hull().ratio(),
@@ -334,17 +336,17 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       return Geometry(c, GEOSPolygonize_r(h, parts.data(), parts.size()));
     }
     case v1::DELAUNAY_TRIANGLES:
-      return Geometry(c, GEOSDelaunayTriangulation_r(
-                             h, a, op.triangulation().tolerance(),
-                             op.triangulation().only_edges()));
+      return Geometry(
+          c, GEOSDelaunayTriangulation_r(h, a, op.triangulation().tolerance(),
+                                         op.triangulation().only_edges()));
     case v1::VORONOI_POLYGONS:
-      return Geometry(c, GEOSVoronoiDiagram_r(
-                             h, a, nullptr, op.triangulation().tolerance(),
-                             op.triangulation().only_edges()));
+      return Geometry(
+          c, GEOSVoronoiDiagram_r(h, a, nullptr, op.triangulation().tolerance(),
+                                  op.triangulation().only_edges()));
     case v1::SET_PRECISION:
-      return Geometry(c, GEOSGeom_setPrecision_r(h, a,
-                                                 op.set_precision().grid_size(),
-                                                 op.set_precision().mode()));
+      return Geometry(
+          c, GEOSGeom_setPrecision_r(h, a, op.set_precision().grid_size(),
+                                     op.set_precision().mode()));
     case v1::LINE_INTERPOLATE_POINT: {
       const auto& p = op.interpolate();
       return Geometry(c, p.normalized()
@@ -441,7 +443,8 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
     case v1::TO_WKB: {
       GEOSWKBWriter* w = GEOSWKBWriter_create_r(h);
       GEOSWKBWriter_setOutputDimension_r(h, w, 3);
-      if (op.wkb().big_endian()) GEOSWKBWriter_setByteOrder_r(h, w, GEOS_WKB_XDR);
+      if (op.wkb().big_endian())
+        GEOSWKBWriter_setByteOrder_r(h, w, GEOS_WKB_XDR);
       if (op.wkb().iso()) GEOSWKBWriter_setFlavor_r(h, w, GEOS_WKB_ISO);
       size_t size = 0;
       unsigned char* buf = GEOSWKBWriter_write_r(h, w, a, &size);
