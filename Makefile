@@ -19,7 +19,7 @@ TSAN_TESTS := worker_pool_test compute_job_test frozen_batch_test \
               prepared_cache_test operand_cache_test interrupt_test \
               write_queue_test
 
-.PHONY: all deps build serve test test-release test-asan test-tsan clean
+.PHONY: all deps build serve test test-release test-asan test-tsan docs clean
 
 all: build
 
@@ -58,6 +58,11 @@ test-tsan: deps $(TSAN)/build.ninja
 	cd $(TSAN) && TSAN_OPTIONS="suppressions=$(CURDIR)/tsan.supp halt_on_error=1" \
 	  ctest -j $(JOBS) --output-on-failure \
 	  -R '^(WorkerPool|ComputeJob|FrozenBatch|PreparedCache|OperandCache|Interrupt|WriteQueue)Test'
+
+# docs/operations.md, regenerated from the operation table.
+docs: build
+	GEOSRPC_UPDATE_DOCS=1 $(RELEASE)/tests/operations_doc_test \
+	  --gtest_filter=OperationsDocTest.MatchesTheOperationTable
 
 test: test-tsan test-asan test-release
 

@@ -1,12 +1,17 @@
 #include "client/cli/io.h"
 
+#include <cmath>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "client/cpp/batch.h"
 #include "server/geos/context.h"
@@ -112,8 +117,18 @@ void AppendCsvField(absl::string_view s, std::string* out) {
 std::pair<std::string, bool> ValueText(const client::ComputeResult& r,
                                        size_t i) {
   switch (r.column) {
-    case v1::ResultChunk::kDoubles:
-      return {absl::StrFormat("%.17g", r.doubles[i]), false};
+    case v1::ResultChunk::kDoubles: {
+      if (r.width == 1) return {absl::StrFormat("%.17g", r.doubles[i]), false};
+      std::vector<std::string> values;
+      for (int k = 0; k < r.width; ++k) {
+        const double v = r.doubles[i * r.width + k];
+        values.push_back(std::isfinite(v) ? absl::StrFormat("%.17g", v)
+                                          : std::string("null"));
+      }
+      return {absl::StrCat("[", absl::StrJoin(values, ","), "]"), false};
+    }
+    case v1::ResultChunk::kStrings:
+      return {r.strings[i], true};
     case v1::ResultChunk::kBools:
       return {r.bools[i] ? "true" : "false", false};
     case v1::ResultChunk::kInts:
@@ -145,8 +160,8 @@ absl::StatusOr<v1::GeometryBatch> ParseGeometries(absl::string_view content,
   }
   if (format == InputFormat::kGeoJson) return ParseGeoJson(content);
 
-  client::BatchBuilder builder(
-      format == InputFormat::kWkt ? v1::WKT : v1::HEX_WKB);
+  client::BatchBuilder builder(format == InputFormat::kWkt ? v1::WKT
+                                                           : v1::HEX_WKB);
   for (absl::string_view line : absl::StrSplit(content, '\n')) {
     line = absl::StripAsciiWhitespace(line);
     if (!line.empty()) builder.Add(line);
@@ -156,21 +171,47 @@ absl::StatusOr<v1::GeometryBatch> ParseGeometries(absl::string_view content,
 
 std::string FormatResult(const client::ComputeResult& result,
                          OutputFormat format) {
-  std::string out;
-  size_t e = 0;  // Next error, by row.
-  if (format == OutputFormat::kCsv) {
-    out = "row,value,error_code,error_message\n";
-  } else {
-    out = "[";
-  }
-  for (size_t i = 0; i < result.rows(); ++i) {
+  // Entries: every row (or, for get_parts and reductions, every value) in
+  // order, then the rows that failed where they have no value.
+  struct Entry {
+    uint64_t row;
+    std::optional<size_t> value;
     const v1::RowError* error = nullptr;
-    if (e < result.errors.size() && result.errors[e].row() == i) {
-      error = &result.errors[e++];
+  };
+  std::vector<Entry> entries;
+  if (result.mapping == v1::ONE_PER_ROW) {
+    size_t e = 0;  // Next error, by row.
+    for (size_t i = 0; i < result.rows(); ++i) {
+      Entry entry{i, i};
+      if (e < result.errors.size() && result.errors[e].row() == i) {
+        entry.error = &result.errors[e++];
+      }
+      entries.push_back(entry);
     }
+  } else {
+    const size_t values = result.mapping == v1::PER_PART
+                              ? result.source_rows.size()
+                              : result.binary.size();
+    for (size_t i = 0; i < values; ++i) {
+      entries.push_back(
+          {result.mapping == v1::PER_PART ? result.source_rows[i] : 0, i});
+    }
+    for (const v1::RowError& e : result.errors) {
+      entries.push_back({e.row(), std::nullopt, &e});
+    }
+  }
+
+  std::string out = format == OutputFormat::kCsv
+                        ? "row,value,error_code,error_message\n"
+                        : "[";
+  bool first = true;
+  for (const Entry& entry : entries) {
+    const v1::RowError* error = entry.error;
     if (format == OutputFormat::kCsv) {
-      absl::StrAppend(&out, i, ",");
-      if (error == nullptr) AppendCsvField(ValueText(result, i).first, &out);
+      absl::StrAppend(&out, entry.row, ",");
+      if (error == nullptr) {
+        AppendCsvField(ValueText(result, *entry.value).first, &out);
+      }
       out.push_back(',');
       if (error != nullptr) {
         absl::StrAppend(&out, error->code(), ",");
@@ -179,28 +220,68 @@ std::string FormatResult(const client::ComputeResult& result,
         out.push_back(',');
       }
       out.push_back('\n');
-    } else {
-      absl::StrAppend(&out, i == 0 ? "\n" : ",\n", "{\"row\":", i);
-      if (error != nullptr) {
-        absl::StrAppend(&out, ",\"error\":{\"code\":", error->code(),
-                        ",\"message\":");
-        AppendJsonString(error->message(), &out);
-        out.append("}}");
-      } else {
-        auto [text, quoted] = ValueText(result, i);
-        out.append(",\"value\":");
-        if (quoted) {
-          AppendJsonString(text, &out);
-        } else if (text == "nan" || text == "inf" || text == "-inf") {
-          out.append("null");
-        } else {
-          out.append(text);
-        }
-        out.push_back('}');
-      }
+      continue;
     }
+    absl::StrAppend(&out, first ? "\n" : ",\n", "{\"row\":", entry.row);
+    first = false;
+    if (error != nullptr) {
+      absl::StrAppend(&out, ",\"error\":{\"code\":", error->code(),
+                      ",\"message\":");
+      AppendJsonString(error->message(), &out);
+      out.append("}}");
+      continue;
+    }
+    auto [text, quoted] = ValueText(result, *entry.value);
+    out.append(",\"value\":");
+    if (quoted) {
+      AppendJsonString(text, &out);
+    } else if (text == "nan" || text == "inf" || text == "-inf") {
+      out.append("null");
+    } else {
+      out.append(text);
+    }
+    out.push_back('}');
   }
   if (format == OutputFormat::kJson) out.append("\n]\n");
+  return out;
+}
+
+std::string OperationsMarkdown(const v1::ListOperationsResponse& list) {
+  std::string out =
+      "# Operations\n\n"
+      "Generated from the operation table (`server/ops/operations.cc`), the "
+      "same table that drives dispatch, parameter validation and "
+      "`ListOperations`. Regenerate with `make docs`; a test fails when this "
+      "file and the table disagree. `geosrpc list --markdown` prints the same "
+      "for a running server.\n\n"
+      "Binary operations take `b` either broadcast (one geometry against "
+      "every row; *prepared* marks those that then use GEOS's prepared "
+      "geometry) or row-wise. Parameters go in the `Operation.params` field "
+      "named in the table; unset ones take their defaults.\n\n"
+      "| Operation | Inputs | Result | Parameters | Description |\n"
+      "| --- | --- | --- | --- | --- |\n";
+  for (const v1::OperationInfo& op : list.operations()) {
+    std::string result =
+        absl::AsciiStrToLower(v1::ResultType_Name(op.result_type()));
+    if (op.values_per_row() > 1) {
+      absl::StrAppend(&result, " x", op.values_per_row());
+    }
+    if (op.expands()) absl::StrAppend(&result, " per part");
+    if (op.reduces()) absl::StrAppend(&result, " (one per batch)");
+    std::vector<std::string> params;
+    for (const v1::ParameterInfo& p : op.parameters()) {
+      params.push_back(absl::StrCat("`", op.params_message(), ".", p.name(),
+                                    "`: ", p.type(), " = ", p.default_value(),
+                                    ", ", p.allowed(), ". ", p.description()));
+    }
+    absl::StrAppend(
+        &out, "| `", op.name(), "` | ",
+        op.arity() == 2 ? (op.prepared_broadcast() ? "a, b (prepared)" : "a, b")
+                        : "a",
+        " | ", result, " | ",
+        absl::StrReplaceAll(absl::StrJoin(params, "<br>"), {{"|", "\\|"}}),
+        " | ", absl::StrReplaceAll(op.description(), {{"|", "\\|"}}), " |\n");
+  }
   return out;
 }
 

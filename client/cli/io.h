@@ -34,6 +34,9 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
 std::string FormatResult(const client::ComputeResult& result,
                          OutputFormat format);
 
+// The operations as a Markdown reference (docs/operations.md).
+std::string OperationsMarkdown(const v1::ListOperationsResponse& list);
+
 }  // namespace geosrpc::cli
 
 #endif  // GEOSRPC_CLIENT_CLI_IO_H_

@@ -25,9 +25,12 @@
 #include "client/load/dataset.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Server address");
-ABSL_FLAG(absl::Duration, timeout, absl::InfiniteDuration(), "Per-call timeout");
+ABSL_FLAG(absl::Duration, timeout, absl::InfiniteDuration(),
+          "Per-call timeout");
 // compute
 ABSL_FLAG(std::string, op, "", "Operation name (see `geosrpc list`)");
+ABSL_FLAG(bool, markdown, false,
+          "list: print the operations as Markdown (docs/operations.md)");
 ABSL_FLAG(std::string, a, "", "File with geometries a ('-' for stdin)");
 ABSL_FLAG(std::string, b, "",
           "File with geometries b: one geometry is broadcast, several are "
@@ -70,14 +73,18 @@ absl::Status List() {
   if (!c.ok()) return c.status();
   auto list = (*c)->ListOperations();
   if (!list.ok()) return list.status();
+  if (absl::GetFlag(FLAGS_markdown)) {
+    std::fputs(cli::OperationsMarkdown(*list).c_str(), stdout);
+    return absl::OkStatus();
+  }
   for (const v1::OperationInfo& op : list->operations()) {
     std::printf("%-22s arity=%u result=%s%s\n", op.name().c_str(), op.arity(),
                 v1::ResultType_Name(op.result_type()).c_str(),
                 op.prepared_broadcast() ? " prepared" : "");
     for (const v1::ParameterInfo& p : op.parameters()) {
       std::printf("    %s.%s: %s = %s in %s\n", op.params_message().c_str(),
-                  p.name().c_str(), p.type().c_str(),
-                  p.default_value().c_str(), p.allowed().c_str());
+                  p.name().c_str(), p.type().c_str(), p.default_value().c_str(),
+                  p.allowed().c_str());
     }
   }
   return absl::OkStatus();
@@ -87,8 +94,9 @@ absl::StatusOr<v1::Encoding> ParseEncoding(absl::string_view name) {
   if (name == "wkt") return v1::WKT;
   if (name == "wkb") return v1::WKB;
   if (name == "hex") return v1::HEX_WKB;
+  if (name == "geojson") return v1::GEOJSON;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown encoding '", name, "' (wkt, wkb, hex)"));
+      absl::StrCat("unknown encoding '", name, "' (wkt, wkb, hex, geojson)"));
 }
 
 absl::Status Compute() {
@@ -204,8 +212,9 @@ int main(int argc, char** argv) {
   } else if (command == "demo") {
     status = geosrpc::cli::Demo();
   } else {
-    std::fprintf(stderr, "usage: geosrpc <list|compute|demo> [flags]; "
-                         "--help lists the flags\n");
+    std::fprintf(stderr,
+                 "usage: geosrpc <list|compute|demo> [flags]; "
+                 "--help lists the flags\n");
     return 2;
   }
   if (!status.ok()) {

@@ -162,6 +162,7 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
     }
   }
   if (!parts.empty()) AppendParts(&parts, &result);
+  result.mapping = mapping;
   // Every column holds a value per row (placeholders where rows failed or
   // never ran), per part, or the one value of a reduction.
   const size_t rows =

@@ -1556,4 +1556,11 @@ v1::OperationInfo Describe(const OpSpec& spec) {
   return info;
 }
 
+v1::ListOperationsResponse DescribeAll() {
+  v1::ListOperationsResponse response;
+  for (const OpSpec& spec : Table())
+    *response.add_operations() = Describe(spec);
+  return response;
+}
+
 }  // namespace geosrpc::ops

@@ -89,6 +89,8 @@ absl::StatusOr<const OpSpec*> FindOperation(v1::OpCode code);
 
 v1::ResultType ToProto(ResultType type);
 v1::OperationInfo Describe(const OpSpec& spec);
+// Every operation, as ListOperations answers.
+v1::ListOperationsResponse DescribeAll();
 
 }  // namespace geosrpc::ops
 

@@ -56,14 +56,6 @@ absl::Status StatusOf(const v1::ComputeSummary& summary) {
                       summary.status().message());
 }
 
-v1::ListOperationsResponse BuildOperationList() {
-  v1::ListOperationsResponse response;
-  for (const ops::OpSpec& spec : ops::AllOperations()) {
-    *response.add_operations() = ops::Describe(spec);
-  }
-  return response;
-}
-
 // Compute: one batch, a stream of chunks, a summary, then the RPC's status
 // (the summary's: OK, or why the batch stopped).
 class ComputeReactor final
@@ -77,32 +69,38 @@ class ComputeReactor final
       : writes_(this) {
     const absl::Time started = absl::Now();
     if (metrics != nullptr) metrics->RpcStarted("Compute");
-    auto job = draining
-                   ? absl::StatusOr<std::shared_ptr<exec::ComputeJob>>(
-                         absl::UnavailableError(kDraining))
-                   : exec::ComputeJob::Start(
-        pool, request, options.limits, DeadlineOf(context, options),
-        {.on_chunk =
-             [this](std::unique_ptr<v1::ResultChunk> chunk) {
-               auto response = std::make_unique<v1::ComputeResponse>();
-               response->set_allocated_chunk(chunk.release());
-               writes_.Push(std::move(response));
-             },
-         .on_done =
-             [this, &options, metrics, request, started](
-                 const v1::ComputeSummary& summary) {
-               Log(options, "Compute", *request, -1, started, summary);
-               if (metrics != nullptr) {
-                 metrics->BatchDone(request->operation().op(), summary);
-                 metrics->RpcHandled("Compute", summary.status().code(),
-                                     absl::Now() - started);
-               }
-               auto response = std::make_unique<v1::ComputeResponse>();
-               *response->mutable_summary() = summary;
-               writes_.Push(std::move(response));
-               writes_.Close(ToGrpcStatus(StatusOf(summary)));
-             }},
-        operands);
+    auto job =
+        draining
+            ? absl::StatusOr<std::shared_ptr<exec::ComputeJob>>(
+                  absl::UnavailableError(kDraining))
+            : exec::ComputeJob::Start(
+                  pool, request, options.limits, DeadlineOf(context, options),
+                  {.on_chunk =
+                       [this](std::unique_ptr<v1::ResultChunk> chunk) {
+                         auto response =
+                             std::make_unique<v1::ComputeResponse>();
+                         response->set_allocated_chunk(chunk.release());
+                         writes_.Push(std::move(response));
+                       },
+                   .on_done =
+                       [this, &options, metrics, request,
+                        started](const v1::ComputeSummary& summary) {
+                         Log(options, "Compute", *request, -1, started,
+                             summary);
+                         if (metrics != nullptr) {
+                           metrics->BatchDone(request->operation().op(),
+                                              summary);
+                           metrics->RpcHandled("Compute",
+                                               summary.status().code(),
+                                               absl::Now() - started);
+                         }
+                         auto response =
+                             std::make_unique<v1::ComputeResponse>();
+                         *response->mutable_summary() = summary;
+                         writes_.Push(std::move(response));
+                         writes_.Close(ToGrpcStatus(StatusOf(summary)));
+                       }},
+                  operands);
     if (!job.ok()) {
       Log(options, "Compute", *request, -1, started, SummaryOf(job.status()));
       if (metrics != nullptr) {
@@ -292,7 +290,8 @@ class StreamReactor final
     bool cancelled;
     {
       MutexLock lock(&mu_);
-      if (closed_ || inflight_ > 0 || reading_ || !(reads_done_ || cancelled_)) {
+      if (closed_ || inflight_ > 0 || reading_ ||
+          !(reads_done_ || cancelled_)) {
         return;
       }
       closed_ = true;
@@ -333,7 +332,7 @@ GeometryService::GeometryService(exec::WorkerPool* pool, const Options& options,
     : pool_(pool),
       options_(options),
       metrics_(metrics),
-      operations_(BuildOperationList()) {}
+      operations_(ops::DescribeAll()) {}
 
 grpc::ServerWriteReactor<v1::ComputeResponse>* GeometryService::Compute(
     grpc::CallbackServerContext* context, const v1::ComputeRequest* request) {
@@ -344,10 +343,13 @@ grpc::ServerWriteReactor<v1::ComputeResponse>* GeometryService::Compute(
 grpc::ServerBidiReactor<v1::ComputeStreamRequest, v1::ComputeStreamResponse>*
 GeometryService::ComputeStream(grpc::CallbackServerContext* context) {
   if (draining()) {
-    class Refused final : public grpc::ServerBidiReactor<
-                              v1::ComputeStreamRequest, v1::ComputeStreamResponse> {
+    class Refused final
+        : public grpc::ServerBidiReactor<v1::ComputeStreamRequest,
+                                         v1::ComputeStreamResponse> {
      public:
-      Refused() { Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kDraining)); }
+      Refused() {
+        Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kDraining));
+      }
       void OnDone() override { delete this; }
     };
     return new Refused();

@@ -77,5 +77,30 @@ TEST(FormatResultTest, WritesJsonWithEscapes) {
             "[\n{\"row\":0,\"value\":0.5},\n{\"row\":1,\"value\":null}\n]\n");
 }
 
+TEST(FormatResultTest, WritesBoundsAsArraysAndPartsWithTheirRows) {
+  client::ComputeResult bounds;
+  bounds.summary.set_rows(1);
+  bounds.column = v1::ResultChunk::kDoubles;
+  bounds.width = 4;
+  bounds.doubles = {0, 1, 2.5, 3};
+  EXPECT_EQ(FormatResult(bounds, OutputFormat::kJson),
+            "[\n{\"row\":0,\"value\":[0,1,2.5,3]}\n]\n");
+
+  client::ComputeResult parts;
+  parts.summary.set_rows(3);
+  parts.column = v1::ResultChunk::kGeometries;
+  parts.mapping = v1::PER_PART;
+  parts.binary_encoding = v1::WKT;
+  parts.binary = {"POINT (0 0)", "POINT (1 1)", "POINT (2 2)"};
+  parts.source_rows = {0, 0, 2};
+  parts.errors.emplace_back();
+  parts.errors.back().set_row(1);
+  parts.errors.back().set_code(3);
+  parts.errors.back().set_message("bad");
+  EXPECT_EQ(FormatResult(parts, OutputFormat::kCsv),
+            "row,value,error_code,error_message\n"
+            "0,POINT (0 0),,\n0,POINT (1 1),,\n2,POINT (2 2),,\n1,,3,bad\n");
+}
+
 }  // namespace
 }  // namespace geosrpc::cli
