@@ -73,6 +73,15 @@ absl::Status HausdorffDistance(geos::Context& c, const Row& r, const Params& p,
 
 // --- Kernels answering where GEOS raises or has no call -----------------
 
+// Unlike GEOS's other measures (1 on success), GEOSMinimumClearance_r
+// returns 0 on success and 2 on error.
+absl::Status MinimumClearance(geos::Context& c, const Row& r, const Params&,
+                              Value* out) {
+  return GEOSMinimumClearance_r(c.handle(), r.a, &out->number) == 0
+             ? absl::OkStatus()
+             : internal::GeosFailure(c);
+}
+
 // Shapely reports NaN bounds for an empty geometry.
 absl::Status Bounds(geos::Context& c, const Row& r, const Params&, Value* out) {
   const GEOSContextHandle_t h = c.handle();
@@ -691,7 +700,7 @@ const std::vector<OpSpec>& Table() {
        ResultType::kDouble,
        nullptr,
        {},
-       UnaryMeasure<GEOSMinimumClearance_r>,
+       MinimumClearance,
        nullptr,
        "Smallest distance a vertex can move before a becomes invalid (inf "
        "when none)."},

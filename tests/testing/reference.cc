@@ -103,8 +103,9 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       return Measure(
           [&](double* d) { return GEOSFrechetDistance_r(h, a, b, d); });
     case v1::MINIMUM_CLEARANCE:
+      // 0 on success (GEOS's other measures return 1).
       return Measure(
-          [&](double* d) { return GEOSMinimumClearance_r(h, a, d); });
+          [&](double* d) { return GEOSMinimumClearance_r(h, a, d) == 0; });
     case v1::CROSSES:
       return Predicate(GEOSCrosses_r(h, a, b));
     case v1::DISJOINT:
