@@ -232,7 +232,13 @@ TEST_P(EveryOperationTest, MatchesDirectGeosCalls) {
   testing::RandomGeometries random(1000 + mode.op.op.op());
   const std::vector<std::string> a_wkt = random.Wkts(kRows);
   const std::vector<std::string> b_wkt = random.Wkts(kRows);
-  const std::string broadcast_wkt = random.PolygonWkt(64);
+  // The broadcast operand: a polygon, except where the operation needs b to
+  // be a point or a line to succeed at all.
+  std::string broadcast_wkt = random.PolygonWkt(64);
+  if (spec.code == v1::LINE_LOCATE_POINT) broadcast_wkt = random.PointWkt();
+  if (spec.code == v1::SHARED_PATHS) {
+    broadcast_wkt = "LINESTRING (0 0, 30 70, 60 20, 100 100)";
+  }
 
   // a as WKB, b rows as WKT, the broadcast operand as hex WKB: every
   // decoder on every operation.
