@@ -19,7 +19,7 @@ TSAN_TESTS := worker_pool_test compute_job_test frozen_batch_test \
               prepared_cache_test operand_cache_test interrupt_test \
               write_queue_test
 
-.PHONY: all deps build serve test test-release test-asan test-tsan docs clean
+.PHONY: all deps build serve test test-release test-asan test-tsan docs conformance clean
 
 all: build
 
@@ -63,6 +63,14 @@ test-tsan: deps $(TSAN)/build.ninja
 docs: build
 	GEOSRPC_UPDATE_DOCS=1 $(RELEASE)/tests/operations_doc_test \
 	  --gtest_filter=OperationsDocTest.MatchesTheOperationTable
+
+# GEOS's XML conformance cases through the service; XMLTESTS may name any
+# GEOS tests/xmltester/tests folder.
+XMLTESTS ?= ../shared/geos-xmltests
+conformance: build
+	PYTHONPATH=$(RELEASE)/python:tests/testing \
+	GEOSRPC_SERVER=$(RELEASE)/server/geosrpc_server \
+	  /usr/bin/python3 tests/conformance/geos_xmltests.py $(XMLTESTS)
 
 test: test-tsan test-asan test-release
 

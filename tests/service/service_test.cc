@@ -136,6 +136,8 @@ std::vector<OpCase> AllOpCases() {
         op.mutable_offset_curve()->set_distance(-0.5);
         op.mutable_offset_curve()->set_join_style(v1::JOIN_MITRE);
         cases.push_back({"offset_curve_mitre", op});
+        op.mutable_offset_curve()->set_legacy(true);
+        cases.push_back({"offset_curve_legacy", op});
         break;
       case v1::CONCAVE_HULL:
         op.mutable_concave_hull()->set_ratio(0.3);

@@ -288,6 +288,14 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       return Text(c, GEOSisValidReason_r(h, a));
     case v1::OFFSET_CURVE: {
       const auto& p = op.offset_curve();
+      if (p.legacy()) {
+        return Geometry(c, GEOSSingleSidedBuffer_r(
+                               h, a, std::fabs(p.distance()),
+                               p.has_quadsegs() ? p.quadsegs() : 8,
+                               GEOSBUF_JOIN_ROUND + p.join_style(),
+                               p.has_mitre_limit() ? p.mitre_limit() : 5,
+                               p.distance() >= 0));
+      }
       return Geometry(
           c, GEOSOffsetCurve_r(h, a, p.distance(),
                                p.has_quadsegs() ? p.quadsegs() : 8,
