@@ -4,7 +4,9 @@
 
 #include <map>
 
+#include "absl/strings/str_cat.h"
 #include "server/common/sync.h"
+#include "server/geos/context.h"
 #include "tests/testing/random_geometries.h"
 
 namespace geosrpc::exec {
@@ -18,26 +20,26 @@ struct Outcome {
 
 // Runs `request` on `pool` without gRPC; returns once on_done has run.
 Outcome RunJob(WorkerPool* pool, const v1::ComputeRequest& request,
-            ComputeLimits limits = {},
-            absl::Time deadline = absl::InfiniteFuture(),
-            std::function<void(ComputeJob*)> after_start = nullptr,
-            OperandCache* operands = nullptr) {
+               ComputeLimits limits = {},
+               absl::Time deadline = absl::InfiniteFuture(),
+               std::function<void(ComputeJob*)> after_start = nullptr,
+               OperandCache* operands = nullptr) {
   Outcome out;
   Mutex mu;
   Notification done;
-  auto job = ComputeJob::Start(
-      pool, &request, limits, deadline,
-      {.on_chunk =
-           [&](std::unique_ptr<v1::ResultChunk> chunk) {
-             MutexLock lock(&mu);
-             out.chunks.push_back(std::move(*chunk));
-           },
-       .on_done =
-           [&](const v1::ComputeSummary& summary) {
-             out.summary = summary;
-             done.Notify();
-           }},
-      operands);
+  auto job =
+      ComputeJob::Start(pool, &request, limits, deadline,
+                        {.on_chunk =
+                             [&](std::unique_ptr<v1::ResultChunk> chunk) {
+                               MutexLock lock(&mu);
+                               out.chunks.push_back(std::move(*chunk));
+                             },
+                         .on_done =
+                             [&](const v1::ComputeSummary& summary) {
+                               out.summary = summary;
+                               done.Notify();
+                             }},
+                        operands);
   out.start = job.status();
   if (!job.ok()) return out;
   if (after_start) after_start(job->get());
@@ -59,9 +61,7 @@ v1::GeometryBatch Batch(v1::Encoding encoding,
 
 class ComputeJobTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    pool_ = *WorkerPool::Create({.num_workers = 2});
-  }
+  void SetUp() override { pool_ = *WorkerPool::Create({.num_workers = 2}); }
   v1::ComputeRequest AreaRequest(int rows) {
     testing::RandomGeometries random(3);
     v1::ComputeRequest request;
@@ -133,7 +133,8 @@ TEST_F(ComputeJobTest, SplitsChunksAtTheByteLimit) {
   uint64_t rows = 0;
   for (const auto& c : out.chunks) {
     rows += c.row_count();
-    EXPECT_EQ(c.geometries().offsets_size(), static_cast<int>(c.row_count()) + 1);
+    EXPECT_EQ(c.geometries().offsets_size(),
+              static_cast<int>(c.row_count()) + 1);
     // One geometry may overshoot; never two.
     EXPECT_LT(c.geometries().data().size(), 4096u + 2000u);
   }
@@ -144,9 +145,9 @@ TEST_F(ComputeJobTest, CancelStopsTheRemainingChunks) {
   v1::ComputeRequest request = AreaRequest(20000);
   request.set_chunk_rows(16);
   Outcome out = RunJob(pool_.get(), request, {}, absl::InfiniteFuture(),
-                    [](ComputeJob* job) {
-                      job->Cancel(absl::CancelledError("test cancelled"));
-                    });
+                       [](ComputeJob* job) {
+                         job->Cancel(absl::CancelledError("test cancelled"));
+                       });
   EXPECT_EQ(out.summary.status().code(),
             static_cast<int>(absl::StatusCode::kCancelled));
   EXPECT_EQ(out.summary.status().message(), "test cancelled");
@@ -154,8 +155,8 @@ TEST_F(ComputeJobTest, CancelStopsTheRemainingChunks) {
 }
 
 TEST_F(ComputeJobTest, PastDeadlineEndsWithDeadlineExceeded) {
-  Outcome out = RunJob(pool_.get(), AreaRequest(100), {},
-                    absl::Now() - absl::Seconds(1));
+  Outcome out =
+      RunJob(pool_.get(), AreaRequest(100), {}, absl::Now() - absl::Seconds(1));
   EXPECT_EQ(out.summary.status().code(),
             static_cast<int>(absl::StatusCode::kDeadlineExceeded));
   EXPECT_TRUE(out.chunks.empty());
@@ -278,6 +279,75 @@ TEST_F(ComputeJobTest, EmptyBatchCompletes) {
   EXPECT_EQ(out.summary.status().code(), 0);
   EXPECT_EQ(out.summary.rows(), 0u);
   EXPECT_TRUE(out.chunks.empty());
+}
+
+// Partial results are written by the chunk tasks on both workers and read
+// by the reducing task: TSan checks that hand-off.
+TEST_F(ComputeJobTest, ReducesEveryChunkThenTheChunksOnce) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::UNION_ALL);
+  std::vector<std::string> squares;
+  for (int x = 0; x < 300; ++x) {
+    squares.push_back(absl::StrCat("POLYGON ((", x, " 0, ", x + 1, " 0, ",
+                                   x + 1, " 1, ", x, " 1, ", x, " 0))"));
+  }
+  squares[17] = "POLYGON ((0 0";  // A bad row is reported, not reduced.
+  *request.mutable_a() = Batch(v1::WKT, squares);
+  request.set_chunk_rows(8);
+  Outcome out = RunJob(pool_.get(), request);
+  ASSERT_TRUE(out.start.ok()) << out.start;
+  EXPECT_EQ(out.summary.status().code(), 0);
+  EXPECT_EQ(out.summary.result_rows(), 1u);
+  EXPECT_EQ(out.summary.error_rows(), 1u);
+  int values = 0;
+  for (const v1::ResultChunk& chunk : out.chunks) {
+    EXPECT_EQ(chunk.mapping(), v1::ONE_PER_BATCH);
+    if (!chunk.has_geometries()) {
+      ASSERT_EQ(chunk.errors_size(), 1);  // Only the bad row's chunk.
+      EXPECT_EQ(chunk.errors(0).row(), 17u);
+      continue;
+    }
+    ++values;
+    EXPECT_EQ(chunk.row_offset(), 0u);
+    EXPECT_EQ(chunk.row_count(), 1u);
+    geos::Context context;
+    const std::string& data = chunk.geometries().data();
+    auto g = context.ReadWkb(data);
+    ASSERT_TRUE(g.ok()) << g.status();
+    double area = 0;
+    GEOSArea_r(context.handle(), g->get(), &area);
+    EXPECT_NEAR(area, 299, 1e-9);  // 300 unit squares less the bad one.
+  }
+  EXPECT_EQ(values, 1);
+}
+
+TEST_F(ComputeJobTest, ExpandsPartsWithTheirSourceRows) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::GET_PARTS);
+  std::vector<std::string> rows;
+  for (int i = 0; i < 200; ++i) {
+    rows.push_back(i % 3 == 0
+                       ? "GEOMETRYCOLLECTION EMPTY"
+                       : absl::StrCat("MULTIPOINT ((", i, " 0), (", i, " 1))"));
+  }
+  *request.mutable_a() = Batch(v1::WKT, rows);
+  request.set_chunk_rows(9);
+  Outcome out = RunJob(pool_.get(), request);
+  ASSERT_TRUE(out.start.ok()) << out.start;
+  std::map<uint64_t, int> parts;
+  uint64_t values = 0;
+  for (const v1::ResultChunk& chunk : out.chunks) {
+    EXPECT_EQ(chunk.mapping(), v1::PER_PART);
+    ASSERT_EQ(chunk.source_rows_size() + 1, chunk.geometries().offsets_size());
+    for (uint64_t row : chunk.source_rows()) {
+      EXPECT_GE(row, chunk.row_offset());
+      EXPECT_LT(row, chunk.row_offset() + chunk.row_count());
+      ++parts[row];
+      ++values;
+    }
+  }
+  EXPECT_EQ(out.summary.result_rows(), values);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(parts[i], i % 3 == 0 ? 0 : 2) << i;
 }
 
 }  // namespace
