@@ -14,10 +14,16 @@ export interface ComputeSummary {
 }
 
 export interface Result {
-  /** Float64Array for numbers (NaN where the row failed), boolean[] for
-   *  predicates, number[] for integers, (Buffer | string | null)[] for
-   *  geometries and encoded output. */
+  /** Float64Array for numbers (NaN where the row failed; `width` per row,
+   *  4 for bounds), boolean[] for predicates, number[] for integers,
+   *  (string | null)[] for text (relate, is_valid_reason),
+   *  (Buffer | string | null)[] for geometries and encoded output. For
+   *  get_parts one value per part (see sourceRows); for a reduction
+   *  (union_all, ...) the one result. */
   values: Float64Array | boolean[] | number[] | Array<Buffer | string | null>;
+  width: number;
+  /** get_parts only: the input row of each value. */
+  sourceRows: number[] | null;
   errors: Map<number, RowError>;
   summary: ComputeSummary;
 }
@@ -26,7 +32,7 @@ export interface ComputeOptions {
   /** One geometry (broadcast) or one per row of `a`. */
   b?: Geometry | Geometry[];
   params?: Record<string, number | boolean | string>;
-  resultEncoding?: 'WKB' | 'WKT' | 'HEX_WKB';
+  resultEncoding?: 'WKB' | 'WKT' | 'HEX_WKB' | 'GEOJSON';
 }
 
 export interface ParameterInfo {

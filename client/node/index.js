@@ -108,7 +108,8 @@ class Client {
     }
     return new Promise((resolve, reject) => {
       const rows = a.length;
-      const result = {values: null, errors: new Map(), summary: null};
+      const result = {values: null, errors: new Map(), summary: null,
+        width: 1, sourceRows: null, parts: []};
       const call = this.stub.Compute(request, this.callOptions());
       call.on('data', (response) => {
         if (response.kind === 'summary') {
@@ -119,6 +120,13 @@ class Client {
       });
       call.on('error', (err) => reject(new ComputeError(err.code, err.details)));
       call.on('end', () => {
+        if (result.sourceRows !== null) {
+          // get_parts: chunks in row order, parts in order within each.
+          result.parts.sort((x, y) => x.at - y.at);
+          result.values = result.parts.flatMap((p) => p.values);
+          result.sourceRows = result.parts.flatMap((p) => p.rows);
+        }
+        delete result.parts;
         if (result.values === null) result.values = new Float64Array(0);
         resolve(result);
       });
@@ -126,13 +134,46 @@ class Client {
   }
 }
 
+// One binary column's values: text for WKT, hex and GeoJSON, else Buffers.
+function slices(col) {
+  const text = ['WKT', 'HEX_WKB', 'GEOJSON'].includes(col.encoding);
+  const out = [];
+  for (let i = 0; i + 1 < col.offsets.length; ++i) {
+    const bytes = col.data.subarray(col.offsets[i], col.offsets[i + 1]);
+    out.push(text ? bytes.toString('utf8') : bytes);
+  }
+  return out;
+}
+
 // Copies one chunk's column and errors into `result` at its row offset.
 function place(result, rows, chunk) {
   const at = chunk.row_offset;
+  if (chunk.mapping !== 'ONE_PER_ROW' && chunk.mapping !== 0) {
+    for (const e of chunk.errors) {
+      result.errors.set(e.row, {code: e.code, message: e.message});
+    }
+    if (chunk.column === 'geometries') {
+      if (chunk.mapping === 'PER_PART') {
+        result.sourceRows = [];
+        result.parts.push({at, values: slices(chunk.geometries),
+                           rows: chunk.source_rows.map(Number)});
+      } else {
+        result.values = slices(chunk.geometries);  // A reduction's one value.
+      }
+    }
+    return;
+  }
   switch (chunk.column) {
-    case 'doubles':
-      result.values ??= new Float64Array(rows).fill(NaN);
-      result.values.set(chunk.doubles.values, at);
+    case 'doubles': {
+      const width = Math.max(1, chunk.doubles.width);
+      result.width = width;
+      result.values ??= new Float64Array(rows * width).fill(NaN);
+      result.values.set(chunk.doubles.values, at * width);
+      break;
+    }
+    case 'strings':
+      result.values ??= new Array(rows).fill(null);
+      chunk.strings.values.forEach((v, i) => { result.values[at + i] = v; });
       break;
     case 'bools':
       result.values ??= new Array(rows).fill(false);
@@ -143,16 +184,12 @@ function place(result, rows, chunk) {
       chunk.ints.values.forEach((v, i) => { result.values[at + i] = v; });
       break;
     case 'geometries':
-    case 'encoded': {
-      const col = chunk[chunk.column];
-      const text = col.encoding === 'WKT' || col.encoding === 'HEX_WKB';
+    case 'encoded':
       result.values ??= new Array(rows).fill(null);
-      for (let i = 0; i + 1 < col.offsets.length; ++i) {
-        const bytes = col.data.subarray(col.offsets[i], col.offsets[i + 1]);
-        result.values[at + i] = text ? bytes.toString('utf8') : bytes;
-      }
+      slices(chunk[chunk.column]).forEach((v, i) => {
+        result.values[at + i] = v;
+      });
       break;
-    }
   }
   for (const e of chunk.errors) {
     result.errors.set(e.row, {code: e.code, message: e.message});

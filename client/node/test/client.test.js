@@ -67,6 +67,30 @@ test('geometry results round-trip as WKB and WKT', async () => {
   assert.ok(Math.abs(area.values[0] - 2) < 1e-12);
 });
 
+test('bounds, text, parts and reductions', async () => {
+  const bounds = await client.compute('bounds', ['LINESTRING (1 2, 3 5)']);
+  assert.equal(bounds.width, 4);
+  assert.deepEqual(Array.from(bounds.values), [1, 2, 3, 5]);
+
+  const relate = await client.compute('relate', ['POINT (0 0)'],
+      {b: 'POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))'});
+  assert.deepEqual(relate.values, ['F0FFFF212']);
+
+  const parts = await client.compute('get_parts',
+      ['MULTIPOINT ((0 0), (1 1))', 'POINT (', 'POINT (2 2)'],
+      {resultEncoding: 'WKT'});
+  assert.deepEqual(parts.values, ['POINT (0 0)', 'POINT (1 1)', 'POINT (2 2)']);
+  assert.deepEqual(parts.sourceRows, [0, 0, 2]);
+  assert.ok(parts.errors.has(1));
+
+  const squares = Array.from({length: 50}, (_, x) =>
+      `POLYGON ((${x} 0, ${x + 1} 0, ${x + 1} 1, ${x} 1, ${x} 0))`);
+  const union = await client.compute('union_all', squares);
+  assert.equal(union.values.length, 1);
+  const area = await client.compute('area', union.values);
+  assert.ok(Math.abs(area.values[0] - 50) < 1e-9);
+});
+
 test('invalid parameters reject the whole batch', async () => {
   await assert.rejects(
       client.compute('buffer', ['POINT (0 0)'], {params: {quadsegs: 0}}),
