@@ -561,6 +561,103 @@ absl::Status SetSrid(geos::Context& c, const Row& r, const Params& p,
   return absl::OkStatus();
 }
 
+absl::Status LineMerge(geos::Context& c, const Row& r, const Params& p,
+                       Value* out) {
+  return internal::SetGeometry(c,
+                               p.flag(0)
+                                   ? GEOSLineMergeDirected_r(c.handle(), r.a)
+                                   : GEOSLineMerge_r(c.handle(), r.a),
+                               out);
+}
+
+// --- Accessors by index -------------------------------------------------
+
+// The geometry type's name, for messages.
+std::string TypeName(geos::Context& c, const GEOSGeometry* g) {
+  const geos::CharBuffer name(GEOSGeomType_r(c.handle(), g), {c.handle()});
+  return name ? name.get() : "geometry";
+}
+
+absl::Status WrongType(geos::Context& c, const GEOSGeometry* g,
+                       absl::string_view wanted) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("a is a ", TypeName(c, g), ", not a ", wanted));
+}
+
+// `index` resolved against `n` items, Shapely's way (negative from the end).
+absl::StatusOr<int> ResolveIndex(int index, int n, absl::string_view what) {
+  const int64_t i = index < 0 ? int64_t{n} + index : index;
+  if (i < 0 || i >= n) {
+    return absl::OutOfRangeError(
+        absl::StrCat("index ", index, " is out of range for ", n, " ", what));
+  }
+  return static_cast<int>(i);
+}
+
+// A copy of a geometry owned by a row (GEOS's accessors lend them).
+absl::Status SetCopy(geos::Context& c, const GEOSGeometry* g, Value* out) {
+  if (g == nullptr) return internal::GeosFailure(c);
+  return internal::SetGeometry(c, GEOSGeom_clone_r(c.handle(), g), out);
+}
+
+absl::Status ExteriorRing(geos::Context& c, const Row& r, const Params&,
+                          Value* out) {
+  if (GEOSGeomTypeId_r(c.handle(), r.a) != GEOS_POLYGON) {
+    return WrongType(c, r.a, "Polygon");
+  }
+  return SetCopy(c, GEOSGetExteriorRing_r(c.handle(), r.a), out);
+}
+
+absl::Status InteriorRing(geos::Context& c, const Row& r, const Params& p,
+                          Value* out) {
+  if (GEOSGeomTypeId_r(c.handle(), r.a) != GEOS_POLYGON) {
+    return WrongType(c, r.a, "Polygon");
+  }
+  ASSIGN_OR_RETURN(
+      const int i,
+      ResolveIndex(p.integer(0), GEOSGetNumInteriorRings_r(c.handle(), r.a),
+                   "interior rings"));
+  return SetCopy(c, GEOSGetInteriorRingN_r(c.handle(), r.a, i), out);
+}
+
+absl::Status GeometryN(geos::Context& c, const Row& r, const Params& p,
+                       Value* out) {
+  ASSIGN_OR_RETURN(
+      const int i,
+      ResolveIndex(p.integer(0), GEOSGetNumGeometries_r(c.handle(), r.a),
+                   "parts"));
+  return SetCopy(c, GEOSGetGeometryN_r(c.handle(), r.a, i), out);
+}
+
+absl::Status PointN(geos::Context& c, const Row& r, const Params& p,
+                    Value* out) {
+  const int type = GEOSGeomTypeId_r(c.handle(), r.a);
+  if (type != GEOS_LINESTRING && type != GEOS_LINEARRING) {
+    return WrongType(c, r.a, "LineString");
+  }
+  ASSIGN_OR_RETURN(
+      const int i,
+      ResolveIndex(p.integer(0), GEOSGeomGetNumPoints_r(c.handle(), r.a),
+                   "points"));
+  return internal::SetGeometry(c, GEOSGeomGetPointN_r(c.handle(), r.a, i), out);
+}
+
+absl::Status CoordinateDimension(geos::Context& c, const Row& r, const Params&,
+                                 Value* out) {
+  const int d = GEOSGeom_getCoordinateDimension_r(c.handle(), r.a);
+  if (d == 0) return internal::GeosFailure(c);
+  out->integer = d;
+  return absl::OkStatus();
+}
+
+absl::Status Precision(geos::Context& c, const Row& r, const Params&,
+                       Value* out) {
+  const double d = GEOSGeom_getPrecision_r(c.handle(), r.a);
+  if (d < 0) return internal::GeosFailure(c);
+  out->number = d;
+  return absl::OkStatus();
+}
+
 // --- Reductions ---------------------------------------------------------
 
 // A collection owning `inputs`.
@@ -602,6 +699,22 @@ absl::StatusOr<geos::GeometryPtr> IntersectionAll(
                                                         inputs[i].get(), grid)
                                : GEOSIntersection_r(c.handle(), acc.get(),
                                                     inputs[i].get())));
+  }
+  return acc;
+}
+
+// Symmetric difference is associative, so chunks fold like intersections.
+absl::StatusOr<geos::GeometryPtr> SymmetricDifferenceAll(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params& p) {
+  if (inputs.empty()) return Collect(c, {});
+  const double grid = p.number(kGridSize);
+  geos::GeometryPtr acc = std::move(inputs[0]);
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    ASSIGN_OR_RETURN(
+        acc, Owned(c, grid > 0 ? GEOSSymDifferencePrec_r(c.handle(), acc.get(),
+                                                         inputs[i].get(), grid)
+                               : GEOSSymDifference_r(c.handle(), acc.get(),
+                                                     inputs[i].get())));
   }
   return acc;
 }
@@ -650,6 +763,13 @@ const ParamSpec kGridSizeParam = {
 const ParamSpec kMaxSegmentLengthParam = {
     "max_segment_length",      PT::kDouble, true, 0, 1e-300, kInf,
     "Longest segment allowed."};
+const ParamSpec kIndexParam = {"index",
+                               PT::kInt,
+                               true,
+                               0,
+                               -2147483648.0,
+                               2147483647.0,
+                               "Zero-based; negative counts from the end."};
 const std::vector<ParamSpec> kTriangulationParams = {
     {"tolerance", PT::kDouble, false, 0, 0, kInf,
      "Snapping tolerance for near-coincident vertices."},
@@ -839,8 +959,10 @@ const std::vector<OpSpec>& Table() {
       {v1::NODE, "node", 1, ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSNode_r>, nullptr,
        "a's linework fully noded (split at every intersection)."},
-      {v1::LINE_MERGE, "line_merge", 1, ResultType::kGeometry, nullptr, {},
-       UnaryConstructive<GEOSLineMerge_r>, nullptr,
+      {v1::LINE_MERGE, "line_merge", 1, ResultType::kGeometry, "line_merge",
+       {{"directed", PT::kBool, false, 0, 0, 1,
+         "Join a line's end only to another's start."}},
+       LineMerge, nullptr,
        "a's line strings merged end to end where they meet."},
       {v1::OFFSET_CURVE, "offset_curve", 1, ResultType::kGeometry,
        "offset_curve",
@@ -1022,6 +1144,28 @@ const std::vector<OpSpec>& Table() {
        IntAccessor<GEOSGeomTypeId_r>, nullptr,
        "GEOS type id of a: 0 point, 1 line string, 2 linear ring, 3 polygon, "
        "4-6 multi-, 7 collection."},
+      {v1::GET_EXTERIOR_RING, "get_exterior_ring", 1, ResultType::kGeometry,
+       nullptr, {}, ExteriorRing, nullptr,
+       "The shell of polygon a (a row error for other types)."},
+      {v1::GET_INTERIOR_RING, "get_interior_ring", 1, ResultType::kGeometry,
+       "index", {kIndexParam}, InteriorRing, nullptr,
+       "Hole `index` of polygon a (OUT_OF_RANGE when it has none)."},
+      {v1::GET_GEOMETRY, "get_geometry", 1, ResultType::kGeometry, "index",
+       {kIndexParam}, GeometryN, nullptr,
+       "Part `index` of a (a itself at 0 for a single geometry)."},
+      {v1::GET_POINT, "get_point", 1, ResultType::kGeometry, "index",
+       {kIndexParam}, PointN, nullptr,
+       "Vertex `index` of line string a, as a point."},
+      {v1::GET_COORDINATE_DIMENSION, "get_coordinate_dimension", 1,
+       ResultType::kInt, nullptr, {}, CoordinateDimension, nullptr,
+       "2 or 3: whether a has Z."},
+      {v1::GET_PRECISION, "get_precision", 1, ResultType::kDouble, nullptr,
+       {}, Precision, nullptr,
+       "Grid size of a's precision model (0 for floating)."},
+      {v1::SYMMETRIC_DIFFERENCE_ALL, "symmetric_difference_all", 1,
+       ResultType::kGeometry, "overlay", {kGridSizeParam}, nullptr, nullptr,
+       "The points in an odd number of the rows of a: one geometry.", 1,
+       false, SymmetricDifferenceAll},
   };
   return *table;
 }

@@ -142,8 +142,6 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       return Geometry(c, GEOSBuildArea_r(h, a));
     case v1::NODE:
       return Geometry(c, GEOSNode_r(h, a));
-    case v1::LINE_MERGE:
-      return Geometry(c, GEOSLineMerge_r(h, a));
     case v1::GET_NUM_GEOMETRIES:
       return Count(GEOSGetNumGeometries_r(h, a));
     case v1::GET_NUM_COORDINATES:
@@ -426,6 +424,49 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       }
       return e;
     }
+    case v1::LINE_MERGE:
+      return Geometry(c, op.line_merge().directed()
+                             ? GEOSLineMergeDirected_r(h, a)
+                             : GEOSLineMerge_r(h, a));
+    case v1::GET_EXTERIOR_RING:
+    case v1::GET_INTERIOR_RING:
+    case v1::GET_GEOMETRY:
+    case v1::GET_POINT: {
+      // Shapely's rules, spelled out: the right type, then an index that
+      // may count from the end.
+      const int type = GEOSGeomTypeId_r(h, a);
+      const bool polygon = type == GEOS_POLYGON;
+      const bool line = type == GEOS_LINESTRING || type == GEOS_LINEARRING;
+      if (op.op() == v1::GET_EXTERIOR_RING) {
+        if (!polygon) return Expected();
+        return Geometry(c, GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, a)));
+      }
+      if ((op.op() == v1::GET_INTERIOR_RING && !polygon) ||
+          (op.op() == v1::GET_POINT && !line)) {
+        return Expected();
+      }
+      const int n = op.op() == v1::GET_INTERIOR_RING
+                        ? GEOSGetNumInteriorRings_r(h, a)
+                    : op.op() == v1::GET_POINT ? GEOSGeomGetNumPoints_r(h, a)
+                                               : GEOSGetNumGeometries_r(h, a);
+      int i = op.index().index();
+      if (i < 0) i += n;
+      if (i < 0 || i >= n) {
+        Expected e;
+        e.code = absl::StatusCode::kOutOfRange;
+        return e;
+      }
+      if (op.op() == v1::GET_POINT)
+        return Geometry(c, GEOSGeomGetPointN_r(h, a, i));
+      return Geometry(
+          c, GEOSGeom_clone_r(h, op.op() == v1::GET_GEOMETRY
+                                     ? GEOSGetGeometryN_r(h, a, i)
+                                     : GEOSGetInteriorRingN_r(h, a, i)));
+    }
+    case v1::GET_COORDINATE_DIMENSION:
+      return Count(GEOSGeom_getCoordinateDimension_r(h, a));
+    case v1::GET_PRECISION:
+      return Number(GEOSGeom_getPrecision_r(h, a));
     case v1::GET_DIMENSIONS: {
       Expected e = Count(0);  // -1 (an empty collection) is an answer.
       e.integer = GEOSGeom_getDimensions_r(h, a);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "geosrpc/v1/geometry_service.pb.h"
 #include "server/geos/context.h"
 
@@ -19,6 +20,9 @@ namespace geosrpc::testing {
 
 struct Expected {
   bool ok = false;  // False when GEOS failed on this row.
+  // The row error's code when !ok: GEOS failed, or (accessors by index) the
+  // index is out of range.
+  absl::StatusCode code = absl::StatusCode::kFailedPrecondition;
   double number = 0;
   bool flag = false;
   int64_t integer = 0;
