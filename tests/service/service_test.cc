@@ -731,6 +731,32 @@ TEST_F(ServiceTest, GeoJsonRowsInAndOut) {
       "{\n \"type\": \"Point\",\n \"coordinates\": [\n  1.0,\n  2.0\n ]\n}");
 }
 
+TEST_F(ServiceTest, EveryWkbFlavorDecodes) {
+  auto wkb = [](absl::string_view hex) { return absl::HexStringToBytes(hex); };
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::TO_WKT);
+  *request.mutable_a() = client::MakeBatch(
+      v1::WKB,
+      {
+          // ISO Z, extended Z, extended with SRID, ISO M (GEOS 3.11 drops
+          // M), ISO ZM, big-endian.
+          wkb("01E9030000000000000000F03F00000000000000400000000000000840"),
+          wkb("0101000080000000000000F03F00000000000000400000000000000840"),
+          wkb("0101000020E6100000000000000000F03F0000000000000040"),
+          wkb("01D1070000000000000000F03F00000000000000400000000000000840"),
+          wkb("01B90B0000000000000000F03F000000000000004000000000000008400000"
+              "000000001040"),
+          wkb("00000000013FF00000000000004000000000000000"),
+      });
+  auto result = client_->Compute(request);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty());
+  EXPECT_THAT(result->binary,
+              ::testing::ElementsAre("POINT Z (1 2 3)", "POINT Z (1 2 3)",
+                                     "POINT (1 2)", "POINT (1 2)",
+                                     "POINT Z (1 2 3)", "POINT (1 2)"));
+}
+
 TEST_F(ServiceTest, SridsRoundTripThroughExtendedWkb) {
   geos::Context context;
   auto point = context.ReadWkt("POINT (1 2)");
