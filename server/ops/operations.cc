@@ -687,34 +687,24 @@ absl::StatusOr<geos::GeometryPtr> UnionAll(
                            : GEOSUnaryUnion_r(c.handle(), all.get()));
 }
 
-// Of nothing: an empty collection, as Shapely answers.
-absl::StatusOr<geos::GeometryPtr> IntersectionAll(
-    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params& p) {
+// Folds the inputs with an associative overlay (intersection, symmetric
+// difference), snap-rounded when grid_size is set. Of nothing: an empty
+// collection, as Shapely answers.
+template <GEOSGeometry* (*Fn)(GEOSContextHandle_t, const GEOSGeometry*,
+                              const GEOSGeometry*),
+          GEOSGeometry* (*PrecFn)(GEOSContextHandle_t, const GEOSGeometry*,
+                                  const GEOSGeometry*, double)>
+absl::StatusOr<geos::GeometryPtr> Fold(geos::Context& c,
+                                       std::vector<geos::GeometryPtr> inputs,
+                                       const Params& p) {
   if (inputs.empty()) return Collect(c, {});
   const double grid = p.number(kGridSize);
   geos::GeometryPtr acc = std::move(inputs[0]);
   for (size_t i = 1; i < inputs.size(); ++i) {
+    const GEOSGeometry* next = inputs[i].get();
     ASSIGN_OR_RETURN(
-        acc, Owned(c, grid > 0 ? GEOSIntersectionPrec_r(c.handle(), acc.get(),
-                                                        inputs[i].get(), grid)
-                               : GEOSIntersection_r(c.handle(), acc.get(),
-                                                    inputs[i].get())));
-  }
-  return acc;
-}
-
-// Symmetric difference is associative, so chunks fold like intersections.
-absl::StatusOr<geos::GeometryPtr> SymmetricDifferenceAll(
-    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params& p) {
-  if (inputs.empty()) return Collect(c, {});
-  const double grid = p.number(kGridSize);
-  geos::GeometryPtr acc = std::move(inputs[0]);
-  for (size_t i = 1; i < inputs.size(); ++i) {
-    ASSIGN_OR_RETURN(
-        acc, Owned(c, grid > 0 ? GEOSSymDifferencePrec_r(c.handle(), acc.get(),
-                                                         inputs[i].get(), grid)
-                               : GEOSSymDifference_r(c.handle(), acc.get(),
-                                                     inputs[i].get())));
+        acc, Owned(c, grid > 0 ? PrecFn(c.handle(), acc.get(), next, grid)
+                               : Fn(c.handle(), acc.get(), next)));
   }
   return acc;
 }
@@ -1021,7 +1011,7 @@ const std::vector<OpSpec>& Table() {
       {v1::INTERSECTION_ALL, "intersection_all", 1, ResultType::kGeometry,
        "overlay", {kGridSizeParam}, nullptr, nullptr,
        "The intersection of every row of a: one geometry.", 1, false,
-       IntersectionAll},
+       Fold<GEOSIntersection_r, GEOSIntersectionPrec_r>},
       {v1::COVERAGE_UNION, "coverage_union", 1, ResultType::kGeometry,
        nullptr, {}, nullptr, nullptr,
        "The union of polygon rows that form a coverage (edges match "
@@ -1165,7 +1155,7 @@ const std::vector<OpSpec>& Table() {
       {v1::SYMMETRIC_DIFFERENCE_ALL, "symmetric_difference_all", 1,
        ResultType::kGeometry, "overlay", {kGridSizeParam}, nullptr, nullptr,
        "The points in an odd number of the rows of a: one geometry.", 1,
-       false, SymmetricDifferenceAll},
+       false, Fold<GEOSSymDifference_r, GEOSSymDifferencePrec_r>},
   };
   return *table;
 }

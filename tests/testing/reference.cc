@@ -37,6 +37,15 @@ Expected Geometry(geos::Context& c, GEOSGeometry* g) {
   return e;
 }
 
+// Takes a string GEOS allocated: text output (to_wkt, to_geojson).
+Expected Bytes(geos::Context& c, char* text) {
+  Expected e;
+  e.ok = text != nullptr;
+  if (text != nullptr) e.bytes = text;
+  GEOSFree_r(c.handle(), text);
+  return e;
+}
+
 Expected Text(geos::Context& c, char* text) {
   Expected e;
   e.ok = text != nullptr;
@@ -372,12 +381,10 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
     }
     case v1::TO_GEOJSON: {
       GEOSGeoJSONWriter* w = GEOSGeoJSONWriter_create_r(h);
-      char* json = GEOSGeoJSONWriter_writeGeometry_r(
-          h, w, a, op.geojson().has_indent() ? op.geojson().indent() : -1);
-      Expected e;
-      e.ok = json != nullptr;
-      if (json) e.bytes = json;
-      GEOSFree_r(h, json);
+      Expected e = Bytes(
+          c,
+          GEOSGeoJSONWriter_writeGeometry_r(
+              h, w, a, op.geojson().has_indent() ? op.geojson().indent() : -1));
       GEOSGeoJSONWriter_destroy_r(h, w);
       return e;
     }
@@ -482,11 +489,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
         GEOSWKTWriter_setRoundingPrecision_r(h, w,
                                              op.wkt().rounding_precision());
       }
-      char* text = GEOSWKTWriter_write_r(h, w, a);
-      Expected e;
-      e.ok = text != nullptr;
-      if (text) e.bytes = text;
-      GEOSFree_r(h, text);
+      Expected e = Bytes(c, GEOSWKTWriter_write_r(h, w, a));
       GEOSWKTWriter_destroy_r(h, w);
       return e;
     }
