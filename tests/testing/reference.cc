@@ -37,22 +37,17 @@ Expected Geometry(geos::Context& c, GEOSGeometry* g) {
   return e;
 }
 
-// Takes a string GEOS allocated: text output (to_wkt, to_geojson).
-Expected Bytes(geos::Context& c, char* text) {
+// Takes a string GEOS allocated, into `bytes` (to_wkt, to_geojson) or
+// `text` (relate, is_valid_reason).
+Expected Bytes(geos::Context& c, char* text, bool as_text = false) {
   Expected e;
   e.ok = text != nullptr;
-  if (text != nullptr) e.bytes = text;
+  if (text != nullptr) (as_text ? e.text : e.bytes) = text;
   GEOSFree_r(c.handle(), text);
   return e;
 }
 
-Expected Text(geos::Context& c, char* text) {
-  Expected e;
-  e.ok = text != nullptr;
-  if (text != nullptr) e.text = text;
-  GEOSFree_r(c.handle(), text);
-  return e;
-}
+Expected Text(geos::Context& c, char* text) { return Bytes(c, text, true); }
 
 Expected Number(double d) {
   Expected e;
