@@ -138,15 +138,13 @@ class ChunkBuilder {
     return ok ? 0 : AddError(row, status);
   }
 
-  // A reduction's one value (row 0 of its result).
-  int AddReduced(absl::StatusOr<geos::GeometryPtr> result) {
-    absl::Status status = result.status();
-    if (status.ok()) status = WriteGeometry(result->get());
-    if (!status.ok()) binary_->mutable_data()->clear();
+  // A reduction's one value.
+  absl::Status AddReduced(const GEOSGeometry* result) {
+    RETURN_IF_ERROR(WriteGeometry(result));
     binary_->add_offsets(binary_->data().size());
     chunk_->set_row_count(1);
     ++values_;
-    return status.ok() ? 0 : AddError(0, status);
+    return absl::OkStatus();
   }
 
   // Records a failed row without a value (expanding ops, reductions).
@@ -427,13 +425,18 @@ void ComputeJob::Reduce(Worker& worker) {
     if (interrupt.deadline_passed()) CheckDeadline();
     return;
   }
+  // A reduction that cannot be computed has no value to report per row: the
+  // batch fails, as when a chunk's partial result fails.
   ChunkBuilder builder(*spec_, request_->result_encoding(), &context,
                        /*reduced_value=*/true);
   builder.Open(0);
-  if (builder.AddReduced(std::move(result)) != 0) {
-    error_rows_.fetch_add(1, std::memory_order_relaxed);
-    errors_by_code_[static_cast<int>(absl::StatusCode::kFailedPrecondition)]
-        .fetch_add(1, std::memory_order_relaxed);
+  absl::Status status = result.status();
+  if (status.ok()) status = builder.AddReduced(result->get());
+  if (!status.ok()) {
+    Cancel(absl::Status(status.code(),
+                        absl::StrCat("reducing the chunks' results: ",
+                                     status.message())));
+    return;
   }
   callbacks_.on_chunk(builder.Take());
   chunks_sent_.fetch_add(1, std::memory_order_relaxed);

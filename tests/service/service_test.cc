@@ -899,6 +899,12 @@ TEST_F(ReductionTest, BadRowsAreReportedAndTheRestReduced) {
             GEOS_GEOMETRYCOLLECTION);
   EXPECT_EQ(GEOSGetNumGeometries_r(context_.handle(), g->get()), 2);
 
+  // Rows GEOS cannot reduce fail the batch, naming them.
+  result = Reduce(v1::COVERAGE_UNION, {"POINT (0 0)"});
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status().message(),
+              ::testing::HasSubstr("rows 0-0: GEOS: IllegalArgumentException"));
+
   result = Reduce(v1::UNION_ALL, {});
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->binary.size(), 1u);
