@@ -93,7 +93,11 @@ class Reader {
       }
       if (non_finite > 0 && !(allow_empty && nans == dims)) {
         pos_ = start;
-        return Error("non-finite coordinate");
+        // An empty point inside a multipoint is well-formed WKB, but GEOS
+        // 3.11.1 crashes on it in most operations (union, intersection,
+        // buffer, convex hull, node, ...).
+        return Error(nans == dims ? "empty point inside a MULTIPOINT"
+                                  : "non-finite coordinate");
       }
     }
     return absl::OkStatus();
@@ -145,7 +149,8 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
   uint32_t count = 0;
   switch (type) {
     case kPoint:
-      return Points(big_endian, 1, dims, /*allow_empty=*/true);
+      return Points(big_endian, 1, dims,
+                    /*allow_empty=*/required_type != kPoint);
     case kLineString:
       if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
       return Points(big_endian, count, dims, false);

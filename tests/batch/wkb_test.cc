@@ -26,8 +26,9 @@ std::string Hex(absl::string_view hex) { return absl::HexStringToBytes(hex); }
 
 TEST(WkbTest, AcceptsEveryGeometryTypeAndFlavor) {
   for (const char* wkt :
-       {"POINT (1 2)", "POINT Z (1 2 3)", "POINT EMPTY", "LINESTRING (0 0, 1 1)",
-        "LINESTRING EMPTY", "POLYGON ((0 0, 1 0, 1 1, 0 0))",
+       {"POINT (1 2)", "POINT Z (1 2 3)", "POINT EMPTY",
+        "LINESTRING (0 0, 1 1)", "LINESTRING EMPTY",
+        "POLYGON ((0 0, 1 0, 1 1, 0 0))",
         "POLYGON ((0 0, 9 0, 9 9, 0 0), (1 1, 2 1, 2 2, 1 1))",
         "MULTIPOINT ((0 0), (1 1))", "MULTILINESTRING ((0 0, 1 1), (2 2, 3 3))",
         "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))",
@@ -100,16 +101,28 @@ TEST(WkbTest, RejectsNonFiniteCoordinatesButAcceptsEmptyPoints) {
   EXPECT_NE(s.message().find("non-finite coordinate"), std::string::npos) << s;
 }
 
+// Well-formed, but GEOS 3.11.1 crashes on it in most operations.
+TEST(WkbTest, RejectsEmptyPointsInsideMultipoints) {
+  absl::Status s = ValidateWkb(Wkb("MULTIPOINT (EMPTY, (1 1))"), {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("empty point inside a MULTIPOINT"),
+            std::string::npos)
+      << s;
+  EXPECT_TRUE(
+      ValidateWkb(Wkb("GEOMETRYCOLLECTION (POINT EMPTY, POINT (1 1))"), {})
+          .ok());
+  EXPECT_TRUE(ValidateWkb(Wkb("MULTIPOINT EMPTY"), {}).ok());
+}
+
 TEST(WkbTest, RejectsMalformedHeaders) {
   EXPECT_FALSE(ValidateWkb("", {}).ok());
   EXPECT_FALSE(ValidateWkb(Hex("0201000000"), {}).ok());  // Byte order 2.
   EXPECT_FALSE(ValidateWkb(Hex("0108000000"), {}).ok());  // Circular string.
   // A multipoint whose member is a line string.
-  EXPECT_FALSE(
-      ValidateWkb(Hex("0104000000010000000102000000"
-                      "00000000"),
-                  {})
-          .ok());
+  EXPECT_FALSE(ValidateWkb(Hex("0104000000010000000102000000"
+                               "00000000"),
+                           {})
+                   .ok());
   // Trailing bytes.
   absl::Status s = ValidateWkb(Wkb("POINT (1 2)") + "x", {});
   EXPECT_NE(s.message().find("1 trailing bytes"), std::string::npos) << s;
@@ -125,8 +138,7 @@ TEST(WkbTest, EnforcesTheVertexLimit) {
 }
 
 TEST(WkbTest, LabelsMessagesBySource) {
-  absl::Status s =
-      ValidateWkb(Hex("0102000000FFFFFFFF"), {}, nullptr, "WKT");
+  absl::Status s = ValidateWkb(Hex("0102000000FFFFFFFF"), {}, nullptr, "WKT");
   EXPECT_EQ(s.message().substr(0, 13), "invalid WKT: ");
 }
 
