@@ -24,9 +24,73 @@ using internal::UnaryPredicate;
 
 // --- Kernels guarding GEOS ----------------------------------------------
 
-// GEOS 3.11.1 dereferences null computing the discrete Frechet distance of an
-// empty geometry. A distance to nothing is undefined: NaN, as GEOS itself
-// answers for the Hausdorff distance.
+// GEOS 3.11.1 crashes on collections with empty members in many
+// operations: union and node (GEOMETRYCOLLECTION (POINT EMPTY, LINESTRING
+// (...))), distance and Hausdorff distance, densify, point on surface,
+// interpolate and locate along MULTILINESTRING (EMPTY, (...)), shared paths,
+// nearest points. Empty members add no points, so the geometry without them
+// answers the same.
+bool HasEmptyMember(GEOSContextHandle_t h, const GEOSGeometry* g) {
+  if (GEOSGeomTypeId_r(h, g) < GEOS_MULTIPOINT) return false;
+  for (int i = 0, n = GEOSGetNumGeometries_r(h, g); i < n; ++i) {
+    const GEOSGeometry* part = GEOSGetGeometryN_r(h, g, i);
+    if (GEOSisEmpty_r(h, part) != 0 || HasEmptyMember(h, part)) return true;
+  }
+  return false;
+}
+
+// A copy of `g` less its empty members, at every level.
+GEOSGeometry* StripEmptyMembers(GEOSContextHandle_t h, const GEOSGeometry* g) {
+  const int type = GEOSGeomTypeId_r(h, g);
+  if (type < GEOS_MULTIPOINT) return GEOSGeom_clone_r(h, g);
+  std::vector<GEOSGeometry*> parts;
+  for (int i = 0, n = GEOSGetNumGeometries_r(h, g); i < n; ++i) {
+    const GEOSGeometry* part = GEOSGetGeometryN_r(h, g, i);
+    if (GEOSisEmpty_r(h, part) == 0) {
+      parts.push_back(StripEmptyMembers(h, part));
+    }
+  }
+  return GEOSGeom_createCollection_r(h, type, parts.data(),
+                                     static_cast<unsigned>(parts.size()));
+}
+
+// `g` if it has no empty members, else its stripped copy (held in
+// `*holder`).
+const GEOSGeometry* WithoutEmptyMembers(geos::Context& c, const GEOSGeometry* g,
+                                        geos::GeometryPtr* holder) {
+  if (g == nullptr || !HasEmptyMember(c.handle(), g)) return g;
+  *holder = c.Own(StripEmptyMembers(c.handle(), g));
+  return holder->get();
+}
+
+// Kernel K on the row's operands without their empty members.
+template <Kernel K>
+absl::Status IgnoringEmptyMembers(geos::Context& c, const Row& r,
+                                  const Params& p, Value* out) {
+  geos::GeometryPtr a_holder, b_holder;
+  Row row = r;
+  row.a = WithoutEmptyMembers(c, r.a, &a_holder);
+  row.b = WithoutEmptyMembers(c, r.b, &b_holder);
+  if (row.a == nullptr || (r.b != nullptr && row.b == nullptr)) {
+    return internal::GeosFailure(c);
+  }
+  return K(c, row, p, out);
+}
+
+// The prepared kernel, unless an operand is empty or has empty members
+// (GEOS 3.11.1's prepared distance crashes on both): then the plain one,
+// without them.
+template <Kernel Prepared, Kernel Plain>
+absl::Status PreparedUnlessEmpty(geos::Context& c, const Row& r,
+                                 const Params& p, Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  if (GEOSisEmpty_r(h, r.a) == 0 && GEOSisEmpty_r(h, r.b) == 0 &&
+      !HasEmptyMember(h, r.a) && !HasEmptyMember(h, r.b)) {
+    return Prepared(c, r, p, out);
+  }
+  return IgnoringEmptyMembers<Plain>(c, r, p, out);
+}
+
 // DensifyParams field order; densify 0 means none.
 enum { kDensify = 0 };
 
@@ -45,6 +109,9 @@ absl::Status CheckDensify(geos::Context& c, const Row& r, double densify) {
                    kMaxDensifiedVertices, " vertices"));
 }
 
+// GEOS 3.11.1 dereferences null computing the discrete Frechet distance of an
+// empty geometry. A distance to nothing is undefined: NaN, as GEOS itself
+// answers for the Hausdorff distance.
 absl::Status FrechetDistance(geos::Context& c, const Row& r, const Params& p,
                              Value* out) {
   if (GEOSisEmpty_r(c.handle(), r.a) != 0 ||
@@ -541,9 +608,14 @@ absl::Status LineInterpolatePoint(geos::Context& c, const Row& r,
       out);
 }
 
-// GEOS signals failure with -1, which is never a valid position.
+// GEOS signals failure with -1, which is never a valid position. GEOS
+// 3.11.1 reads freed memory locating an empty point: nowhere is NaN.
 absl::Status LineLocatePoint(geos::Context& c, const Row& r, const Params& p,
                              Value* out) {
+  if (GEOSisEmpty_r(c.handle(), r.b) != 0) {
+    out->number = std::numeric_limits<double>::quiet_NaN();
+    return absl::OkStatus();
+  }
   c.ClearError();
   const double d = p.flag(0) ? GEOSProjectNormalized_r(c.handle(), r.a, r.b)
                              : GEOSProject_r(c.handle(), r.a, r.b);
@@ -660,12 +732,19 @@ absl::Status Precision(geos::Context& c, const Row& r, const Params&,
 
 // --- Reductions ---------------------------------------------------------
 
-// A collection owning `inputs`.
+// A collection owning `inputs`, less their empty members (see
+// HasEmptyMember).
 absl::StatusOr<geos::GeometryPtr> Collect(
     geos::Context& c, std::vector<geos::GeometryPtr> inputs) {
   std::vector<GEOSGeometry*> raw;
   raw.reserve(inputs.size());
-  for (auto& g : inputs) raw.push_back(g.get());
+  for (auto& g : inputs) {
+    if (HasEmptyMember(c.handle(), g.get())) {
+      g = c.Own(StripEmptyMembers(c.handle(), g.get()));
+    }
+    if (g != nullptr && GEOSisEmpty_r(c.handle(), g.get()) != 0) g.reset();
+    if (g != nullptr) raw.push_back(g.get());
+  }
   geos::GeometryPtr collection = c.Own(GEOSGeom_createCollection_r(
       c.handle(), GEOS_GEOMETRYCOLLECTION, raw.data(),
       static_cast<unsigned>(raw.size())));
@@ -778,13 +857,17 @@ const std::vector<OpSpec>& Table() {
        UnaryMeasure<GEOSLength_r>, nullptr,
        "Length of a (perimeter for polygons)."},
       {v1::DISTANCE, "distance", 2, ResultType::kDouble, nullptr, {},
-       BinaryMeasure<GEOSDistance_r>, PreparedMeasure<GEOSPreparedDistance_r>,
+       IgnoringEmptyMembers<BinaryMeasure<GEOSDistance_r>>,
+       PreparedUnlessEmpty<PreparedMeasure<GEOSPreparedDistance_r>,
+                           BinaryMeasure<GEOSDistance_r>>,
        "Minimum Cartesian distance between a and b."},
       {v1::HAUSDORFF_DISTANCE, "hausdorff_distance", 2, ResultType::kDouble,
-       "densify", {kDensifyParam}, HausdorffDistance, nullptr,
+       "densify", {kDensifyParam}, IgnoringEmptyMembers<HausdorffDistance>,
+       nullptr,
        "Discrete Hausdorff distance between a and b."},
       {v1::FRECHET_DISTANCE, "frechet_distance", 2, ResultType::kDouble,
-       "densify", {kDensifyParam}, FrechetDistance, nullptr,
+       "densify", {kDensifyParam}, IgnoringEmptyMembers<FrechetDistance>,
+       nullptr,
        "Discrete Frechet distance between a and b (NaN when either is "
        "empty)."},
       {v1::MINIMUM_CLEARANCE, "minimum_clearance", 1, ResultType::kDouble,
@@ -802,8 +885,9 @@ const std::vector<OpSpec>& Table() {
        "locate",
        {{"normalized", PT::kBool, false, 0, 0, 1,
          "Answer as a fraction of a's length."}},
-       LineLocatePoint, nullptr,
-       "Distance along line a to the point on it nearest b."},
+       IgnoringEmptyMembers<LineLocatePoint>, nullptr,
+       "Distance along line a to the point on it nearest b (NaN when b is "
+       "empty)."},
       // Binary predicates (prepared form: the converse, evaluated on b).
       {v1::INTERSECTS, "intersects", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSIntersects_r>,
@@ -926,7 +1010,8 @@ const std::vector<OpSpec>& Table() {
        UnaryConstructive<GEOSBoundary_r>, nullptr,
        "The combinatorial boundary of a."},
       {v1::POINT_ON_SURFACE, "point_on_surface", 1, ResultType::kGeometry,
-       nullptr, {}, UnaryConstructive<GEOSPointOnSurface_r>, nullptr,
+       nullptr, {},
+       IgnoringEmptyMembers<UnaryConstructive<GEOSPointOnSurface_r>>, nullptr,
        "A point guaranteed to lie on a."},
       {v1::REVERSE, "reverse", 1, ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSReverse_r>, nullptr,
@@ -947,7 +1032,7 @@ const std::vector<OpSpec>& Table() {
        UnaryConstructive<GEOSBuildArea_r>, nullptr,
        "Polygons formed from a's linework, holes from even nesting."},
       {v1::NODE, "node", 1, ResultType::kGeometry, nullptr, {},
-       UnaryConstructive<GEOSNode_r>, nullptr,
+       IgnoringEmptyMembers<UnaryConstructive<GEOSNode_r>>, nullptr,
        "a's linework fully noded (split at every intersection)."},
       {v1::LINE_MERGE, "line_merge", 1, ResultType::kGeometry, "line_merge",
        {{"directed", PT::kBool, false, 0, 0, 1,
@@ -983,7 +1068,7 @@ const std::vector<OpSpec>& Table() {
        "Line from the centre of the largest circle inside polygonal a to "
        "the nearest boundary point."},
       {v1::SEGMENTIZE, "segmentize", 1, ResultType::kGeometry, "segmentize",
-       {kMaxSegmentLengthParam}, Segmentize, nullptr,
+       {kMaxSegmentLengthParam}, IgnoringEmptyMembers<Segmentize>, nullptr,
        "a with vertices added so no segment is longer than the given "
        "length."},
       // Set operations.
@@ -1002,7 +1087,7 @@ const std::vector<OpSpec>& Table() {
        Overlay<GEOSSymDifference_r, GEOSSymDifferencePrec_r>, nullptr,
        "Points in exactly one of a and b."},
       {v1::UNARY_UNION, "unary_union", 1, ResultType::kGeometry, "overlay",
-       {kGridSizeParam}, UnaryUnion, nullptr,
+       {kGridSizeParam}, IgnoringEmptyMembers<UnaryUnion>, nullptr,
        "The union of a's parts (dissolves a collection)."},
       // Reductions.
       {v1::UNION_ALL, "union_all", 1, ResultType::kGeometry, "overlay",
@@ -1019,7 +1104,7 @@ const std::vector<OpSpec>& Table() {
        1, false, CoverageUnion},
       // More constructive operations.
       {v1::DENSIFY, "densify", 1, ResultType::kGeometry, "segmentize",
-       {kMaxSegmentLengthParam}, Segmentize, nullptr,
+       {kMaxSegmentLengthParam}, IgnoringEmptyMembers<Segmentize>, nullptr,
        "Alias of segmentize."},
       {v1::REMOVE_REPEATED_POINTS, "remove_repeated_points", 1,
        ResultType::kGeometry, "tolerance",
@@ -1064,14 +1149,14 @@ const std::vector<OpSpec>& Table() {
          "Distance along a; negative counts from the end."},
         {"normalized", PT::kBool, false, 0, 0, 1,
          "distance is a fraction of a's length."}},
-       LineInterpolatePoint, nullptr,
+       IgnoringEmptyMembers<LineInterpolatePoint>, nullptr,
        "The point at a distance along line a."},
       {v1::SHARED_PATHS, "shared_paths", 2, ResultType::kGeometry, nullptr,
-       {}, BinaryConstructive<GEOSSharedPaths_r>, nullptr,
+       {}, IgnoringEmptyMembers<BinaryConstructive<GEOSSharedPaths_r>>, nullptr,
        "Paths lines a and b share: a collection of same- and "
        "opposite-direction parts."},
       {v1::SHORTEST_LINE, "shortest_line", 2, ResultType::kGeometry, nullptr,
-       {}, ShortestLine, nullptr,
+       {}, IgnoringEmptyMembers<ShortestLine>, nullptr,
        "The shortest line from a to b (empty when either is empty)."},
       // Output.
       {v1::TO_WKT, "to_wkt", 1, ResultType::kBytes, "wkt",
