@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -226,6 +227,22 @@ absl::Status RowInputError(absl::string_view operand, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(operand, ": ", s.message()));
 }
 
+// "rows 3, 17, 42, ... (120 rows)": the input rows of a strip of a
+// partitioned reduction, smallest first.
+std::string StripRows(const std::vector<size_t>& order, size_t begin,
+                      size_t end) {
+  std::vector<size_t> rows(order.begin() + begin, order.begin() + end);
+  std::sort(rows.begin(), rows.end());
+  constexpr size_t kShown = 8;
+  std::string out = rows.size() == 1 ? "row " : "rows ";
+  for (size_t i = 0; i < std::min(rows.size(), kShown); ++i) {
+    absl::StrAppend(&out, i > 0 ? ", " : "", rows[i]);
+  }
+  if (rows.size() > kShown)
+    absl::StrAppend(&out, ", ... (", rows.size(), " rows)");
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
@@ -302,8 +319,36 @@ absl::Status ComputeJob::Init(WorkerPool* pool,
 
   chunk_rows_ =
       ChooseChunkRows(rows_, request->chunk_rows(), pool_->num_workers());
+  const size_t key_chunk_rows = chunk_rows_;
+  if (spec_->reducer != nullptr && request->chunk_rows() == 0) {
+    // Every extra chunk is one more partial result for the final, serial
+    // step to combine: one chunk per worker.
+    const size_t workers = pool_->num_workers();
+    chunk_rows_ = std::max<size_t>(1, (rows_ + workers - 1) / workers);
+  }
   num_chunks_ = (rows_ + chunk_rows_ - 1) / chunk_rows_;
   if (spec_->reducer != nullptr) partials_.resize(num_chunks_);
+  if (spec_->reducer != nullptr && request->chunk_rows() == 0 &&
+      num_chunks_ > 1) {
+    // Chunks of rows that lie apart reduce to partial results that barely
+    // overlap, which the final step then combines cheaply; chunks of rows
+    // in request order overlap everywhere (a union of two such halves can
+    // cost more than the halves). So rows are first ordered by the x of
+    // their envelope's centre, in parallel, and each chunk takes a strip.
+    a_view_ = a;
+    keys_.assign(rows_, std::numeric_limits<double>::quiet_NaN());
+    const size_t key_tasks = (rows_ + key_chunk_rows - 1) / key_chunk_rows;
+    auto self = shared_from_this();
+    return Submit(std::make_shared<TaskGroup>(
+                      key_tasks,
+                      [self, key_chunk_rows](Worker& w, size_t task) {
+                        self->ComputeKeys(
+                            w, task * key_chunk_rows,
+                            std::min(self->rows_, (task + 1) * key_chunk_rows));
+                      },
+                      [self] { self->StartPartitioned(); }),
+                  /*admit=*/true, /*then=*/num_chunks_ + 1);
+  }
   a_view_ = a;
   if (b.has_value() && !broadcast_) b_rows_view_ = b;
   if (broadcast_ && operands_ != nullptr) {
@@ -408,6 +453,51 @@ absl::Status ComputeJob::SubmitCompute(bool admit) {
                 admit);
 }
 
+void ComputeJob::ComputeKeys(Worker& worker, size_t begin, size_t end) {
+  if (CheckDeadline()) return;
+  geos::Context& context = worker.geos();
+  batch::BatchView rows = a_view_;
+  rows.offsets = a_view_.offsets.subspan(begin, end - begin + 1);
+  batch::FrozenBatch::Builder builder(
+      rows, limits_.geometry, batch::FrozenBatch::Builder::Sharing::kPrivate);
+  builder.Decode(context, 0, end - begin);
+  const auto decoded = std::move(builder).Freeze();
+  for (size_t i = begin; i < end; ++i) {
+    // Rows that fail to decode, and empties, keep NaN: they sort last and
+    // report their errors when their chunk decodes them again.
+    const GEOSGeometry* g = decoded->geometry(i - begin);
+    double x0 = 0, x1 = 0;
+    if (g != nullptr && GEOSisEmpty_r(context.handle(), g) == 0 &&
+        GEOSGeom_getXMin_r(context.handle(), g, &x0) == 1 &&
+        GEOSGeom_getXMax_r(context.handle(), g, &x1) == 1) {
+      keys_[i] = (x0 + x1) / 2;
+    }
+  }
+}
+
+void ComputeJob::StartPartitioned() {
+  bool stopped;
+  {
+    MutexLock lock(&mu_);
+    current_.reset();
+    stopped = !stop_reason_.ok();
+  }
+  if (stopped) return Finish();
+  // Every key task has returned (the pool orders their completion before
+  // this call), so keys_ is this thread's alone.
+  order_.resize(rows_);
+  std::iota(order_.begin(), order_.end(), size_t{0});
+  auto key = [this](size_t row) {
+    return std::isnan(keys_[row]) ? std::numeric_limits<double>::infinity()
+                                  : keys_[row];
+  };
+  std::stable_sort(order_.begin(), order_.end(),
+                   [&](size_t x, size_t y) { return key(x) < key(y); });
+  keys_ = {};
+  // Continuation of admitted work: never refused.
+  (void)SubmitCompute(/*admit=*/false);
+}
+
 void ComputeJob::Reduce(Worker& worker) {
   if (CheckDeadline()) return;
   geos::Context& context = worker.geos();
@@ -433,9 +523,9 @@ void ComputeJob::Reduce(Worker& worker) {
   absl::Status status = result.status();
   if (status.ok()) status = builder.AddReduced(result->get());
   if (!status.ok()) {
-    Cancel(absl::Status(status.code(),
-                        absl::StrCat("reducing the chunks' results: ",
-                                     status.message())));
+    Cancel(absl::Status(
+        status.code(),
+        absl::StrCat("reducing the chunks' results: ", status.message())));
     return;
   }
   callbacks_.on_chunk(builder.Take());
@@ -457,9 +547,25 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
   // validated, decoded, used and freed here, chunk by chunk. Only operands
   // shared between workers (b_broadcast) are frozen for the whole job.
   uint64_t vertices = 0;
+  // The input row of the chunk's i-th row: in request order, or in the
+  // order a partitioned reduction chose.
+  auto source = [&](size_t i) { return order_.empty() ? i : order_[i]; };
+  std::string gathered;
+  std::vector<uint64_t> gathered_offsets;
   auto decode = [&](const batch::BatchView& view) {
     batch::BatchView rows = view;
     rows.offsets = view.offsets.subspan(begin, end - begin + 1);
+    if (!order_.empty()) {
+      // The chunk's rows lie anywhere in the request: copy them together.
+      gathered_offsets = {0};
+      for (size_t i = begin; i < end; ++i) {
+        const absl::string_view bytes = view.row(order_[i]);
+        gathered.append(bytes.data(), bytes.size());
+        gathered_offsets.push_back(gathered.size());
+      }
+      rows.data = gathered;
+      rows.offsets = gathered_offsets;
+    }
     batch::FrozenBatch::Builder builder(
         rows, limits_.geometry, batch::FrozenBatch::Builder::Sharing::kPrivate);
     vertices += builder.Decode(context, 0, end - begin);
@@ -542,7 +648,7 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
       code = builder.Add(i, std::move(status), value);
     } else {
       builder.Skip();  // A reduction's rows have no value of their own.
-      if (!status.ok()) code = builder.AddError(i, status);
+      if (!status.ok()) code = builder.AddError(source(i), status);
     }
     if (code != 0) {
       ++errors;
@@ -558,9 +664,12 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
       return;
     }
     if (!partial.ok()) {
-      Cancel(absl::Status(partial.status().code(),
-                          absl::StrCat("rows ", begin, "-", end - 1, ": ",
-                                       partial.status().message())));
+      Cancel(absl::Status(
+          partial.status().code(),
+          order_.empty() ? absl::StrCat("rows ", begin, "-", end - 1, ": ",
+                                        partial.status().message())
+                         : absl::StrCat(StripRows(order_, begin, end), ": ",
+                                        partial.status().message())));
       return;
     }
     partials_[task] = *std::move(partial);

@@ -91,7 +91,10 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   absl::Status SubmitCompute(bool admit);
   void StartCompute();
   void Compute(Worker& worker, size_t task);
-  // Reductions: combines the chunks' partial results into the one value.
+  // Reductions: the sort keys of rows [begin, end), then the order they
+  // give, then the chunks' partial results combined into the one value.
+  void ComputeKeys(Worker& worker, size_t begin, size_t end);
+  void StartPartitioned();
   void Reduce(Worker& worker);
   bool CheckDeadline();
   void Finish();
@@ -131,6 +134,10 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   // Reductions: chunk i's partial result, written only by chunk i's task
   // and read by Reduce after every chunk task has returned.
   std::vector<geos::GeometryPtr> partials_;
+  // Partitioned reductions: row i's key, written by the key task covering
+  // it; then the rows in key order, fixed before the chunks start.
+  std::vector<double> keys_;
+  std::vector<size_t> order_;
 
   Mutex mu_;
   absl::Status stop_reason_ ABSL_GUARDED_BY(mu_);

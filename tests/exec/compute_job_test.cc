@@ -321,6 +321,37 @@ TEST_F(ComputeJobTest, ReducesEveryChunkThenTheChunksOnce) {
   EXPECT_EQ(values, 1);
 }
 
+// Without a chunk size, a reduction first orders rows by position (keys
+// computed on both workers) and gives each worker a strip.
+TEST_F(ComputeJobTest, ReducesSpatialStripsAndNamesBadRowsByTheirIndex) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::UNION_ALL);
+  std::vector<std::string> squares;
+  for (int i = 0; i < 300; ++i) {
+    const int x = (i * 97) % 300;  // Out of spatial order.
+    squares.push_back(absl::StrCat("POLYGON ((", x, " 0, ", x + 1, " 0, ",
+                                   x + 1, " 1, ", x, " 1, ", x, " 0))"));
+  }
+  squares[5] = "POLYGON ((0 0";
+  squares[250] = "POINT EMPTY";
+  *request.mutable_a() = Batch(v1::WKT, squares);
+  Outcome out = RunJob(pool_.get(), request);
+  ASSERT_TRUE(out.start.ok()) << out.start;
+  EXPECT_EQ(out.summary.status().code(), 0) << out.summary.status().message();
+  std::vector<uint64_t> error_rows;
+  double area = -1;
+  for (const v1::ResultChunk& chunk : out.chunks) {
+    for (const auto& e : chunk.errors()) error_rows.push_back(e.row());
+    if (!chunk.has_geometries()) continue;
+    geos::Context context;
+    auto g = context.ReadWkb(chunk.geometries().data());
+    ASSERT_TRUE(g.ok()) << g.status();
+    GEOSArea_r(context.handle(), g->get(), &area);
+  }
+  EXPECT_EQ(error_rows, std::vector<uint64_t>{5});
+  EXPECT_NEAR(area, 298, 1e-9);  // Less the bad row and the empty one.
+}
+
 TEST_F(ComputeJobTest, ExpandsPartsWithTheirSourceRows) {
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::GET_PARTS);
