@@ -586,12 +586,11 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
   const GEOSPreparedGeometry* prepared = nullptr;
   if (broadcast_) {
     row.b = b_->geometry(0);
-    // GEOS 3.11's prepared forms disagree with the plain ones on empty
-    // inputs (prepared distance is inf where GEOSDistance gives 0), so
-    // empties always take the plain kernel. If GEOS cannot prepare the
-    // operand, the plain kernel serves every row.
+    // Empty operands (and those with empty members) always take the plain
+    // kernel (see ops::Preparable), as does every row if GEOS cannot
+    // prepare the operand.
     if (spec_->prepared_kernel != nullptr &&
-        GEOSisEmpty_r(context.handle(), row.b) == 0) {
+        ops::Preparable(context.handle(), row.b)) {
       if (auto p = worker.prepared().Get(b_, 0); p.ok()) prepared = *p;
     }
   }
@@ -633,7 +632,7 @@ void ComputeJob::Compute(Worker& worker, size_t task) {
       if (spec_->result == ops::ResultType::kBytes)
         value.bytes = builder.bytes();
       const bool use_prepared =
-          prepared != nullptr && GEOSisEmpty_r(context.handle(), row.a) == 0;
+          prepared != nullptr && ops::Preparable(context.handle(), row.a);
       row.prepared_b = use_prepared ? prepared : nullptr;
       status = (use_prepared ? spec_->prepared_kernel : spec_->kernel)(
           context, row, params_, &value);

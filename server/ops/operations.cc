@@ -77,20 +77,6 @@ absl::Status IgnoringEmptyMembers(geos::Context& c, const Row& r,
   return K(c, row, p, out);
 }
 
-// The prepared kernel, unless an operand is empty or has empty members
-// (GEOS 3.11.1's prepared distance crashes on both): then the plain one,
-// without them.
-template <Kernel Prepared, Kernel Plain>
-absl::Status PreparedUnlessEmpty(geos::Context& c, const Row& r,
-                                 const Params& p, Value* out) {
-  const GEOSContextHandle_t h = c.handle();
-  if (GEOSisEmpty_r(h, r.a) == 0 && GEOSisEmpty_r(h, r.b) == 0 &&
-      !HasEmptyMember(h, r.a) && !HasEmptyMember(h, r.b)) {
-    return Prepared(c, r, p, out);
-  }
-  return IgnoringEmptyMembers<Plain>(c, r, p, out);
-}
-
 // DensifyParams field order; densify 0 means none.
 enum { kDensify = 0 };
 
@@ -858,8 +844,7 @@ const std::vector<OpSpec>& Table() {
        "Length of a (perimeter for polygons)."},
       {v1::DISTANCE, "distance", 2, ResultType::kDouble, nullptr, {},
        IgnoringEmptyMembers<BinaryMeasure<GEOSDistance_r>>,
-       PreparedUnlessEmpty<PreparedMeasure<GEOSPreparedDistance_r>,
-                           BinaryMeasure<GEOSDistance_r>>,
+       PreparedMeasure<GEOSPreparedDistance_r>,
        "Minimum Cartesian distance between a and b."},
       {v1::HAUSDORFF_DISTANCE, "hausdorff_distance", 2, ResultType::kDouble,
        "densify", {kDensifyParam}, IgnoringEmptyMembers<HausdorffDistance>,
@@ -1247,6 +1232,10 @@ const std::vector<OpSpec>& Table() {
 // clang-format on
 
 }  // namespace
+
+bool Preparable(GEOSContextHandle_t handle, const GEOSGeometry* g) {
+  return GEOSisEmpty_r(handle, g) == 0 && !HasEmptyMember(handle, g);
+}
 
 absl::Span<const OpSpec> AllOperations() { return Table(); }
 

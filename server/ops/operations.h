@@ -69,8 +69,8 @@ struct OpSpec {
   const char* params_field;
   std::vector<ParamSpec> params;
   Kernel kernel;
-  // Used instead of `kernel` when `b` is broadcast; null where GEOS has no
-  // prepared form.
+  // Used instead of `kernel` when `b` is broadcast and both operands are
+  // Preparable (below); null where GEOS has no prepared form.
   Kernel prepared_kernel;
   const char* description;
   // Doubles per row (kDouble only).
@@ -80,6 +80,13 @@ struct OpSpec {
   // Set for reductions, which have no kernel.
   Reducer reducer = nullptr;
 };
+
+// Whether an operation's prepared kernel may serve `g`, as the broadcast b
+// or as a row against it. GEOS 3.11.1's prepared forms crash on (distance)
+// or disagree with the plain ones about (distance is inf, not 0) empty
+// geometries and collections with empty members; the plain kernels handle
+// both.
+bool Preparable(GEOSContextHandle_t handle, const GEOSGeometry* g);
 
 // Every operation, in OpCode order.
 absl::Span<const OpSpec> AllOperations();
