@@ -9,6 +9,8 @@
 #    threads: time, speed-up, and service/in-process throughput ratio.
 # 2. Small-batch latency (1 and 100 rows) at low load.
 # 3. A mixed workload (predicates, buffer, intersection).
+# 3b. A reduction: union_all of 20,000 overlapping polygons, for 1..N
+#    workers, against one in-process GEOSUnaryUnion_r of the same polygons.
 # 4. Server peak RSS over its idle RSS, against the batch payload.
 # 5. Google Benchmark: raw GEOS loop vs the worker pool, no network.
 set -euo pipefail
@@ -17,6 +19,7 @@ BUILD=${1:-build/release}
 SERVER=$BUILD/server/geosrpc_server
 LOAD=$BUILD/client/load/geosrpc-load
 INPROC=$BUILD/bench/seed_inprocess
+UNION_INPROC=$BUILD/bench/union_inprocess
 KERNELS=$BUILD/bench/kernels_bench
 PORT=${PORT:-50071}
 ROWS=120000
@@ -86,6 +89,22 @@ $LOAD --target=127.0.0.1:$PORT --dataset=polygons --batch_rows=500 \
   --progress=false |
   json "'%.1f req/s, %.0f rows/s, p50 %.1f ms, p99 %.1f ms, codes %s' % (d['requests_per_second'], d['rows_per_second'], d['latency_ms']['p50'], d['latency_ms']['p99'], d['codes'])"
 stop_server
+echo
+
+UNION_ROWS=20000
+echo "== Reduction: union_all of $UNION_ROWS overlapping 32-gons (the polygons dataset) =="
+printf "%-8s %12s %14s %14s\n" workers service_s inprocess_s service/inproc
+inp=$($UNION_INPROC --rows=$UNION_ROWS --repeat=3 | json 'd["union_s"]')
+for w in $(seq 1 "$MAX_WORKERS"); do
+  start_server "$w"
+  s=$($LOAD --target=127.0.0.1:$PORT --dataset=polygons --op=union_all \
+        --batch_rows=$UNION_ROWS --concurrency=1 --requests=3 --warmup=0s \
+        --json --progress=false | json 'd["latency_ms"]["min"] / 1000')
+  stop_server
+  $PY -c "print('%-8d %12.4f %14.4f %13.2fx' % ($w, $s, $inp, $inp/$s))"
+done
+echo "(service_s: the request end to end, WKT decode included, best of 3;"
+echo " inprocess_s: one GEOSUnaryUnion_r over the decoded collection, best of 3)"
 echo
 
 echo "== A pathological row (buffer of a 20,000-vertex random walk; minutes uncut) with a 200 ms deadline =="
