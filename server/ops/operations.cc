@@ -317,6 +317,26 @@ absl::Status Parts(geos::Context& c, const Row& r, const Params&, Value* out) {
   return absl::OkStatus();
 }
 
+// Shapely's get_rings: a polygon's exterior ring, then its interior
+// rings; nothing for an empty polygon or any other type.
+absl::Status Rings(geos::Context& c, const Row& r, const Params&, Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  if (GEOSGeomTypeId_r(h, r.a) != GEOS_POLYGON || GEOSisEmpty_r(h, r.a) != 0) {
+    return absl::OkStatus();
+  }
+  const int holes = GEOSGetNumInteriorRings_r(h, r.a);
+  if (holes < 0) return internal::GeosFailure(c);
+  for (int i = -1; i < holes; ++i) {
+    const GEOSGeometry* ring = i < 0 ? GEOSGetExteriorRing_r(h, r.a)
+                                     : GEOSGetInteriorRingN_r(h, r.a, i);
+    geos::GeometryPtr copy =
+        c.Own(ring != nullptr ? GEOSGeom_clone_r(h, ring) : nullptr);
+    if (!copy) return internal::GeosFailure(c);
+    out->parts.push_back(std::move(copy));
+  }
+  return absl::OkStatus();
+}
+
 // --- Kernels with parameters -------------------------------------------
 
 // DistanceParams field order.
@@ -1222,10 +1242,24 @@ const std::vector<OpSpec>& Table() {
       {v1::GET_PRECISION, "get_precision", 1, ResultType::kDouble, nullptr,
        {}, Precision, nullptr,
        "Grid size of a's precision model (0 for floating)."},
+      {v1::GET_RINGS, "get_rings", 1, ResultType::kGeometry, nullptr, {},
+       Rings, nullptr,
+       "Polygon a's exterior then interior rings, each its own value "
+       "(none for other types or empty): source_rows maps them to rows.", 1,
+       /*expands=*/true},
       {v1::SYMMETRIC_DIFFERENCE_ALL, "symmetric_difference_all", 1,
        ResultType::kGeometry, "overlay", {kGridSizeParam}, nullptr, nullptr,
        "The points in an odd number of the rows of a: one geometry.", 1,
        false, Fold<GEOSSymDifference_r, GEOSSymDifferencePrec_r>},
+      {v1::CONSTRAINED_DELAUNAY_TRIANGLES, "constrained_delaunay_triangles", 1,
+       ResultType::kGeometry, nullptr, {},
+       UnaryConstructive<GEOSConstrainedDelaunayTriangulation_r>, nullptr,
+       "Delaunay triangulation of polygonal a constrained to its edges: "
+       "triangles covering a (empty for non-polygonal a)."},
+      {v1::MINIMUM_ROTATED_RECTANGLE, "minimum_rotated_rectangle", 1,
+       ResultType::kGeometry, nullptr, {},
+       UnaryConstructive<GEOSMinimumRotatedRectangle_r>, nullptr,
+       "Alias of oriented_envelope."},
   };
   return *table;
 }

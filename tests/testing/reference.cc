@@ -134,6 +134,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
     case v1::EXTRACT_UNIQUE_POINTS:
       return Geometry(c, GEOSGeom_extractUniquePoints_r(h, a));
     case v1::ORIENTED_ENVELOPE:
+    case v1::MINIMUM_ROTATED_RECTANGLE:
       return Geometry(c, GEOSMinimumRotatedRectangle_r(h, a));
     case v1::MINIMUM_CLEARANCE_LINE:
       return Geometry(c, GEOSMinimumClearanceLine_r(h, a));
@@ -424,6 +425,25 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       }
       return e;
     }
+    case v1::GET_RINGS: {
+      Expected e;
+      e.ok = true;
+      if (GEOSGeomTypeId_r(h, a) != GEOS_POLYGON || GEOSisEmpty_r(h, a)) {
+        return e;
+      }
+      std::vector<const GEOSGeometry*> rings = {GEOSGetExteriorRing_r(h, a)};
+      for (int i = 0; i < GEOSGetNumInteriorRings_r(h, a); ++i) {
+        rings.push_back(GEOSGetInteriorRingN_r(h, a, i));
+      }
+      for (const GEOSGeometry* ring : rings) {
+        std::string wkb;
+        e.ok &= c.WriteWkb(ring, {}, &wkb).ok();
+        e.parts.push_back(std::move(wkb));
+      }
+      return e;
+    }
+    case v1::CONSTRAINED_DELAUNAY_TRIANGLES:
+      return Geometry(c, GEOSConstrainedDelaunayTriangulation_r(h, a));
     case v1::LINE_MERGE:
       return Geometry(c, op.line_merge().directed()
                              ? GEOSLineMergeDirected_r(h, a)
