@@ -1,8 +1,53 @@
 #include "server/geos/context.h"
 
+#include <cmath>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 
 namespace geosrpc::geos {
+namespace {
+
+// Whether every finite ordinate of `g` (Z included) is below `limit` in
+// magnitude. (Non-finite ones print as words.)
+bool OrdinatesBelow(GEOSContextHandle_t h, const GEOSGeometry* g,
+                    double limit) {
+  const int type = GEOSGeomTypeId_r(h, g);
+  if (type == GEOS_POLYGON) {
+    if (GEOSisEmpty_r(h, g) != 0) return true;
+    if (!OrdinatesBelow(h, GEOSGetExteriorRing_r(h, g), limit)) return false;
+    for (int i = 0, n = GEOSGetNumInteriorRings_r(h, g); i < n; ++i) {
+      if (!OrdinatesBelow(h, GEOSGetInteriorRingN_r(h, g, i), limit)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (type >= GEOS_MULTIPOINT) {
+    for (int i = 0, n = GEOSGetNumGeometries_r(h, g); i < n; ++i) {
+      if (!OrdinatesBelow(h, GEOSGetGeometryN_r(h, g, i), limit)) return false;
+    }
+    return true;
+  }
+  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, g);
+  unsigned size = 0, dims = 0;
+  if (seq == nullptr || GEOSCoordSeq_getSize_r(h, seq, &size) == 0 ||
+      GEOSCoordSeq_getDimensions_r(h, seq, &dims) == 0) {
+    return false;
+  }
+  const int has_z = dims >= 3 ? 1 : 0;
+  std::vector<double> ordinates(size * (2 + has_z));
+  if (size > 0 &&
+      GEOSCoordSeq_copyToBuffer_r(h, seq, ordinates.data(), has_z, 0) == 0) {
+    return false;
+  }
+  for (double v : ordinates) {
+    if (std::isfinite(v) && std::abs(v) >= limit) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 Context::Context() : handle_(GEOS_init_r()) {
   GEOSContext_setErrorMessageHandler_r(handle_, &Context::OnError, this);
@@ -87,7 +132,13 @@ absl::Status Context::WriteWkt(const GEOSGeometry* g, const WktOptions& options,
     wkt_writer_ = WktWriterPtr(GEOSWKTWriter_create_r(handle_), {handle_});
   GEOSWKTWriter* w = wkt_writer_.get();
   GEOSWKTWriter_setRoundingPrecision_r(handle_, w, options.rounding_precision);
-  GEOSWKTWriter_setTrim_r(handle_, w, options.trim ? 1 : 0);
+  // GEOS 3.11.1's trimmed writer prints each number in full positional
+  // notation into a 128-byte stack buffer, and overruns it from about
+  // 1e107; such geometries are written untrimmed (also positional, but
+  // through a stream).
+  constexpr double kTrimmable = 1e100;
+  const bool trim = options.trim && OrdinatesBelow(handle_, g, kTrimmable);
+  GEOSWKTWriter_setTrim_r(handle_, w, trim ? 1 : 0);
   GEOSWKTWriter_setOutputDimension_r(handle_, w, options.output_dimension);
   CharBuffer text(GEOSWKTWriter_write_r(handle_, w, g), {handle_});
   if (!text) return Error(absl::StatusCode::kFailedPrecondition, "write WKT");

@@ -38,11 +38,42 @@ TEST(ContextTest, WriterOptionsDoNotLeakBetweenCalls) {
   auto g = context.ReadWkt("POINT (1.123456789 2)");
   ASSERT_TRUE(g.ok());
   std::string rounded, full;
-  ASSERT_TRUE(context.WriteWkt(g->get(), {.rounding_precision = 2}, &rounded)
-                  .ok());
+  ASSERT_TRUE(
+      context.WriteWkt(g->get(), {.rounding_precision = 2}, &rounded).ok());
   ASSERT_TRUE(context.WriteWkt(g->get(), {}, &full).ok());
   EXPECT_EQ(rounded, "POINT (1.12 2)");
   EXPECT_EQ(full, "POINT (1.123456789 2)");
+}
+
+// GEOS 3.11.1's trimmed WKT writer overruns a stack buffer on numbers of
+// over ~107 digits; those geometries are written untrimmed, and the text
+// reads back to the same coordinates.
+TEST(ContextTest, WritesHugeCoordinatesAsWkt) {
+  Context context;
+  for (const char* wkt :
+       {"POINT (1e308 -1e308)", "LINESTRING Z (0 0 0, 1 1 1e200)",
+        "GEOMETRYCOLLECTION (POINT (1 2), POLYGON ((0 0, 1e150 0, 0 1, 0 "
+        "0)))"}) {
+    SCOPED_TRACE(wkt);
+    auto g = context.ReadWkt(wkt);
+    ASSERT_TRUE(g.ok()) << g.status();
+    for (int precision : {-1, 20}) {
+      std::string text;
+      ASSERT_TRUE(
+          context.WriteWkt(g->get(), {.rounding_precision = precision}, &text)
+              .ok());
+      auto back = context.ReadWkt(text);
+      ASSERT_TRUE(back.ok()) << back.status();
+      EXPECT_EQ(GEOSEqualsExact_r(context.handle(), g->get(), back->get(), 0),
+                1)
+          << text.substr(0, 200);
+    }
+  }
+  // Ordinary coordinates stay trimmed.
+  auto g = context.ReadWkt("POINT (1e99 0.5)");
+  std::string text;
+  ASSERT_TRUE(context.WriteWkt(g->get(), {}, &text).ok());
+  EXPECT_EQ(text.find(".0000"), std::string::npos) << text;
 }
 
 TEST(ContextTest, RoundTripsWkbInEveryFlavor) {
