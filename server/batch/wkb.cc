@@ -1,5 +1,6 @@
 #include "server/batch/wkb.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -86,10 +87,12 @@ class Reader {
     for (uint64_t i = 0; i < count; ++i) {
       const size_t start = pos_;
       int nans = 0, non_finite = 0;
+      double largest = 0;
       for (int d = 0; d < dims; ++d) {
         const double v = F64(big_endian);
         nans += std::isnan(v);
         non_finite += !std::isfinite(v);
+        if (std::isfinite(v)) largest = std::max(largest, std::abs(v));
       }
       if (non_finite > 0 && !(allow_empty && nans == dims)) {
         pos_ = start;
@@ -98,6 +101,11 @@ class Reader {
         // buffer, convex hull, node, ...).
         return Error(nans == dims ? "empty point inside a MULTIPOINT"
                                   : "non-finite coordinate");
+      }
+      if (largest > limits_.max_abs_coordinate) {
+        pos_ = start;
+        return Error(absl::StrCat("coordinate ", largest, " is beyond +-",
+                                  limits_.max_abs_coordinate));
       }
     }
     return absl::OkStatus();

@@ -22,6 +22,12 @@ struct GeometryLimits {
   int max_depth = 32;
   // Coordinates in one geometry.
   uint64_t max_vertices = 10'000'000;
+  // Larger ordinates are rejected: GEOS 3.11.1 overflows to infinity inside
+  // some algorithms near the top of the double range and then crashes
+  // (buffer of a line from -1e308 to 1e308) or never returns (simplify of a
+  // line to 1e308). Up to 1e150, squares and products of differences stay
+  // finite.
+  double max_abs_coordinate = 1e150;
 };
 
 struct WkbInfo {
@@ -30,7 +36,7 @@ struct WkbInfo {
 
 // OK when `wkb` holds exactly one well-formed ISO or extended WKB geometry of
 // types 1-7 within `limits`, with finite coordinates (an empty point's NaNs
-// excepted). Errors are INVALID_ARGUMENT naming the byte offset, or
+// excepted) no larger than limits.max_abs_coordinate. Errors are INVALID_ARGUMENT naming the byte offset, or
 // RESOURCE_EXHAUSTED for a limit.
 // `source` names the input in messages: "WKB" reports byte offsets; any
 // other name (e.g. "WKT", for WKB written from parsed text) leaves them out.

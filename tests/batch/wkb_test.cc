@@ -114,6 +114,19 @@ TEST(WkbTest, RejectsEmptyPointsInsideMultipoints) {
   EXPECT_TRUE(ValidateWkb(Wkb("MULTIPOINT EMPTY"), {}).ok());
 }
 
+TEST(WkbTest, RejectsCoordinatesBeyondTheMagnitudeLimit) {
+  absl::Status s = ValidateWkb(Wkb("LINESTRING (0 0, 1 1, -1e308 5)"), {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  // Offset 41: the third point.
+  EXPECT_EQ(s.message(),
+            "invalid WKB at byte 41: coordinate 1e+308 is beyond +-1e+150")
+      << s;
+  EXPECT_FALSE(ValidateWkb(Wkb("POINT Z (1 2 1e200)"), {}).ok());
+  EXPECT_TRUE(ValidateWkb(Wkb("POINT (1e150 -1e-300)"), {}).ok());
+  EXPECT_TRUE(
+      ValidateWkb(Wkb("POINT (1e200 1)"), {.max_abs_coordinate = 1e300}).ok());
+}
+
 TEST(WkbTest, RejectsMalformedHeaders) {
   EXPECT_FALSE(ValidateWkb("", {}).ok());
   EXPECT_FALSE(ValidateWkb(Hex("0201000000"), {}).ok());  // Byte order 2.
