@@ -499,17 +499,25 @@ absl::Status Snap(geos::Context& c, const Row& r, const Params& p, Value* out) {
 }
 
 // Shapely's default tolerance: a thousandth of the larger envelope side.
-// GEOS never finishes with a tolerance of 0.
+// GEOS never finishes with a tolerance of 0, and crashes on polygons so
+// small (sides below ~1e-160) that squared distances underflow to 0.
 absl::Status MaximumInscribedCircle(geos::Context& c, const Row& r,
                                     const Params& p, Value* out) {
   const GEOSContextHandle_t h = c.handle();
   double tolerance = p.number(kTol);
-  if (tolerance == 0 && GEOSisEmpty_r(h, r.a) == 0) {
+  if (GEOSisEmpty_r(h, r.a) == 0) {
     double x0, y0, x1, y1;
     if (GEOSGeom_getExtent_r(h, r.a, &x0, &y0, &x1, &y1) != 1) {
       return internal::GeosFailure(c);
     }
-    tolerance = std::max(x1 - x0, y1 - y0) / 1000;
+    const double extent = std::max(x1 - x0, y1 - y0);
+    constexpr double kSmallest = 1e-150;
+    if (extent > 0 && extent < kSmallest) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a's extent ", extent, " is below ", kSmallest,
+                       ", too small for GEOS 3.11.1's algorithm"));
+    }
+    if (tolerance == 0) tolerance = extent / 1000;
   }
   if (tolerance <= 0) tolerance = 1;  // A point or empty: nothing to refine.
   return internal::SetGeometry(
