@@ -394,14 +394,19 @@ bool ComputeJob::CheckDeadline() {
   return true;
 }
 
-void ComputeJob::StartCompute() {
+bool ComputeJob::NextStage() {
   bool stopped;
   {
     MutexLock lock(&mu_);
     current_.reset();
     stopped = !stop_reason_.ok();
   }
-  if (stopped) return Finish();
+  if (stopped) Finish();
+  return !stopped;
+}
+
+void ComputeJob::StartCompute() {
+  if (!NextStage()) return;
 
   // Freeze: the decode task has returned (the pool's completion orders it
   // before this call), so the operand can be published read-only.
@@ -476,13 +481,7 @@ void ComputeJob::ComputeKeys(Worker& worker, size_t begin, size_t end) {
 }
 
 void ComputeJob::StartPartitioned() {
-  bool stopped;
-  {
-    MutexLock lock(&mu_);
-    current_.reset();
-    stopped = !stop_reason_.ok();
-  }
-  if (stopped) return Finish();
+  if (!NextStage()) return;
   // Every key task has returned (the pool orders their completion before
   // this call), so keys_ is this thread's alone.
   order_.resize(rows_);

@@ -89,6 +89,9 @@ class ComputeJob : public std::enable_shared_from_this<ComputeJob> {
   absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit,
                       size_t then = 0);
   absl::Status SubmitCompute(bool admit);
+  // A stage's task group has completed: forgets it, and says whether the
+  // job goes on (false: it was stopped, and has now finished).
+  bool NextStage();
   void StartCompute();
   void Compute(Worker& worker, size_t task);
   // Reductions: the sort keys of rows [begin, end), then the order they
