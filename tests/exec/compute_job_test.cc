@@ -352,6 +352,25 @@ TEST_F(ComputeJobTest, ReducesSpatialStripsAndNamesBadRowsByTheirIndex) {
   EXPECT_NEAR(area, 298, 1e-9);  // Less the bad row and the empty one.
 }
 
+// Stopping a reduction during its key pass or its strips ends it with the
+// reason and no value.
+TEST_F(ComputeJobTest, PartitionedReductionStopsOnCancelOrDeadline) {
+  v1::ComputeRequest request = AreaRequest(4000);
+  request.mutable_operation()->set_op(v1::UNION_ALL);
+  Outcome out = RunJob(pool_.get(), request, {}, absl::InfiniteFuture(),
+                       [](ComputeJob* job) {
+                         job->Cancel(absl::CancelledError("test cancelled"));
+                       });
+  EXPECT_EQ(out.summary.status().code(),
+            static_cast<int>(absl::StatusCode::kCancelled));
+  EXPECT_EQ(out.summary.result_rows(), 0u);
+
+  out = RunJob(pool_.get(), request, {}, absl::Now() - absl::Seconds(1));
+  EXPECT_EQ(out.summary.status().code(),
+            static_cast<int>(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_TRUE(out.chunks.empty());
+}
+
 TEST_F(ComputeJobTest, ExpandsPartsWithTheirSourceRows) {
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::GET_PARTS);
