@@ -84,9 +84,15 @@ void AppendParts(std::vector<v1::ResultChunk>* chunks, ComputeResult* r) {
               return x.row_offset() < y.row_offset();
             });
   for (const v1::ResultChunk& chunk : *chunks) {
-    const v1::BinaryColumn& col = chunk.geometries();
-    r->binary_encoding = col.encoding();
-    for (std::string& s : Slices(col)) r->binary.push_back(std::move(s));
+    if (chunk.has_doubles()) {  // get_coordinates: `width` per value.
+      r->width = std::max<int>(1, chunk.doubles().width());
+      r->doubles.insert(r->doubles.end(), chunk.doubles().values().begin(),
+                        chunk.doubles().values().end());
+    } else {
+      const v1::BinaryColumn& col = chunk.geometries();
+      r->binary_encoding = col.encoding();
+      for (std::string& s : Slices(col)) r->binary.push_back(std::move(s));
+    }
     r->source_rows.insert(r->source_rows.end(), chunk.source_rows().begin(),
                           chunk.source_rows().end());
   }

@@ -24,8 +24,9 @@ namespace geosrpc::client {
 // A whole batch's results. Exactly one of the columns is filled (by the
 // operation's result type), with one value per row (`width` per row for
 // multi-valued doubles such as bounds); rows named in `errors` hold
-// placeholders. Expanding operations (get_parts) fill one value per part,
-// with `source_rows` naming each one's row; reductions fill one value.
+// placeholders. Expanding operations (get_parts, get_rings; get_coordinates
+// with `width` doubles per coordinate) fill one value per part, with
+// `source_rows` naming each one's row; reductions fill one value.
 struct ComputeResult {
   v1::ResultChunk::ColumnCase column = v1::ResultChunk::COLUMN_NOT_SET;
   std::vector<double> doubles;

@@ -162,8 +162,12 @@ class ChunkBuilder {
 
   size_t byte_size() const {
     if (binary_ != nullptr) return binary_->data().size();
-    return has_column_ ? chunk_->row_count() * width_ * sizeof(double)
-                       : chunk_->errors_size() * 64;
+    if (!has_column_) return chunk_->errors_size() * 64;
+    if (type_ == ops::ResultType::kDouble) {
+      return chunk_->doubles().values_size() * sizeof(double) +
+             chunk_->source_rows_size() * sizeof(uint64_t);
+    }
+    return chunk_->row_count() * width_ * sizeof(double);
   }
 
   // Values written so far, over every chunk taken.
@@ -178,6 +182,8 @@ class ChunkBuilder {
   // Every part of `row`, each its own value, or the row's error.
   int AddParts(size_t row, absl::Status status, ops::Value& value) {
     chunk_->set_row_count(chunk_->row_count() + 1);
+    if (type_ == ops::ResultType::kDouble)
+      return AddNumbers(row, status, value);
     const int offsets = binary_->offsets_size();
     const int sources = chunk_->source_rows_size();
     for (size_t i = 0; status.ok() && i < value.parts.size(); ++i) {
@@ -194,6 +200,19 @@ class ChunkBuilder {
     binary_->mutable_data()->resize(binary_->offsets(offsets - 1));
     chunk_->mutable_source_rows()->Truncate(sources);
     return AddError(row, status);
+  }
+
+  // An expanding numeric row: value.width doubles per part.
+  int AddNumbers(size_t row, const absl::Status& status,
+                 const ops::Value& value) {
+    if (!status.ok()) return AddError(row, status);
+    v1::DoubleColumn* column = chunk_->mutable_doubles();
+    column->set_width(value.width);
+    column->mutable_values()->Add(value.numbers.begin(), value.numbers.end());
+    const size_t parts = value.numbers.size() / value.width;
+    for (size_t i = 0; i < parts; ++i) chunk_->add_source_rows(row);
+    values_ += parts;
+    return 0;
   }
 
   // Geometry results keep a non-zero SRID (extended WKB), so set_srid and

@@ -43,8 +43,11 @@ struct Value {
   int64_t integer = 0;
   bool flag = false;
   geos::GeometryPtr geometry;
-  // An expanding operation's values, in order.
+  // An expanding operation's values, in order: geometries, or (kDouble)
+  // `width` doubles per value.
   std::vector<geos::GeometryPtr> parts;
+  std::vector<double> numbers;
+  int width = 1;
   std::string text;
   std::string* bytes = nullptr;
   v1::Encoding bytes_encoding = v1::WKB;
@@ -73,9 +76,11 @@ struct OpSpec {
   // Preparable (below); null where GEOS has no prepared form.
   Kernel prepared_kernel;
   const char* description;
-  // Doubles per row (kDouble only).
+  // Doubles per row (kDouble only). An expanding operation's kernel sets
+  // Value::width instead (get_coordinates: 2, or 3 with include_z).
   int values_per_row = 1;
-  // Rows yield Value::parts (kGeometry only).
+  // Rows yield Value::parts (kGeometry) or Value::numbers (kDouble), each
+  // part its own value.
   bool expands = false;
   // Set for reductions, which have no kernel.
   Reducer reducer = nullptr;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <thread>
 
@@ -194,6 +195,10 @@ std::vector<OpCase> AllOpCases() {
         op.mutable_line_merge()->set_directed(true);
         cases.push_back({"line_merge_directed", op});
         break;
+      case v1::GET_COORDINATES:
+        op.mutable_coordinates()->set_include_z(true);
+        cases.push_back({"get_coordinates_z", op});
+        break;
       default:
         break;
     }
@@ -277,8 +282,16 @@ TEST_P(EveryOperationTest, MatchesDirectGeosCalls) {
   std::map<uint64_t, const v1::RowError*> errors;
   for (const auto& e : result->errors) errors[e.row()] = &e;
   std::map<uint64_t, std::vector<std::string>> parts;
+  std::map<uint64_t, std::vector<double>> numbers;  // get_coordinates
   for (size_t i = 0; i < result->source_rows.size(); ++i) {
-    parts[result->source_rows[i]].push_back(result->binary[i]);
+    const uint64_t row = result->source_rows[i];
+    if (spec.result == ops::ResultType::kDouble) {
+      numbers[row].insert(numbers[row].end(),
+                          result->doubles.begin() + i * result->width,
+                          result->doubles.begin() + (i + 1) * result->width);
+    } else {
+      parts[row].push_back(result->binary[i]);
+    }
   }
   int geos_failures = 0;
   for (int i = 0; i < kRows; ++i) {
@@ -318,6 +331,14 @@ TEST_P(EveryOperationTest, MatchesDirectGeosCalls) {
       continue;
     }
     ASSERT_FALSE(errors.count(i)) << errors[i]->message();
+    if (spec.expands && spec.result == ops::ResultType::kDouble) {
+      // Bit for bit, NaN z included.
+      const std::vector<double>& got = numbers[i];
+      ASSERT_EQ(got.size(), expected.more.size());
+      EXPECT_EQ(0, std::memcmp(got.data(), expected.more.data(),
+                               got.size() * sizeof(double)));
+      continue;
+    }
     if (spec.expands) {
       EXPECT_EQ(parts[i], expected.parts);
       continue;

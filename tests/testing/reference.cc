@@ -65,6 +65,37 @@ Expected Flag(bool b) {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Shapely's get_coordinates, point by point (the kernel copies whole
+// sequences): x, y and, with `z`, z or NaN.
+void Coordinates(GEOSContextHandle_t h, const GEOSGeometry* g, bool z,
+                 std::vector<double>* out) {
+  const int type = GEOSGeomTypeId_r(h, g);
+  if (GEOSisEmpty_r(h, g)) return;
+  if (type == GEOS_POLYGON) {
+    Coordinates(h, GEOSGetExteriorRing_r(h, g), z, out);
+    for (int i = 0; i < GEOSGetNumInteriorRings_r(h, g); ++i) {
+      Coordinates(h, GEOSGetInteriorRingN_r(h, g, i), z, out);
+    }
+  } else if (type >= GEOS_MULTIPOINT) {
+    for (int i = 0; i < GEOSGetNumGeometries_r(h, g); ++i) {
+      Coordinates(h, GEOSGetGeometryN_r(h, g, i), z, out);
+    }
+  } else {
+    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, g);
+    unsigned size = 0;
+    GEOSCoordSeq_getSize_r(h, seq, &size);
+    const bool has_z = GEOSHasZ_r(h, g) == 1;
+    for (unsigned i = 0; i < size; ++i) {
+      double x, y, zz = kNaN;
+      GEOSCoordSeq_getXY_r(h, seq, i, &x, &y);
+      if (has_z) GEOSCoordSeq_getZ_r(h, seq, i, &zz);
+      out->push_back(x);
+      out->push_back(y);
+      if (z) out->push_back(zz);
+    }
+  }
+}
+
 // What the operation's parameter message holds, with Shapely's defaults.
 double Densify(const v1::Operation& op) {
   return op.densify().has_densify() ? op.densify().densify() : 0;
@@ -440,6 +471,12 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
         e.ok &= c.WriteWkb(ring, {}, &wkb).ok();
         e.parts.push_back(std::move(wkb));
       }
+      return e;
+    }
+    case v1::GET_COORDINATES: {
+      Expected e;
+      e.ok = true;
+      Coordinates(h, a, op.coordinates().include_z(), &e.more);
       return e;
     }
     case v1::CONSTRAINED_DELAUNAY_TRIANGLES:

@@ -28,7 +28,8 @@ struct Expected {
   int64_t integer = 0;
   // Geometry results as WKB (NDR, extended, 3D); to_wkt/to_wkb output as is.
   std::string bytes;
-  std::vector<double> more;        // bounds: ymin, xmax, ymax after number.
+  // bounds: ymin, xmax, ymax after number; get_coordinates: every ordinate.
+  std::vector<double> more;
   std::string text;                // relate, is_valid_reason.
   std::vector<std::string> parts;  // get_parts, as WKB.
 };
