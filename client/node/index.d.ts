@@ -18,11 +18,12 @@ export interface Result {
    *  4 for bounds), boolean[] for predicates, number[] for integers,
    *  (string | null)[] for text (relate, is_valid_reason),
    *  (Buffer | string | null)[] for geometries and encoded output. For
-   *  get_parts one value per part (see sourceRows); for a reduction
+   *  get_parts and get_rings one value per part, for get_coordinates
+   *  `width` numbers per coordinate (see sourceRows); for a reduction
    *  (union_all, ...) the one result. */
   values: Float64Array | boolean[] | number[] | Array<Buffer | string | null>;
   width: number;
-  /** get_parts only: the input row of each value. */
+  /** Expanding operations only: the input row of each value. */
   sourceRows: number[] | null;
   errors: Map<number, RowError>;
   summary: ComputeSummary;

@@ -124,6 +124,7 @@ class Client {
           // get_parts: chunks in row order, parts in order within each.
           result.parts.sort((x, y) => x.at - y.at);
           result.values = result.parts.flatMap((p) => p.values);
+          if (result.width > 1) result.values = Float64Array.from(result.values);
           result.sourceRows = result.parts.flatMap((p) => p.rows);
         }
         delete result.parts;
@@ -152,7 +153,13 @@ function place(result, rows, chunk) {
     for (const e of chunk.errors) {
       result.errors.set(e.row, {code: e.code, message: e.message});
     }
-    if (chunk.column === 'geometries') {
+    if (chunk.column === 'doubles' && chunk.mapping === 'PER_PART') {
+      // get_coordinates: `width` doubles per coordinate.
+      result.sourceRows = [];
+      result.width = Math.max(1, chunk.doubles.width);
+      result.parts.push({at, values: chunk.doubles.values,
+                         rows: chunk.source_rows.map(Number)});
+    } else if (chunk.column === 'geometries') {
       if (chunk.mapping === 'PER_PART') {
         result.sourceRows = [];
         result.parts.push({at, values: slices(chunk.geometries),

@@ -67,7 +67,7 @@ test('geometry results round-trip as WKB and WKT', async () => {
   assert.ok(Math.abs(area.values[0] - 2) < 1e-12);
 });
 
-test('bounds, text, parts and reductions', async () => {
+test('bounds, text, parts, coordinates and reductions', async () => {
   const bounds = await client.compute('bounds', ['LINESTRING (1 2, 3 5)']);
   assert.equal(bounds.width, 4);
   assert.deepEqual(Array.from(bounds.values), [1, 2, 3, 5]);
@@ -82,6 +82,13 @@ test('bounds, text, parts and reductions', async () => {
   assert.deepEqual(parts.values, ['POINT (0 0)', 'POINT (1 1)', 'POINT (2 2)']);
   assert.deepEqual(parts.sourceRows, [0, 0, 2]);
   assert.ok(parts.errors.has(1));
+
+  const coords = await client.compute('get_coordinates',
+      ['POINT (1 2)', 'LINESTRING Z (0 0 1, 3 4 5)'],
+      {params: {include_z: true}});
+  assert.equal(coords.width, 3);
+  assert.deepEqual(Array.from(coords.values), [1, 2, NaN, 0, 0, 1, 3, 4, 5]);
+  assert.deepEqual(coords.sourceRows, [0, 1, 1]);
 
   const squares = Array.from({length: 50}, (_, x) =>
       `POLYGON ((${x} 0, ${x + 1} 0, ${x + 1} 1, ${x} 1, ${x} 0))`);

@@ -89,8 +89,9 @@ class Result:
 
     `values` is float64 (NaN for failed rows; shape (rows, 4) for bounds),
     bool, int64, or an object array of bytes (WKB), str (WKT, hex, GeoJSON,
-    relate, is_valid_reason) with None for failed rows. For get_parts it
-    holds one value per part, `source_rows` naming each one's row; for a
+    relate, is_valid_reason) with None for failed rows. For get_parts and
+    get_rings it holds one value per part, and for get_coordinates one
+    (x, y[, z]) row per coordinate, `source_rows` naming each one's row; for a
     reduction (union_all, ...) it holds the one result. `mask`, `codes` and
     `messages` are always per input row.
     """
@@ -142,6 +143,10 @@ class _Assembler:
             slices = [data[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
             slices = [v.decode() for v in slices] if text else slices
         if chunk.mapping == pb.PER_PART:
+            if kind == "doubles":  # get_coordinates: `width` per value
+                width = max(1, chunk.doubles.width)
+                slices = np.asarray(chunk.doubles.values,
+                                    dtype=np.float64).reshape(-1, width)
             self.parts.append((at, slices, list(chunk.source_rows)))
             return
         if chunk.mapping == pb.ONE_PER_BATCH:
@@ -180,10 +185,15 @@ class _Assembler:
                 values, sources = self.reduced, None
             else:
                 values, sources = [], []
-                for _, slices, rows in sorted(self.parts, key=lambda p: p[0]):
-                    values += slices
+                parts = sorted(self.parts, key=lambda p: p[0])
+                for _, slices, rows in parts:
+                    values += list(slices)
                     sources += rows
                 sources = np.asarray(sources, dtype=np.int64)
+                if parts and isinstance(parts[0][1], np.ndarray):
+                    numbers = np.concatenate([p[1] for p in parts])
+                    return Result(numbers, mask, self.codes, self.messages,
+                                  self.summary, sources)
             column = np.empty(len(values), dtype=object)
             column[:] = values
             return Result(column, mask, self.codes, self.messages,

@@ -125,6 +125,18 @@ class ClientTest(unittest.TestCase):
         np.testing.assert_array_equal(result.source_rows, [0, 0, 3])
         np.testing.assert_array_equal(result.mask, [False, False, True, False])
 
+    def test_coordinates_map_back_to_their_rows(self):
+        wkts = ["POINT (1 2)", "POINT (", "LINESTRING Z (0 0 1, 3 4 5)",
+                "POINT EMPTY"]
+        xy = self.client.compute("get_coordinates", wkts)
+        np.testing.assert_array_equal(xy.values, [[1, 2], [0, 0], [3, 4]])
+        np.testing.assert_array_equal(xy.source_rows, [0, 2, 2])
+        np.testing.assert_array_equal(xy.mask, [False, True, False, False])
+        xyz = self.client.compute("get_coordinates", wkts,
+                                  params={"include_z": True})
+        np.testing.assert_array_equal(
+            xyz.values, [[1, 2, np.nan], [0, 0, 1], [3, 4, 5]])
+
     def test_union_all_reduces_the_batch(self):
         squares = [f"POLYGON (({x} 0, {x + 1} 0, {x + 1} 1, {x} 1, {x} 0))"
                    for x in range(100)]
