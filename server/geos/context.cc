@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/geos/coordinates.h"
 
 namespace geosrpc::geos {
 namespace {
@@ -12,35 +13,8 @@ namespace {
 // magnitude. (Non-finite ones print as words.)
 bool OrdinatesBelow(GEOSContextHandle_t h, const GEOSGeometry* g,
                     double limit) {
-  const int type = GEOSGeomTypeId_r(h, g);
-  if (type == GEOS_POLYGON) {
-    if (GEOSisEmpty_r(h, g) != 0) return true;
-    if (!OrdinatesBelow(h, GEOSGetExteriorRing_r(h, g), limit)) return false;
-    for (int i = 0, n = GEOSGetNumInteriorRings_r(h, g); i < n; ++i) {
-      if (!OrdinatesBelow(h, GEOSGetInteriorRingN_r(h, g, i), limit)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  if (type >= GEOS_MULTIPOINT) {
-    for (int i = 0, n = GEOSGetNumGeometries_r(h, g); i < n; ++i) {
-      if (!OrdinatesBelow(h, GEOSGetGeometryN_r(h, g, i), limit)) return false;
-    }
-    return true;
-  }
-  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, g);
-  unsigned size = 0, dims = 0;
-  if (seq == nullptr || GEOSCoordSeq_getSize_r(h, seq, &size) == 0 ||
-      GEOSCoordSeq_getDimensions_r(h, seq, &dims) == 0) {
-    return false;
-  }
-  const int has_z = dims >= 3 ? 1 : 0;
-  std::vector<double> ordinates(size * (2 + has_z));
-  if (size > 0 &&
-      GEOSCoordSeq_copyToBuffer_r(h, seq, ordinates.data(), has_z, 0) == 0) {
-    return false;
-  }
+  std::vector<double> ordinates;
+  if (!AppendCoordinates(h, g, /*include_z=*/true, &ordinates)) return false;
   for (double v : ordinates) {
     if (std::isfinite(v) && std::abs(v) >= limit) return false;
   }

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/status_macros.h"
+#include "server/geos/coordinates.h"
 #include "server/ops/internal/kernels.h"
 
 namespace geosrpc::ops {
@@ -339,61 +340,12 @@ absl::Status Rings(geos::Context& c, const Row& r, const Params&, Value* out) {
 
 // --- Kernels with parameters -------------------------------------------
 
-// Shapely's get_coordinates: every coordinate of `g` in order (a polygon's
-// exterior ring, then its holes; collections member by member), appended
-// to `out` as (x, y) or, with `z`, (x, y, z) where 2D coordinates get NaN.
-bool AppendCoordinates(GEOSContextHandle_t h, const GEOSGeometry* g, bool z,
-                       std::vector<double>* out) {
-  const int type = GEOSGeomTypeId_r(h, g);
-  if (GEOSisEmpty_r(h, g) != 0) return true;
-  if (type == GEOS_POLYGON) {
-    if (!AppendCoordinates(h, GEOSGetExteriorRing_r(h, g), z, out)) {
-      return false;
-    }
-    for (int i = 0, n = GEOSGetNumInteriorRings_r(h, g); i < n; ++i) {
-      if (!AppendCoordinates(h, GEOSGetInteriorRingN_r(h, g, i), z, out)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  if (type >= GEOS_MULTIPOINT) {
-    for (int i = 0, n = GEOSGetNumGeometries_r(h, g); i < n; ++i) {
-      if (!AppendCoordinates(h, GEOSGetGeometryN_r(h, g, i), z, out)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, g);
-  unsigned size = 0, dims = 0;
-  if (seq == nullptr || GEOSCoordSeq_getSize_r(h, seq, &size) == 0 ||
-      GEOSCoordSeq_getDimensions_r(h, seq, &dims) == 0) {
-    return false;
-  }
-  const size_t at = out->size();
-  out->resize(at + size * (z ? 3 : 2),
-              std::numeric_limits<double>::quiet_NaN());
-  const int has_z = z && dims >= 3 ? 1 : 0;
-  if (size == 0) return true;
-  if (!z || has_z) {
-    return GEOSCoordSeq_copyToBuffer_r(h, seq, out->data() + at, has_z, 0) != 0;
-  }
-  // 2D coordinates as (x, y, NaN).
-  std::vector<double> xy(size * 2);
-  if (GEOSCoordSeq_copyToBuffer_r(h, seq, xy.data(), 0, 0) == 0) return false;
-  for (unsigned i = 0; i < size; ++i) {
-    (*out)[at + 3 * i] = xy[2 * i];
-    (*out)[at + 3 * i + 1] = xy[2 * i + 1];
-  }
-  return true;
-}
-
+// Shapely's get_coordinates.
 absl::Status Coordinates(geos::Context& c, const Row& r, const Params& p,
                          Value* out) {
   const bool z = p.flag(0);
   out->width = z ? 3 : 2;
-  if (!AppendCoordinates(c.handle(), r.a, z, &out->numbers)) {
+  if (!geos::AppendCoordinates(c.handle(), r.a, z, &out->numbers)) {
     return internal::GeosFailure(c);
   }
   return absl::OkStatus();
