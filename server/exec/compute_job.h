@@ -14,7 +14,10 @@
 //            to on_chunk as soon as they are ready (so out of order).
 //   reduce   reductions (union_all, ...) reduce each chunk's rows on its
 //            worker, then one more task reduces those partial results and
-//            sends the single value.
+//            sends the single value. Unless the caller sets chunk_rows,
+//            there is one chunk per worker, and a parallel key pass first
+//            orders the rows by position so each chunk is a spatial strip
+//            (partial results that barely overlap combine cheaply).
 //   done     on_done gets the summary exactly once, after the last on_chunk.
 //
 // Cancel() (client cancellation, shutdown) and the deadline stop the chunks
