@@ -452,13 +452,8 @@ absl::Status ComputeJob::SubmitCompute(bool admit) {
                     std::max<size_t>(num_chunks_, 1),
                     [self](Worker& w, size_t task) { self->Compute(w, task); },
                     [self] {
-                      bool stopped;
-                      {
-                        MutexLock lock(&self->mu_);
-                        self->current_.reset();
-                        stopped = !self->stop_reason_.ok();
-                      }
-                      if (self->spec_->reducer == nullptr || stopped) {
+                      if (!self->NextStage()) return;
+                      if (self->spec_->reducer == nullptr) {
                         return self->Finish();
                       }
                       // Continuation of admitted work: never refused.
@@ -466,11 +461,7 @@ absl::Status ComputeJob::SubmitCompute(bool admit) {
                           std::make_shared<TaskGroup>(
                               1, [self](Worker& w, size_t) { self->Reduce(w); },
                               [self] {
-                                {
-                                  MutexLock lock(&self->mu_);
-                                  self->current_.reset();
-                                }
-                                self->Finish();
+                                if (self->NextStage()) self->Finish();
                               }),
                           /*admit=*/false);
                     }),
