@@ -303,6 +303,16 @@ absl::Status Dimensions(geos::Context& c, const Row& r, const Params&,
   return absl::OkStatus();
 }
 
+// Appends a copy of `part` (null: GEOS failed) to an expanding value.
+absl::Status AddPartCopy(geos::Context& c, const GEOSGeometry* part,
+                         Value* out) {
+  geos::GeometryPtr copy =
+      c.Own(part != nullptr ? GEOSGeom_clone_r(c.handle(), part) : nullptr);
+  if (!copy) return internal::GeosFailure(c);
+  out->parts.push_back(std::move(copy));
+  return absl::OkStatus();
+}
+
 // a's parts, in order: a itself when it is not a collection, none for an
 // empty collection.
 absl::Status Parts(geos::Context& c, const Row& r, const Params&, Value* out) {
@@ -310,10 +320,7 @@ absl::Status Parts(geos::Context& c, const Row& r, const Params&, Value* out) {
   const int n = GEOSGetNumGeometries_r(h, r.a);
   if (n < 0) return internal::GeosFailure(c);
   for (int i = 0; i < n; ++i) {
-    geos::GeometryPtr part =
-        c.Own(GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, r.a, i)));
-    if (!part) return internal::GeosFailure(c);
-    out->parts.push_back(std::move(part));
+    RETURN_IF_ERROR(AddPartCopy(c, GEOSGetGeometryN_r(h, r.a, i), out));
   }
   return absl::OkStatus();
 }
@@ -327,13 +334,9 @@ absl::Status Rings(geos::Context& c, const Row& r, const Params&, Value* out) {
   }
   const int holes = GEOSGetNumInteriorRings_r(h, r.a);
   if (holes < 0) return internal::GeosFailure(c);
-  for (int i = -1; i < holes; ++i) {
-    const GEOSGeometry* ring = i < 0 ? GEOSGetExteriorRing_r(h, r.a)
-                                     : GEOSGetInteriorRingN_r(h, r.a, i);
-    geos::GeometryPtr copy =
-        c.Own(ring != nullptr ? GEOSGeom_clone_r(h, ring) : nullptr);
-    if (!copy) return internal::GeosFailure(c);
-    out->parts.push_back(std::move(copy));
+  RETURN_IF_ERROR(AddPartCopy(c, GEOSGetExteriorRing_r(h, r.a), out));
+  for (int i = 0; i < holes; ++i) {
+    RETURN_IF_ERROR(AddPartCopy(c, GEOSGetInteriorRingN_r(h, r.a, i), out));
   }
   return absl::OkStatus();
 }
