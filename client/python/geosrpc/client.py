@@ -184,16 +184,14 @@ class _Assembler:
             if self.reduced is not None:
                 values, sources = self.reduced, None
             else:
-                values, sources = [], []
                 parts = sorted(self.parts, key=lambda p: p[0])
-                for _, slices, rows in parts:
-                    values += list(slices)
-                    sources += rows
-                sources = np.asarray(sources, dtype=np.int64)
-                if parts and isinstance(parts[0][1], np.ndarray):
+                sources = np.asarray([r for _, _, rows in parts for r in rows],
+                                     dtype=np.int64)
+                if isinstance(parts[0][1], np.ndarray):  # get_coordinates
                     numbers = np.concatenate([p[1] for p in parts])
                     return Result(numbers, mask, self.codes, self.messages,
                                   self.summary, sources)
+                values = [v for _, slices, _ in parts for v in slices]
             column = np.empty(len(values), dtype=object)
             column[:] = values
             return Result(column, mask, self.codes, self.messages,
