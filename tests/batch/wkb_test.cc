@@ -199,6 +199,25 @@ TEST(WktPrecheckTest, BoundsNestingAndBalance) {
   deep += "POINT (1 1)";
   for (int i = 0; i < 100; ++i) deep += ")";
   EXPECT_FALSE(PrecheckWkt(deep, {}).ok());
+  EXPECT_EQ(PrecheckWkt("POINT (1 2))", {}).message(),
+            "invalid WKT: unbalanced ')' at offset 11");
+  EXPECT_EQ(PrecheckWkt(deep, {}).message(),
+            "invalid WKT: nested deeper than 35 parentheses");
+  EXPECT_EQ(PrecheckWkt("POINT ((1 2)", {}).message(),
+            "invalid WKT: unclosed '('");
+}
+
+TEST(GeoJsonPrecheckTest, BoundsNestingAndBalance) {
+  EXPECT_TRUE(
+      PrecheckGeoJson(R"({"type": "Point", "coordinates": [1, 2]})", {}).ok());
+  EXPECT_EQ(PrecheckGeoJson("[1, 2]]", {}).message(),
+            "invalid GeoJSON: unbalanced ']' at offset 6");
+  EXPECT_EQ(PrecheckGeoJson(R"({"coordinates": [1, 2})", {}).message(),
+            "invalid GeoJSON: unclosed bracket");
+  EXPECT_EQ(PrecheckGeoJson(std::string("[1,\0 2]", 7), {}).message(),
+            "invalid GeoJSON: NUL byte at offset 3");
+  EXPECT_EQ(PrecheckGeoJson(std::string(100, '['), {}).message(),
+            "invalid GeoJSON: nested deeper than 70 brackets");
 }
 
 }  // namespace
