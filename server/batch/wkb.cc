@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace geosrpc::batch {
@@ -200,6 +201,39 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
   }
 }
 
+// Text nesting `opens` / `closes` characters no deeper than `max_depth`,
+// balanced, and without NUL bytes. Messages name the `format`, the `unit`
+// of nesting, and what an unclosed text lacks.
+absl::Status CheckNesting(absl::string_view text, absl::string_view format,
+                          absl::string_view opens, absl::string_view closes,
+                          int max_depth, absl::string_view unit,
+                          absl::string_view unclosed) {
+  int depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (absl::StrContains(opens, c)) {
+      if (++depth > max_depth) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid ", format, ": nested deeper than ", max_depth, " ", unit));
+      }
+    } else if (absl::StrContains(closes, c)) {
+      if (--depth < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid ", format, ": unbalanced '",
+                         std::string(1, c), "' at offset ", i));
+      }
+    } else if (c == '\0') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid ", format, ": NUL byte at offset ", i));
+    }
+  }
+  if (depth != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid ", format, ": unclosed ", unclosed));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,
@@ -242,28 +276,8 @@ absl::Status DecodeHex(absl::string_view hex, std::string* out) {
 absl::Status PrecheckWkt(absl::string_view wkt, const GeometryLimits& limits) {
   // A polygon inside a multipolygon inside a collection adds three levels of
   // parentheses beyond the collection depth.
-  const int max_parens = limits.max_depth + 3;
-  int depth = 0;
-  for (size_t i = 0; i < wkt.size(); ++i) {
-    const char c = wkt[i];
-    if (c == '(') {
-      if (++depth > max_parens) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "invalid WKT: nested deeper than ", max_parens, " parentheses"));
-      }
-    } else if (c == ')') {
-      if (--depth < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("invalid WKT: unbalanced ')' at offset ", i));
-      }
-    } else if (c == '\0') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid WKT: NUL byte at offset ", i));
-    }
-  }
-  if (depth != 0)
-    return absl::InvalidArgumentError("invalid WKT: unclosed '('");
-  return absl::OkStatus();
+  return CheckNesting(wkt, "WKT", "(", ")", limits.max_depth + 3, "parentheses",
+                      "'('");
 }
 
 absl::Status PrecheckGeoJson(absl::string_view json,
@@ -271,29 +285,8 @@ absl::Status PrecheckGeoJson(absl::string_view json,
   // Each collection level opens an object and its "geometries" array; a
   // multipolygon's coordinates add four arrays, a Feature wrapper one
   // object.
-  const int max_brackets = 2 * limits.max_depth + 6;
-  int depth = 0;
-  for (size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (c == '[' || c == '{') {
-      if (++depth > max_brackets) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "invalid GeoJSON: nested deeper than ", max_brackets, " brackets"));
-      }
-    } else if (c == ']' || c == '}') {
-      if (--depth < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("invalid GeoJSON: unbalanced '", std::string(1, c),
-                         "' at offset ", i));
-      }
-    } else if (c == '\0') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid GeoJSON: NUL byte at offset ", i));
-    }
-  }
-  if (depth != 0)
-    return absl::InvalidArgumentError("invalid GeoJSON: unclosed bracket");
-  return absl::OkStatus();
+  return CheckNesting(json, "GeoJSON", "[{", "]}", 2 * limits.max_depth + 6,
+                      "brackets", "bracket");
 }
 
 }  // namespace geosrpc::batch
