@@ -55,7 +55,7 @@ void BM_WorkerPoolSeedDistance(benchmark::State& state) {
   auto pool = *exec::WorkerPool::Create(
       {.num_workers = static_cast<int>(state.range(0))});
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::DISTANCE);
+  request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
   *request.mutable_a() = load::PointBatch(Workload().points, 0, kRows);
   request.mutable_b_broadcast()->set_data(BufferedWkb());
   for (auto _ : state) {

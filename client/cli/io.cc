@@ -52,7 +52,7 @@ absl::StatusOr<v1::GeometryBatch> ParseGeoJson(absl::string_view content) {
   geos::GeometryPtr g(
       GEOSGeoJSONReader_readGeometry_r(h, reader.get(), text.c_str()), {h});
   if (!g) return context.Error(absl::StatusCode::kInvalidArgument, "GeoJSON");
-  client::BatchBuilder builder(v1::WKB);
+  client::BatchBuilder builder(v1::ENCODING_WKB);
   std::string wkb;
   auto add = [&](const GEOSGeometry* part) -> absl::Status {
     wkb.clear();
@@ -135,7 +135,7 @@ std::pair<std::string, bool> ValueText(const client::ComputeResult& r,
       return {absl::StrCat(r.ints[i]), false};
     case v1::ResultChunk::kGeometries:
     case v1::ResultChunk::kEncoded:
-      if (r.binary_encoding == v1::WKB) {
+      if (r.binary_encoding == v1::ENCODING_WKB) {
         return {absl::BytesToHexString(r.binary[i]), true};
       }
       return {r.binary[i], true};
@@ -160,8 +160,8 @@ absl::StatusOr<v1::GeometryBatch> ParseGeometries(absl::string_view content,
   }
   if (format == InputFormat::kGeoJson) return ParseGeoJson(content);
 
-  client::BatchBuilder builder(format == InputFormat::kWkt ? v1::WKT
-                                                           : v1::HEX_WKB);
+  client::BatchBuilder builder(format == InputFormat::kWkt ? v1::ENCODING_WKT
+                                                           : v1::ENCODING_HEX_WKB);
   for (absl::string_view line : absl::StrSplit(content, '\n')) {
     line = absl::StripAsciiWhitespace(line);
     if (!line.empty()) builder.Add(line);
@@ -179,7 +179,7 @@ std::string FormatResult(const client::ComputeResult& result,
     const v1::RowError* error = nullptr;
   };
   std::vector<Entry> entries;
-  if (result.mapping == v1::ONE_PER_ROW) {
+  if (result.mapping == v1::RESULT_MAPPING_ONE_PER_ROW) {
     size_t e = 0;  // Next error, by row.
     for (size_t i = 0; i < result.rows(); ++i) {
       Entry entry{i, i};
@@ -189,12 +189,12 @@ std::string FormatResult(const client::ComputeResult& result,
       entries.push_back(entry);
     }
   } else {
-    const size_t values = result.mapping == v1::PER_PART
+    const size_t values = result.mapping == v1::RESULT_MAPPING_PER_PART
                               ? result.source_rows.size()
                               : result.binary.size();
     for (size_t i = 0; i < values; ++i) {
       entries.push_back(
-          {result.mapping == v1::PER_PART ? result.source_rows[i] : 0, i});
+          {result.mapping == v1::RESULT_MAPPING_PER_PART ? result.source_rows[i] : 0, i});
     }
     for (const v1::RowError& e : result.errors) {
       entries.push_back({e.row(), std::nullopt, &e});
@@ -261,8 +261,8 @@ std::string OperationsMarkdown(const v1::ListOperationsResponse& list) {
       "| Operation | Inputs | Result | Parameters | Description |\n"
       "| --- | --- | --- | --- | --- |\n";
   for (const v1::OperationInfo& op : list.operations()) {
-    std::string result =
-        absl::AsciiStrToLower(v1::ResultType_Name(op.result_type()));
+    std::string result = absl::AsciiStrToLower(client::ShortName(
+        *v1::ResultType_descriptor()->FindValueByNumber(op.result_type())));
     if (op.values_per_row() > 1) {
       absl::StrAppend(&result, " x", op.values_per_row());
     }

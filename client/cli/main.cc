@@ -79,7 +79,9 @@ absl::Status List() {
   }
   for (const v1::OperationInfo& op : list->operations()) {
     std::printf("%-22s arity=%u result=%s%s\n", op.name().c_str(), op.arity(),
-                v1::ResultType_Name(op.result_type()).c_str(),
+                client::ShortName(*v1::ResultType_descriptor()->FindValueByNumber(
+                                      op.result_type()))
+                    .c_str(),
                 op.prepared_broadcast() ? " prepared" : "");
     for (const v1::ParameterInfo& p : op.parameters()) {
       std::printf("    %s.%s: %s = %s in %s\n", op.params_message().c_str(),
@@ -91,10 +93,10 @@ absl::Status List() {
 }
 
 absl::StatusOr<v1::Encoding> ParseEncoding(absl::string_view name) {
-  if (name == "wkt") return v1::WKT;
-  if (name == "wkb") return v1::WKB;
-  if (name == "hex") return v1::HEX_WKB;
-  if (name == "geojson") return v1::GEOJSON;
+  if (name == "wkt") return v1::ENCODING_WKT;
+  if (name == "wkb") return v1::ENCODING_WKB;
+  if (name == "hex") return v1::ENCODING_HEX_WKB;
+  if (name == "geojson") return v1::ENCODING_GEOJSON;
   return absl::InvalidArgumentError(
       absl::StrCat("unknown encoding '", name, "' (wkt, wkb, hex, geojson)"));
 }
@@ -126,7 +128,7 @@ absl::Status Compute() {
   *request.mutable_a() = *std::move(a);
 
   if (!absl::GetFlag(FLAGS_b_wkt).empty()) {
-    request.mutable_b_broadcast()->set_encoding(v1::WKT);
+    request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);
     request.mutable_b_broadcast()->set_data(absl::GetFlag(FLAGS_b_wkt));
   } else if (!absl::GetFlag(FLAGS_b).empty()) {
     auto b_text = ReadFile(absl::GetFlag(FLAGS_b));
@@ -173,8 +175,8 @@ absl::Status Demo() {
   if (!operand.ok()) return operand.status();
 
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::DISTANCE);
-  request.mutable_b_broadcast()->set_encoding(v1::WKB);
+  request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
+  request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKB);
   request.mutable_b_broadcast()->set_data(*operand);
   *request.mutable_a() = load::PointBatch(workload.points, 0, rows);
 

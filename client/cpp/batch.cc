@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace geosrpc::client {
 
@@ -56,10 +57,21 @@ std::string PointWkb(double x, double y) {
   return builder.Build().data();
 }
 
+std::string ShortName(const google::protobuf::EnumValueDescriptor& value) {
+  // buf's rule: every value starts with the zero value's prefix,
+  // <ENUM>_UNSPECIFIED.
+  absl::string_view prefix = value.type()->value(0)->name();
+  if (!absl::ConsumeSuffix(&prefix, "UNSPECIFIED")) return value.name();
+  absl::string_view name = value.name();
+  absl::ConsumePrefix(&name, prefix);
+  return std::string(name);
+}
+
 absl::StatusOr<v1::OpCode> ParseOpCode(absl::string_view name) {
   v1::OpCode code;
-  if (!v1::OpCode_Parse(absl::AsciiStrToUpper(name), &code) ||
-      code == v1::OP_UNSPECIFIED) {
+  if (!v1::OpCode_Parse(absl::StrCat("OP_CODE_", absl::AsciiStrToUpper(name)),
+                       &code) ||
+      code == v1::OP_CODE_UNSPECIFIED) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown operation '", name, "'"));
   }
@@ -96,8 +108,14 @@ absl::Status SetField(google::protobuf::Message* msg, const FieldDescriptor* f,
       break;
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
-      const auto* value =
-          f->enum_type()->FindValueByName(absl::AsciiStrToUpper(text));
+      const std::string upper = absl::AsciiStrToUpper(text);
+      const auto* value = f->enum_type()->FindValueByName(upper);
+      for (int i = 0; value == nullptr && i < f->enum_type()->value_count();
+           ++i) {
+        if (ShortName(*f->enum_type()->value(i)) == upper) {
+          value = f->enum_type()->value(i);
+        }
+      }
       int32_t number;
       if (value != nullptr) {
         number = value->number();

@@ -20,7 +20,7 @@ namespace geosrpc::client {
 
 class BatchBuilder {
  public:
-  explicit BatchBuilder(v1::Encoding encoding = v1::WKB, size_t reserve_rows = 0);
+  explicit BatchBuilder(v1::Encoding encoding = v1::ENCODING_WKB, size_t reserve_rows = 0);
 
   // Appends one row's encoded geometry.
   void Add(absl::string_view geometry);
@@ -46,8 +46,13 @@ std::string PointWkb(double x, double y);
 // Parses an operation name ("distance", case-insensitive).
 absl::StatusOr<v1::OpCode> ParseOpCode(absl::string_view name);
 
+// An enum value's name without its enum's prefix, as buf's naming puts it
+// there: "DOUBLE" for RESULT_TYPE_DOUBLE, "FLAT" for BUFFER_CAP_STYLE_FLAT.
+std::string ShortName(const google::protobuf::EnumValueDescriptor& value);
+
 // An Operation for `info` with parameters given as name/value text
-// ("radius", "0.2"); enums by name ("CAP_FLAT") or number, bools as
+// ("radius", "0.2"); enums by name, whole or short and in any case
+// ("BUFFER_CAP_STYLE_FLAT", "flat"), or number; bools as
 // true/false/1/0. INVALID_ARGUMENT names an unknown parameter or bad value.
 absl::StatusOr<v1::Operation> MakeOperation(
     const v1::OperationInfo& info,

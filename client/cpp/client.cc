@@ -120,7 +120,7 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
   grpc::ClientContext context;
   SetDeadline(&context);
   ComputeResult result;
-  v1::ResultMapping mapping = v1::ONE_PER_ROW;
+  v1::ResultMapping mapping = v1::RESULT_MAPPING_ONE_PER_ROW;
   std::vector<v1::ResultChunk> parts;
   auto reader = stub_->Compute(&context, request);
   v1::ComputeResponse response;
@@ -136,7 +136,7 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
     if (chunk.column_case() == v1::ResultChunk::COLUMN_NOT_SET) continue;
     result.column = chunk.column_case();
     mapping = chunk.mapping();
-    if (mapping == v1::PER_PART) {
+    if (mapping == v1::RESULT_MAPPING_PER_PART) {
       parts.push_back(std::move(chunk));
       continue;
     }
@@ -173,8 +173,8 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
   // never ran), per part, or the one value of a reduction.
   const size_t rows =
       request.a().offsets_size() > 0 ? request.a().offsets_size() - 1 : 0;
-  const size_t values = mapping == v1::PER_PART ? result.source_rows.size()
-                        : mapping == v1::ONE_PER_BATCH
+  const size_t values = mapping == v1::RESULT_MAPPING_PER_PART ? result.source_rows.size()
+                        : mapping == v1::RESULT_MAPPING_ONE_PER_BATCH
                             ? result.summary.result_rows()
                             : rows;
   result.doubles.resize(values * result.width);

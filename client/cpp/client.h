@@ -37,7 +37,7 @@ struct ComputeResult {
   v1::Encoding binary_encoding = v1::ENCODING_UNSPECIFIED;
   std::vector<std::string> strings;
   std::vector<uint64_t> source_rows;  // Expanding operations only.
-  v1::ResultMapping mapping = v1::ONE_PER_ROW;
+  v1::ResultMapping mapping = v1::RESULT_MAPPING_ONE_PER_ROW;
   std::vector<v1::RowError> errors;   // Sorted by row.
   v1::ComputeSummary summary;
   size_t chunks = 0;

@@ -46,12 +46,12 @@ SeedWorkload MakeSeedWorkload(int rows, uint64_t seed) {
 absl::StatusOr<std::string> BufferedOperand(client::Client* client,
                                             const SeedWorkload& workload) {
   v1::ComputeRequest buffer;
-  buffer.mutable_operation()->set_op(v1::BUFFER);
+  buffer.mutable_operation()->set_op(v1::OP_CODE_BUFFER);
   buffer.mutable_operation()->mutable_buffer()->set_radius(
       SeedWorkload::kRadius);
   buffer.mutable_operation()->mutable_buffer()->set_quadsegs(
       SeedWorkload::kQuadsegs);
-  *buffer.mutable_a() = client::MakeBatch(v1::WKT, {workload.multipoint_wkt});
+  *buffer.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, {workload.multipoint_wkt});
   auto result = client->Compute(buffer);
   if (!result.ok()) return result.status();
   if (!result->errors.empty()) {
@@ -62,14 +62,14 @@ absl::StatusOr<std::string> BufferedOperand(client::Client* client,
 
 v1::GeometryBatch PointBatch(const std::vector<std::pair<double, double>>& p,
                              size_t begin, size_t end) {
-  client::BatchBuilder builder(v1::WKB, end - begin);
+  client::BatchBuilder builder(v1::ENCODING_WKB, end - begin);
   for (size_t i = begin; i < end; ++i) builder.AddPoint(p[i].first, p[i].second);
   return builder.Build();
 }
 
 v1::GeometryBatch PolygonBatch(int rows, int vertices, uint64_t seed) {
   Random gen(seed);
-  client::BatchBuilder builder(v1::WKT, rows);
+  client::BatchBuilder builder(v1::ENCODING_WKT, rows);
   for (int r = 0; r < rows; ++r) {
     const double cx = gen.Uniform(0.0, 100.0);
     const double cy = gen.Uniform(0.0, 100.0);

@@ -112,15 +112,15 @@ absl::StatusOr<std::vector<v1::ComputeRequest>> BuildRequests(
     auto op = client::MakeOperation(*info, own);
     if (!op.ok()) return op.status();
     *r.mutable_operation() = *op;
-    if (info->op() == v1::BUFFER && own.empty()) {
+    if (info->op() == v1::OP_CODE_BUFFER && own.empty()) {
       r.mutable_operation()->mutable_buffer()->set_radius(0.1);
     }
-    if (info->op() == v1::DWITHIN && own.empty()) {
+    if (info->op() == v1::OP_CODE_DWITHIN && own.empty()) {
       r.mutable_operation()->mutable_distance()->set_distance(0.5);
     }
     *r.mutable_a() = a;
     if (info->arity() == 2) {
-      r.mutable_b_broadcast()->set_encoding(v1::WKB);
+      r.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKB);
       r.mutable_b_broadcast()->set_data(*operand);
     }
     out.push_back(std::move(r));

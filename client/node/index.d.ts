@@ -33,7 +33,8 @@ export interface ComputeOptions {
   /** One geometry (broadcast) or one per row of `a`. */
   b?: Geometry | Geometry[];
   params?: Record<string, number | boolean | string>;
-  resultEncoding?: 'WKB' | 'WKT' | 'HEX_WKB' | 'GEOJSON';
+  /** wkb (default), wkt, hex_wkb or geojson, in any case. */
+  resultEncoding?: string;
 }
 
 export interface ParameterInfo {
@@ -63,4 +64,4 @@ export class Client {
 }
 
 export function makeBatch(geometries: Geometry[]):
-    { encoding: 'WKT' | 'WKB'; data: Buffer; offsets: number[] };
+    { encoding: 'ENCODING_WKT' | 'ENCODING_WKB'; data: Buffer; offsets: number[] };

@@ -31,7 +31,18 @@ function makeBatch(geometries) {
   });
   const offsets = [0];
   for (const p of parts) offsets.push(offsets[offsets.length - 1] + p.length);
-  return {encoding: text ? 'WKT' : 'WKB', data: Buffer.concat(parts), offsets};
+  return {encoding: text ? 'ENCODING_WKT' : 'ENCODING_WKB', data: Buffer.concat(parts), offsets};
+}
+
+/** The proto's name for an encoding given as wkb, wkt, hex_wkb or geojson. */
+function encodingName(name) {
+  const upper = String(name).toUpperCase();
+  const full = upper.startsWith('ENCODING_') ? upper : `ENCODING_${upper}`;
+  if (!['ENCODING_WKB', 'ENCODING_WKT', 'ENCODING_HEX_WKB',
+    'ENCODING_GEOJSON'].includes(full)) {
+    throw new TypeError(`unknown encoding '${name}' (wkb, wkt, hex_wkb, geojson)`);
+  }
+  return full;
 }
 
 /** A whole batch failed; `code` is a grpc.status number. */
@@ -82,7 +93,8 @@ class Client {
    * @param {string} op operation name, e.g. 'distance'
    * @param {Array<string|Buffer>} a WKT strings or WKB buffers
    * @param {{b?: string|Buffer|Array<string|Buffer>, params?: object,
-   *          resultEncoding?: 'WKB'|'WKT'|'HEX_WKB'}} [options]
+   *          resultEncoding?: string}} [options] resultEncoding: wkb
+   *     (default), wkt, hex_wkb or geojson, in any case
    */
   async compute(op, a, options = {}) {
     const info = (await this.listOperations()).get(op);
@@ -97,12 +109,12 @@ class Client {
     const request = {
       operation,
       a: makeBatch(a),
-      result_encoding: options.resultEncoding ?? 'WKB',
+      result_encoding: encodingName(options.resultEncoding ?? 'wkb'),
     };
     const b = options.b;
     if (typeof b === 'string' || Buffer.isBuffer(b)) {
       request.b_broadcast = typeof b === 'string' ?
-          {encoding: 'WKT', data: Buffer.from(b)} : {encoding: 'WKB', data: b};
+          {encoding: 'ENCODING_WKT', data: Buffer.from(b)} : {encoding: 'ENCODING_WKB', data: b};
     } else if (b !== undefined) {
       request.b_rows = makeBatch(b);
     }
@@ -137,7 +149,7 @@ class Client {
 
 // One binary column's values: text for WKT, hex and GeoJSON, else Buffers.
 function slices(col) {
-  const text = ['WKT', 'HEX_WKB', 'GEOJSON'].includes(col.encoding);
+  const text = ['ENCODING_WKT', 'ENCODING_HEX_WKB', 'ENCODING_GEOJSON'].includes(col.encoding);
   const out = [];
   for (let i = 0; i + 1 < col.offsets.length; ++i) {
     const bytes = col.data.subarray(col.offsets[i], col.offsets[i + 1]);
@@ -149,18 +161,18 @@ function slices(col) {
 // Copies one chunk's column and errors into `result` at its row offset.
 function place(result, rows, chunk) {
   const at = chunk.row_offset;
-  if (chunk.mapping !== 'ONE_PER_ROW' && chunk.mapping !== 0) {
+  if (chunk.mapping !== 'RESULT_MAPPING_ONE_PER_ROW' && chunk.mapping !== 0) {
     for (const e of chunk.errors) {
       result.errors.set(e.row, {code: e.code, message: e.message});
     }
-    if (chunk.column === 'doubles' && chunk.mapping === 'PER_PART') {
+    if (chunk.column === 'doubles' && chunk.mapping === 'RESULT_MAPPING_PER_PART') {
       // get_coordinates: `width` doubles per coordinate.
       result.sourceRows = [];
       result.width = Math.max(1, chunk.doubles.width);
       result.parts.push({at, values: chunk.doubles.values,
                          rows: chunk.source_rows.map(Number)});
     } else if (chunk.column === 'geometries') {
-      if (chunk.mapping === 'PER_PART') {
+      if (chunk.mapping === 'RESULT_MAPPING_PER_PART') {
         result.sourceRows = [];
         result.parts.push({at, values: slices(chunk.geometries),
                            rows: chunk.source_rows.map(Number)});

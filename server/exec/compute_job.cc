@@ -15,11 +15,11 @@ namespace {
 
 batch::Encoding ToBatchEncoding(v1::Encoding e) {
   switch (e) {
-    case v1::WKT:
+    case v1::ENCODING_WKT:
       return batch::Encoding::kWkt;
-    case v1::HEX_WKB:
+    case v1::ENCODING_HEX_WKB:
       return batch::Encoding::kHexWkb;
-    case v1::GEOJSON:
+    case v1::ENCODING_GEOJSON:
       return batch::Encoding::kGeoJson;
     default:
       return batch::Encoding::kWkb;
@@ -72,14 +72,14 @@ class ChunkBuilder {
     if (chunk_) return;
     chunk_ = std::make_unique<v1::ResultChunk>();
     chunk_->set_row_offset(row);
-    chunk_->set_mapping(reduces_   ? v1::ONE_PER_BATCH
-                        : expands_ ? v1::PER_PART
-                                   : v1::ONE_PER_ROW);
+    chunk_->set_mapping(reduces_   ? v1::RESULT_MAPPING_ONE_PER_BATCH
+                        : expands_ ? v1::RESULT_MAPPING_PER_PART
+                                   : v1::RESULT_MAPPING_ONE_PER_ROW);
     if (!has_column_) {
       binary_ = nullptr;
     } else if (type_ == ops::ResultType::kGeometry) {
       binary_ = chunk_->mutable_geometries();
-      binary_->set_encoding(encoding_ == v1::ENCODING_UNSPECIFIED ? v1::WKB
+      binary_->set_encoding(encoding_ == v1::ENCODING_UNSPECIFIED ? v1::ENCODING_WKB
                                                                   : encoding_);
     } else if (type_ == ops::ResultType::kBytes) {
       binary_ = chunk_->mutable_encoded();
@@ -220,13 +220,13 @@ class ChunkBuilder {
   absl::Status WriteGeometry(const GEOSGeometry* g) {
     std::string* out = binary_->mutable_data();
     switch (encoding_) {
-      case v1::WKT:
+      case v1::ENCODING_WKT:
         return context_->WriteWkt(g, {}, out);
-      case v1::GEOJSON:
+      case v1::ENCODING_GEOJSON:
         return context_->WriteGeoJson(g, -1, out);
       default:
         return context_->WriteWkb(
-            g, {.include_srid = true, .hex = encoding_ == v1::HEX_WKB}, out);
+            g, {.include_srid = true, .hex = encoding_ == v1::ENCODING_HEX_WKB}, out);
     }
   }
 

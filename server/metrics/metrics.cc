@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "server/ops/operations.h"
 
 namespace geosrpc::metrics {
 namespace {
@@ -144,7 +145,7 @@ void Metrics::RpcHandled(const std::string& method, int code,
 }
 
 void Metrics::BatchDone(v1::OpCode op, const v1::ComputeSummary& summary) {
-  const std::string name = absl::AsciiStrToLower(v1::OpCode_Name(op));
+  const std::string name = ops::OperationName(op);
   rows_processed_.Add({{"op", name}}).Increment(summary.rows());
   compute_seconds_.Add({{"op", name}}).Increment(summary.worker_seconds());
   for (const auto& [code, n] : summary.row_errors_by_code()) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "server/common/status_macros.h"
 #include "server/geos/coordinates.h"
 #include "server/ops/internal/kernels.h"
@@ -377,9 +378,9 @@ enum { kRadius = 0, kQuadsegs, kCapStyle, kJoinStyle, kMitreLimit, kSingle };
 
 absl::Status Buffer(geos::Context& c, const Row& r, const Params& p,
                     Value* out) {
-  // The proto's enums start at 0; GEOS's at 1.
-  const int cap = p.integer(kCapStyle) + 1;
-  const int join = p.integer(kJoinStyle) + 1;
+  // The proto numbers styles as GEOS does.
+  const int cap = p.integer(kCapStyle);
+  const int join = p.integer(kJoinStyle);
   if (!p.flag(kSingle)) {
     return internal::SetGeometry(
         c,
@@ -438,7 +439,7 @@ enum { kRounding = 0, kTrim, kWktDimension };
 
 absl::Status ToWkt(geos::Context& c, const Row& r, const Params& p,
                    Value* out) {
-  out->bytes_encoding = v1::WKT;
+  out->bytes_encoding = v1::ENCODING_WKT;
   return c.WriteWkt(r.a,
                     {.rounding_precision = p.integer(kRounding),
                      .trim = p.flag(kTrim),
@@ -451,7 +452,7 @@ enum { kBigEndian = 0, kWkbDimension, kIncludeSrid, kIso, kHex };
 
 absl::Status ToWkb(geos::Context& c, const Row& r, const Params& p,
                    Value* out) {
-  out->bytes_encoding = p.flag(kHex) ? v1::HEX_WKB : v1::WKB;
+  out->bytes_encoding = p.flag(kHex) ? v1::ENCODING_HEX_WKB : v1::ENCODING_WKB;
   return c.WriteWkb(r.a,
                     {.big_endian = p.flag(kBigEndian),
                      .output_dimension = p.integer(kWkbDimension),
@@ -463,7 +464,7 @@ absl::Status ToWkb(geos::Context& c, const Row& r, const Params& p,
 
 absl::Status ToGeoJson(geos::Context& c, const Row& r, const Params& p,
                        Value* out) {
-  out->bytes_encoding = v1::GEOJSON;
+  out->bytes_encoding = v1::ENCODING_GEOJSON;
   return c.WriteGeoJson(r.a, p.integer(0), out->bytes);  // GeoJsonParams.indent
 }
 
@@ -551,7 +552,7 @@ enum { kOffset = 0, kOffsetQuadsegs, kOffsetJoin, kOffsetMitre, kOffsetLegacy };
 absl::Status OffsetCurve(geos::Context& c, const Row& r, const Params& p,
                          Value* out) {
   const double d = p.number(kOffset);
-  const int join = p.integer(kOffsetJoin) + 1;  // GEOS counts from 1.
+  const int join = p.integer(kOffsetJoin);
   if (p.flag(kOffsetLegacy)) {
     // Deprecated in GEOS's C API, and the only way to BufferBuilder's
     // single-sided line: left for positive distances.
@@ -880,36 +881,36 @@ const std::vector<ParamSpec> kTriangulationParams = {
 const std::vector<OpSpec>& Table() {
   static const auto* table = new std::vector<OpSpec>{
       // Measurement.
-      {v1::AREA, "area", 1, ResultType::kDouble, nullptr, {},
+      {v1::OP_CODE_AREA, "area", 1, ResultType::kDouble, nullptr, {},
        UnaryMeasure<GEOSArea_r>, nullptr, "Area of a (0 for non-areal)."},
-      {v1::LENGTH, "length", 1, ResultType::kDouble, nullptr, {},
+      {v1::OP_CODE_LENGTH, "length", 1, ResultType::kDouble, nullptr, {},
        UnaryMeasure<GEOSLength_r>, nullptr,
        "Length of a (perimeter for polygons)."},
-      {v1::DISTANCE, "distance", 2, ResultType::kDouble, nullptr, {},
+      {v1::OP_CODE_DISTANCE, "distance", 2, ResultType::kDouble, nullptr, {},
        IgnoringEmptyMembers<BinaryMeasure<GEOSDistance_r>>,
        PreparedMeasure<GEOSPreparedDistance_r>,
        "Minimum Cartesian distance between a and b."},
-      {v1::HAUSDORFF_DISTANCE, "hausdorff_distance", 2, ResultType::kDouble,
+      {v1::OP_CODE_HAUSDORFF_DISTANCE, "hausdorff_distance", 2, ResultType::kDouble,
        "densify", {kDensifyParam}, IgnoringEmptyMembers<HausdorffDistance>,
        nullptr,
        "Discrete Hausdorff distance between a and b."},
-      {v1::FRECHET_DISTANCE, "frechet_distance", 2, ResultType::kDouble,
+      {v1::OP_CODE_FRECHET_DISTANCE, "frechet_distance", 2, ResultType::kDouble,
        "densify", {kDensifyParam}, IgnoringEmptyMembers<FrechetDistance>,
        nullptr,
        "Discrete Frechet distance between a and b (NaN when either is "
        "empty)."},
-      {v1::MINIMUM_CLEARANCE, "minimum_clearance", 1, ResultType::kDouble,
+      {v1::OP_CODE_MINIMUM_CLEARANCE, "minimum_clearance", 1, ResultType::kDouble,
        nullptr, {}, MinimumClearance, nullptr,
        "Smallest distance a vertex can move before a becomes invalid (inf "
        "when none)."},
-      {v1::BOUNDS, "bounds", 1, ResultType::kDouble, nullptr, {}, Bounds,
+      {v1::OP_CODE_BOUNDS, "bounds", 1, ResultType::kDouble, nullptr, {}, Bounds,
        nullptr,
        "xmin, ymin, xmax, ymax of a: four values per row (NaN when empty).",
        /*values_per_row=*/4},
-      {v1::MINIMUM_BOUNDING_RADIUS, "minimum_bounding_radius", 1,
+      {v1::OP_CODE_MINIMUM_BOUNDING_RADIUS, "minimum_bounding_radius", 1,
        ResultType::kDouble, nullptr, {}, MinimumBoundingRadius, nullptr,
        "Radius of the smallest circle enclosing a."},
-      {v1::LINE_LOCATE_POINT, "line_locate_point", 2, ResultType::kDouble,
+      {v1::OP_CODE_LINE_LOCATE_POINT, "line_locate_point", 2, ResultType::kDouble,
        "locate",
        {{"normalized", PT::kBool, false, 0, 0, 1,
          "Answer as a fraction of a's length."}},
@@ -917,236 +918,236 @@ const std::vector<OpSpec>& Table() {
        "Distance along line a to the point on it nearest b (NaN when b is "
        "empty)."},
       // Binary predicates (prepared form: the converse, evaluated on b).
-      {v1::INTERSECTS, "intersects", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_INTERSECTS, "intersects", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSIntersects_r>,
        PreparedPredicate<GEOSPreparedIntersects_r>,
        "True if a and b share any point."},
-      {v1::CONTAINS, "contains", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_CONTAINS, "contains", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSContains_r>, PreparedPredicate<GEOSPreparedWithin_r>,
        "True if no point of b lies outside a and their interiors meet."},
-      {v1::WITHIN, "within", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_WITHIN, "within", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSWithin_r>, PreparedPredicate<GEOSPreparedContains_r>,
        "True if a lies within b (contains with a and b swapped)."},
-      {v1::COVERS, "covers", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_COVERS, "covers", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSCovers_r>, PreparedPredicate<GEOSPreparedCoveredBy_r>,
        "True if no point of b lies outside a."},
-      {v1::TOUCHES, "touches", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_TOUCHES, "touches", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSTouches_r>, PreparedPredicate<GEOSPreparedTouches_r>,
        "True if a and b meet only at their boundaries."},
-      {v1::DWITHIN, "dwithin", 2, ResultType::kBool, "distance",
+      {v1::OP_CODE_DWITHIN, "dwithin", 2, ResultType::kBool, "distance",
        {{"distance", PT::kDouble, true, 0, 0, kInf,
          "Distance threshold (inclusive)."}},
        DWithin, PreparedDWithin,
        "True if a and b are within the given distance of each other."},
-      {v1::CROSSES, "crosses", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_CROSSES, "crosses", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSCrosses_r>, PreparedPredicate<GEOSPreparedCrosses_r>,
        "True if a and b share some but not all interior points, of lower "
        "dimension than the larger."},
-      {v1::DISJOINT, "disjoint", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_DISJOINT, "disjoint", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSDisjoint_r>,
        PreparedPredicate<GEOSPreparedDisjoint_r>,
        "True if a and b share no point."},
-      {v1::EQUALS, "equals", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_EQUALS, "equals", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSEquals_r>, nullptr,
        "True if a and b are topologically equal."},
-      {v1::OVERLAPS, "overlaps", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_OVERLAPS, "overlaps", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSOverlaps_r>,
        PreparedPredicate<GEOSPreparedOverlaps_r>,
        "True if a and b have the same dimension and share some but not all "
        "points."},
-      {v1::COVERED_BY, "covered_by", 2, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_COVERED_BY, "covered_by", 2, ResultType::kBool, nullptr, {},
        BinaryPredicate<GEOSCoveredBy_r>, PreparedPredicate<GEOSPreparedCovers_r>,
        "True if no point of a lies outside b."},
-      {v1::CONTAINS_PROPERLY, "contains_properly", 2, ResultType::kBool,
+      {v1::OP_CODE_CONTAINS_PROPERLY, "contains_properly", 2, ResultType::kBool,
        nullptr, {}, ContainsProperly, nullptr,
        "True if b lies in a's interior (touches no part of its boundary)."},
-      {v1::EQUALS_EXACT, "equals_exact", 2, ResultType::kBool, "tolerance",
+      {v1::OP_CODE_EQUALS_EXACT, "equals_exact", 2, ResultType::kBool, "tolerance",
        {{"tolerance", PT::kDouble, false, 0, 0, kInf,
          "Largest coordinate difference still equal."}},
        EqualsExact, nullptr,
        "True if a and b have the same structure and coordinates within "
        "tolerance."},
-      {v1::RELATE, "relate", 2, ResultType::kString, nullptr, {}, Relate,
+      {v1::OP_CODE_RELATE, "relate", 2, ResultType::kString, nullptr, {}, Relate,
        nullptr, "The DE-9IM intersection matrix of a and b, e.g. 212101212."},
-      {v1::RELATE_PATTERN, "relate_pattern", 2, ResultType::kBool,
+      {v1::OP_CODE_RELATE_PATTERN, "relate_pattern", 2, ResultType::kBool,
        "relate_pattern",
        {{"pattern", PT::kString, true, 0, 9, 9,
          "DE-9IM pattern, e.g. T*F**F***.", "TF*012"}},
        RelatePattern, nullptr,
        "True if the DE-9IM matrix of a and b matches the pattern."},
       // Unary predicates.
-      {v1::IS_VALID, "is_valid", 1, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_IS_VALID, "is_valid", 1, ResultType::kBool, nullptr, {},
        UnaryPredicate<GEOSisValid_r>, nullptr,
        "True if a is valid in the OGC sense."},
-      {v1::IS_EMPTY, "is_empty", 1, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_IS_EMPTY, "is_empty", 1, ResultType::kBool, nullptr, {},
        UnaryPredicate<GEOSisEmpty_r>, nullptr, "True if a has no points."},
-      {v1::IS_SIMPLE, "is_simple", 1, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_IS_SIMPLE, "is_simple", 1, ResultType::kBool, nullptr, {},
        UnaryPredicate<GEOSisSimple_r>, nullptr,
        "True if a has no anomalous self-intersections."},
-      {v1::IS_RING, "is_ring", 1, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_IS_RING, "is_ring", 1, ResultType::kBool, nullptr, {},
        UnaryPredicate<GEOSisRing_r>, nullptr,
        "True if a is a closed, simple line string."},
-      {v1::IS_CLOSED, "is_closed", 1, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_IS_CLOSED, "is_closed", 1, ResultType::kBool, nullptr, {},
        UnaryPredicate<GEOSisClosed_r>, nullptr,
        "True if a (a line string or multi line string) starts where it "
        "ends; other types are a row error."},
-      {v1::HAS_Z, "has_z", 1, ResultType::kBool, nullptr, {},
+      {v1::OP_CODE_HAS_Z, "has_z", 1, ResultType::kBool, nullptr, {},
        UnaryPredicate<GEOSHasZ_r>, nullptr, "True if a has Z coordinates."},
-      {v1::IS_CCW, "is_ccw", 1, ResultType::kBool, nullptr, {}, IsCcw,
+      {v1::OP_CODE_IS_CCW, "is_ccw", 1, ResultType::kBool, nullptr, {}, IsCcw,
        nullptr,
        "True if line string or ring a (4+ points) runs counter-clockwise; "
        "false for other geometries."},
-      {v1::IS_VALID_REASON, "is_valid_reason", 1, ResultType::kString,
+      {v1::OP_CODE_IS_VALID_REASON, "is_valid_reason", 1, ResultType::kString,
        nullptr, {}, IsValidReason, nullptr,
        "Why a is invalid, or \"Valid Geometry\"."},
       // Constructive.
-      {v1::BUFFER, "buffer", 1, ResultType::kGeometry, "buffer",
+      {v1::OP_CODE_BUFFER, "buffer", 1, ResultType::kGeometry, "buffer",
        {{"radius", PT::kDouble, false, 0, -kInf, kInf,
          "Buffer distance; negative shrinks areas."},
         {"quadsegs", PT::kInt, false, 8, 1, 1000,
          "Segments approximating a quarter circle."},
-        {"cap_style", PT::kEnum, false, 0, 0, 2, "End cap style of lines."},
-        {"join_style", PT::kEnum, false, 0, 0, 2, "Join style of corners."},
+        {"cap_style", PT::kEnum, false, 1, 1, 3, "End cap style of lines."},
+        {"join_style", PT::kEnum, false, 1, 1, 3, "Join style of corners."},
         {"mitre_limit", PT::kDouble, false, 5, 0, kInf,
-         "Mitre ratio limit (JOIN_MITRE only)."},
+         "Mitre ratio limit (BUFFER_JOIN_STYLE_MITRE only)."},
         {"single_sided", PT::kBool, false, 0, 0, 1,
          "Buffer one side only (left for positive radius)."}},
        Buffer, nullptr, "Area within the given distance of a."},
-      {v1::CENTROID, "centroid", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_CENTROID, "centroid", 1, ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSGetCentroid_r>, nullptr,
        "Centre of mass of a."},
-      {v1::ENVELOPE, "envelope", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_ENVELOPE, "envelope", 1, ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSEnvelope_r>, nullptr,
        "Axis-aligned bounding rectangle of a."},
-      {v1::CONVEX_HULL, "convex_hull", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_CONVEX_HULL, "convex_hull", 1, ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSConvexHull_r>, nullptr,
        "Smallest convex geometry containing a."},
-      {v1::SIMPLIFY, "simplify", 1, ResultType::kGeometry, "simplify",
+      {v1::OP_CODE_SIMPLIFY, "simplify", 1, ResultType::kGeometry, "simplify",
        {{"tolerance", PT::kDouble, true, 0, 0, kInf,
          "Maximum distance of the result from a."},
         {"preserve_topology", PT::kBool, false, 1, 0, 1,
          "Keep the result valid (slower)."}},
        Simplify, nullptr, "Simplified a (Douglas-Peucker)."},
-      {v1::MAKE_VALID, "make_valid", 1, ResultType::kGeometry, "make_valid",
+      {v1::OP_CODE_MAKE_VALID, "make_valid", 1, ResultType::kGeometry, "make_valid",
        {{"method", PT::kInt, false, 0, 0, 1,
          "0 = linework, 1 = structure."},
         {"keep_collapsed", PT::kBool, false, 1, 0, 1,
          "Keep components that collapse to lower dimension (structure "
          "only)."}},
        MakeValid, nullptr, "A valid geometry covering the same points as a."},
-      {v1::BOUNDARY, "boundary", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_BOUNDARY, "boundary", 1, ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSBoundary_r>, nullptr,
        "The combinatorial boundary of a."},
-      {v1::POINT_ON_SURFACE, "point_on_surface", 1, ResultType::kGeometry,
+      {v1::OP_CODE_POINT_ON_SURFACE, "point_on_surface", 1, ResultType::kGeometry,
        nullptr, {},
        IgnoringEmptyMembers<UnaryConstructive<GEOSPointOnSurface_r>>, nullptr,
        "A point guaranteed to lie on a."},
-      {v1::REVERSE, "reverse", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_REVERSE, "reverse", 1, ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSReverse_r>, nullptr,
        "a with the order of its coordinates reversed."},
-      {v1::EXTRACT_UNIQUE_POINTS, "extract_unique_points", 1,
+      {v1::OP_CODE_EXTRACT_UNIQUE_POINTS, "extract_unique_points", 1,
        ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSGeom_extractUniquePoints_r>, nullptr,
        "The distinct vertices of a, as a multipoint."},
-      {v1::ORIENTED_ENVELOPE, "oriented_envelope", 1, ResultType::kGeometry,
+      {v1::OP_CODE_ORIENTED_ENVELOPE, "oriented_envelope", 1, ResultType::kGeometry,
        nullptr, {}, UnaryConstructive<GEOSMinimumRotatedRectangle_r>, nullptr,
        "The minimum-area rotated rectangle containing a."},
-      {v1::MINIMUM_CLEARANCE_LINE, "minimum_clearance_line", 1,
+      {v1::OP_CODE_MINIMUM_CLEARANCE_LINE, "minimum_clearance_line", 1,
        ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSMinimumClearanceLine_r>, nullptr,
        "The two-point line realising a's minimum clearance (empty when "
        "none)."},
-      {v1::BUILD_AREA, "build_area", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_BUILD_AREA, "build_area", 1, ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSBuildArea_r>, nullptr,
        "Polygons formed from a's linework, holes from even nesting."},
-      {v1::NODE, "node", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_NODE, "node", 1, ResultType::kGeometry, nullptr, {},
        IgnoringEmptyMembers<UnaryConstructive<GEOSNode_r>>, nullptr,
        "a's linework fully noded (split at every intersection)."},
-      {v1::LINE_MERGE, "line_merge", 1, ResultType::kGeometry, "line_merge",
+      {v1::OP_CODE_LINE_MERGE, "line_merge", 1, ResultType::kGeometry, "line_merge",
        {{"directed", PT::kBool, false, 0, 0, 1,
          "Join a line's end only to another's start."}},
        LineMerge, nullptr,
        "a's line strings merged end to end where they meet."},
-      {v1::OFFSET_CURVE, "offset_curve", 1, ResultType::kGeometry,
+      {v1::OP_CODE_OFFSET_CURVE, "offset_curve", 1, ResultType::kGeometry,
        "offset_curve",
        {{"distance", PT::kDouble, true, 0, -kInf, kInf,
          "Offset; positive to the left of the line's direction."},
         {"quadsegs", PT::kInt, false, 8, 1, 1000,
          "Segments approximating a quarter circle."},
-        {"join_style", PT::kEnum, false, 0, 0, 2, "Join style of corners."},
+        {"join_style", PT::kEnum, false, 1, 1, 3, "Join style of corners."},
         {"mitre_limit", PT::kDouble, false, 5, 0, kInf,
-         "Mitre ratio limit (JOIN_MITRE only)."},
+         "Mitre ratio limit (BUFFER_JOIN_STYLE_MITRE only)."},
         {"legacy", PT::kBool, false, 0, 0, 1,
          "GEOS's pre-3.11 single-sided buffer line instead of OffsetCurve."}},
        OffsetCurve, nullptr, "A line parallel to line a at a distance."},
-      {v1::CONCAVE_HULL, "concave_hull", 1, ResultType::kGeometry,
+      {v1::OP_CODE_CONCAVE_HULL, "concave_hull", 1, ResultType::kGeometry,
        "concave_hull",
        {{"ratio", PT::kDouble, false, 0, 0, 1,
          "0 is the most concave, 1 the convex hull."},
         {"allow_holes", PT::kBool, false, 0, 0, 1, "Allow holes."}},
        ConcaveHull, nullptr, "A concave polygon containing every vertex of a."},
-      {v1::MINIMUM_BOUNDING_CIRCLE, "minimum_bounding_circle", 1,
+      {v1::OP_CODE_MINIMUM_BOUNDING_CIRCLE, "minimum_bounding_circle", 1,
        ResultType::kGeometry, nullptr, {}, MinimumBoundingCircle, nullptr,
        "The smallest circle (as a polygon) enclosing a."},
-      {v1::MAXIMUM_INSCRIBED_CIRCLE, "maximum_inscribed_circle", 1,
+      {v1::OP_CODE_MAXIMUM_INSCRIBED_CIRCLE, "maximum_inscribed_circle", 1,
        ResultType::kGeometry, "tolerance",
        {{"tolerance", PT::kDouble, false, 0, 0, kInf,
          "Precision; 0 picks a thousandth of a's larger extent."}},
        MaximumInscribedCircle, nullptr,
        "Line from the centre of the largest circle inside polygonal a to "
        "the nearest boundary point."},
-      {v1::SEGMENTIZE, "segmentize", 1, ResultType::kGeometry, "segmentize",
+      {v1::OP_CODE_SEGMENTIZE, "segmentize", 1, ResultType::kGeometry, "segmentize",
        {kMaxSegmentLengthParam}, IgnoringEmptyMembers<Segmentize>, nullptr,
        "a with vertices added so no segment is longer than the given "
        "length."},
       // Set operations.
-      {v1::INTERSECTION, "intersection", 2, ResultType::kGeometry, "overlay",
+      {v1::OP_CODE_INTERSECTION, "intersection", 2, ResultType::kGeometry, "overlay",
        {kGridSizeParam},
        Overlay<GEOSIntersection_r, GEOSIntersectionPrec_r>, nullptr,
        "Points shared by a and b."},
-      {v1::UNION, "union", 2, ResultType::kGeometry, "overlay",
+      {v1::OP_CODE_UNION, "union", 2, ResultType::kGeometry, "overlay",
        {kGridSizeParam}, Overlay<GEOSUnion_r, GEOSUnionPrec_r>, nullptr,
        "Points in a or b."},
-      {v1::DIFFERENCE, "difference", 2, ResultType::kGeometry, "overlay",
+      {v1::OP_CODE_DIFFERENCE, "difference", 2, ResultType::kGeometry, "overlay",
        {kGridSizeParam}, Overlay<GEOSDifference_r, GEOSDifferencePrec_r>,
        nullptr, "Points of a not in b."},
-      {v1::SYMMETRIC_DIFFERENCE, "symmetric_difference", 2,
+      {v1::OP_CODE_SYMMETRIC_DIFFERENCE, "symmetric_difference", 2,
        ResultType::kGeometry, "overlay", {kGridSizeParam},
        Overlay<GEOSSymDifference_r, GEOSSymDifferencePrec_r>, nullptr,
        "Points in exactly one of a and b."},
-      {v1::UNARY_UNION, "unary_union", 1, ResultType::kGeometry, "overlay",
+      {v1::OP_CODE_UNARY_UNION, "unary_union", 1, ResultType::kGeometry, "overlay",
        {kGridSizeParam}, IgnoringEmptyMembers<UnaryUnion>, nullptr,
        "The union of a's parts (dissolves a collection)."},
       // Reductions.
-      {v1::UNION_ALL, "union_all", 1, ResultType::kGeometry, "overlay",
+      {v1::OP_CODE_UNION_ALL, "union_all", 1, ResultType::kGeometry, "overlay",
        {kGridSizeParam}, nullptr, nullptr,
        "The union of every row of a: one geometry.", 1, false, UnionAll},
-      {v1::INTERSECTION_ALL, "intersection_all", 1, ResultType::kGeometry,
+      {v1::OP_CODE_INTERSECTION_ALL, "intersection_all", 1, ResultType::kGeometry,
        "overlay", {kGridSizeParam}, nullptr, nullptr,
        "The intersection of every row of a: one geometry.", 1, false,
        Fold<GEOSIntersection_r, GEOSIntersectionPrec_r>},
-      {v1::COVERAGE_UNION, "coverage_union", 1, ResultType::kGeometry,
+      {v1::OP_CODE_COVERAGE_UNION, "coverage_union", 1, ResultType::kGeometry,
        nullptr, {}, nullptr, nullptr,
        "The union of polygon rows that form a coverage (edges match "
        "exactly, interiors disjoint): fast, and wrong for other input.",
        1, false, CoverageUnion},
       // More constructive operations.
-      {v1::DENSIFY, "densify", 1, ResultType::kGeometry, "segmentize",
+      {v1::OP_CODE_DENSIFY, "densify", 1, ResultType::kGeometry, "segmentize",
        {kMaxSegmentLengthParam}, IgnoringEmptyMembers<Segmentize>, nullptr,
        "Alias of segmentize."},
-      {v1::REMOVE_REPEATED_POINTS, "remove_repeated_points", 1,
+      {v1::OP_CODE_REMOVE_REPEATED_POINTS, "remove_repeated_points", 1,
        ResultType::kGeometry, "tolerance",
        {{"tolerance", PT::kDouble, false, 0, 0, kInf,
          "Points closer than this to the previous one are dropped."}},
        RemoveRepeatedPoints, nullptr, "a without repeated points."},
-      {v1::NORMALIZE, "normalize", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_NORMALIZE, "normalize", 1, ResultType::kGeometry, nullptr, {},
        Normalize, nullptr,
        "a in GEOS's normal form (ordered parts, rings and start points)."},
-      {v1::SNAP, "snap", 2, ResultType::kGeometry, "tolerance",
+      {v1::OP_CODE_SNAP, "snap", 2, ResultType::kGeometry, "tolerance",
        {{"tolerance", PT::kDouble, true, 0, 0, kInf,
          "Snapping distance."}},
        Snap, nullptr, "a with vertices and segments snapped to b's vertices."},
-      {v1::CLIP_BY_RECT, "clip_by_rect", 1, ResultType::kGeometry, "clip",
+      {v1::OP_CODE_CLIP_BY_RECT, "clip_by_rect", 1, ResultType::kGeometry, "clip",
        {{"xmin", PT::kDouble, true, 0, -kInf, kInf, "Rectangle."},
         {"ymin", PT::kDouble, true, 0, -kInf, kInf, "Rectangle."},
         {"xmax", PT::kDouble, true, 0, -kInf, kInf, "Rectangle."},
@@ -1154,16 +1155,16 @@ const std::vector<OpSpec>& Table() {
        ClipByRect, nullptr,
        "The part of a inside the rectangle (fast; may be invalid for "
        "invalid a)."},
-      {v1::POLYGONIZE, "polygonize", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_POLYGONIZE, "polygonize", 1, ResultType::kGeometry, nullptr, {},
        Polygonize, nullptr,
        "The polygons formed by a's linework, as a collection."},
-      {v1::DELAUNAY_TRIANGLES, "delaunay_triangles", 1, ResultType::kGeometry,
+      {v1::OP_CODE_DELAUNAY_TRIANGLES, "delaunay_triangles", 1, ResultType::kGeometry,
        "triangulation", kTriangulationParams, DelaunayTriangles, nullptr,
        "Delaunay triangulation of a's vertices."},
-      {v1::VORONOI_POLYGONS, "voronoi_polygons", 1, ResultType::kGeometry,
+      {v1::OP_CODE_VORONOI_POLYGONS, "voronoi_polygons", 1, ResultType::kGeometry,
        "triangulation", kTriangulationParams, VoronoiPolygons, nullptr,
        "Voronoi diagram of a's vertices."},
-      {v1::SET_PRECISION, "set_precision", 1, ResultType::kGeometry,
+      {v1::OP_CODE_SET_PRECISION, "set_precision", 1, ResultType::kGeometry,
        "set_precision",
        {{"grid_size", PT::kDouble, true, 0, 0, kInf,
          "Grid to round coordinates to; 0 keeps full precision."},
@@ -1171,7 +1172,7 @@ const std::vector<OpSpec>& Table() {
          "0 = valid output, 1 = pointwise, 2 = keep collapsed."}},
        SetPrecision, nullptr, "a rounded to a precision grid."},
       // Linear referencing.
-      {v1::LINE_INTERPOLATE_POINT, "line_interpolate_point", 1,
+      {v1::OP_CODE_LINE_INTERPOLATE_POINT, "line_interpolate_point", 1,
        ResultType::kGeometry, "interpolate",
        {{"distance", PT::kDouble, true, 0, -kInf, kInf,
          "Distance along a; negative counts from the end."},
@@ -1179,22 +1180,22 @@ const std::vector<OpSpec>& Table() {
          "distance is a fraction of a's length."}},
        IgnoringEmptyMembers<LineInterpolatePoint>, nullptr,
        "The point at a distance along line a."},
-      {v1::SHARED_PATHS, "shared_paths", 2, ResultType::kGeometry, nullptr,
+      {v1::OP_CODE_SHARED_PATHS, "shared_paths", 2, ResultType::kGeometry, nullptr,
        {}, IgnoringEmptyMembers<BinaryConstructive<GEOSSharedPaths_r>>, nullptr,
        "Paths lines a and b share: a collection of same- and "
        "opposite-direction parts."},
-      {v1::SHORTEST_LINE, "shortest_line", 2, ResultType::kGeometry, nullptr,
+      {v1::OP_CODE_SHORTEST_LINE, "shortest_line", 2, ResultType::kGeometry, nullptr,
        {}, IgnoringEmptyMembers<ShortestLine>, nullptr,
        "The shortest line from a to b (empty when either is empty)."},
       // Output.
-      {v1::TO_WKT, "to_wkt", 1, ResultType::kBytes, "wkt",
+      {v1::OP_CODE_TO_WKT, "to_wkt", 1, ResultType::kBytes, "wkt",
        {{"rounding_precision", PT::kInt, false, -1, -1, 20,
          "Decimal digits; -1 for full precision."},
         {"trim", PT::kBool, false, 1, 0, 1, "Drop trailing zeros."},
         {"output_dimension", PT::kInt, false, 3, 2, 3,
          "3 keeps Z where present."}},
        ToWkt, nullptr, "a as WKT text."},
-      {v1::TO_WKB, "to_wkb", 1, ResultType::kBytes, "wkb",
+      {v1::OP_CODE_TO_WKB, "to_wkb", 1, ResultType::kBytes, "wkb",
        {{"big_endian", PT::kBool, false, 0, 0, 1, "XDR instead of NDR."},
         {"output_dimension", PT::kInt, false, 3, 2, 3,
          "3 keeps Z where present."},
@@ -1203,74 +1204,74 @@ const std::vector<OpSpec>& Table() {
         {"iso", PT::kBool, false, 0, 0, 1, "ISO flavor instead of extended."},
         {"hex", PT::kBool, false, 0, 0, 1, "Hexadecimal text."}},
        ToWkb, nullptr, "a as WKB with the given flavor."},
-      {v1::TO_GEOJSON, "to_geojson", 1, ResultType::kBytes, "geojson",
+      {v1::OP_CODE_TO_GEOJSON, "to_geojson", 1, ResultType::kBytes, "geojson",
        {{"indent", PT::kInt, false, -1, -1, 16,
          "Spaces per level; -1 for compact."}},
        ToGeoJson, nullptr, "a as a GeoJSON geometry."},
       // Accessors.
-      {v1::GET_NUM_GEOMETRIES, "get_num_geometries", 1, ResultType::kInt,
+      {v1::OP_CODE_GET_NUM_GEOMETRIES, "get_num_geometries", 1, ResultType::kInt,
        nullptr, {}, IntAccessor<GEOSGetNumGeometries_r>, nullptr,
        "Parts of a (1 for a single geometry)."},
-      {v1::GET_NUM_COORDINATES, "get_num_coordinates", 1, ResultType::kInt,
+      {v1::OP_CODE_GET_NUM_COORDINATES, "get_num_coordinates", 1, ResultType::kInt,
        nullptr, {}, IntAccessor<GEOSGetNumCoordinates_r>, nullptr,
        "Coordinates in a, over all its parts."},
-      {v1::GET_NUM_POINTS, "get_num_points", 1, ResultType::kInt, nullptr, {},
+      {v1::OP_CODE_GET_NUM_POINTS, "get_num_points", 1, ResultType::kInt, nullptr, {},
        NumPoints, nullptr, "Points of line string a (0 for other types)."},
-      {v1::GET_NUM_INTERIOR_RINGS, "get_num_interior_rings", 1,
+      {v1::OP_CODE_GET_NUM_INTERIOR_RINGS, "get_num_interior_rings", 1,
        ResultType::kInt, nullptr, {}, NumInteriorRings, nullptr,
        "Holes of polygon a (0 for other types)."},
-      {v1::GET_X, "get_x", 1, ResultType::kDouble, nullptr, {},
+      {v1::OP_CODE_GET_X, "get_x", 1, ResultType::kDouble, nullptr, {},
        PointCoordinate<GEOSGeomGetX_r>, nullptr,
        "X of point a (NaN for other types and empty points)."},
-      {v1::GET_Y, "get_y", 1, ResultType::kDouble, nullptr, {},
+      {v1::OP_CODE_GET_Y, "get_y", 1, ResultType::kDouble, nullptr, {},
        PointCoordinate<GEOSGeomGetY_r>, nullptr,
        "Y of point a (NaN for other types and empty points)."},
-      {v1::GET_Z, "get_z", 1, ResultType::kDouble, nullptr, {},
+      {v1::OP_CODE_GET_Z, "get_z", 1, ResultType::kDouble, nullptr, {},
        PointCoordinate<GEOSGeomGetZ_r>, nullptr,
        "Z of point a (NaN when it has none)."},
-      {v1::GET_SRID, "get_srid", 1, ResultType::kInt, nullptr, {}, Srid,
+      {v1::OP_CODE_GET_SRID, "get_srid", 1, ResultType::kInt, nullptr, {}, Srid,
        nullptr, "SRID of a (0 when unset; from extended WKB input)."},
-      {v1::SET_SRID, "set_srid", 1, ResultType::kGeometry, "srid",
+      {v1::OP_CODE_SET_SRID, "set_srid", 1, ResultType::kGeometry, "srid",
        {{"srid", PT::kInt, true, 0, -2147483648.0, 2147483647.0,
          "The SRID."}},
        SetSrid, nullptr,
        "a with the SRID set (geometry results carry a non-zero SRID as "
        "extended WKB)."},
-      {v1::GET_PARTS, "get_parts", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_GET_PARTS, "get_parts", 1, ResultType::kGeometry, nullptr, {},
        Parts, nullptr,
        "a's parts, each its own value: source_rows maps them to rows.", 1,
        /*expands=*/true},
-      {v1::GET_DIMENSIONS, "get_dimensions", 1, ResultType::kInt, nullptr, {},
+      {v1::OP_CODE_GET_DIMENSIONS, "get_dimensions", 1, ResultType::kInt, nullptr, {},
        Dimensions, nullptr,
        "Topological dimension of a: 0 points, 1 lines, 2 polygons."},
-      {v1::GET_TYPE_ID, "get_type_id", 1, ResultType::kInt, nullptr, {},
+      {v1::OP_CODE_GET_TYPE_ID, "get_type_id", 1, ResultType::kInt, nullptr, {},
        IntAccessor<GEOSGeomTypeId_r>, nullptr,
        "GEOS type id of a: 0 point, 1 line string, 2 linear ring, 3 polygon, "
        "4-6 multi-, 7 collection."},
-      {v1::GET_EXTERIOR_RING, "get_exterior_ring", 1, ResultType::kGeometry,
+      {v1::OP_CODE_GET_EXTERIOR_RING, "get_exterior_ring", 1, ResultType::kGeometry,
        nullptr, {}, ExteriorRing, nullptr,
        "The shell of polygon a (a row error for other types)."},
-      {v1::GET_INTERIOR_RING, "get_interior_ring", 1, ResultType::kGeometry,
+      {v1::OP_CODE_GET_INTERIOR_RING, "get_interior_ring", 1, ResultType::kGeometry,
        "index", {kIndexParam}, InteriorRing, nullptr,
        "Hole `index` of polygon a (OUT_OF_RANGE when it has none)."},
-      {v1::GET_GEOMETRY, "get_geometry", 1, ResultType::kGeometry, "index",
+      {v1::OP_CODE_GET_GEOMETRY, "get_geometry", 1, ResultType::kGeometry, "index",
        {kIndexParam}, GeometryN, nullptr,
        "Part `index` of a (a itself at 0 for a single geometry)."},
-      {v1::GET_POINT, "get_point", 1, ResultType::kGeometry, "index",
+      {v1::OP_CODE_GET_POINT, "get_point", 1, ResultType::kGeometry, "index",
        {kIndexParam}, PointN, nullptr,
        "Vertex `index` of line string a, as a point."},
-      {v1::GET_COORDINATE_DIMENSION, "get_coordinate_dimension", 1,
+      {v1::OP_CODE_GET_COORDINATE_DIMENSION, "get_coordinate_dimension", 1,
        ResultType::kInt, nullptr, {}, CoordinateDimension, nullptr,
        "2 or 3: whether a has Z."},
-      {v1::GET_PRECISION, "get_precision", 1, ResultType::kDouble, nullptr,
+      {v1::OP_CODE_GET_PRECISION, "get_precision", 1, ResultType::kDouble, nullptr,
        {}, Precision, nullptr,
        "Grid size of a's precision model (0 for floating)."},
-      {v1::GET_RINGS, "get_rings", 1, ResultType::kGeometry, nullptr, {},
+      {v1::OP_CODE_GET_RINGS, "get_rings", 1, ResultType::kGeometry, nullptr, {},
        Rings, nullptr,
        "Polygon a's exterior then interior rings, each its own value "
        "(none for other types or empty): source_rows maps them to rows.", 1,
        /*expands=*/true},
-      {v1::GET_COORDINATES, "get_coordinates", 1, ResultType::kDouble,
+      {v1::OP_CODE_GET_COORDINATES, "get_coordinates", 1, ResultType::kDouble,
        "coordinates",
        {{"include_z", PT::kBool, false, 0, 0, 1,
          "Three values per coordinate, NaN z for 2D ones."}},
@@ -1278,16 +1279,16 @@ const std::vector<OpSpec>& Table() {
        "Every coordinate of a, in order, each its own value of x, y (and "
        "z): source_rows maps them to rows.",
        /*values_per_row=*/2, /*expands=*/true},
-      {v1::SYMMETRIC_DIFFERENCE_ALL, "symmetric_difference_all", 1,
+      {v1::OP_CODE_SYMMETRIC_DIFFERENCE_ALL, "symmetric_difference_all", 1,
        ResultType::kGeometry, "overlay", {kGridSizeParam}, nullptr, nullptr,
        "The points in an odd number of the rows of a: one geometry.", 1,
        false, Fold<GEOSSymDifference_r, GEOSSymDifferencePrec_r>},
-      {v1::CONSTRAINED_DELAUNAY_TRIANGLES, "constrained_delaunay_triangles", 1,
+      {v1::OP_CODE_CONSTRAINED_DELAUNAY_TRIANGLES, "constrained_delaunay_triangles", 1,
        ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSConstrainedDelaunayTriangulation_r>, nullptr,
        "Delaunay triangulation of polygonal a constrained to its edges: "
        "triangles covering a (empty for non-polygonal a)."},
-      {v1::MINIMUM_ROTATED_RECTANGLE, "minimum_rotated_rectangle", 1,
+      {v1::OP_CODE_MINIMUM_ROTATED_RECTANGLE, "minimum_rotated_rectangle", 1,
        ResultType::kGeometry, nullptr, {},
        UnaryConstructive<GEOSMinimumRotatedRectangle_r>, nullptr,
        "Alias of oriented_envelope."},
@@ -1302,6 +1303,13 @@ bool Preparable(GEOSContextHandle_t handle, const GEOSGeometry* g) {
   return GEOSisEmpty_r(handle, g) == 0 && !HasEmptyMember(handle, g);
 }
 
+std::string OperationName(v1::OpCode code) {
+  constexpr absl::string_view kPrefix = "OP_CODE_";
+  absl::string_view name = v1::OpCode_Name(code);
+  absl::ConsumePrefix(&name, kPrefix);
+  return absl::AsciiStrToLower(name);
+}
+
 absl::Span<const OpSpec> AllOperations() { return Table(); }
 
 absl::StatusOr<const OpSpec*> FindOperation(v1::OpCode code) {
@@ -1309,7 +1317,7 @@ absl::StatusOr<const OpSpec*> FindOperation(v1::OpCode code) {
     if (spec.code == code) return &spec;
   }
   return absl::InvalidArgumentError(
-      code == v1::OP_UNSPECIFIED
+      code == v1::OP_CODE_UNSPECIFIED
           ? std::string("operation.op is not set")
           : absl::StrCat("unknown operation code ", static_cast<int>(code),
                          " (ListOperations lists the supported ones)"));
@@ -1318,17 +1326,17 @@ absl::StatusOr<const OpSpec*> FindOperation(v1::OpCode code) {
 v1::ResultType ToProto(ResultType type) {
   switch (type) {
     case ResultType::kDouble:
-      return v1::DOUBLE;
+      return v1::RESULT_TYPE_DOUBLE;
     case ResultType::kBool:
-      return v1::BOOL;
+      return v1::RESULT_TYPE_BOOL;
     case ResultType::kInt:
-      return v1::INT;
+      return v1::RESULT_TYPE_INT;
     case ResultType::kGeometry:
-      return v1::GEOMETRY;
+      return v1::RESULT_TYPE_GEOMETRY;
     case ResultType::kBytes:
-      return v1::BYTES;
+      return v1::RESULT_TYPE_BYTES;
     case ResultType::kString:
-      return v1::STRING;
+      return v1::RESULT_TYPE_STRING;
   }
   return v1::RESULT_TYPE_UNSPECIFIED;
 }

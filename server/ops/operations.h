@@ -50,7 +50,7 @@ struct Value {
   int width = 1;
   std::string text;
   std::string* bytes = nullptr;
-  v1::Encoding bytes_encoding = v1::WKB;
+  v1::Encoding bytes_encoding = v1::ENCODING_WKB;
 };
 
 // Computes one row. A non-OK status becomes that row's error.
@@ -92,6 +92,10 @@ struct OpSpec {
 // geometries and collections with empty members; the plain kernels handle
 // both.
 bool Preparable(GEOSContextHandle_t handle, const GEOSGeometry* g);
+
+// An operation's name: its OpCode's name, lower case, without the
+// "OP_CODE_" prefix ("distance" for OP_CODE_DISTANCE).
+std::string OperationName(v1::OpCode code);
 
 // Every operation, in OpCode order.
 absl::Span<const OpSpec> AllOperations();

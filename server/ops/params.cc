@@ -34,7 +34,7 @@ std::string Allowed(const ParamSpec& p, const FieldDescriptor* field) {
       std::vector<std::string> names;
       const auto* e = field != nullptr ? field->enum_type() : nullptr;
       for (int i = 0; e != nullptr && i < e->value_count(); ++i) {
-        names.push_back(e->value(i)->name());
+        if (e->value(i)->number() != 0) names.push_back(e->value(i)->name());
       }
       return absl::StrJoin(names, "|");
     }
@@ -120,6 +120,8 @@ absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
     }
     auto v = ReadField(*msg, f);
     if (!v.ok()) return v.status();
+    // An enum's zero value is its _UNSPECIFIED: the default.
+    if (p.type == ParamType::kEnum && *v == 0) *v = p.default_value;
     if (!std::isfinite(*v) || *v < p.min || *v > p.max) {
       return absl::InvalidArgumentError(absl::StrCat(
           "parameter '", spec.params_field, ".", p.name, "' of '", spec.name,

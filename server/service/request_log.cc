@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "server/ops/operations.h"
 
 namespace geosrpc::service {
 
@@ -16,7 +17,7 @@ void LogRequest(const RequestRecord& r) {
       "{\"ts\":\"", absl::FormatTime(absl::RFC3339_full, absl::Now(),
                                      absl::UTCTimeZone()),
       "\",\"method\":\"", r.method, "\",\"op\":\"",
-      absl::AsciiStrToLower(v1::OpCode_Name(r.op)), "\"");
+      ops::OperationName(r.op), "\"");
   if (r.batch_id >= 0) absl::StrAppend(&line, ",\"batch_id\":", r.batch_id);
   absl::StrAppend(
       &line, ",\"rows\":", r.rows, ",\"errors\":", r.error_rows,

@@ -14,7 +14,7 @@ namespace geosrpc::service {
 
 struct RequestRecord {
   const char* method;
-  v1::OpCode op = v1::OP_UNSPECIFIED;
+  v1::OpCode op = v1::OP_CODE_UNSPECIFIED;
   int64_t batch_id = -1;  // ComputeStream only.
   uint64_t rows = 0;
   uint64_t error_rows = 0;

@@ -8,13 +8,13 @@ namespace geosrpc::client {
 namespace {
 
 TEST(BatchBuilderTest, PacksRowsWithOffsets) {
-  BatchBuilder builder(v1::WKT);
+  BatchBuilder builder(v1::ENCODING_WKT);
   builder.Add("POINT (1 2)");
   builder.Add("");
   builder.Add("POINT (3 4)");
   EXPECT_EQ(builder.size(), 3u);
   v1::GeometryBatch batch = builder.Build();
-  EXPECT_EQ(batch.encoding(), v1::WKT);
+  EXPECT_EQ(batch.encoding(), v1::ENCODING_WKT);
   EXPECT_EQ(batch.data(), "POINT (1 2)POINT (3 4)");
   EXPECT_EQ(std::vector<uint64_t>(batch.offsets().begin(),
                                   batch.offsets().end()),
@@ -30,16 +30,18 @@ TEST(BatchBuilderTest, PointWkbIsIsoNdr) {
 TEST(MakeOperationTest, SetsTypedParametersByName) {
   v1::OperationInfo info;
   info.set_name("buffer");
-  info.set_op(v1::BUFFER);
+  info.set_op(v1::OP_CODE_BUFFER);
   info.set_params_message("buffer");
   auto op = MakeOperation(info, {{"radius", "0.5"},
                                  {"quadsegs", "4"},
-                                 {"cap_style", "cap_flat"},
+                                 {"cap_style", "flat"},
+                                 {"join_style", "BUFFER_JOIN_STYLE_MITRE"},
                                  {"single_sided", "true"}});
   ASSERT_TRUE(op.ok()) << op.status();
   EXPECT_EQ(op->buffer().radius(), 0.5);
   EXPECT_EQ(op->buffer().quadsegs(), 4);
-  EXPECT_EQ(op->buffer().cap_style(), v1::CAP_FLAT);
+  EXPECT_EQ(op->buffer().cap_style(), v1::BUFFER_CAP_STYLE_FLAT);
+  EXPECT_EQ(op->buffer().join_style(), v1::BUFFER_JOIN_STYLE_MITRE);
   EXPECT_TRUE(op->buffer().single_sided());
   EXPECT_FALSE(op->buffer().has_mitre_limit());
 
@@ -52,8 +54,8 @@ TEST(MakeOperationTest, SetsTypedParametersByName) {
 }
 
 TEST(ParseOpCodeTest, AcceptsNamesInAnyCase) {
-  EXPECT_EQ(*ParseOpCode("distance"), v1::DISTANCE);
-  EXPECT_EQ(*ParseOpCode("Symmetric_Difference"), v1::SYMMETRIC_DIFFERENCE);
+  EXPECT_EQ(*ParseOpCode("distance"), v1::OP_CODE_DISTANCE);
+  EXPECT_EQ(*ParseOpCode("Symmetric_Difference"), v1::OP_CODE_SYMMETRIC_DIFFERENCE);
   EXPECT_FALSE(ParseOpCode("op_unspecified").ok());
   EXPECT_FALSE(ParseOpCode("frobnicate").ok());
 }

@@ -9,7 +9,7 @@ TEST(ParseGeometriesTest, DetectsWktLines) {
   auto batch = ParseGeometries("POINT (1 2)\n\n  LINESTRING (0 0, 1 1)\n",
                                InputFormat::kAuto);
   ASSERT_TRUE(batch.ok());
-  EXPECT_EQ(batch->encoding(), v1::WKT);
+  EXPECT_EQ(batch->encoding(), v1::ENCODING_WKT);
   EXPECT_EQ(batch->offsets_size(), 3);
   EXPECT_EQ(batch->data(), "POINT (1 2)LINESTRING (0 0, 1 1)");
 }
@@ -18,7 +18,7 @@ TEST(ParseGeometriesTest, DetectsHexWkbLines) {
   auto batch = ParseGeometries(
       "0101000000000000000000F03F0000000000000040\n", InputFormat::kAuto);
   ASSERT_TRUE(batch.ok());
-  EXPECT_EQ(batch->encoding(), v1::HEX_WKB);
+  EXPECT_EQ(batch->encoding(), v1::ENCODING_HEX_WKB);
   EXPECT_EQ(batch->offsets_size(), 2);
 }
 
@@ -30,7 +30,7 @@ TEST(ParseGeometriesTest, ReadsGeoJsonFeatureCollections) {
        "geometry": {"type": "LineString", "coordinates": [[0, 0], [3, 4]]}}]})",
                                InputFormat::kAuto);
   ASSERT_TRUE(batch.ok()) << batch.status();
-  EXPECT_EQ(batch->encoding(), v1::WKB);
+  EXPECT_EQ(batch->encoding(), v1::ENCODING_WKB);
   ASSERT_EQ(batch->offsets_size(), 3);
   EXPECT_EQ(batch->offsets(1), 21u);  // A 2D point's WKB.
 
@@ -46,7 +46,7 @@ client::ComputeResult Result() {
   r.summary.set_rows(3);
   r.column = v1::ResultChunk::kGeometries;
   r.binary = {"POINT (1 2)", "", "LINESTRING (0 0, 1 1)"};
-  r.binary_encoding = v1::WKT;
+  r.binary_encoding = v1::ENCODING_WKT;
   v1::RowError e;
   e.set_row(1);
   e.set_code(3);
@@ -89,8 +89,8 @@ TEST(FormatResultTest, WritesBoundsAsArraysAndPartsWithTheirRows) {
   client::ComputeResult parts;
   parts.summary.set_rows(3);
   parts.column = v1::ResultChunk::kGeometries;
-  parts.mapping = v1::PER_PART;
-  parts.binary_encoding = v1::WKT;
+  parts.mapping = v1::RESULT_MAPPING_PER_PART;
+  parts.binary_encoding = v1::ENCODING_WKT;
   parts.binary = {"POINT (0 0)", "POINT (1 1)", "POINT (2 2)"};
   parts.source_rows = {0, 0, 2};
   parts.errors.emplace_back();

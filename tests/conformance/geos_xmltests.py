@@ -350,11 +350,11 @@ class Runner:
                 q = int(float(args[2]))
                 params.append(("quadsegs", max(q, 1)))
                 if q == 0:
-                    params.append(("join_style", 2))
+                    params.append(("join_style", 3))  # bevel
                 elif q < 0:
-                    params += [("join_style", 1), ("mitre_limit", float(-q))]
+                    params += [("join_style", 2), ("mitre_limit", float(-q))]  # mitre
             if op == "buffermitredjoin":
-                params.append(("join_style", 1))
+                params.append(("join_style", 2))  # mitre
             return ("buffer", "buffer", tuple(params)), unary, None
         if op == "distance":
             return ("number", "distance", ()), binary, None

@@ -65,10 +65,10 @@ class ComputeJobTest : public ::testing::Test {
   v1::ComputeRequest AreaRequest(int rows) {
     testing::RandomGeometries random(3);
     v1::ComputeRequest request;
-    request.mutable_operation()->set_op(v1::AREA);
+    request.mutable_operation()->set_op(v1::OP_CODE_AREA);
     std::vector<std::string> wkts;
     for (int i = 0; i < rows; ++i) wkts.push_back(random.PolygonWkt(10));
-    *request.mutable_a() = Batch(v1::WKT, wkts);
+    *request.mutable_a() = Batch(v1::ENCODING_WKT, wkts);
     return request;
   }
   std::unique_ptr<WorkerPool> pool_;
@@ -99,9 +99,9 @@ TEST_F(ComputeJobTest, BroadcastMatchesDirectGeos) {
   for (int i = 0; i < 500; ++i) points.push_back(random.PointWkt());
   const std::string polygon = random.PolygonWkt(50);
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::DISTANCE);
-  *request.mutable_a() = Batch(v1::WKT, points);
-  request.mutable_b_broadcast()->set_encoding(v1::WKT);
+  request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
+  *request.mutable_a() = Batch(v1::ENCODING_WKT, points);
+  request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);
   request.mutable_b_broadcast()->set_data(polygon);
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_EQ(out.summary.status().code(), 0) << out.summary.status().message();
@@ -124,8 +124,8 @@ TEST_F(ComputeJobTest, SplitsChunksAtTheByteLimit) {
   std::vector<std::string> polygons;
   for (int i = 0; i < 200; ++i) polygons.push_back(random.PolygonWkt(100));
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::CONVEX_HULL);
-  *request.mutable_a() = Batch(v1::WKT, polygons);
+  request.mutable_operation()->set_op(v1::OP_CODE_CONVEX_HULL);
+  *request.mutable_a() = Batch(v1::ENCODING_WKT, polygons);
   request.set_chunk_rows(200);
   Outcome out = RunJob(pool_.get(), request, {.max_chunk_bytes = 4096});
   ASSERT_EQ(out.summary.status().code(), 0);
@@ -164,8 +164,8 @@ TEST_F(ComputeJobTest, PastDeadlineEndsWithDeadlineExceeded) {
 
 TEST_F(ComputeJobTest, BadBroadcastOperandFailsTheBatch) {
   v1::ComputeRequest request = AreaRequest(10);
-  request.mutable_operation()->set_op(v1::INTERSECTS);
-  request.mutable_b_broadcast()->set_encoding(v1::WKT);
+  request.mutable_operation()->set_op(v1::OP_CODE_INTERSECTS);
+  request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);
   request.mutable_b_broadcast()->set_data("POINT (1");
   Outcome out = RunJob(pool_.get(), request);
   EXPECT_EQ(out.summary.status().code(),
@@ -176,11 +176,11 @@ TEST_F(ComputeJobTest, BadBroadcastOperandFailsTheBatch) {
 
 TEST_F(ComputeJobTest, RowErrorsCarryTheOperandAndKeepTheRest) {
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::INTERSECTION);
+  request.mutable_operation()->set_op(v1::OP_CODE_INTERSECTION);
   *request.mutable_a() =
-      Batch(v1::WKT, {"POINT (0 0)", "POINT (nan 0)", "POINT (1 1)"});
+      Batch(v1::ENCODING_WKT, {"POINT (0 0)", "POINT (nan 0)", "POINT (1 1)"});
   *request.mutable_b_rows() =
-      Batch(v1::WKT, {"POINT (0 0)", "POINT (0 0)", "LINESTRING (0"});
+      Batch(v1::ENCODING_WKT, {"POINT (0 0)", "POINT (0 0)", "LINESTRING (0"});
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_EQ(out.chunks.size(), 1u);
   const auto& c = out.chunks[0];
@@ -206,12 +206,12 @@ TEST_F(ComputeJobTest, StartRejectsMalformedRequests) {
             "operation 'area' is unary: leave b unset");
 
   v1::ComputeRequest binary_without_b = request;
-  binary_without_b.mutable_operation()->set_op(v1::CONTAINS);
+  binary_without_b.mutable_operation()->set_op(v1::OP_CODE_CONTAINS);
   EXPECT_EQ(start(binary_without_b).message(),
             "operation 'contains' is binary: set b_broadcast or b_rows");
 
   v1::ComputeRequest mismatched = binary_without_b;
-  *mismatched.mutable_b_rows() = Batch(v1::WKT, {"POINT (0 0)"});
+  *mismatched.mutable_b_rows() = Batch(v1::ENCODING_WKT, {"POINT (0 0)"});
   EXPECT_EQ(start(mismatched).message(), "b_rows has 1 rows but a has 3");
 
   v1::ComputeRequest bad_offsets = request;
@@ -231,8 +231,8 @@ TEST_F(ComputeJobTest, StartRejectsMalformedRequests) {
 TEST_F(ComputeJobTest, ReusesACachedBroadcastOperandButNeverABadOne) {
   OperandCache operands;
   v1::ComputeRequest request = AreaRequest(50);
-  request.mutable_operation()->set_op(v1::DISTANCE);
-  request.mutable_b_broadcast()->set_encoding(v1::WKT);
+  request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
+  request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);
   request.mutable_b_broadcast()->set_data("POINT (50 50)");
   auto distances = [&] {
     Outcome out = RunJob(pool_.get(), request, {}, absl::InfiniteFuture(),
@@ -273,7 +273,7 @@ TEST_F(ComputeJobTest, StopsABatchOverItsVertexLimit) {
 
 TEST_F(ComputeJobTest, EmptyBatchCompletes) {
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::AREA);
+  request.mutable_operation()->set_op(v1::OP_CODE_AREA);
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_TRUE(out.start.ok());
   EXPECT_EQ(out.summary.status().code(), 0);
@@ -285,14 +285,14 @@ TEST_F(ComputeJobTest, EmptyBatchCompletes) {
 // by the reducing task: TSan checks that hand-off.
 TEST_F(ComputeJobTest, ReducesEveryChunkThenTheChunksOnce) {
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::UNION_ALL);
+  request.mutable_operation()->set_op(v1::OP_CODE_UNION_ALL);
   std::vector<std::string> squares;
   for (int x = 0; x < 300; ++x) {
     squares.push_back(absl::StrCat("POLYGON ((", x, " 0, ", x + 1, " 0, ",
                                    x + 1, " 1, ", x, " 1, ", x, " 0))"));
   }
   squares[17] = "POLYGON ((0 0";  // A bad row is reported, not reduced.
-  *request.mutable_a() = Batch(v1::WKT, squares);
+  *request.mutable_a() = Batch(v1::ENCODING_WKT, squares);
   request.set_chunk_rows(8);
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_TRUE(out.start.ok()) << out.start;
@@ -301,7 +301,7 @@ TEST_F(ComputeJobTest, ReducesEveryChunkThenTheChunksOnce) {
   EXPECT_EQ(out.summary.error_rows(), 1u);
   int values = 0;
   for (const v1::ResultChunk& chunk : out.chunks) {
-    EXPECT_EQ(chunk.mapping(), v1::ONE_PER_BATCH);
+    EXPECT_EQ(chunk.mapping(), v1::RESULT_MAPPING_ONE_PER_BATCH);
     if (!chunk.has_geometries()) {
       ASSERT_EQ(chunk.errors_size(), 1);  // Only the bad row's chunk.
       EXPECT_EQ(chunk.errors(0).row(), 17u);
@@ -325,7 +325,7 @@ TEST_F(ComputeJobTest, ReducesEveryChunkThenTheChunksOnce) {
 // computed on both workers) and gives each worker a strip.
 TEST_F(ComputeJobTest, ReducesSpatialStripsAndNamesBadRowsByTheirIndex) {
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::UNION_ALL);
+  request.mutable_operation()->set_op(v1::OP_CODE_UNION_ALL);
   std::vector<std::string> squares;
   for (int i = 0; i < 300; ++i) {
     const int x = (i * 97) % 300;  // Out of spatial order.
@@ -334,7 +334,7 @@ TEST_F(ComputeJobTest, ReducesSpatialStripsAndNamesBadRowsByTheirIndex) {
   }
   squares[5] = "POLYGON ((0 0";
   squares[250] = "POINT EMPTY";
-  *request.mutable_a() = Batch(v1::WKT, squares);
+  *request.mutable_a() = Batch(v1::ENCODING_WKT, squares);
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_TRUE(out.start.ok()) << out.start;
   EXPECT_EQ(out.summary.status().code(), 0) << out.summary.status().message();
@@ -356,7 +356,7 @@ TEST_F(ComputeJobTest, ReducesSpatialStripsAndNamesBadRowsByTheirIndex) {
 // reason and no value.
 TEST_F(ComputeJobTest, PartitionedReductionStopsOnCancelOrDeadline) {
   v1::ComputeRequest request = AreaRequest(4000);
-  request.mutable_operation()->set_op(v1::UNION_ALL);
+  request.mutable_operation()->set_op(v1::OP_CODE_UNION_ALL);
   Outcome out = RunJob(pool_.get(), request, {}, absl::InfiniteFuture(),
                        [](ComputeJob* job) {
                          job->Cancel(absl::CancelledError("test cancelled"));
@@ -373,21 +373,21 @@ TEST_F(ComputeJobTest, PartitionedReductionStopsOnCancelOrDeadline) {
 
 TEST_F(ComputeJobTest, ExpandsPartsWithTheirSourceRows) {
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::GET_PARTS);
+  request.mutable_operation()->set_op(v1::OP_CODE_GET_PARTS);
   std::vector<std::string> rows;
   for (int i = 0; i < 200; ++i) {
     rows.push_back(i % 3 == 0
                        ? "GEOMETRYCOLLECTION EMPTY"
                        : absl::StrCat("MULTIPOINT ((", i, " 0), (", i, " 1))"));
   }
-  *request.mutable_a() = Batch(v1::WKT, rows);
+  *request.mutable_a() = Batch(v1::ENCODING_WKT, rows);
   request.set_chunk_rows(9);
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_TRUE(out.start.ok()) << out.start;
   std::map<uint64_t, int> parts;
   uint64_t values = 0;
   for (const v1::ResultChunk& chunk : out.chunks) {
-    EXPECT_EQ(chunk.mapping(), v1::PER_PART);
+    EXPECT_EQ(chunk.mapping(), v1::RESULT_MAPPING_PER_PART);
     ASSERT_EQ(chunk.source_rows_size() + 1, chunk.geometries().offsets_size());
     for (uint64_t row : chunk.source_rows()) {
       EXPECT_GE(row, chunk.row_offset());

@@ -38,7 +38,7 @@ TEST(MetricsTest, CountsRowsComputeTimeAndRowErrorsByOperation) {
   summary.set_worker_seconds(0.25);
   (*summary.mutable_row_errors_by_code())[3] = 7;
   (*summary.mutable_row_errors_by_code())[9] = 2;
-  m->BatchDone(v1::DISTANCE, summary);
+  m->BatchDone(v1::OP_CODE_DISTANCE, summary);
   const std::string text = m->Scrape();
   EXPECT_THAT(text, HasSubstr("geosrpc_rows_processed_total{op=\"distance\"} 1000"));
   EXPECT_THAT(text, HasSubstr("geosrpc_compute_seconds_total{op=\"distance\"} 0.25"));

@@ -16,7 +16,7 @@ TEST(OperationsTest, EveryOpCodeHasExactlyOneEntry) {
   std::set<int> seen;
   for (const OpSpec& spec : AllOperations()) {
     EXPECT_TRUE(seen.insert(spec.code).second) << spec.name;
-    EXPECT_EQ(spec.name, absl::AsciiStrToLower(v1::OpCode_Name(spec.code)));
+    EXPECT_EQ(spec.name, OperationName(spec.code));
     EXPECT_TRUE(spec.arity == 1 || spec.arity == 2) << spec.name;
     // A reduction has a reducer instead of a row kernel.
     EXPECT_EQ(spec.kernel == nullptr, spec.reducer != nullptr) << spec.name;
@@ -34,7 +34,7 @@ TEST(OperationsTest, EveryOpCodeHasExactlyOneEntry) {
   }
   for (int i = 0; i < codes->value_count(); ++i) {
     const int code = codes->value(i)->number();
-    if (code == v1::OP_UNSPECIFIED) continue;
+    if (code == v1::OP_CODE_UNSPECIFIED) continue;
     EXPECT_TRUE(seen.count(code)) << codes->value(i)->name();
   }
 }
@@ -69,7 +69,9 @@ TEST(OperationsTest, ParamSpecsMatchTheProtoMessages) {
           break;
         case ParamType::kEnum:
           EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_ENUM) << p.name;
-          EXPECT_EQ(p.max - p.min + 1, f->enum_type()->value_count());
+          // Every value but the zero one, _UNSPECIFIED (the default).
+          EXPECT_EQ(p.max - p.min + 1, f->enum_type()->value_count() - 1);
+          EXPECT_EQ(p.min, 1) << p.name;
           break;
         case ParamType::kString:
           EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_STRING) << p.name;
@@ -99,17 +101,17 @@ TEST(OperationsTest, ParamSpecsMatchTheProtoMessages) {
 }
 
 TEST(OperationsTest, FindOperationRejectsUnknownCodes) {
-  EXPECT_TRUE(FindOperation(v1::BUFFER).ok());
-  EXPECT_EQ(FindOperation(v1::OP_UNSPECIFIED).status().message(),
+  EXPECT_TRUE(FindOperation(v1::OP_CODE_BUFFER).ok());
+  EXPECT_EQ(FindOperation(v1::OP_CODE_UNSPECIFIED).status().message(),
             "operation.op is not set");
   EXPECT_EQ(FindOperation(static_cast<v1::OpCode>(9999)).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ResolveParamsTest, AppliesDefaults) {
-  const OpSpec* buffer = *FindOperation(v1::BUFFER);
+  const OpSpec* buffer = *FindOperation(v1::OP_CODE_BUFFER);
   v1::Operation op;
-  op.set_op(v1::BUFFER);
+  op.set_op(v1::OP_CODE_BUFFER);
   op.mutable_buffer()->set_radius(2.5);
   auto p = ResolveParams(*buffer, op);
   ASSERT_TRUE(p.ok()) << p.status();
@@ -120,7 +122,7 @@ TEST(ResolveParamsTest, AppliesDefaults) {
 }
 
 TEST(ResolveParamsTest, RejectsOutOfRangeNamingParameterAndRange) {
-  const OpSpec* buffer = *FindOperation(v1::BUFFER);
+  const OpSpec* buffer = *FindOperation(v1::OP_CODE_BUFFER);
   v1::Operation op;
   op.mutable_buffer()->set_quadsegs(0);
   EXPECT_EQ(ResolveParams(*buffer, op).status().message(),
@@ -134,13 +136,14 @@ TEST(ResolveParamsTest, RejectsOutOfRangeNamingParameterAndRange) {
   op.mutable_buffer()->set_cap_style(static_cast<v1::BufferCapStyle>(7));
   EXPECT_EQ(ResolveParams(*buffer, op).status().message(),
             "parameter 'buffer.cap_style' of 'buffer' must be in "
-            "CAP_ROUND|CAP_FLAT|CAP_SQUARE, got 7");
+            "BUFFER_CAP_STYLE_ROUND|BUFFER_CAP_STYLE_FLAT|"
+            "BUFFER_CAP_STYLE_SQUARE, got 7");
 }
 
 TEST(ResolveParamsTest, RequiresRequiredParameters) {
-  const OpSpec* dwithin = *FindOperation(v1::DWITHIN);
+  const OpSpec* dwithin = *FindOperation(v1::OP_CODE_DWITHIN);
   v1::Operation op;
-  op.set_op(v1::DWITHIN);
+  op.set_op(v1::OP_CODE_DWITHIN);
   EXPECT_EQ(ResolveParams(*dwithin, op).status().message(),
             "operation 'dwithin' requires parameter 'distance.distance' "
             "(allowed [0, +inf])");
@@ -151,7 +154,7 @@ TEST(ResolveParamsTest, RequiresRequiredParameters) {
 }
 
 TEST(ResolveParamsTest, ChecksStringLengthAndCharacters) {
-  const OpSpec* relate = *FindOperation(v1::RELATE_PATTERN);
+  const OpSpec* relate = *FindOperation(v1::OP_CODE_RELATE_PATTERN);
   v1::Operation op;
   op.mutable_relate_pattern()->set_pattern("T*F**F**");
   EXPECT_EQ(ResolveParams(*relate, op).status().message(),
@@ -169,24 +172,24 @@ TEST(ResolveParamsTest, ChecksStringLengthAndCharacters) {
 TEST(ResolveParamsTest, RejectsAnotherOperationsParameters) {
   v1::Operation op;
   op.mutable_simplify()->set_tolerance(1);
-  EXPECT_EQ(ResolveParams(**FindOperation(v1::BUFFER), op).status().message(),
+  EXPECT_EQ(ResolveParams(**FindOperation(v1::OP_CODE_BUFFER), op).status().message(),
             "operation 'buffer' takes 'buffer' parameters, got 'simplify'");
-  EXPECT_EQ(ResolveParams(**FindOperation(v1::AREA), op).status().message(),
+  EXPECT_EQ(ResolveParams(**FindOperation(v1::OP_CODE_AREA), op).status().message(),
             "operation 'area' takes no parameters, got 'simplify'");
 }
 
 TEST(DescribeTest, ListsParametersWithDefaultsAndRanges) {
-  v1::OperationInfo info = Describe(**FindOperation(v1::BUFFER));
+  v1::OperationInfo info = Describe(**FindOperation(v1::OP_CODE_BUFFER));
   EXPECT_EQ(info.name(), "buffer");
-  EXPECT_EQ(info.result_type(), v1::GEOMETRY);
+  EXPECT_EQ(info.result_type(), v1::RESULT_TYPE_GEOMETRY);
   EXPECT_EQ(info.params_message(), "buffer");
   ASSERT_EQ(info.parameters_size(), 6);
   EXPECT_EQ(info.parameters(1).name(), "quadsegs");
   EXPECT_EQ(info.parameters(1).default_value(), "8");
   EXPECT_EQ(info.parameters(1).allowed(), "[1, 1000]");
   EXPECT_EQ(info.parameters(2).type(), "BufferCapStyle");
-  EXPECT_EQ(info.parameters(2).default_value(), "CAP_ROUND");
-  EXPECT_TRUE(Describe(**FindOperation(v1::DISTANCE)).prepared_broadcast());
+  EXPECT_EQ(info.parameters(2).default_value(), "BUFFER_CAP_STYLE_ROUND");
+  EXPECT_TRUE(Describe(**FindOperation(v1::OP_CODE_DISTANCE)).prepared_broadcast());
 }
 
 }  // namespace

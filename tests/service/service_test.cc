@@ -70,103 +70,103 @@ std::vector<OpCase> AllOpCases() {
     op.set_op(spec.code);
     cases.push_back({spec.name, op});
     switch (spec.code) {
-      case v1::BUFFER:
+      case v1::OP_CODE_BUFFER:
         cases.back().op.mutable_buffer()->set_radius(1.5);
         cases.back().op.mutable_buffer()->set_quadsegs(4);
         op.mutable_buffer()->set_radius(-0.5);
-        op.mutable_buffer()->set_cap_style(v1::CAP_SQUARE);
-        op.mutable_buffer()->set_join_style(v1::JOIN_MITRE);
+        op.mutable_buffer()->set_cap_style(v1::BUFFER_CAP_STYLE_SQUARE);
+        op.mutable_buffer()->set_join_style(v1::BUFFER_JOIN_STYLE_MITRE);
         op.mutable_buffer()->set_mitre_limit(2);
         cases.push_back({"buffer_mitre", op});
         break;
-      case v1::DWITHIN:
+      case v1::OP_CODE_DWITHIN:
         cases.back().op.mutable_distance()->set_distance(10);
         break;
-      case v1::SIMPLIFY:
+      case v1::OP_CODE_SIMPLIFY:
         cases.back().op.mutable_simplify()->set_tolerance(0.5);
         op.mutable_simplify()->set_tolerance(2);
         op.mutable_simplify()->set_preserve_topology(false);
         cases.push_back({"simplify_dp", op});
         break;
-      case v1::MAKE_VALID:
+      case v1::OP_CODE_MAKE_VALID:
         op.mutable_make_valid()->set_method(1);
         op.mutable_make_valid()->set_keep_collapsed(false);
         cases.push_back({"make_valid_structure", op});
         break;
-      case v1::TO_WKT:
+      case v1::OP_CODE_TO_WKT:
         op.mutable_wkt()->set_rounding_precision(3);
         cases.push_back({"to_wkt_rounded", op});
         break;
-      case v1::TO_WKB:
+      case v1::OP_CODE_TO_WKB:
         op.mutable_wkb()->set_big_endian(true);
         op.mutable_wkb()->set_iso(true);
         cases.push_back({"to_wkb_xdr_iso", op});
         break;
-      case v1::TO_GEOJSON:
+      case v1::OP_CODE_TO_GEOJSON:
         op.mutable_geojson()->set_indent(2);
         cases.push_back({"to_geojson_indented", op});
         break;
-      case v1::HAUSDORFF_DISTANCE:
-      case v1::FRECHET_DISTANCE:
+      case v1::OP_CODE_HAUSDORFF_DISTANCE:
+      case v1::OP_CODE_FRECHET_DISTANCE:
         op.mutable_densify()->set_densify(0.25);
         cases.push_back({std::string(spec.name) + "_densified", op});
         break;
-      case v1::INTERSECTION:
-      case v1::UNION:
-      case v1::DIFFERENCE:
-      case v1::SYMMETRIC_DIFFERENCE:
-      case v1::UNARY_UNION:
+      case v1::OP_CODE_INTERSECTION:
+      case v1::OP_CODE_UNION:
+      case v1::OP_CODE_DIFFERENCE:
+      case v1::OP_CODE_SYMMETRIC_DIFFERENCE:
+      case v1::OP_CODE_UNARY_UNION:
         op.mutable_overlay()->set_grid_size(0.5);
         cases.push_back({std::string(spec.name) + "_grid", op});
         break;
-      case v1::LINE_LOCATE_POINT:
+      case v1::OP_CODE_LINE_LOCATE_POINT:
         op.mutable_locate()->set_normalized(true);
         cases.push_back({"line_locate_point_normalized", op});
         break;
-      case v1::EQUALS_EXACT:
+      case v1::OP_CODE_EQUALS_EXACT:
         cases.back().op.mutable_tolerance()->set_tolerance(0);
         op.mutable_tolerance()->set_tolerance(1e-9);
         cases.push_back({"equals_exact_tolerance", op});
         break;
-      case v1::RELATE_PATTERN:
+      case v1::OP_CODE_RELATE_PATTERN:
         cases.back().op.mutable_relate_pattern()->set_pattern("T*F**F***");
         break;
-      case v1::OFFSET_CURVE:
+      case v1::OP_CODE_OFFSET_CURVE:
         cases.back().op.mutable_offset_curve()->set_distance(1.5);
         op.mutable_offset_curve()->set_distance(-0.5);
-        op.mutable_offset_curve()->set_join_style(v1::JOIN_MITRE);
+        op.mutable_offset_curve()->set_join_style(v1::BUFFER_JOIN_STYLE_MITRE);
         cases.push_back({"offset_curve_mitre", op});
         op.mutable_offset_curve()->set_legacy(true);
         cases.push_back({"offset_curve_legacy", op});
         break;
-      case v1::CONCAVE_HULL:
+      case v1::OP_CODE_CONCAVE_HULL:
         op.mutable_concave_hull()->set_ratio(0.3);
         op.mutable_concave_hull()->set_allow_holes(true);
         cases.push_back({"concave_hull_holes", op});
         break;
-      case v1::SEGMENTIZE:
-      case v1::DENSIFY:
+      case v1::OP_CODE_SEGMENTIZE:
+      case v1::OP_CODE_DENSIFY:
         cases.back().op.mutable_segmentize()->set_max_segment_length(2);
         break;
-      case v1::REMOVE_REPEATED_POINTS:
+      case v1::OP_CODE_REMOVE_REPEATED_POINTS:
         op.mutable_tolerance()->set_tolerance(1);
         cases.push_back({"remove_repeated_points_tolerance", op});
         break;
-      case v1::SNAP:
+      case v1::OP_CODE_SNAP:
         cases.back().op.mutable_tolerance()->set_tolerance(1);
         break;
-      case v1::CLIP_BY_RECT: {
+      case v1::OP_CODE_CLIP_BY_RECT: {
         auto* r = cases.back().op.mutable_clip();
         r->set_xmin(20), r->set_ymin(10), r->set_xmax(70), r->set_ymax(60);
         break;
       }
-      case v1::DELAUNAY_TRIANGLES:
-      case v1::VORONOI_POLYGONS:
+      case v1::OP_CODE_DELAUNAY_TRIANGLES:
+      case v1::OP_CODE_VORONOI_POLYGONS:
         op.mutable_triangulation()->set_only_edges(true);
         op.mutable_triangulation()->set_tolerance(0.5);
         cases.push_back({std::string(spec.name) + "_edges", op});
         break;
-      case v1::SET_PRECISION:
+      case v1::OP_CODE_SET_PRECISION:
         cases.back().op.mutable_set_precision()->set_grid_size(0.5);
         for (int mode : {1, 2}) {
           op.mutable_set_precision()->set_grid_size(2);
@@ -174,27 +174,27 @@ std::vector<OpCase> AllOpCases() {
           cases.push_back({absl::StrCat("set_precision_mode", mode), op});
         }
         break;
-      case v1::LINE_INTERPOLATE_POINT:
+      case v1::OP_CODE_LINE_INTERPOLATE_POINT:
         cases.back().op.mutable_interpolate()->set_distance(3);
         op.mutable_interpolate()->set_distance(-0.25);
         op.mutable_interpolate()->set_normalized(true);
         cases.push_back({"line_interpolate_point_normalized", op});
         break;
-      case v1::SET_SRID:
+      case v1::OP_CODE_SET_SRID:
         cases.back().op.mutable_srid()->set_srid(4326);
         break;
-      case v1::GET_INTERIOR_RING:
-      case v1::GET_GEOMETRY:
-      case v1::GET_POINT:
+      case v1::OP_CODE_GET_INTERIOR_RING:
+      case v1::OP_CODE_GET_GEOMETRY:
+      case v1::OP_CODE_GET_POINT:
         cases.back().op.mutable_index()->set_index(0);
         op.mutable_index()->set_index(-1);
         cases.push_back({std::string(spec.name) + "_from_end", op});
         break;
-      case v1::LINE_MERGE:
+      case v1::OP_CODE_LINE_MERGE:
         op.mutable_line_merge()->set_directed(true);
         cases.push_back({"line_merge_directed", op});
         break;
-      case v1::GET_COORDINATES:
+      case v1::OP_CODE_GET_COORDINATES:
         op.mutable_coordinates()->set_include_z(true);
         cases.push_back({"get_coordinates_z", op});
         break;
@@ -252,8 +252,8 @@ TEST_P(EveryOperationTest, MatchesDirectGeosCalls) {
   // The broadcast operand: a polygon, except where the operation needs b to
   // be a point or a line to succeed at all.
   std::string broadcast_wkt = random.PolygonWkt(64);
-  if (spec.code == v1::LINE_LOCATE_POINT) broadcast_wkt = random.PointWkt();
-  if (spec.code == v1::SHARED_PATHS) {
+  if (spec.code == v1::OP_CODE_LINE_LOCATE_POINT) broadcast_wkt = random.PointWkt();
+  if (spec.code == v1::OP_CODE_SHARED_PATHS) {
     broadcast_wkt = "LINESTRING (0 0, 30 70, 60 20, 100 100)";
   }
 
@@ -261,13 +261,13 @@ TEST_P(EveryOperationTest, MatchesDirectGeosCalls) {
   // decoder on every operation.
   v1::ComputeRequest request;
   *request.mutable_operation() = mode.op.op;
-  *request.mutable_a() = client::MakeBatch(v1::WKB, testing::WktToWkb(a_wkt));
+  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKB, testing::WktToWkb(a_wkt));
   if (spec.arity == 2 && mode.broadcast) {
-    request.mutable_b_broadcast()->set_encoding(v1::HEX_WKB);
+    request.mutable_b_broadcast()->set_encoding(v1::ENCODING_HEX_WKB);
     request.mutable_b_broadcast()->set_data(
         absl::BytesToHexString(testing::WktToWkb({broadcast_wkt})[0]));
   } else if (spec.arity == 2) {
-    *request.mutable_b_rows() = client::MakeBatch(v1::WKT, b_wkt);
+    *request.mutable_b_rows() = client::MakeBatch(v1::ENCODING_WKT, b_wkt);
   }
   auto result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -413,8 +413,8 @@ TEST_F(ServiceTest, HostileRowsGetErrorsWhileTheOthersComputeRight) {
       client::PointWkb(6, 8),
   };
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::DISTANCE);
-  *request.mutable_a() = client::MakeBatch(v1::WKB, rows);
+  request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
+  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKB, rows);
   request.mutable_b_broadcast()->set_data(client::PointWkb(0, 0));
   auto result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -509,21 +509,21 @@ TEST_F(ServiceTest, EveryOperationAnswersEmptiesAndDegenerates) {
     v1::ComputeRequest request;
     *request.mutable_operation() = c.op;
     if (spec.arity == 1) {
-      *request.mutable_a() = client::MakeBatch(v1::WKT, wkts);
+      *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, wkts);
       check(spec, request);
       // GEOS 3.11.1's WKT writer overruns a buffer on huge numbers.
-      request.set_result_encoding(v1::WKT);
+      request.set_result_encoding(v1::ENCODING_WKT);
       check(spec, request);
       continue;
     }
-    *request.mutable_a() = client::MakeBatch(v1::WKT, as);
-    *request.mutable_b_rows() = client::MakeBatch(v1::WKT, bs);
+    *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, as);
+    *request.mutable_b_rows() = client::MakeBatch(v1::ENCODING_WKT, bs);
     check(spec, request);
     // Broadcast: the prepared kernels, where the operation has them.
-    *request.mutable_a() = client::MakeBatch(v1::WKT, wkts);
+    *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, wkts);
     for (const std::string& b : wkts) {
       SCOPED_TRACE(b);
-      request.mutable_b_broadcast()->set_encoding(v1::WKT);
+      request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);
       request.mutable_b_broadcast()->set_data(b);
       if (b == wkts.back()) {  // Refused input: as b, the whole request.
         EXPECT_EQ(client_->Compute(request).status().code(),
@@ -537,25 +537,25 @@ TEST_F(ServiceTest, EveryOperationAnswersEmptiesAndDegenerates) {
   auto answer = [&](v1::OpCode op, const std::string& wkt) {
     v1::ComputeRequest request;
     request.mutable_operation()->set_op(op);
-    *request.mutable_a() = client::MakeBatch(v1::WKT, {wkt});
-    request.set_result_encoding(v1::WKT);
+    *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, {wkt});
+    request.set_result_encoding(v1::ENCODING_WKT);
     auto result = client_->Compute(request);
     EXPECT_TRUE(result.ok()) << result.status();
     if (!result.ok() || result->binary.size() != 1) return std::string();
     return result->binary[0];
   };
-  EXPECT_EQ(answer(v1::UNARY_UNION, wkts[7]), "LINESTRING (0 0, 1 1)");
-  EXPECT_EQ(answer(v1::UNARY_UNION, wkts[9]), "POINT (1 1)");
-  EXPECT_EQ(answer(v1::NODE, wkts[11]),
+  EXPECT_EQ(answer(v1::OP_CODE_UNARY_UNION, wkts[7]), "LINESTRING (0 0, 1 1)");
+  EXPECT_EQ(answer(v1::OP_CODE_UNARY_UNION, wkts[9]), "POINT (1 1)");
+  EXPECT_EQ(answer(v1::OP_CODE_NODE, wkts[11]),
             "MULTILINESTRING ((0 0, 1 1), (1 1, 2 2), (0 2, 1 1), (1 1, 2 0))");
-  EXPECT_EQ(answer(v1::UNION_ALL, wkts[8]), "POLYGON ((0 0, 1 0, 1 1, 0 0))");
+  EXPECT_EQ(answer(v1::OP_CODE_UNION_ALL, wkts[8]), "POLYGON ((0 0, 1 0, 1 1, 0 0))");
 
   // An empty point inside a multipoint crashes nearly every GEOS operation:
   // such rows are refused as input.
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::CONVEX_HULL);
+  request.mutable_operation()->set_op(v1::OP_CODE_CONVEX_HULL);
   *request.mutable_a() =
-      client::MakeBatch(v1::WKT, {"MULTIPOINT (EMPTY, (1 1))", "POINT (2 2)"});
+      client::MakeBatch(v1::ENCODING_WKT, {"MULTIPOINT (EMPTY, (1 1))", "POINT (2 2)"});
   auto result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->errors.size(), 1u);
@@ -568,9 +568,9 @@ TEST_F(ServiceTest, EveryOperationAnswersEmptiesAndDegenerates) {
 
   // So are ordinates beyond 1e150; and GEOS cannot inscribe a circle in a
   // polygon a 1e-300 across.
-  request.mutable_operation()->set_op(v1::MAXIMUM_INSCRIBED_CIRCLE);
+  request.mutable_operation()->set_op(v1::OP_CODE_MAXIMUM_INSCRIBED_CIRCLE);
   *request.mutable_a() =
-      client::MakeBatch(v1::WKT, {wkts.end()[-1], wkts.end()[-2]});
+      client::MakeBatch(v1::ENCODING_WKT, {wkts.end()[-1], wkts.end()[-2]});
   result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->errors.size(), 2u);
@@ -589,14 +589,14 @@ absl::Status ComputeStatus(client::Client* c, const v1::ComputeRequest& r) {
 
 TEST_F(ServiceTest, MalformedRequestsAreInvalidArgument) {
   v1::ComputeRequest request;
-  *request.mutable_a() = client::MakeBatch(v1::WKT, {"POINT (1 1)"});
+  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, {"POINT (1 1)"});
 
   request.mutable_operation()->set_op(static_cast<v1::OpCode>(4242));
   absl::Status s = ComputeStatus(client_, request);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("unknown operation code 4242"), std::string::npos);
 
-  request.mutable_operation()->set_op(v1::BUFFER);
+  request.mutable_operation()->set_op(v1::OP_CODE_BUFFER);
   request.mutable_operation()->mutable_buffer()->set_quadsegs(5000);
   s = ComputeStatus(client_, request);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -619,14 +619,14 @@ TEST(ServiceLimitsTest, OversizedRequestsAreResourceExhausted) {
   auto c = Connect(*server);
 
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::AREA);
-  client::BatchBuilder big(v1::WKB);
+  request.mutable_operation()->set_op(v1::OP_CODE_AREA);
+  client::BatchBuilder big(v1::ENCODING_WKB);
   for (int i = 0; i < 60000; ++i) big.AddPoint(i, i);  // ~1.3 MB
   *request.mutable_a() = big.Build();
   absl::Status s = ComputeStatus(c.get(), request);
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
 
-  client::BatchBuilder rows(v1::WKB);
+  client::BatchBuilder rows(v1::ENCODING_WKB);
   for (int i = 0; i < 1001; ++i) rows.AddPoint(i, i);
   *request.mutable_a() = rows.Build();
   s = ComputeStatus(c.get(), request);
@@ -645,9 +645,9 @@ TEST(ServiceLimitsTest, AFullQueueRefusesNewWorkAtOnce) {
   auto c = Connect(*server);
 
   v1::ComputeRequest big;  // 200 one-row chunks: more than the queue holds.
-  big.mutable_operation()->set_op(v1::AREA);
+  big.mutable_operation()->set_op(v1::OP_CODE_AREA);
   std::vector<std::string> rows(200, "POLYGON ((0 0, 1 0, 1 1, 0 0))");
-  *big.mutable_a() = client::MakeBatch(v1::WKT, rows);
+  *big.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, rows);
   big.set_chunk_rows(1);
   absl::Status s = ComputeStatus(c.get(), big);
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
@@ -656,8 +656,8 @@ TEST(ServiceLimitsTest, AFullQueueRefusesNewWorkAtOnce) {
   // The same with a broadcast operand decoded first: the job's chunks are
   // counted at admission too.
   v1::ComputeRequest binary = big;
-  binary.mutable_operation()->set_op(v1::INTERSECTS);
-  binary.mutable_b_broadcast()->set_encoding(v1::WKT);
+  binary.mutable_operation()->set_op(v1::OP_CODE_INTERSECTS);
+  binary.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);
   binary.mutable_b_broadcast()->set_data("POINT (0 0)");
   EXPECT_EQ(ComputeStatus(c.get(), binary).code(),
             absl::StatusCode::kResourceExhausted);
@@ -673,12 +673,12 @@ TEST(ServiceLimitsTest, AFullQueueRefusesNewWorkAtOnce) {
 v1::ComputeRequest HeavyRequest(int rows) {
   testing::RandomGeometries random(77);
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::BUFFER);
+  request.mutable_operation()->set_op(v1::OP_CODE_BUFFER);
   request.mutable_operation()->mutable_buffer()->set_radius(3);
   request.mutable_operation()->mutable_buffer()->set_quadsegs(256);
   std::vector<std::string> polygons;
   for (int i = 0; i < rows; ++i) polygons.push_back(random.PolygonWkt(24));
-  *request.mutable_a() = client::MakeBatch(v1::WKT, polygons);
+  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, polygons);
   request.set_chunk_rows(16);
   return request;
 }
@@ -697,9 +697,9 @@ TEST_F(ServiceTest, ClientCancellingMidBatchLeavesTheServerServing) {
   }
   // The pool is free again: a small request is answered correctly.
   v1::ComputeRequest small;
-  small.mutable_operation()->set_op(v1::AREA);
+  small.mutable_operation()->set_op(v1::OP_CODE_AREA);
   *small.mutable_a() =
-      client::MakeBatch(v1::WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
+      client::MakeBatch(v1::ENCODING_WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
   auto result = client_->Compute(small);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->doubles[0], 4);
@@ -722,21 +722,21 @@ TEST_F(ServiceTest, DeadlineStopsTheRemainingChunks) {
 // request on the other worker still gets exact results.
 TEST_F(ServiceTest, PathologicalRowEndsAtItsDeadlineWithoutHarmingOthers) {
   v1::ComputeRequest heavy;
-  heavy.mutable_operation()->set_op(v1::BUFFER);
+  heavy.mutable_operation()->set_op(v1::OP_CODE_BUFFER);
   heavy.mutable_operation()->mutable_buffer()->set_radius(5);
   heavy.mutable_operation()->mutable_buffer()->set_quadsegs(32);
   *heavy.mutable_a() =
-      client::MakeBatch(v1::WKT, {testing::RandomWalkWkt(5000)});
+      client::MakeBatch(v1::ENCODING_WKT, {testing::RandomWalkWkt(5000)});
 
   std::thread other([] {
     auto c = Connect(*server_);
     for (int round = 0; round < 20; ++round) {
       v1::ComputeRequest request;
-      request.mutable_operation()->set_op(v1::BUFFER);
+      request.mutable_operation()->set_op(v1::OP_CODE_BUFFER);
       request.mutable_operation()->mutable_buffer()->set_radius(1);
       *request.mutable_a() = client::MakeBatch(
-          v1::WKT, {"LINESTRING (0 0, 10 0, 10 10)", "POINT (3 3)"});
-      request.set_result_encoding(v1::WKT);
+          v1::ENCODING_WKT, {"LINESTRING (0 0, 10 0, 10 10)", "POINT (3 3)"});
+      request.set_result_encoding(v1::ENCODING_WKT);
       auto result = c->Compute(request);
       ASSERT_TRUE(result.ok()) << result.status();
       ASSERT_TRUE(result->errors.empty()) << result->errors[0].message();
@@ -778,14 +778,14 @@ TEST_F(ServiceTest, ComputeStreamPipelinesBatchesByIdAndSurvivesABadOne) {
     v1::ComputeStreamRequest request;
     request.set_id(100 + id);
     v1::ComputeRequest* r = request.mutable_request();
-    r->mutable_operation()->set_op(id == 5 ? v1::OP_UNSPECIFIED : v1::AREA);
+    r->mutable_operation()->set_op(id == 5 ? v1::OP_CODE_UNSPECIFIED : v1::OP_CODE_AREA);
     std::vector<std::string> squares;
     for (int i = 0; i < 50; ++i) {
       const int side = id + 1;
       squares.push_back(absl::StrCat("POLYGON ((0 0, ", side, " 0, ", side, " ",
                                      side, ", 0 ", side, ", 0 0))"));
     }
-    *r->mutable_a() = client::MakeBatch(v1::WKT, squares);
+    *r->mutable_a() = client::MakeBatch(v1::ENCODING_WKT, squares);
     r->set_chunk_rows(16);
     ASSERT_TRUE(stream->Write(request));
   }
@@ -852,17 +852,17 @@ TEST_F(ServiceTest, ListOperationsDescribesTheTable) {
 
 TEST_F(ServiceTest, GeometryResultsComeInTheRequestedEncoding) {
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::ENVELOPE);
-  *request.mutable_a() = client::MakeBatch(v1::WKT, {"LINESTRING (0 0, 2 1)"});
-  request.set_result_encoding(v1::WKT);
+  request.mutable_operation()->set_op(v1::OP_CODE_ENVELOPE);
+  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, {"LINESTRING (0 0, 2 1)"});
+  request.set_result_encoding(v1::ENCODING_WKT);
   auto wkt = client_->Compute(request);
   ASSERT_TRUE(wkt.ok());
-  EXPECT_EQ(wkt->binary_encoding, v1::WKT);
+  EXPECT_EQ(wkt->binary_encoding, v1::ENCODING_WKT);
   EXPECT_EQ(wkt->binary[0], "POLYGON ((0 0, 2 0, 2 1, 0 1, 0 0))");
-  request.set_result_encoding(v1::HEX_WKB);
+  request.set_result_encoding(v1::ENCODING_HEX_WKB);
   auto hex = client_->Compute(request);
   ASSERT_TRUE(hex.ok());
-  EXPECT_EQ(hex->binary_encoding, v1::HEX_WKB);
+  EXPECT_EQ(hex->binary_encoding, v1::ENCODING_HEX_WKB);
   EXPECT_EQ(hex->binary[0].substr(0, 10), "0103000000");
 }
 
@@ -873,16 +873,16 @@ TEST_F(ServiceTest, GeoJsonRowsInAndOut) {
                         "]}");
   }
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::CENTROID);
+  request.mutable_operation()->set_op(v1::OP_CODE_CENTROID);
   *request.mutable_a() = client::MakeBatch(
-      v1::GEOJSON,
+      v1::ENCODING_GEOJSON,
       {R"({"type":"LineString","coordinates":[[0,0],[4,0]]})",
        R"({"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[5,6]}})",
        R"({"type":"Point","coordinates":[1e999,0]})", deep, "{nope"});
-  request.set_result_encoding(v1::GEOJSON);
+  request.set_result_encoding(v1::ENCODING_GEOJSON);
   auto result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->binary_encoding, v1::GEOJSON);
+  EXPECT_EQ(result->binary_encoding, v1::ENCODING_GEOJSON);
   EXPECT_EQ(result->binary[0], R"({"type":"Point","coordinates":[2.0,0.0]})");
   EXPECT_EQ(result->binary[1], R"({"type":"Point","coordinates":[5.0,6.0]})");
   ASSERT_EQ(result->errors.size(), 3u);
@@ -895,9 +895,9 @@ TEST_F(ServiceTest, GeoJsonRowsInAndOut) {
     EXPECT_EQ(e.code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
   }
 
-  request.mutable_operation()->set_op(v1::TO_GEOJSON);
+  request.mutable_operation()->set_op(v1::OP_CODE_TO_GEOJSON);
   request.mutable_operation()->mutable_geojson()->set_indent(1);
-  *request.mutable_a() = client::MakeBatch(v1::WKT, {"POINT (1 2)"});
+  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, {"POINT (1 2)"});
   result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(
@@ -908,9 +908,9 @@ TEST_F(ServiceTest, GeoJsonRowsInAndOut) {
 TEST_F(ServiceTest, EveryWkbFlavorDecodes) {
   auto wkb = [](absl::string_view hex) { return absl::HexStringToBytes(hex); };
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::TO_WKT);
+  request.mutable_operation()->set_op(v1::OP_CODE_TO_WKT);
   *request.mutable_a() = client::MakeBatch(
-      v1::WKB,
+      v1::ENCODING_WKB,
       {
           // ISO Z, extended Z, extended with SRID, ISO M (GEOS 3.11 drops
           // M), ISO ZM, big-endian.
@@ -940,14 +940,14 @@ TEST_F(ServiceTest, SridsRoundTripThroughExtendedWkb) {
       context.WriteWkb(point->get(), {.include_srid = true}, &ewkb).ok());
 
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::GET_SRID);
+  request.mutable_operation()->set_op(v1::OP_CODE_GET_SRID);
   *request.mutable_a() =
-      client::MakeBatch(v1::WKB, {ewkb, client::PointWkb(0, 0)});
+      client::MakeBatch(v1::ENCODING_WKB, {ewkb, client::PointWkb(0, 0)});
   auto result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(result->ints, ::testing::ElementsAre(3857, 0));
 
-  request.mutable_operation()->set_op(v1::SET_SRID);
+  request.mutable_operation()->set_op(v1::OP_CODE_SET_SRID);
   request.mutable_operation()->mutable_srid()->set_srid(4326);
   result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -967,7 +967,7 @@ class ReductionTest : public ServiceTest {
                                        const std::vector<std::string>& wkts) {
     v1::ComputeRequest request;
     request.mutable_operation()->set_op(op);
-    *request.mutable_a() = client::MakeBatch(v1::WKT, wkts);
+    *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, wkts);
     request.set_chunk_rows(7);
     return client_->Compute(request);
   }
@@ -1002,7 +1002,7 @@ TEST_F(ReductionTest, UnionAllMatchesOneUnaryUnion) {
   testing::RandomGeometries random(7);
   std::vector<std::string> wkts;
   for (int i = 0; i < 200; ++i) wkts.push_back(random.PolygonWkt(12));
-  auto result = Reduce(v1::UNION_ALL, wkts);
+  auto result = Reduce(v1::OP_CODE_UNION_ALL, wkts);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->summary.result_rows(), 1u);
   ASSERT_EQ(result->binary.size(), 1u);
@@ -1017,7 +1017,7 @@ TEST_F(ReductionTest, IntersectionAllMatchesAFold) {
     wkts.push_back(absl::StrCat("POLYGON ((", i * 0.1, " 0, 10 0, 10 10, ",
                                 i * 0.1, " 10, ", i * 0.1, " 0))"));
   }
-  auto result = Reduce(v1::INTERSECTION_ALL, wkts);
+  auto result = Reduce(v1::OP_CODE_INTERSECTION_ALL, wkts);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->binary.size(), 1u);
   ExpectSameArea(
@@ -1035,7 +1035,7 @@ TEST_F(ReductionTest, CoverageUnionOfAGridIsItsOutline) {
                                   ", ", x, " ", y, "))"));
     }
   }
-  auto result = Reduce(v1::COVERAGE_UNION, wkts);
+  auto result = Reduce(v1::OP_CODE_COVERAGE_UNION, wkts);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->binary.size(), 1u);
   ExpectSameArea(
@@ -1050,7 +1050,7 @@ TEST_F(ReductionTest, SymmetricDifferenceAllKeepsOddCover) {
     wkts.push_back(absl::StrCat("POLYGON ((", i, " 0, ", i + 2, " 0, ", i + 2,
                                 " 1, ", i, " 1, ", i, " 0))"));
   }
-  auto result = Reduce(v1::SYMMETRIC_DIFFERENCE_ALL, wkts);
+  auto result = Reduce(v1::OP_CODE_SYMMETRIC_DIFFERENCE_ALL, wkts);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->binary.size(), 1u);
   ExpectSameArea(result->binary[0],
@@ -1061,7 +1061,7 @@ TEST_F(ReductionTest, SymmetricDifferenceAllKeepsOddCover) {
 }
 
 TEST_F(ReductionTest, BadRowsAreReportedAndTheRestReduced) {
-  auto result = Reduce(v1::UNION_ALL, {"POLYGON ((0 0, 1 0, 1 1, 0 0))",
+  auto result = Reduce(v1::OP_CODE_UNION_ALL, {"POLYGON ((0 0, 1 0, 1 1, 0 0))",
                                        "POLYGON ((0 0", "POINT (5 5)"});
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->errors.size(), 1u);
@@ -1074,12 +1074,12 @@ TEST_F(ReductionTest, BadRowsAreReportedAndTheRestReduced) {
   EXPECT_EQ(GEOSGetNumGeometries_r(context_.handle(), g->get()), 2);
 
   // Rows GEOS cannot reduce fail the batch, naming them.
-  result = Reduce(v1::COVERAGE_UNION, {"POINT (0 0)"});
+  result = Reduce(v1::OP_CODE_COVERAGE_UNION, {"POINT (0 0)"});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status().message(),
               ::testing::HasSubstr("rows 0-0: GEOS: IllegalArgumentException"));
 
-  result = Reduce(v1::UNION_ALL, {});
+  result = Reduce(v1::OP_CODE_UNION_ALL, {});
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->binary.size(), 1u);
   g = context_.ReadWkb(result->binary[0]);
@@ -1093,8 +1093,8 @@ TEST_F(ServiceTest, ConcurrentClientsGetTheirOwnAnswers) {
     threads.emplace_back([t, &failures] {
       auto c = Connect(*server_);
       v1::ComputeRequest request;
-      request.mutable_operation()->set_op(v1::DISTANCE);
-      client::BatchBuilder points(v1::WKB);
+      request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
+      client::BatchBuilder points(v1::ENCODING_WKB);
       for (int i = 0; i < 3000; ++i) points.AddPoint(i, t);
       *request.mutable_a() = points.Build();
       request.mutable_b_broadcast()->set_data(client::PointWkb(0, 0));
@@ -1150,9 +1150,9 @@ TEST(ServiceShutdownTest,
             grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   // During the delay new calls are refused, retryably, before any work.
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::AREA);
+  request.mutable_operation()->set_op(v1::OP_CODE_AREA);
   *request.mutable_a() =
-      client::MakeBatch(v1::WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
+      client::MakeBatch(v1::ENCODING_WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
   auto no_retry = *client::Client::Create(
       {.target = absl::StrCat("127.0.0.1:", server->port()),
        .retry_unavailable = false});
@@ -1166,9 +1166,9 @@ TEST(ServiceMetricsTest, CountsWhatTheServerDid) {
   auto server = StartServer();
   auto c = Connect(*server);
   v1::ComputeRequest request;
-  request.mutable_operation()->set_op(v1::AREA);
+  request.mutable_operation()->set_op(v1::OP_CODE_AREA);
   *request.mutable_a() = client::MakeBatch(
-      v1::WKT, {"POLYGON ((0 0, 1 0, 1 1, 0 0))", "POINT (1", "POINT (0 0)"});
+      v1::ENCODING_WKT, {"POLYGON ((0 0, 1 0, 1 1, 0 0))", "POINT (1", "POINT (0 0)"});
   ASSERT_TRUE(c->Compute(request).ok());
   request.mutable_operation()->set_op(static_cast<v1::OpCode>(999));
   ASSERT_FALSE(c->Compute(request).ok());

@@ -102,19 +102,22 @@ double Densify(const v1::Operation& op) {
 }
 double Grid(const v1::Operation& op) { return op.overlay().grid_size(); }
 
+// A buffer style as GEOS numbers it (the proto's numbering); unset is round.
+int StyleOrRound(int style) { return style == 0 ? GEOSBUF_CAP_ROUND : style; }
+
 }  // namespace
 
 Expected Reference(geos::Context& c, const v1::Operation& op,
                    const GEOSGeometry* a, const GEOSGeometry* b) {
   GEOSContextHandle_t h = c.handle();
   switch (op.op()) {
-    case v1::AREA:
+    case v1::OP_CODE_AREA:
       return Measure([&](double* d) { return GEOSArea_r(h, a, d); });
-    case v1::LENGTH:
+    case v1::OP_CODE_LENGTH:
       return Measure([&](double* d) { return GEOSLength_r(h, a, d); });
-    case v1::DISTANCE:
+    case v1::OP_CODE_DISTANCE:
       return Measure([&](double* d) { return GEOSDistance_r(h, a, b, d); });
-    case v1::HAUSDORFF_DISTANCE:
+    case v1::OP_CODE_HAUSDORFF_DISTANCE:
       if (Densify(op) > 0) {
         return Measure([&](double* d) {
           return GEOSHausdorffDistanceDensify_r(h, a, b, Densify(op), d);
@@ -122,7 +125,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       }
       return Measure(
           [&](double* d) { return GEOSHausdorffDistance_r(h, a, b, d); });
-    case v1::FRECHET_DISTANCE:
+    case v1::OP_CODE_FRECHET_DISTANCE:
       // GEOS 3.11.1 crashes on empty input; the contract is NaN.
       if (GEOSisEmpty_r(h, a) || GEOSisEmpty_r(h, b)) return Number(kNaN);
       if (Densify(op) > 0) {
@@ -132,88 +135,88 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       }
       return Measure(
           [&](double* d) { return GEOSFrechetDistance_r(h, a, b, d); });
-    case v1::MINIMUM_CLEARANCE:
+    case v1::OP_CODE_MINIMUM_CLEARANCE:
       // 0 on success (GEOS's other measures return 1).
       return Measure(
           [&](double* d) { return GEOSMinimumClearance_r(h, a, d) == 0; });
-    case v1::CROSSES:
+    case v1::OP_CODE_CROSSES:
       return Predicate(GEOSCrosses_r(h, a, b));
-    case v1::DISJOINT:
+    case v1::OP_CODE_DISJOINT:
       return Predicate(GEOSDisjoint_r(h, a, b));
-    case v1::EQUALS:
+    case v1::OP_CODE_EQUALS:
       return Predicate(GEOSEquals_r(h, a, b));
-    case v1::OVERLAPS:
+    case v1::OP_CODE_OVERLAPS:
       return Predicate(GEOSOverlaps_r(h, a, b));
-    case v1::COVERED_BY:
+    case v1::OP_CODE_COVERED_BY:
       return Predicate(GEOSCoveredBy_r(h, a, b));
-    case v1::IS_EMPTY:
+    case v1::OP_CODE_IS_EMPTY:
       return Predicate(GEOSisEmpty_r(h, a));
-    case v1::IS_SIMPLE:
+    case v1::OP_CODE_IS_SIMPLE:
       return Predicate(GEOSisSimple_r(h, a));
-    case v1::IS_RING:
+    case v1::OP_CODE_IS_RING:
       return Predicate(GEOSisRing_r(h, a));
-    case v1::IS_CLOSED:
+    case v1::OP_CODE_IS_CLOSED:
       return Predicate(GEOSisClosed_r(h, a));
-    case v1::HAS_Z:
+    case v1::OP_CODE_HAS_Z:
       return Predicate(GEOSHasZ_r(h, a));
-    case v1::BOUNDARY:
+    case v1::OP_CODE_BOUNDARY:
       return Geometry(c, GEOSBoundary_r(h, a));
-    case v1::POINT_ON_SURFACE:
+    case v1::OP_CODE_POINT_ON_SURFACE:
       return Geometry(c, GEOSPointOnSurface_r(h, a));
-    case v1::REVERSE:
+    case v1::OP_CODE_REVERSE:
       return Geometry(c, GEOSReverse_r(h, a));
-    case v1::EXTRACT_UNIQUE_POINTS:
+    case v1::OP_CODE_EXTRACT_UNIQUE_POINTS:
       return Geometry(c, GEOSGeom_extractUniquePoints_r(h, a));
-    case v1::ORIENTED_ENVELOPE:
-    case v1::MINIMUM_ROTATED_RECTANGLE:
+    case v1::OP_CODE_ORIENTED_ENVELOPE:
+    case v1::OP_CODE_MINIMUM_ROTATED_RECTANGLE:
       return Geometry(c, GEOSMinimumRotatedRectangle_r(h, a));
-    case v1::MINIMUM_CLEARANCE_LINE:
+    case v1::OP_CODE_MINIMUM_CLEARANCE_LINE:
       return Geometry(c, GEOSMinimumClearanceLine_r(h, a));
-    case v1::BUILD_AREA:
+    case v1::OP_CODE_BUILD_AREA:
       return Geometry(c, GEOSBuildArea_r(h, a));
-    case v1::NODE:
+    case v1::OP_CODE_NODE:
       return Geometry(c, GEOSNode_r(h, a));
-    case v1::GET_NUM_GEOMETRIES:
+    case v1::OP_CODE_GET_NUM_GEOMETRIES:
       return Count(GEOSGetNumGeometries_r(h, a));
-    case v1::GET_NUM_COORDINATES:
+    case v1::OP_CODE_GET_NUM_COORDINATES:
       return Count(GEOSGetNumCoordinates_r(h, a));
-    case v1::INTERSECTS:
+    case v1::OP_CODE_INTERSECTS:
       return Predicate(GEOSIntersects_r(h, a, b));
-    case v1::CONTAINS:
+    case v1::OP_CODE_CONTAINS:
       return Predicate(GEOSContains_r(h, a, b));
-    case v1::WITHIN:
+    case v1::OP_CODE_WITHIN:
       return Predicate(GEOSWithin_r(h, a, b));
-    case v1::COVERS:
+    case v1::OP_CODE_COVERS:
       return Predicate(GEOSCovers_r(h, a, b));
-    case v1::TOUCHES:
+    case v1::OP_CODE_TOUCHES:
       return Predicate(GEOSTouches_r(h, a, b));
-    case v1::DWITHIN:
+    case v1::OP_CODE_DWITHIN:
       return Predicate(GEOSDistanceWithin_r(h, a, b, op.distance().distance()));
-    case v1::IS_VALID:
+    case v1::OP_CODE_IS_VALID:
       return Predicate(GEOSisValid_r(h, a));
-    case v1::BUFFER: {
+    case v1::OP_CODE_BUFFER: {
       const auto& p = op.buffer();
       return Geometry(
           c, GEOSBufferWithStyle_r(h, a, p.radius(),
                                    p.has_quadsegs() ? p.quadsegs() : 8,
-                                   GEOSBUF_CAP_ROUND + p.cap_style(),
-                                   GEOSBUF_JOIN_ROUND + p.join_style(),
+                                   StyleOrRound(p.cap_style()),
+                                   StyleOrRound(p.join_style()),
                                    p.has_mitre_limit() ? p.mitre_limit() : 5));
     }
-    case v1::CENTROID:
+    case v1::OP_CODE_CENTROID:
       return Geometry(c, GEOSGetCentroid_r(h, a));
-    case v1::ENVELOPE:
+    case v1::OP_CODE_ENVELOPE:
       return Geometry(c, GEOSEnvelope_r(h, a));
-    case v1::CONVEX_HULL:
+    case v1::OP_CODE_CONVEX_HULL:
       return Geometry(c, GEOSConvexHull_r(h, a));
-    case v1::SIMPLIFY: {
+    case v1::OP_CODE_SIMPLIFY: {
       const auto& p = op.simplify();
       const bool preserve = !p.has_preserve_topology() || p.preserve_topology();
       return Geometry(
           c, preserve ? GEOSTopologyPreserveSimplify_r(h, a, p.tolerance())
                       : GEOSSimplify_r(h, a, p.tolerance()));
     }
-    case v1::MAKE_VALID:
+    case v1::OP_CODE_MAKE_VALID:
       if (op.make_valid().method() == 0) {
         return Geometry(c, GEOSMakeValid_r(h, a));
       } else {
@@ -227,24 +230,24 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
         GEOSMakeValidParams_destroy_r(h, p);
         return e;
       }
-    case v1::INTERSECTION:
+    case v1::OP_CODE_INTERSECTION:
       return Geometry(c, Grid(op) > 0
                              ? GEOSIntersectionPrec_r(h, a, b, Grid(op))
                              : GEOSIntersection_r(h, a, b));
-    case v1::UNION:
+    case v1::OP_CODE_UNION:
       return Geometry(c, Grid(op) > 0 ? GEOSUnionPrec_r(h, a, b, Grid(op))
                                       : GEOSUnion_r(h, a, b));
-    case v1::DIFFERENCE:
+    case v1::OP_CODE_DIFFERENCE:
       return Geometry(c, Grid(op) > 0 ? GEOSDifferencePrec_r(h, a, b, Grid(op))
                                       : GEOSDifference_r(h, a, b));
-    case v1::SYMMETRIC_DIFFERENCE:
+    case v1::OP_CODE_SYMMETRIC_DIFFERENCE:
       return Geometry(c, Grid(op) > 0
                              ? GEOSSymDifferencePrec_r(h, a, b, Grid(op))
                              : GEOSSymDifference_r(h, a, b));
-    case v1::UNARY_UNION:
+    case v1::OP_CODE_UNARY_UNION:
       return Geometry(c, Grid(op) > 0 ? GEOSUnaryUnionPrec_r(h, a, Grid(op))
                                       : GEOSUnaryUnion_r(h, a));
-    case v1::BOUNDS: {
+    case v1::OP_CODE_BOUNDS: {
       if (GEOSisEmpty_r(h, a)) {
         Expected e = Number(kNaN);
         e.more = {kNaN, kNaN, kNaN};
@@ -260,7 +263,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       GEOSGeom_destroy_r(h, env);
       return e;
     }
-    case v1::MINIMUM_BOUNDING_RADIUS: {
+    case v1::OP_CODE_MINIMUM_BOUNDING_RADIUS: {
       GEOSGeometry* center = nullptr;
       double radius = 0;
       GEOSGeometry* circle =
@@ -271,7 +274,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       GEOSGeom_destroy_r(h, center);
       return e;
     }
-    case v1::MINIMUM_BOUNDING_CIRCLE: {
+    case v1::OP_CODE_MINIMUM_BOUNDING_CIRCLE: {
       GEOSGeometry* center = nullptr;
       double radius = 0;
       Expected e =
@@ -279,7 +282,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       GEOSGeom_destroy_r(h, center);
       return e;
     }
-    case v1::LINE_LOCATE_POINT: {
+    case v1::OP_CODE_LINE_LOCATE_POINT: {
       // GEOS 3.11.1 reads freed memory locating an empty point; the
       // contract is NaN.
       if (GEOSisEmpty_r(h, b)) return Number(kNaN);
@@ -290,21 +293,21 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       e.ok = d != -1;
       return e;
     }
-    case v1::CONTAINS_PROPERLY: {
+    case v1::OP_CODE_CONTAINS_PROPERLY: {
       // Through a prepared a, as Shapely computes it.
       const GEOSPreparedGeometry* p = GEOSPrepare_r(h, a);
       Expected e = Predicate(GEOSPreparedContainsProperly_r(h, p, b));
       GEOSPreparedGeom_destroy_r(h, p);
       return e;
     }
-    case v1::EQUALS_EXACT:
+    case v1::OP_CODE_EQUALS_EXACT:
       return Predicate(GEOSEqualsExact_r(h, a, b, op.tolerance().tolerance()));
-    case v1::RELATE:
+    case v1::OP_CODE_RELATE:
       return Text(c, GEOSRelate_r(h, a, b));
-    case v1::RELATE_PATTERN:
+    case v1::OP_CODE_RELATE_PATTERN:
       return Predicate(
           GEOSRelatePattern_r(h, a, b, op.relate_pattern().pattern().c_str()));
-    case v1::IS_CCW: {
+    case v1::OP_CODE_IS_CCW: {
       const int type = GEOSGeomTypeId_r(h, a);
       if ((type != GEOS_LINESTRING && type != GEOS_LINEARRING) ||
           GEOSGeomGetNumPoints_r(h, a) < 4) {
@@ -316,28 +319,28 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       e.flag = ccw != 0;
       return e;
     }
-    case v1::IS_VALID_REASON:
+    case v1::OP_CODE_IS_VALID_REASON:
       return Text(c, GEOSisValidReason_r(h, a));
-    case v1::OFFSET_CURVE: {
+    case v1::OP_CODE_OFFSET_CURVE: {
       const auto& p = op.offset_curve();
       if (p.legacy()) {
         return Geometry(c, GEOSSingleSidedBuffer_r(
                                h, a, std::fabs(p.distance()),
                                p.has_quadsegs() ? p.quadsegs() : 8,
-                               GEOSBUF_JOIN_ROUND + p.join_style(),
+                               StyleOrRound(p.join_style()),
                                p.has_mitre_limit() ? p.mitre_limit() : 5,
                                p.distance() >= 0));
       }
       return Geometry(
           c, GEOSOffsetCurve_r(h, a, p.distance(),
                                p.has_quadsegs() ? p.quadsegs() : 8,
-                               GEOSBUF_JOIN_ROUND + p.join_style(),
+                               StyleOrRound(p.join_style()),
                                p.has_mitre_limit() ? p.mitre_limit() : 5));
     }
-    case v1::CONCAVE_HULL:
+    case v1::OP_CODE_CONCAVE_HULL:
       return Geometry(c, GEOSConcaveHull_r(h, a, op.concave_hull().ratio(),
                                            op.concave_hull().allow_holes()));
-    case v1::MAXIMUM_INSCRIBED_CIRCLE: {
+    case v1::OP_CODE_MAXIMUM_INSCRIBED_CIRCLE: {
       double tolerance = op.tolerance().tolerance();
       if (tolerance == 0 && !GEOSisEmpty_r(h, a)) {
         double x0, y0, x1, y1;
@@ -347,14 +350,14 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       if (tolerance <= 0) tolerance = 1;
       return Geometry(c, GEOSMaximumInscribedCircle_r(h, a, tolerance));
     }
-    case v1::SEGMENTIZE:
-    case v1::DENSIFY:
+    case v1::OP_CODE_SEGMENTIZE:
+    case v1::OP_CODE_DENSIFY:
       return Geometry(
           c, GEOSDensify_r(h, a, op.segmentize().max_segment_length()));
-    case v1::REMOVE_REPEATED_POINTS:
+    case v1::OP_CODE_REMOVE_REPEATED_POINTS:
       return Geometry(
           c, GEOSRemoveRepeatedPoints_r(h, a, op.tolerance().tolerance()));
-    case v1::NORMALIZE: {
+    case v1::OP_CODE_NORMALIZE: {
       GEOSGeometry* g = GEOSGeom_clone_r(h, a);
       if (GEOSNormalize_r(h, g) != 0) {
         GEOSGeom_destroy_r(h, g);
@@ -362,41 +365,41 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       }
       return Geometry(c, g);
     }
-    case v1::SNAP:
+    case v1::OP_CODE_SNAP:
       return Geometry(c, GEOSSnap_r(h, a, b, op.tolerance().tolerance()));
-    case v1::CLIP_BY_RECT: {
+    case v1::OP_CODE_CLIP_BY_RECT: {
       const auto& r = op.clip();
       return Geometry(
           c, GEOSClipByRect_r(h, a, r.xmin(), r.ymin(), r.xmax(), r.ymax()));
     }
-    case v1::POLYGONIZE: {
+    case v1::OP_CODE_POLYGONIZE: {
       std::vector<const GEOSGeometry*> parts;
       for (int i = 0; i < GEOSGetNumGeometries_r(h, a); ++i) {
         parts.push_back(GEOSGetGeometryN_r(h, a, i));
       }
       return Geometry(c, GEOSPolygonize_r(h, parts.data(), parts.size()));
     }
-    case v1::DELAUNAY_TRIANGLES:
+    case v1::OP_CODE_DELAUNAY_TRIANGLES:
       return Geometry(
           c, GEOSDelaunayTriangulation_r(h, a, op.triangulation().tolerance(),
                                          op.triangulation().only_edges()));
-    case v1::VORONOI_POLYGONS:
+    case v1::OP_CODE_VORONOI_POLYGONS:
       return Geometry(
           c, GEOSVoronoiDiagram_r(h, a, nullptr, op.triangulation().tolerance(),
                                   op.triangulation().only_edges()));
-    case v1::SET_PRECISION:
+    case v1::OP_CODE_SET_PRECISION:
       return Geometry(
           c, GEOSGeom_setPrecision_r(h, a, op.set_precision().grid_size(),
                                      op.set_precision().mode()));
-    case v1::LINE_INTERPOLATE_POINT: {
+    case v1::OP_CODE_LINE_INTERPOLATE_POINT: {
       const auto& p = op.interpolate();
       return Geometry(c, p.normalized()
                              ? GEOSInterpolateNormalized_r(h, a, p.distance())
                              : GEOSInterpolate_r(h, a, p.distance()));
     }
-    case v1::SHARED_PATHS:
+    case v1::OP_CODE_SHARED_PATHS:
       return Geometry(c, GEOSSharedPaths_r(h, a, b));
-    case v1::SHORTEST_LINE: {
+    case v1::OP_CODE_SHORTEST_LINE: {
       if (GEOSisEmpty_r(h, a) || GEOSisEmpty_r(h, b)) {
         return Geometry(c, GEOSGeom_createEmptyLineString_r(h));
       }
@@ -404,7 +407,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       if (seq == nullptr) return Expected();
       return Geometry(c, GEOSGeom_createLineString_r(h, seq));
     }
-    case v1::TO_GEOJSON: {
+    case v1::OP_CODE_TO_GEOJSON: {
       GEOSGeoJSONWriter* w = GEOSGeoJSONWriter_create_r(h);
       Expected e = Bytes(
           c,
@@ -413,32 +416,32 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       GEOSGeoJSONWriter_destroy_r(h, w);
       return e;
     }
-    case v1::GET_NUM_POINTS: {
+    case v1::OP_CODE_GET_NUM_POINTS: {
       const int type = GEOSGeomTypeId_r(h, a);
       if (type != GEOS_LINESTRING && type != GEOS_LINEARRING) return Count(0);
       return Count(GEOSGeomGetNumPoints_r(h, a));
     }
-    case v1::GET_NUM_INTERIOR_RINGS:
+    case v1::OP_CODE_GET_NUM_INTERIOR_RINGS:
       if (GEOSGeomTypeId_r(h, a) != GEOS_POLYGON) return Count(0);
       return Count(GEOSGetNumInteriorRings_r(h, a));
-    case v1::GET_X:
-    case v1::GET_Y:
-    case v1::GET_Z: {
+    case v1::OP_CODE_GET_X:
+    case v1::OP_CODE_GET_Y:
+    case v1::OP_CODE_GET_Z: {
       if (GEOSGeomTypeId_r(h, a) != GEOS_POINT || GEOSisEmpty_r(h, a)) {
         return Number(kNaN);
       }
       // Through the coordinate sequence rather than the point accessors.
       const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, a);
       double v = kNaN;
-      const int dim = op.op() == v1::GET_X ? 0 : op.op() == v1::GET_Y ? 1 : 2;
+      const int dim = op.op() == v1::OP_CODE_GET_X ? 0 : op.op() == v1::OP_CODE_GET_Y ? 1 : 2;
       const int ok = GEOSCoordSeq_getOrdinate_r(h, seq, 0, dim, &v);
       Expected e = Number(v);
       e.ok = ok == 1;
       return e;
     }
-    case v1::GET_SRID:
+    case v1::OP_CODE_GET_SRID:
       return Count(GEOSGetSRID_r(h, a));
-    case v1::SET_SRID: {
+    case v1::OP_CODE_SET_SRID: {
       GEOSGeometry* g = GEOSGeom_clone_r(h, a);
       GEOSSetSRID_r(h, g, op.srid().srid());
       geos::GeometryPtr owned = c.Own(g);
@@ -446,7 +449,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       e.ok = c.WriteWkb(g, {.include_srid = true}, &e.bytes).ok();
       return e;
     }
-    case v1::GET_PARTS: {
+    case v1::OP_CODE_GET_PARTS: {
       Expected e;
       e.ok = true;
       for (int i = 0; i < GEOSGetNumGeometries_r(h, a); ++i) {
@@ -456,7 +459,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       }
       return e;
     }
-    case v1::GET_RINGS: {
+    case v1::OP_CODE_GET_RINGS: {
       Expected e;
       e.ok = true;
       if (GEOSGeomTypeId_r(h, a) != GEOS_POLYGON || GEOSisEmpty_r(h, a)) {
@@ -473,38 +476,38 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       }
       return e;
     }
-    case v1::GET_COORDINATES: {
+    case v1::OP_CODE_GET_COORDINATES: {
       Expected e;
       e.ok = true;
       Coordinates(h, a, op.coordinates().include_z(), &e.more);
       return e;
     }
-    case v1::CONSTRAINED_DELAUNAY_TRIANGLES:
+    case v1::OP_CODE_CONSTRAINED_DELAUNAY_TRIANGLES:
       return Geometry(c, GEOSConstrainedDelaunayTriangulation_r(h, a));
-    case v1::LINE_MERGE:
+    case v1::OP_CODE_LINE_MERGE:
       return Geometry(c, op.line_merge().directed()
                              ? GEOSLineMergeDirected_r(h, a)
                              : GEOSLineMerge_r(h, a));
-    case v1::GET_EXTERIOR_RING:
-    case v1::GET_INTERIOR_RING:
-    case v1::GET_GEOMETRY:
-    case v1::GET_POINT: {
+    case v1::OP_CODE_GET_EXTERIOR_RING:
+    case v1::OP_CODE_GET_INTERIOR_RING:
+    case v1::OP_CODE_GET_GEOMETRY:
+    case v1::OP_CODE_GET_POINT: {
       // Shapely's rules, spelled out: the right type, then an index that
       // may count from the end.
       const int type = GEOSGeomTypeId_r(h, a);
       const bool polygon = type == GEOS_POLYGON;
       const bool line = type == GEOS_LINESTRING || type == GEOS_LINEARRING;
-      if (op.op() == v1::GET_EXTERIOR_RING) {
+      if (op.op() == v1::OP_CODE_GET_EXTERIOR_RING) {
         if (!polygon) return Expected();
         return Geometry(c, GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, a)));
       }
-      if ((op.op() == v1::GET_INTERIOR_RING && !polygon) ||
-          (op.op() == v1::GET_POINT && !line)) {
+      if ((op.op() == v1::OP_CODE_GET_INTERIOR_RING && !polygon) ||
+          (op.op() == v1::OP_CODE_GET_POINT && !line)) {
         return Expected();
       }
-      const int n = op.op() == v1::GET_INTERIOR_RING
+      const int n = op.op() == v1::OP_CODE_GET_INTERIOR_RING
                         ? GEOSGetNumInteriorRings_r(h, a)
-                    : op.op() == v1::GET_POINT ? GEOSGeomGetNumPoints_r(h, a)
+                    : op.op() == v1::OP_CODE_GET_POINT ? GEOSGeomGetNumPoints_r(h, a)
                                                : GEOSGetNumGeometries_r(h, a);
       int i = op.index().index();
       if (i < 0) i += n;
@@ -513,25 +516,25 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
         e.code = absl::StatusCode::kOutOfRange;
         return e;
       }
-      if (op.op() == v1::GET_POINT)
+      if (op.op() == v1::OP_CODE_GET_POINT)
         return Geometry(c, GEOSGeomGetPointN_r(h, a, i));
       return Geometry(
-          c, GEOSGeom_clone_r(h, op.op() == v1::GET_GEOMETRY
+          c, GEOSGeom_clone_r(h, op.op() == v1::OP_CODE_GET_GEOMETRY
                                      ? GEOSGetGeometryN_r(h, a, i)
                                      : GEOSGetInteriorRingN_r(h, a, i)));
     }
-    case v1::GET_COORDINATE_DIMENSION:
+    case v1::OP_CODE_GET_COORDINATE_DIMENSION:
       return Count(GEOSGeom_getCoordinateDimension_r(h, a));
-    case v1::GET_PRECISION:
+    case v1::OP_CODE_GET_PRECISION:
       return Number(GEOSGeom_getPrecision_r(h, a));
-    case v1::GET_DIMENSIONS: {
+    case v1::OP_CODE_GET_DIMENSIONS: {
       Expected e = Count(0);  // -1 (an empty collection) is an answer.
       e.integer = GEOSGeom_getDimensions_r(h, a);
       return e;
     }
-    case v1::GET_TYPE_ID:
+    case v1::OP_CODE_GET_TYPE_ID:
       return Count(GEOSGeomTypeId_r(h, a));
-    case v1::TO_WKT: {
+    case v1::OP_CODE_TO_WKT: {
       GEOSWKTWriter* w = GEOSWKTWriter_create_r(h);
       GEOSWKTWriter_setTrim_r(h, w, 1);
       GEOSWKTWriter_setOutputDimension_r(h, w, 3);
@@ -543,7 +546,7 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       GEOSWKTWriter_destroy_r(h, w);
       return e;
     }
-    case v1::TO_WKB: {
+    case v1::OP_CODE_TO_WKB: {
       GEOSWKBWriter* w = GEOSWKBWriter_create_r(h);
       GEOSWKBWriter_setOutputDimension_r(h, w, 3);
       if (op.wkb().big_endian())
@@ -571,28 +574,28 @@ std::optional<Expected> PreparedReference(geos::Context& c,
   // op(a, b) evaluated on prepared b: asymmetric predicates take their
   // converse.
   switch (op.op()) {
-    case v1::DISTANCE:
+    case v1::OP_CODE_DISTANCE:
       return Measure(
           [&](double* d) { return GEOSPreparedDistance_r(h, b, a, d); });
-    case v1::INTERSECTS:
+    case v1::OP_CODE_INTERSECTS:
       return Predicate(GEOSPreparedIntersects_r(h, b, a));
-    case v1::CROSSES:
+    case v1::OP_CODE_CROSSES:
       return Predicate(GEOSPreparedCrosses_r(h, b, a));
-    case v1::DISJOINT:
+    case v1::OP_CODE_DISJOINT:
       return Predicate(GEOSPreparedDisjoint_r(h, b, a));
-    case v1::OVERLAPS:
+    case v1::OP_CODE_OVERLAPS:
       return Predicate(GEOSPreparedOverlaps_r(h, b, a));
-    case v1::COVERED_BY:
+    case v1::OP_CODE_COVERED_BY:
       return Predicate(GEOSPreparedCovers_r(h, b, a));
-    case v1::CONTAINS:
+    case v1::OP_CODE_CONTAINS:
       return Predicate(GEOSPreparedWithin_r(h, b, a));
-    case v1::WITHIN:
+    case v1::OP_CODE_WITHIN:
       return Predicate(GEOSPreparedContains_r(h, b, a));
-    case v1::COVERS:
+    case v1::OP_CODE_COVERS:
       return Predicate(GEOSPreparedCoveredBy_r(h, b, a));
-    case v1::TOUCHES:
+    case v1::OP_CODE_TOUCHES:
       return Predicate(GEOSPreparedTouches_r(h, b, a));
-    case v1::DWITHIN:
+    case v1::OP_CODE_DWITHIN:
       return Predicate(
           GEOSPreparedDistanceWithin_r(h, b, a, op.distance().distance()));
     default:

@@ -58,7 +58,7 @@ test('row-wise operands, predicates and per-row errors', async () => {
 
 test('geometry results round-trip as WKB and WKT', async () => {
   const env = await client.compute('envelope', ['LINESTRING (0 0, 2 1)'],
-                                   {resultEncoding: 'WKT'});
+                                   {resultEncoding: 'wkt'});
   assert.equal(env.values[0], 'POLYGON ((0 0, 2 0, 2 1, 0 1, 0 0))');
   const wkb = await client.compute('buffer', ['POINT (0 0)'],
                                    {params: {radius: 1, quadsegs: 1}});
@@ -78,7 +78,7 @@ test('bounds, text, parts, coordinates and reductions', async () => {
 
   const parts = await client.compute('get_parts',
       ['MULTIPOINT ((0 0), (1 1))', 'POINT (', 'POINT (2 2)'],
-      {resultEncoding: 'WKT'});
+      {resultEncoding: 'wkt'});
   assert.deepEqual(parts.values, ['POINT (0 0)', 'POINT (1 1)', 'POINT (2 2)']);
   assert.deepEqual(parts.sourceRows, [0, 0, 2]);
   assert.ok(parts.errors.has(1));
@@ -116,7 +116,7 @@ test('listOperations describes parameters', async () => {
 
 test('makeBatch packs rows with offsets', () => {
   const b = makeBatch(['POINT (1 2)', 'POINT (3 4)']);
-  assert.equal(b.encoding, 'WKT');
+  assert.equal(b.encoding, 'ENCODING_WKT');
   assert.deepEqual(b.offsets, [0, 11, 22]);
   assert.throws(() => makeBatch(['POINT (1 2)', Buffer.from([1])]), TypeError);
 });

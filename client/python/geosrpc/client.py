@@ -15,8 +15,8 @@ import numpy as np
 from geosrpc.v1 import geometry_service_pb2 as pb
 from geosrpc.v1 import geometry_service_pb2_grpc as pb_grpc
 
-_ENCODINGS = {"wkb": pb.WKB, "wkt": pb.WKT, "hex": pb.HEX_WKB,
-              "geojson": pb.GEOJSON}
+_ENCODINGS = {"wkb": pb.ENCODING_WKB, "wkt": pb.ENCODING_WKT, "hex": pb.ENCODING_HEX_WKB,
+              "geojson": pb.ENCODING_GEOJSON}
 
 Geometry = Union[bytes, str]
 
@@ -45,7 +45,7 @@ class Batch:
 def batch(geometries: Sequence[Geometry]) -> Batch:
     """A batch from WKB (bytes) or WKT (str) values; all of one kind."""
     if len(geometries) == 0:
-        return Batch(pb.WKB, b"", np.zeros(1, dtype=np.uint64))
+        return Batch(pb.ENCODING_WKB, b"", np.zeros(1, dtype=np.uint64))
     is_text = isinstance(geometries[0], str)
     if any(isinstance(g, str) != is_text for g in geometries):
         raise TypeError("mix of WKT (str) and WKB (bytes) in one batch")
@@ -53,7 +53,7 @@ def batch(geometries: Sequence[Geometry]) -> Batch:
     lengths = np.fromiter((len(p) for p in parts), dtype=np.uint64,
                           count=len(parts))
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.uint64)
-    return Batch(pb.WKT if is_text else pb.WKB, b"".join(parts), offsets)
+    return Batch(pb.ENCODING_WKT if is_text else pb.ENCODING_WKB, b"".join(parts), offsets)
 
 
 _POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"),
@@ -71,7 +71,7 @@ def points(coords: np.ndarray) -> Batch:
     rows["x"] = coords[:, 0]
     rows["y"] = coords[:, 1]
     offsets = np.arange(len(coords) + 1, dtype=np.uint64) * _POINT.itemsize
-    return Batch(pb.WKB, rows.tobytes(), offsets)
+    return Batch(pb.ENCODING_WKB, rows.tobytes(), offsets)
 
 
 class ComputeError(Exception):
@@ -138,18 +138,18 @@ class _Assembler:
             return
         if kind in ("geometries", "encoded"):
             col = getattr(chunk, kind)
-            text = col.encoding in (pb.WKT, pb.HEX_WKB, pb.GEOJSON)
+            text = col.encoding in (pb.ENCODING_WKT, pb.ENCODING_HEX_WKB, pb.ENCODING_GEOJSON)
             data, offs = col.data, col.offsets
             slices = [data[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
             slices = [v.decode() for v in slices] if text else slices
-        if chunk.mapping == pb.PER_PART:
+        if chunk.mapping == pb.RESULT_MAPPING_PER_PART:
             if kind == "doubles":  # get_coordinates: `width` per value
                 width = max(1, chunk.doubles.width)
                 slices = np.asarray(chunk.doubles.values,
                                     dtype=np.float64).reshape(-1, width)
             self.parts.append((at, slices, list(chunk.source_rows)))
             return
-        if chunk.mapping == pb.ONE_PER_BATCH:
+        if chunk.mapping == pb.RESULT_MAPPING_ONE_PER_BATCH:
             self.reduced = slices
             return
         if kind == "doubles":
@@ -258,7 +258,7 @@ class Client:
             operation=operation, a=_as_batch(a).to_proto(),
             result_encoding=_ENCODINGS[result_encoding])
         if isinstance(b, (bytes, str)):
-            request.b_broadcast.encoding = pb.WKT if isinstance(b, str) else pb.WKB
+            request.b_broadcast.encoding = pb.ENCODING_WKT if isinstance(b, str) else pb.ENCODING_WKB
             request.b_broadcast.data = b.encode() if isinstance(b, str) else b
         elif b is not None:
             request.b_rows.CopyFrom(_as_batch(b).to_proto())
