@@ -1,9 +1,9 @@
 # The two commands of the README's quick start, and their parts.
 #
 #   make serve   install what is missing, build Release, run the server
-#   make test    install what is missing, build and run every test in a
-#                Release build and an ASan+UBSan build, and the threading
-#                core's tests under TSan
+#   make test    install what is missing, check the v1 API with buf, build
+#                and run every test in a Release build and an ASan+UBSan
+#                build, and the threading core's tests under TSan
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -19,7 +19,7 @@ TSAN_TESTS := worker_pool_test compute_job_test frozen_batch_test \
               prepared_cache_test operand_cache_test interrupt_test \
               write_queue_test
 
-.PHONY: all deps build serve test test-release test-asan test-tsan docs conformance clean
+.PHONY: all deps build serve test test-release test-asan test-tsan check-proto docs conformance clean
 
 all: build
 
@@ -72,7 +72,11 @@ conformance: build
 	GEOSRPC_SERVER=$(RELEASE)/server/geosrpc_server \
 	  /usr/bin/python3 tests/conformance/geos_xmltests.py $(XMLTESTS)
 
-test: test-tsan test-asan test-release
+# The v1 API: buf lint, and buf breaking against the previous commit.
+check-proto: deps
+	bash scripts/check-proto.sh
+
+test: check-proto test-tsan test-asan test-release
 
 clean:
 	rm -rf build

@@ -42,7 +42,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 here="$(cd "$(dirname "$0")/.." && pwd)"
-for dir in client/node deploy/check; do
+for dir in client/node deploy/check proto/check; do
   if [ ! -d "$here/$dir/node_modules" ] || \
      [ "$here/$dir/package-lock.json" -nt "$here/$dir/node_modules" ]; then
     echo "install-deps: npm ci ($dir)"
