@@ -1,5 +1,5 @@
-// Operation parameters: their specification (a row of the operation table)
-// and their validated values.
+// Operation parameters: their specification (part of an operation's table
+// entry), its compile-time lookup (ParamIndex), and the validated values.
 //
 // Parameters arrive as one typed message in Operation.params (BufferParams,
 // SimplifyParams, ...). ResolveParams reads that message by reflection against
@@ -9,8 +9,10 @@
 #ifndef GEOSRPC_SERVER_OPS_PARAMS_H_
 #define GEOSRPC_SERVER_OPS_PARAMS_H_
 
+#include <cstddef>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -21,17 +23,42 @@ namespace geosrpc::ops {
 
 enum class ParamType { kDouble, kInt, kBool, kEnum, kString };
 
+// One parameter of an operation: a field of the operation's params message.
+// Entries name their fields; the ones they leave out take the defaults below:
+//   {.name = "quadsegs", .type = ParamType::kInt, .default_value = 8,
+//    .min = 1, .max = 1000, .description = "..."}
 struct ParamSpec {
-  const char* name;  // The field's name in the params message.
-  ParamType type;
-  bool required;  // No default: the client must set it.
-  double default_value;
-  double min;  // Inclusive bounds; enums use their value range;
-  double max;  // strings, their length.
-  const char* description;
+  const char* name = nullptr;  // The field's name in the params message.
+  ParamType type = ParamType::kDouble;
+  bool required = false;     // No default: the client must set it.
+  double default_value = 0;  // Taken when the field is unset.
+  // Inclusive bounds, which every entry names: [0, 1] for bools; enums use
+  // their value range (their zero, _UNSPECIFIED, means the default);
+  // strings, their length.
+  double min = 0;
+  double max = 0;
+  const char* description = nullptr;
   // Strings only: the characters allowed, or null for any.
   const char* charset = nullptr;
 };
+
+namespace params_internal {
+// Deliberately not constexpr: ParamIndex calls it when the name is missing,
+// so that ParamIndex fails to compile, naming this function.
+inline void NoParameterWithThatName() {}
+}  // namespace params_internal
+
+// Where Params holds parameter `name` of `params`: its index in the list.
+// Evaluated at compile time; a name the list lacks does not compile.
+//   constexpr int kQuadsegs = ParamIndex(kBufferParams, "quadsegs");
+template <size_t N>
+consteval int ParamIndex(const ParamSpec (&params)[N], std::string_view name) {
+  for (size_t i = 0; i < N; ++i) {
+    if (name == params[i].name) return static_cast<int>(i);
+  }
+  params_internal::NoParameterWithThatName();
+  return -1;
+}
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
