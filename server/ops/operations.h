@@ -1,6 +1,6 @@
 // The operation table: one entry per operation drives dispatch, parameter
-// validation and ListOperations. Adding an operation is one entry in
-// operations.cc plus its kernel.
+// validation and ListOperations (describe.h). Adding an operation is one entry
+// in operations.cc plus its kernel.
 //
 // Thread-safety: the table is built once, immutable afterwards, and may be
 // read from any thread. Kernels run on worker threads with that worker's
@@ -102,11 +102,6 @@ absl::Span<const OpSpec> AllOperations();
 
 // The entry for `code`, or INVALID_ARGUMENT for an unknown or unspecified op.
 absl::StatusOr<const OpSpec*> FindOperation(v1::OpCode code);
-
-v1::ResultType ToProto(ResultType type);
-v1::OperationInfo Describe(const OpSpec& spec);
-// Every operation, as ListOperations answers.
-v1::ListOperationsResponse DescribeAll();
 
 }  // namespace geosrpc::ops
 

@@ -7,7 +7,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "server/common/sync.h"
-#include "server/ops/operations.h"
+#include "server/ops/describe.h"
 #include "server/service/internal/write_queue.h"
 #include "server/service/request_log.h"
 #include "server/service/status.h"

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/io.h"
+#include "server/ops/describe.h"
 #include "server/ops/operations.h"
 
 namespace geosrpc::cli {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "server/ops/describe.h"
 
 namespace geosrpc::ops {
 namespace {
@@ -172,10 +173,12 @@ TEST(ResolveParamsTest, ChecksStringLengthAndCharacters) {
 TEST(ResolveParamsTest, RejectsAnotherOperationsParameters) {
   v1::Operation op;
   op.mutable_simplify()->set_tolerance(1);
-  EXPECT_EQ(ResolveParams(**FindOperation(v1::OP_CODE_BUFFER), op).status().message(),
-            "operation 'buffer' takes 'buffer' parameters, got 'simplify'");
-  EXPECT_EQ(ResolveParams(**FindOperation(v1::OP_CODE_AREA), op).status().message(),
-            "operation 'area' takes no parameters, got 'simplify'");
+  EXPECT_EQ(
+      ResolveParams(**FindOperation(v1::OP_CODE_BUFFER), op).status().message(),
+      "operation 'buffer' takes 'buffer' parameters, got 'simplify'");
+  EXPECT_EQ(
+      ResolveParams(**FindOperation(v1::OP_CODE_AREA), op).status().message(),
+      "operation 'area' takes no parameters, got 'simplify'");
 }
 
 TEST(DescribeTest, ListsParametersWithDefaultsAndRanges) {
@@ -189,7 +192,8 @@ TEST(DescribeTest, ListsParametersWithDefaultsAndRanges) {
   EXPECT_EQ(info.parameters(1).allowed(), "[1, 1000]");
   EXPECT_EQ(info.parameters(2).type(), "BufferCapStyle");
   EXPECT_EQ(info.parameters(2).default_value(), "BUFFER_CAP_STYLE_ROUND");
-  EXPECT_TRUE(Describe(**FindOperation(v1::OP_CODE_DISTANCE)).prepared_broadcast());
+  EXPECT_TRUE(
+      Describe(**FindOperation(v1::OP_CODE_DISTANCE)).prepared_broadcast());
 }
 
 }  // namespace
