@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "server/common/status_macros.h"
 #include "server/geos/coordinates.h"
+#include "server/ops/internal/guards.h"
 #include "server/ops/internal/kernels.h"
 
 namespace geosrpc::ops {
@@ -17,85 +18,22 @@ namespace {
 using internal::BinaryConstructive;
 using internal::BinaryMeasure;
 using internal::BinaryPredicate;
+using internal::CheckDensify;
+using internal::HasEmptyMember;
+using internal::IgnoringEmptyMembers;
 using internal::IntAccessor;
+using internal::kMaxDensifiedVertices;
 using internal::PreparedMeasure;
 using internal::PreparedPredicate;
+using internal::StripEmptyMembers;
 using internal::UnaryConstructive;
 using internal::UnaryMeasure;
 using internal::UnaryPredicate;
 
 // --- Kernels guarding GEOS ----------------------------------------------
 
-// GEOS 3.11.1 crashes on collections with empty members in many
-// operations: union and node (GEOMETRYCOLLECTION (POINT EMPTY, LINESTRING
-// (...))), distance and Hausdorff distance, densify, point on surface,
-// interpolate and locate along MULTILINESTRING (EMPTY, (...)), shared paths,
-// nearest points. Empty members add no points, so the geometry without them
-// answers the same.
-bool HasEmptyMember(GEOSContextHandle_t h, const GEOSGeometry* g) {
-  if (GEOSGeomTypeId_r(h, g) < GEOS_MULTIPOINT) return false;
-  for (int i = 0, n = GEOSGetNumGeometries_r(h, g); i < n; ++i) {
-    const GEOSGeometry* part = GEOSGetGeometryN_r(h, g, i);
-    if (GEOSisEmpty_r(h, part) != 0 || HasEmptyMember(h, part)) return true;
-  }
-  return false;
-}
-
-// A copy of `g` less its empty members, at every level.
-GEOSGeometry* StripEmptyMembers(GEOSContextHandle_t h, const GEOSGeometry* g) {
-  const int type = GEOSGeomTypeId_r(h, g);
-  if (type < GEOS_MULTIPOINT) return GEOSGeom_clone_r(h, g);
-  std::vector<GEOSGeometry*> parts;
-  for (int i = 0, n = GEOSGetNumGeometries_r(h, g); i < n; ++i) {
-    const GEOSGeometry* part = GEOSGetGeometryN_r(h, g, i);
-    if (GEOSisEmpty_r(h, part) == 0) {
-      parts.push_back(StripEmptyMembers(h, part));
-    }
-  }
-  return GEOSGeom_createCollection_r(h, type, parts.data(),
-                                     static_cast<unsigned>(parts.size()));
-}
-
-// `g` if it has no empty members, else its stripped copy (held in
-// `*holder`).
-const GEOSGeometry* WithoutEmptyMembers(geos::Context& c, const GEOSGeometry* g,
-                                        geos::GeometryPtr* holder) {
-  if (g == nullptr || !HasEmptyMember(c.handle(), g)) return g;
-  *holder = c.Own(StripEmptyMembers(c.handle(), g));
-  return holder->get();
-}
-
-// Kernel K on the row's operands without their empty members.
-template <Kernel K>
-absl::Status IgnoringEmptyMembers(geos::Context& c, const Row& r,
-                                  const Params& p, Value* out) {
-  geos::GeometryPtr a_holder, b_holder;
-  Row row = r;
-  row.a = WithoutEmptyMembers(c, r.a, &a_holder);
-  row.b = WithoutEmptyMembers(c, r.b, &b_holder);
-  if (row.a == nullptr || (r.b != nullptr && row.b == nullptr)) {
-    return internal::GeosFailure(c);
-  }
-  return K(c, row, p, out);
-}
-
 // DensifyParams field order; densify 0 means none.
 enum { kDensify = 0 };
-
-// Densifying multiplies vertices: refuse a row that would exceed this
-// rather than exhaust memory or stall a worker.
-constexpr double kMaxDensifiedVertices = 10'000'000;
-
-absl::Status CheckDensify(geos::Context& c, const Row& r, double densify) {
-  if (densify <= 0) return absl::OkStatus();
-  const double vertices = (GEOSGetNumCoordinates_r(c.handle(), r.a) +
-                           GEOSGetNumCoordinates_r(c.handle(), r.b)) /
-                          densify;
-  if (vertices <= kMaxDensifiedVertices) return absl::OkStatus();
-  return absl::ResourceExhaustedError(
-      absl::StrCat("densify ", densify, " would compare over ",
-                   kMaxDensifiedVertices, " vertices"));
-}
 
 // GEOS 3.11.1 dereferences null computing the discrete Frechet distance of an
 // empty geometry. A distance to nothing is undefined: NaN, as GEOS itself
@@ -577,7 +515,7 @@ absl::Status ConcaveHull(geos::Context& c, const Row& r, const Params& p,
 }
 
 // Segmentizing adds length / max_segment_length vertices (bounded as for
-// densify above).
+// densify: kMaxDensifiedVertices).
 absl::Status Segmentize(geos::Context& c, const Row& r, const Params& p,
                         Value* out) {
   const double max_length = p.number(0);
