@@ -1,10 +1,11 @@
 // The operation table: one entry per operation drives dispatch, parameter
-// validation and ListOperations (describe.h). Adding an operation is one entry
-// in operations.cc plus its kernel.
+// validation and ListOperations (describe.h). Adding an operation is its
+// kernel and one entry beside it, in its family's file (see
+// server/ops/internal/families.h).
 //
-// Thread-safety: the table is built once, immutable afterwards, and may be
-// read from any thread. Kernels run on worker threads with that worker's
-// geos::Context; they never share a context or a prepared geometry.
+// Thread-safety: the table is built once, on first use, immutable afterwards,
+// and may be read from any thread. Kernels run on worker threads with that
+// worker's geos::Context; they never share a context or a prepared geometry.
 #ifndef GEOSRPC_SERVER_OPS_OPERATIONS_H_
 #define GEOSRPC_SERVER_OPS_OPERATIONS_H_
 
@@ -63,19 +64,30 @@ using Reducer = absl::StatusOr<geos::GeometryPtr> (*)(
     geos::Context& context, std::vector<geos::GeometryPtr> inputs,
     const Params& params);
 
+// One operation: what it takes, what it yields, the kernel that computes a
+// row, and how ListOperations describes it. Entries live with their kernels
+// in their family's file (server/ops/internal/families.h) and name their
+// fields; the fields they leave out take the defaults below:
+//   {.code = v1::OP_CODE_BUFFER, .result = ResultType::kGeometry,
+//    .params_field = "buffer", .params = kBufferParams, .kernel = Buffer,
+//    .description = "..."}
 struct OpSpec {
-  v1::OpCode code;
-  const char* name;  // Lower-case OpCode name.
-  int arity;         // 1 or 2.
-  ResultType result;
+  v1::OpCode code = v1::OP_CODE_UNSPECIFIED;
+  // Lower-case OpCode name (OperationName). Entries leave it unset: the
+  // table fills it in when it is built.
+  const char* name = nullptr;
+  int arity = 1;  // 1 (a) or 2 (a and b).
+  ResultType result = ResultType::kDouble;
   // The Operation.params field this operation reads, or nullptr for none.
-  const char* params_field;
-  std::vector<ParamSpec> params;
-  Kernel kernel;
+  const char* params_field = nullptr;
+  // The fields of that message the operation reads, in the order Params
+  // holds their values (ParamIndex).
+  absl::Span<const ParamSpec> params;
+  Kernel kernel = nullptr;
   // Used instead of `kernel` when `b` is broadcast and both operands are
   // Preparable (below); null where GEOS has no prepared form.
-  Kernel prepared_kernel;
-  const char* description;
+  Kernel prepared_kernel = nullptr;
+  const char* description = nullptr;
   // Doubles per row (kDouble only). An expanding operation's kernel sets
   // Value::width instead (get_coordinates: 2, or 3 with include_z).
   int values_per_row = 1;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "server/ops/operations.h"
+
 namespace geosrpc::ops {
 namespace {
 
@@ -36,6 +38,27 @@ TEST(ParamSpecTest, FieldsLeftOutTakeTheDocumentedDefaults) {
   EXPECT_FALSE(spec.required);
   EXPECT_EQ(spec.default_value, 0);
   EXPECT_EQ(spec.charset, nullptr);
+}
+
+// Params holds values in the order of the spec list, whatever the order of
+// the proto's fields: ResolveParams reads them by name.
+TEST(ResolveParamsTest, HoldsValuesInSpecOrderAtTheirParamIndex) {
+  const OpSpec spec = {.code = v1::OP_CODE_BUFFER,
+                       .name = "buffer",
+                       .params_field = "buffer",
+                       .params = kSpecs};
+  v1::Operation op;
+  op.mutable_buffer()->set_quadsegs(3);
+  op.mutable_buffer()->set_mitre_limit(2.5);
+  absl::StatusOr<Params> p = ResolveParams(spec, op);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->number(ParamIndex(kSpecs, "mitre_limit")), 2.5);
+  EXPECT_EQ(p->integer(ParamIndex(kSpecs, "quadsegs")), 3);
+
+  op.mutable_buffer()->clear_quadsegs();
+  p = ResolveParams(spec, op);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->integer(ParamIndex(kSpecs, "quadsegs")), 8);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Kernel building blocks for the operation table (operations.cc only).
+// Kernel building blocks for the operation families (families.h).
 //
 // GEOS reports failure by value: 0 from measurements, 2 from predicates, null
 // from constructors. These adapters turn each into the row's status with the
@@ -9,8 +9,11 @@
 
 #include <geos_c.h>
 
+#include <utility>
+
 #include "absl/status/status.h"
 #include "server/geos/context.h"
+#include "server/geos/handles.h"
 #include "server/ops/operations.h"
 
 namespace geosrpc::ops::internal {
@@ -43,6 +46,22 @@ inline absl::Status SetMeasure(geos::Context& c, int ok) {
 inline absl::Status SetGeometry(geos::Context& c, G* g, Value* out) {
   if (g == nullptr) return GeosFailure(c);
   out->geometry = c.Own(g);
+  return absl::OkStatus();
+}
+
+// GEOS's minimum bounding circle, keeping what the caller asks for (its
+// radius for minimum_bounding_radius, the circle for
+// minimum_bounding_circle).
+inline absl::Status BoundingCircle(geos::Context& c, const G* g, double* radius,
+                                   geos::GeometryPtr* circle) {
+  G* center = nullptr;
+  double r = 0;
+  geos::GeometryPtr result =
+      c.Own(GEOSMinimumBoundingCircle_r(c.handle(), g, &r, &center));
+  const geos::GeometryPtr owned_center = c.Own(center);
+  if (!result) return GeosFailure(c);
+  if (radius != nullptr) *radius = r;
+  if (circle != nullptr) *circle = std::move(result);
   return absl::OkStatus();
 }
 

@@ -1,0 +1,126 @@
+// Reductions: every row of a reduced to one geometry (union_all,
+// intersection_all, symmetric_difference_all, coverage_union). Their
+// reducers are associative: the batch reduces chunk by chunk, then the
+// chunks' results.
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/common/status_macros.h"
+#include "server/ops/internal/families.h"
+#include "server/ops/internal/guards.h"
+#include "server/ops/internal/kernels.h"
+
+namespace geosrpc::ops::internal {
+namespace {
+
+// A collection owning `inputs`, less their empty members (see
+// HasEmptyMember).
+absl::StatusOr<geos::GeometryPtr> Collect(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs) {
+  std::vector<GEOSGeometry*> raw;
+  raw.reserve(inputs.size());
+  for (auto& g : inputs) {
+    if (HasEmptyMember(c.handle(), g.get())) {
+      g = c.Own(StripEmptyMembers(c.handle(), g.get()));
+    }
+    if (g != nullptr && GEOSisEmpty_r(c.handle(), g.get()) != 0) g.reset();
+    if (g != nullptr) raw.push_back(g.get());
+  }
+  geos::GeometryPtr collection = c.Own(GEOSGeom_createCollection_r(
+      c.handle(), GEOS_GEOMETRYCOLLECTION, raw.data(),
+      static_cast<unsigned>(raw.size())));
+  if (!collection) return GeosFailure(c);
+  for (auto& g : inputs) g.release();  // Now owned by the collection.
+  return collection;
+}
+
+absl::StatusOr<geos::GeometryPtr> Owned(geos::Context& c, GEOSGeometry* g) {
+  if (g == nullptr) return GeosFailure(c);
+  return c.Own(g);
+}
+
+absl::StatusOr<geos::GeometryPtr> UnionAll(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params& p) {
+  ASSIGN_OR_RETURN(geos::GeometryPtr all, Collect(c, std::move(inputs)));
+  const double grid = p.number(kGridSize);
+  return Owned(c, grid > 0 ? GEOSUnaryUnionPrec_r(c.handle(), all.get(), grid)
+                           : GEOSUnaryUnion_r(c.handle(), all.get()));
+}
+
+// Folds the inputs with an associative overlay (intersection, symmetric
+// difference), snap-rounded when grid_size is set. Of nothing: an empty
+// collection, as Shapely answers.
+template <GEOSGeometry* (*Fn)(GEOSContextHandle_t, const GEOSGeometry*,
+                              const GEOSGeometry*),
+          GEOSGeometry* (*PrecFn)(GEOSContextHandle_t, const GEOSGeometry*,
+                                  const GEOSGeometry*, double)>
+absl::StatusOr<geos::GeometryPtr> Fold(geos::Context& c,
+                                       std::vector<geos::GeometryPtr> inputs,
+                                       const Params& p) {
+  if (inputs.empty()) return Collect(c, {});
+  const double grid = p.number(kGridSize);
+  geos::GeometryPtr acc = std::move(inputs[0]);
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    const GEOSGeometry* next = inputs[i].get();
+    ASSIGN_OR_RETURN(
+        acc, Owned(c, grid > 0 ? PrecFn(c.handle(), acc.get(), next, grid)
+                               : Fn(c.handle(), acc.get(), next)));
+  }
+  return acc;
+}
+
+// Coverage union takes polygons; chunks' results (multipolygons) are split
+// back into their polygons before the final union.
+absl::StatusOr<geos::GeometryPtr> CoverageUnion(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params&) {
+  const GEOSContextHandle_t h = c.handle();
+  std::vector<geos::GeometryPtr> polygons;
+  for (auto& g : inputs) {
+    if (GEOSGeomTypeId_r(h, g.get()) != GEOS_MULTIPOLYGON) {
+      polygons.push_back(std::move(g));
+      continue;
+    }
+    for (int i = 0, n = GEOSGetNumGeometries_r(h, g.get()); i < n; ++i) {
+      polygons.push_back(
+          c.Own(GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, g.get(), i))));
+    }
+  }
+  ASSIGN_OR_RETURN(geos::GeometryPtr all, Collect(c, std::move(polygons)));
+  return Owned(c, GEOSCoverageUnion_r(h, all.get()));
+}
+
+// A reduction has a reducer instead of a row kernel.
+constexpr OpSpec kOperations[] = {
+    {.code = v1::OP_CODE_UNION_ALL,
+     .result = ResultType::kGeometry,
+     .params_field = "overlay",
+     .params = kOverlayParams,
+     .description = "The union of every row of a: one geometry.",
+     .reducer = UnionAll},
+    {.code = v1::OP_CODE_INTERSECTION_ALL,
+     .result = ResultType::kGeometry,
+     .params_field = "overlay",
+     .params = kOverlayParams,
+     .description = "The intersection of every row of a: one geometry.",
+     .reducer = Fold<GEOSIntersection_r, GEOSIntersectionPrec_r>},
+    {.code = v1::OP_CODE_COVERAGE_UNION,
+     .result = ResultType::kGeometry,
+     .description = "The union of polygon rows that form a coverage (edges "
+                    "match exactly, interiors disjoint): fast, and wrong for "
+                    "other input.",
+     .reducer = CoverageUnion},
+    {.code = v1::OP_CODE_SYMMETRIC_DIFFERENCE_ALL,
+     .result = ResultType::kGeometry,
+     .params_field = "overlay",
+     .params = kOverlayParams,
+     .description =
+         "The points in an odd number of the rows of a: one geometry.",
+     .reducer = Fold<GEOSSymDifference_r, GEOSSymDifferencePrec_r>},
+};
+
+}  // namespace
+
+absl::Span<const OpSpec> ReductionOperations() { return kOperations; }
+
+}  // namespace geosrpc::ops::internal

@@ -1,0 +1,76 @@
+// Set operations: the overlay of a and b (intersection, union, difference,
+// symmetric difference), and the union of a's own parts; snap-rounded when
+// OverlayParams.grid_size is set.
+#include "absl/status/status.h"
+#include "server/ops/internal/families.h"
+#include "server/ops/internal/guards.h"
+#include "server/ops/internal/kernels.h"
+
+namespace geosrpc::ops::internal {
+namespace {
+
+// Fn, or PrecFn on the snap-rounding grid when one is set.
+template <GEOSGeometry* (*Fn)(GEOSContextHandle_t, const GEOSGeometry*,
+                              const GEOSGeometry*),
+          GEOSGeometry* (*PrecFn)(GEOSContextHandle_t, const GEOSGeometry*,
+                                  const GEOSGeometry*, double)>
+absl::Status Overlay(geos::Context& c, const Row& r, const Params& p,
+                     Value* out) {
+  const double grid = p.number(kGridSize);
+  return SetGeometry(
+      c,
+      grid > 0 ? PrecFn(c.handle(), r.a, r.b, grid) : Fn(c.handle(), r.a, r.b),
+      out);
+}
+
+absl::Status UnaryUnion(geos::Context& c, const Row& r, const Params& p,
+                        Value* out) {
+  const double grid = p.number(kGridSize);
+  return SetGeometry(c,
+                     grid > 0 ? GEOSUnaryUnionPrec_r(c.handle(), r.a, grid)
+                              : GEOSUnaryUnion_r(c.handle(), r.a),
+                     out);
+}
+
+constexpr OpSpec kOperations[] = {
+    {.code = v1::OP_CODE_INTERSECTION,
+     .arity = 2,
+     .result = ResultType::kGeometry,
+     .params_field = "overlay",
+     .params = kOverlayParams,
+     .kernel = Overlay<GEOSIntersection_r, GEOSIntersectionPrec_r>,
+     .description = "Points shared by a and b."},
+    {.code = v1::OP_CODE_UNION,
+     .arity = 2,
+     .result = ResultType::kGeometry,
+     .params_field = "overlay",
+     .params = kOverlayParams,
+     .kernel = Overlay<GEOSUnion_r, GEOSUnionPrec_r>,
+     .description = "Points in a or b."},
+    {.code = v1::OP_CODE_DIFFERENCE,
+     .arity = 2,
+     .result = ResultType::kGeometry,
+     .params_field = "overlay",
+     .params = kOverlayParams,
+     .kernel = Overlay<GEOSDifference_r, GEOSDifferencePrec_r>,
+     .description = "Points of a not in b."},
+    {.code = v1::OP_CODE_SYMMETRIC_DIFFERENCE,
+     .arity = 2,
+     .result = ResultType::kGeometry,
+     .params_field = "overlay",
+     .params = kOverlayParams,
+     .kernel = Overlay<GEOSSymDifference_r, GEOSSymDifferencePrec_r>,
+     .description = "Points in exactly one of a and b."},
+    {.code = v1::OP_CODE_UNARY_UNION,
+     .result = ResultType::kGeometry,
+     .params_field = "overlay",
+     .params = kOverlayParams,
+     .kernel = IgnoringEmptyMembers<UnaryUnion>,
+     .description = "The union of a's parts (dissolves a collection)."},
+};
+
+}  // namespace
+
+absl::Span<const OpSpec> SetOperations() { return kOperations; }
+
+}  // namespace geosrpc::ops::internal
