@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/common/status_macros.h"
 #include "server/ops/operations.h"
 
 namespace geosrpc::ops {
@@ -65,10 +66,10 @@ absl::StatusOr<double> ReadField(const Message& msg, const FieldDescriptor* f) {
   }
 }
 
-}  // namespace
-
-absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
-                                     const v1::Operation& operation) {
+// The params message `operation` carries, or null for none;
+// INVALID_ARGUMENT if it is not the one `spec` reads.
+absl::StatusOr<const Message*> GivenParams(const OpSpec& spec,
+                                           const v1::Operation& operation) {
   const auto* reflection = operation.GetReflection();
   const auto* oneof = v1::Operation::descriptor()->FindOneofByName("params");
   const FieldDescriptor* given =
@@ -83,14 +84,82 @@ absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
                            spec.params_field, "' parameters, got '",
                            given->name(), "'"));
   }
-  const Message* msg =
-      given != nullptr ? &reflection->GetMessage(operation, given) : nullptr;
+  return given != nullptr ? &reflection->GetMessage(operation, given) : nullptr;
+}
 
-  std::vector<double> values;
-  std::vector<std::string> strings;
-  values.reserve(spec.params.size());
-  strings.resize(spec.params.size());
-  for (const ParamSpec& p : spec.params) {
+// String parameter `p`, set in `msg` as field `f`, checked for its length and
+// characters.
+absl::StatusOr<std::string> ReadString(const OpSpec& spec, const ParamSpec& p,
+                                       const Message& msg,
+                                       const FieldDescriptor* f) {
+  std::string v = msg.GetReflection()->GetString(msg, f);
+  const bool ok = v.size() >= p.min && v.size() <= p.max &&
+                  (p.charset == nullptr ||
+                   v.find_first_not_of(p.charset) == std::string::npos);
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("parameter '", spec.params_field, ".", p.name, "' of '",
+                     spec.name, "' must be ", Allowed(p, f), ", got \"",
+                     absl::CHexEscape(v.substr(0, 64)), "\""));
+  }
+  return v;
+}
+
+// Numeric parameter `p`, set in `msg` as field `f`, checked against its
+// range.
+absl::StatusOr<double> ReadNumber(const OpSpec& spec, const ParamSpec& p,
+                                  const Message& msg,
+                                  const FieldDescriptor* f) {
+  ASSIGN_OR_RETURN(double v, ReadField(msg, f));
+  // An enum's zero value is its _UNSPECIFIED: the default.
+  if (p.type == ParamType::kEnum && v == 0) v = p.default_value;
+  if (!std::isfinite(v) || v < p.min || v > p.max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("parameter '", spec.params_field, ".", p.name, "' of '",
+                     spec.name, "' must be in ", Allowed(p, f), ", got ", v));
+  }
+  return v;
+}
+
+std::string TypeName(const ParamSpec& param, const FieldDescriptor* f) {
+  switch (param.type) {
+    case ParamType::kDouble:
+      return "double";
+    case ParamType::kInt:
+      return "int";
+    case ParamType::kBool:
+      return "bool";
+    case ParamType::kEnum:
+      return f != nullptr ? f->enum_type()->name() : "enum";
+    case ParamType::kString:
+      return "string";
+  }
+  return "";
+}
+
+std::string DefaultText(const ParamSpec& param, const FieldDescriptor* f) {
+  if (param.required) return "(required)";
+  if (param.type == ParamType::kBool) {
+    return param.default_value != 0 ? "true" : "false";
+  }
+  if (param.type == ParamType::kEnum && f != nullptr) {
+    const auto* v = f->enum_type()->FindValueByNumber(
+        static_cast<int>(param.default_value));
+    return v != nullptr ? v->name() : "";
+  }
+  return absl::StrCat(param.default_value);
+}
+
+}  // namespace
+
+absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
+                                     const v1::Operation& operation) {
+  ASSIGN_OR_RETURN(const Message* msg, GivenParams(spec, operation));
+  // A string's slot in `values` holds 0; a number's in `strings`, "".
+  std::vector<double> values(spec.params.size());
+  std::vector<std::string> strings(spec.params.size());
+  for (size_t i = 0; i < spec.params.size(); ++i) {
+    const ParamSpec& p = spec.params[i];
     const FieldDescriptor* f =
         msg != nullptr ? msg->GetDescriptor()->FindFieldByName(p.name)
                        : nullptr;
@@ -100,34 +169,12 @@ absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
             "operation '", spec.name, "' requires parameter '",
             spec.params_field, ".", p.name, "' (allowed ", Allowed(p, f), ")"));
       }
-      values.push_back(p.default_value);
-      continue;
+      values[i] = p.default_value;
+    } else if (p.type == ParamType::kString) {
+      ASSIGN_OR_RETURN(strings[i], ReadString(spec, p, *msg, f));
+    } else {
+      ASSIGN_OR_RETURN(values[i], ReadNumber(spec, p, *msg, f));
     }
-    if (p.type == ParamType::kString) {
-      std::string v = msg->GetReflection()->GetString(*msg, f);
-      const bool ok = v.size() >= p.min && v.size() <= p.max &&
-                      (p.charset == nullptr ||
-                       v.find_first_not_of(p.charset) == std::string::npos);
-      if (!ok) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("parameter '", spec.params_field, ".", p.name,
-                         "' of '", spec.name, "' must be ", Allowed(p, f),
-                         ", got \"", absl::CHexEscape(v.substr(0, 64)), "\""));
-      }
-      strings[values.size()] = std::move(v);
-      values.push_back(0);
-      continue;
-    }
-    auto v = ReadField(*msg, f);
-    if (!v.ok()) return v.status();
-    // An enum's zero value is its _UNSPECIFIED: the default.
-    if (p.type == ParamType::kEnum && *v == 0) *v = p.default_value;
-    if (!std::isfinite(*v) || *v < p.min || *v > p.max) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "parameter '", spec.params_field, ".", p.name, "' of '", spec.name,
-          "' must be in ", Allowed(p, f), ", got ", *v));
-    }
-    values.push_back(*v);
   }
   return Params(std::move(values), std::move(strings));
 }
@@ -138,34 +185,8 @@ v1::ParameterInfo DescribeParam(const ParamSpec& param,
       message != nullptr ? message->FindFieldByName(param.name) : nullptr;
   v1::ParameterInfo info;
   info.set_name(param.name);
-  switch (param.type) {
-    case ParamType::kDouble:
-      info.set_type("double");
-      break;
-    case ParamType::kInt:
-      info.set_type("int");
-      break;
-    case ParamType::kBool:
-      info.set_type("bool");
-      break;
-    case ParamType::kEnum:
-      info.set_type(f != nullptr ? f->enum_type()->name() : "enum");
-      break;
-    case ParamType::kString:
-      info.set_type("string");
-      break;
-  }
-  if (param.required) {
-    info.set_default_value("(required)");
-  } else if (param.type == ParamType::kBool) {
-    info.set_default_value(param.default_value != 0 ? "true" : "false");
-  } else if (param.type == ParamType::kEnum && f != nullptr) {
-    const auto* v = f->enum_type()->FindValueByNumber(
-        static_cast<int>(param.default_value));
-    info.set_default_value(v != nullptr ? v->name() : "");
-  } else {
-    info.set_default_value(absl::StrCat(param.default_value));
-  }
+  info.set_type(TypeName(param, f));
+  info.set_default_value(DefaultText(param, f));
   info.set_allowed(Allowed(param, f));
   info.set_description(param.description);
   return info;
