@@ -31,7 +31,9 @@ TEST(OperationsTest, EveryOpCodeHasExactlyOneEntry) {
                   spec.result == ResultType::kDouble)
           << spec.name;
     }
-    if (spec.values_per_row != 1) EXPECT_EQ(spec.result, ResultType::kDouble);
+    if (spec.values_per_row != 1) {
+      EXPECT_EQ(spec.result, ResultType::kDouble);
+    }
   }
   for (int i = 0; i < codes->value_count(); ++i) {
     const int code = codes->value(i)->number();
@@ -67,6 +69,8 @@ TEST(OperationsTest, ParamSpecsMatchTheProtoMessages) {
           break;
         case ParamType::kBool:
           EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_BOOL) << p.name;
+          EXPECT_EQ(p.min, 0) << p.name;
+          EXPECT_EQ(p.max, 1) << p.name;
           break;
         case ParamType::kEnum:
           EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_ENUM) << p.name;
