@@ -21,9 +21,13 @@
 //      and ParamIndex constants for the kernel to read them by.
 //   4. Its entry in the family's kOperations, naming its fields. Its name
 //      comes from its OpCode; the table's position, from its OpCode too.
-//   5. `make docs` regenerates docs/operations.md.
+//   5. Its direct GEOS call in tests/testing/reference.cc, which
+//      EveryOperationTest compares the service against, and, when it needs
+//      parameters, its case in AllOpCases (tests/service/service_test.cc).
+//   6. `make docs` regenerates docs/operations.md.
 // OperationTable::Create refuses a table where an OpCode has no entry or two,
-// so a missing step 4 fails every test rather than a request.
+// so a missing step 4 stops the server at start, and the tests, rather than
+// failing requests.
 //
 // Thread-safety: the entries are constant data; kernels are stateless, each
 // call using only the caller's context.
