@@ -15,9 +15,9 @@ TSAN := build/tsan
 # The units whose threading TSan can judge. The gRPC layer is left out: Debian's
 # gRPC and Abseil are uninstrumented, so TSan cannot see gRPC hand a reactor
 # from one of its threads to another and reports those hand-offs.
-TSAN_TESTS := worker_pool_test compute_job_test frozen_batch_test \
-              prepared_cache_test operand_cache_test interrupt_test \
-              write_queue_test
+TSAN_TESTS := worker_pool_test staged_job_test strips_test compute_job_test \
+              frozen_batch_test prepared_cache_test operand_cache_test \
+              interrupt_test write_queue_test
 
 .PHONY: all deps build serve test test-release test-asan test-tsan check-proto docs conformance clean
 
@@ -57,7 +57,7 @@ test-tsan: deps $(TSAN)/build.ninja
 	cmake --build $(TSAN) -j $(JOBS) --target $(TSAN_TESTS)
 	cd $(TSAN) && TSAN_OPTIONS="suppressions=$(CURDIR)/tsan.supp halt_on_error=1" \
 	  ctest -j $(JOBS) --output-on-failure \
-	  -R '^(WorkerPool|ComputeJob|FrozenBatch|PreparedCache|OperandCache|Interrupt|WriteQueue)Test'
+	  -R '^(WorkerPool|StagedJob|StripOrder|ComputeJob|FrozenBatch|PreparedCache|OperandCache|Interrupt|WriteQueue)Test'
 
 # docs/operations.md, regenerated from the operation table.
 docs: build

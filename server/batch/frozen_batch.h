@@ -1,11 +1,12 @@
-// FrozenBatch: a batch of decoded GEOS geometries, immutable once frozen.
+// FrozenBatch: a batch of decoded GEOS geometries that several threads read,
+// immutable once frozen.
 //
 // Decoding runs in parallel: each worker decodes a disjoint row range through
 // its own geos::Context with Builder::Decode, validating the bytes first (see
-// wkb.h). A batch that several threads will read has every geometry's
-// envelope primed (GEOS 3.11 computes envelopes lazily, which would be a write
-// under concurrent readers). Freeze() then publishes the batch as
-// shared_ptr<const FrozenBatch>.
+// decode.h). Every geometry's envelope is primed (GEOS 3.11 computes
+// envelopes lazily, which would be a write under concurrent readers).
+// Freeze() then publishes the batch as shared_ptr<const FrozenBatch>. Rows
+// that only one thread reads need none of this: see DecodeRows.
 //
 // Thread-safety: a FrozenBatch is immutable; any number of threads may read it
 // concurrently with their own contexts. It lives until the last holder (worker
@@ -22,31 +23,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "server/batch/decode.h"
 #include "server/batch/wkb.h"
 #include "server/geos/context.h"
 #include "server/geos/handles.h"
 
 namespace geosrpc::batch {
-
-enum class Encoding { kWkb, kWkt, kHexWkb, kGeoJson };
-
-// An undecoded batch: row i is data[offsets[i], offsets[i+1]). Does not own
-// the bytes, which must outlive every Builder that reads them.
-struct BatchView {
-  Encoding encoding = Encoding::kWkb;
-  absl::string_view data;
-  absl::Span<const uint64_t> offsets;
-
-  size_t size() const { return offsets.empty() ? 0 : offsets.size() - 1; }
-  absl::string_view row(size_t i) const {
-    return data.substr(offsets[i], offsets[i + 1] - offsets[i]);
-  }
-};
-
-// INVALID_ARGUMENT unless `view` is well formed: n+1 offsets starting at 0,
-// never decreasing, ending at data.size() (no offsets at all is an empty batch
-// only when data is empty too). `name` prefixes the message ("a", "b_rows").
-absl::Status ValidateShape(const BatchView& view, absl::string_view name);
 
 // Puts `g` (and every part of it) in the state concurrent readers need: its
 // envelope computed and cached.
@@ -76,17 +58,8 @@ class FrozenBatch {
 
 class FrozenBatch::Builder {
  public:
-  enum class Sharing {
-    // Read by several threads: every geometry's envelope is primed.
-    kShared,
-    // Read only by the thread that decodes it (a worker's own chunk): no
-    // priming, GEOS computes envelopes lazily as usual.
-    kPrivate,
-  };
-
   // `view` must pass ValidateShape and outlive the Builder.
-  Builder(const BatchView& view, const GeometryLimits& limits,
-          Sharing sharing = Sharing::kShared);
+  Builder(const BatchView& view, const GeometryLimits& limits);
 
   size_t size() const { return view_.size(); }
 
@@ -101,14 +74,8 @@ class FrozenBatch::Builder {
   std::shared_ptr<const FrozenBatch> Freeze() &&;
 
  private:
-  absl::StatusOr<geos::GeometryPtr> DecodeRow(geos::Context& context,
-                                              absl::string_view bytes,
-                                              std::string* scratch,
-                                              WkbInfo* info);
-
   BatchView view_;
   GeometryLimits limits_;
-  Sharing sharing_;
   std::unique_ptr<FrozenBatch> batch_;
 };
 

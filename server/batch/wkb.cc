@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -34,6 +35,8 @@ class Reader {
   absl::Status Geometry(int depth, uint32_t required_type);
   size_t pos() const { return pos_; }
   uint64_t vertices() const { return vertices_; }
+  double min_x() const { return min_x_; }
+  double max_x() const { return max_x_; }
 
  private:
   absl::Status Error(absl::string_view what) const {
@@ -88,9 +91,10 @@ class Reader {
     for (uint64_t i = 0; i < count; ++i) {
       const size_t start = pos_;
       int nans = 0, non_finite = 0;
-      double largest = 0;
+      double largest = 0, x = 0;
       for (int d = 0; d < dims; ++d) {
         const double v = F64(big_endian);
+        if (d == 0) x = v;
         nans += std::isnan(v);
         non_finite += !std::isfinite(v);
         if (std::isfinite(v)) largest = std::max(largest, std::abs(v));
@@ -108,6 +112,10 @@ class Reader {
         return Error(absl::StrCat("coordinate ", largest, " is beyond +-",
                                   limits_.max_abs_coordinate));
       }
+      if (non_finite == 0) {  // Not an empty point.
+        min_x_ = std::min(min_x_, x);
+        max_x_ = std::max(max_x_, x);
+      }
     }
     return absl::OkStatus();
   }
@@ -117,6 +125,8 @@ class Reader {
   const absl::string_view source_;
   size_t pos_ = 0;
   uint64_t vertices_ = 0;
+  double min_x_ = std::numeric_limits<double>::infinity();
+  double max_x_ = -std::numeric_limits<double>::infinity();
 };
 
 absl::Status Reader::Geometry(int depth, uint32_t required_type) {
@@ -246,7 +256,11 @@ absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,
         absl::StrCat("invalid WKB: ", wkb.size() - reader.pos(),
                      " trailing bytes after the geometry"));
   }
-  if (info != nullptr) info->vertices = reader.vertices();
+  if (info != nullptr) {
+    info->vertices = reader.vertices();
+    info->min_x = reader.min_x();
+    info->max_x = reader.max_x();
+  }
   return absl::OkStatus();
 }
 

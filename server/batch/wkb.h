@@ -9,6 +9,7 @@
 #define GEOSRPC_SERVER_BATCH_WKB_H_
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "absl/status/status.h"
@@ -30,8 +31,12 @@ struct GeometryLimits {
   double max_abs_coordinate = 1e150;
 };
 
+// What validation learns of a geometry on the way.
 struct WkbInfo {
   uint64_t vertices = 0;
+  // The x extent of its coordinates; min_x > max_x when it has none (empty).
+  double min_x = std::numeric_limits<double>::infinity();
+  double max_x = -std::numeric_limits<double>::infinity();
 };
 
 // OK when `wkb` holds exactly one well-formed ISO or extended WKB geometry of

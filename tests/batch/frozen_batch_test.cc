@@ -80,23 +80,6 @@ TEST(FrozenBatchTest, HoldsParsedWktToTheWkbRules) {
   EXPECT_EQ(frozen->status(1).code(), absl::StatusCode::kResourceExhausted);
 }
 
-TEST(FrozenBatchTest, ValidateShapeNamesTheProblem) {
-  std::string data = "abc";
-  std::vector<uint64_t> good = {0, 1, 3}, decreasing = {0, 2, 1, 3},
-                        short_end = {0, 2}, bad_start = {1, 3};
-  auto shape = [&](const std::vector<uint64_t>& o) {
-    return ValidateShape({Encoding::kWkb, data, absl::MakeConstSpan(o)}, "a");
-  };
-  EXPECT_TRUE(shape(good).ok());
-  EXPECT_EQ(shape(decreasing).message(),
-            "a: offsets decrease at index 2 (2 then 1)");
-  EXPECT_EQ(shape(short_end).message(),
-            "a: last offset is 2 but data holds 3 bytes");
-  EXPECT_EQ(shape(bad_start).message(), "a: offsets[0] must be 0, got 1");
-  EXPECT_FALSE(shape({}).ok());
-  EXPECT_TRUE(ValidateShape({Encoding::kWkb, "", {}}, "a").ok());
-}
-
 // A frozen batch is read by many threads, each with its own context; the
 // answers match a single-threaded pass (and TSan sees no write: envelopes
 // were primed at decode time, empties included).

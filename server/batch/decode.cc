@@ -1,0 +1,122 @@
+#include "server/batch/decode.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
+
+namespace geosrpc::batch {
+namespace {
+
+// Validates `bytes` (decoding hex first) and, when `geometry` is given,
+// parses it. Text encodings are always parsed: their validation is of the
+// WKB written from the parse.
+absl::Status Decode(geos::Context& context, Encoding encoding,
+                    absl::string_view bytes, const GeometryLimits& limits,
+                    std::string* scratch, WkbInfo* info,
+                    geos::GeometryPtr* geometry) {
+  if (bytes.empty()) return absl::InvalidArgumentError("empty geometry");
+  switch (encoding) {
+    case Encoding::kWkb:
+    case Encoding::kHexWkb: {
+      if (encoding == Encoding::kHexWkb) {
+        RETURN_IF_ERROR(DecodeHex(bytes, scratch));
+        bytes = *scratch;
+      }
+      RETURN_IF_ERROR(ValidateWkb(bytes, limits, info));
+      if (geometry == nullptr) return absl::OkStatus();
+      ASSIGN_OR_RETURN(*geometry, context.ReadWkb(bytes));
+      return absl::OkStatus();
+    }
+    case Encoding::kWkt:
+    case Encoding::kGeoJson: {
+      const bool wkt = encoding == Encoding::kWkt;
+      RETURN_IF_ERROR(wkt ? PrecheckWkt(bytes, limits)
+                          : PrecheckGeoJson(bytes, limits));
+      ASSIGN_OR_RETURN(geos::GeometryPtr g,
+                       wkt ? context.ReadWkt(std::string(bytes))
+                           : context.ReadGeoJson(std::string(bytes)));
+      // The parse succeeded; hold the result to the same rules as WKB input
+      // (finite coordinates, depth, size) before anything computes on it.
+      scratch->clear();
+      RETURN_IF_ERROR(context.WriteWkb(g.get(), geos::WkbOptions{}, scratch));
+      RETURN_IF_ERROR(
+          ValidateWkb(*scratch, limits, info, wkt ? "WKT" : "GeoJSON"));
+      if (geometry != nullptr) *geometry = std::move(g);
+      return absl::OkStatus();
+    }
+  }
+  return absl::InternalError("unknown encoding");
+}
+
+}  // namespace
+
+absl::Status ValidateShape(const BatchView& view, absl::string_view name) {
+  if (view.offsets.empty()) {
+    if (view.data.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": offsets is empty but data holds ",
+                     view.data.size(), " bytes (offsets needs n+1 entries)"));
+  }
+  if (view.offsets[0] != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": offsets[0] must be 0, got ", view.offsets[0]));
+  }
+  for (size_t i = 1; i < view.offsets.size(); ++i) {
+    if (view.offsets[i] < view.offsets[i - 1]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": offsets decrease at index ", i, " (",
+                       view.offsets[i - 1], " then ", view.offsets[i], ")"));
+    }
+  }
+  if (view.offsets.back() != view.data.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": last offset is ", view.offsets.back(),
+                     " but data holds ", view.data.size(), " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<geos::GeometryPtr> DecodeRow(geos::Context& context,
+                                            Encoding encoding,
+                                            absl::string_view bytes,
+                                            const GeometryLimits& limits,
+                                            std::string* scratch,
+                                            WkbInfo* info) {
+  geos::GeometryPtr geometry;
+  RETURN_IF_ERROR(
+      Decode(context, encoding, bytes, limits, scratch, info, &geometry));
+  return geometry;
+}
+
+absl::StatusOr<WkbInfo> InspectRow(geos::Context& context, Encoding encoding,
+                                   absl::string_view bytes,
+                                   const GeometryLimits& limits,
+                                   std::string* scratch) {
+  WkbInfo info;
+  RETURN_IF_ERROR(
+      Decode(context, encoding, bytes, limits, scratch, &info, nullptr));
+  return info;
+}
+
+DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
+                       const GeometryLimits& limits) {
+  DecodedRows rows;
+  rows.geometries.resize(view.size());
+  rows.statuses.resize(view.size());
+  std::string scratch;
+  for (size_t i = 0; i < view.size(); ++i) {
+    WkbInfo info;
+    absl::StatusOr<geos::GeometryPtr> g =
+        DecodeRow(context, view.encoding, view.row(i), limits, &scratch, &info);
+    rows.vertices += info.vertices;
+    if (g.ok()) {
+      rows.geometries[i] = *std::move(g);
+    } else {
+      rows.statuses[i] = std::move(g).status();
+    }
+  }
+  return rows;
+}
+
+}  // namespace geosrpc::batch

@@ -1,0 +1,190 @@
+#include "server/exec/chunk_builder.h"
+
+#include <limits>
+#include <utility>
+
+#include "server/common/status_macros.h"
+
+namespace geosrpc::exec {
+
+void BatchCounters::AddErrors(const RowErrorCounts& errors) {
+  if (errors.total == 0) return;
+  error_rows_.fetch_add(errors.total, std::memory_order_relaxed);
+  for (int c = 0; c < RowErrorCounts::kCodes; ++c) {
+    if (errors.by_code[c] != 0) {
+      errors_by_code_[c].fetch_add(errors.by_code[c],
+                                   std::memory_order_relaxed);
+    }
+  }
+}
+
+void BatchCounters::Fill(v1::ComputeSummary* summary) const {
+  summary->set_result_rows(values_.load());
+  summary->set_error_rows(error_rows_.load());
+  summary->set_chunks(chunks_.load());
+  summary->set_worker_seconds(worker_nanos_.load() * 1e-9);
+  for (int c = 0; c < RowErrorCounts::kCodes; ++c) {
+    if (const uint64_t n = errors_by_code_[c].load(); n != 0) {
+      (*summary->mutable_row_errors_by_code())[c] = n;
+    }
+  }
+}
+
+ChunkBuilder::ChunkBuilder(const ops::OpSpec& spec, v1::Encoding encoding,
+                           geos::Context* context, Mode mode)
+    : type_(spec.result),
+      width_(spec.values_per_row),
+      expands_(spec.expands),
+      mode_(mode),
+      encoding_(encoding == v1::ENCODING_UNSPECIFIED ? v1::ENCODING_WKB
+                                                     : encoding),
+      context_(context) {}
+
+void ChunkBuilder::Open(size_t row) {
+  if (chunk_) return;
+  chunk_ = std::make_unique<v1::ResultChunk>();
+  chunk_->set_row_offset(row);
+  chunk_->set_mapping(mode_ != Mode::kRows ? v1::RESULT_MAPPING_ONE_PER_BATCH
+                      : expands_           ? v1::RESULT_MAPPING_PER_PART
+                                           : v1::RESULT_MAPPING_ONE_PER_ROW);
+  binary_ = nullptr;
+  if (mode_ == Mode::kRowErrors) return;
+  if (type_ == ops::ResultType::kGeometry) {
+    binary_ = chunk_->mutable_geometries();
+    binary_->set_encoding(encoding_);
+  } else if (type_ == ops::ResultType::kBytes) {
+    binary_ = chunk_->mutable_encoded();
+  }
+  if (binary_ != nullptr) binary_->add_offsets(0);
+  if (type_ == ops::ResultType::kDouble && width_ > 1) {
+    chunk_->mutable_doubles()->set_width(width_);
+  }
+}
+
+int ChunkBuilder::Add(size_t row, absl::Status status, ops::Value& value) {
+  if (expands_) return AddParts(row, std::move(status), value);
+  if (status.ok() && type_ == ops::ResultType::kGeometry) {
+    status = WriteGeometry(value.geometry.get());
+  }
+  const bool ok = status.ok();
+  switch (type_) {
+    case ops::ResultType::kDouble: {
+      constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+      auto* values = chunk_->mutable_doubles();
+      values->add_values(ok ? value.number : kNaN);
+      for (int i = 1; i < width_; ++i) {
+        values->add_values(ok ? value.more[i - 1] : kNaN);
+      }
+      break;
+    }
+    case ops::ResultType::kString:
+      chunk_->mutable_strings()->add_values(ok ? std::move(value.text)
+                                               : std::string());
+      break;
+    case ops::ResultType::kBool:
+      chunk_->mutable_bools()->add_values(ok && value.flag);
+      break;
+    case ops::ResultType::kInt:
+      chunk_->mutable_ints()->add_values(ok ? value.integer : 0);
+      break;
+    case ops::ResultType::kGeometry:
+    case ops::ResultType::kBytes:
+      if (!ok) {  // Drop partial output.
+        binary_->mutable_data()->resize(
+            binary_->offsets(binary_->offsets_size() - 1));
+      }
+      if (type_ == ops::ResultType::kBytes) {
+        binary_->set_encoding(value.bytes_encoding);
+      }
+      binary_->add_offsets(binary_->data().size());
+      break;
+  }
+  chunk_->set_row_count(chunk_->row_count() + 1);
+  ++values_;
+  return ok ? 0 : AddError(row, status);
+}
+
+absl::Status ChunkBuilder::AddReduced(const GEOSGeometry* result) {
+  RETURN_IF_ERROR(WriteGeometry(result));
+  binary_->add_offsets(binary_->data().size());
+  chunk_->set_row_count(1);
+  ++values_;
+  return absl::OkStatus();
+}
+
+int ChunkBuilder::AddError(size_t row, const absl::Status& status) {
+  v1::RowError* e = chunk_->add_errors();
+  e->set_row(row);
+  e->set_code(static_cast<int>(status.code()));
+  e->set_message(std::string(status.message()));
+  return e->code();
+}
+
+size_t ChunkBuilder::byte_size() const {
+  if (binary_ != nullptr) return binary_->data().size();
+  if (mode_ == Mode::kRowErrors) return chunk_->errors_size() * 64;
+  if (type_ == ops::ResultType::kDouble) {
+    return chunk_->doubles().values_size() * sizeof(double) +
+           chunk_->source_rows_size() * sizeof(uint64_t);
+  }
+  return chunk_->row_count() * width_ * sizeof(double);
+}
+
+std::unique_ptr<v1::ResultChunk> ChunkBuilder::Take() {
+  binary_ = nullptr;
+  return std::move(chunk_);
+}
+
+// Every part of `row`, each its own value, or the row's error.
+int ChunkBuilder::AddParts(size_t row, absl::Status status,
+                           ops::Value& value) {
+  chunk_->set_row_count(chunk_->row_count() + 1);
+  if (type_ == ops::ResultType::kDouble) return AddNumbers(row, status, value);
+  const int offsets = binary_->offsets_size();
+  const int sources = chunk_->source_rows_size();
+  for (size_t i = 0; status.ok() && i < value.parts.size(); ++i) {
+    status = WriteGeometry(value.parts[i].get());
+    binary_->add_offsets(binary_->data().size());
+    chunk_->add_source_rows(row);
+  }
+  if (status.ok()) {
+    values_ += value.parts.size();
+    return 0;
+  }
+  // Drop the row's partial output.
+  binary_->mutable_offsets()->Truncate(offsets);
+  binary_->mutable_data()->resize(binary_->offsets(offsets - 1));
+  chunk_->mutable_source_rows()->Truncate(sources);
+  return AddError(row, status);
+}
+
+// An expanding numeric row: value.width doubles per part.
+int ChunkBuilder::AddNumbers(size_t row, const absl::Status& status,
+                             const ops::Value& value) {
+  if (!status.ok()) return AddError(row, status);
+  v1::DoubleColumn* column = chunk_->mutable_doubles();
+  column->set_width(value.width);
+  column->mutable_values()->Add(value.numbers.begin(), value.numbers.end());
+  const size_t parts = value.numbers.size() / value.width;
+  for (size_t i = 0; i < parts; ++i) chunk_->add_source_rows(row);
+  values_ += parts;
+  return 0;
+}
+
+// Geometry results keep a non-zero SRID (extended WKB), so set_srid and
+// EWKB input round-trip.
+absl::Status ChunkBuilder::WriteGeometry(const GEOSGeometry* g) {
+  std::string* out = binary_->mutable_data();
+  switch (encoding_) {
+    case v1::ENCODING_WKT:
+      return context_->WriteWkt(g, {}, out);
+    case v1::ENCODING_GEOJSON:
+      return context_->WriteGeoJson(g, -1, out);
+    default:
+      return context_->WriteWkb(
+          g, {.include_srid = true, .hex = encoding_ == v1::ENCODING_HEX_WKB},
+          out);
+  }
+}
+
+}  // namespace geosrpc::exec

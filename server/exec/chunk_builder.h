@@ -1,0 +1,130 @@
+// ChunkBuilder: one ResultChunk under construction on one worker, and the
+// counters every chunk of a batch adds to.
+//
+// Rows go in in order. Add() writes a row's value into the operation's
+// column (encoding geometries as the request asked), or, for a failed row,
+// a placeholder plus a RowError; an expanding operation's row adds one value
+// per part and its source row. The caller Take()s the chunk when it has
+// grown past ComputeLimits::max_chunk_bytes or its task is done. A
+// reduction's chunks carry only row errors (Mode::kRowErrors); its single
+// value goes in a chunk of its own (Mode::kReducedValue).
+//
+// Thread-safety: a ChunkBuilder belongs to one worker. BatchCounters may be
+// updated from any number of threads.
+#ifndef GEOSRPC_SERVER_EXEC_CHUNK_BUILDER_H_
+#define GEOSRPC_SERVER_EXEC_CHUNK_BUILDER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "geosrpc/v1/geometry_service.pb.h"
+#include "server/geos/context.h"
+#include "server/ops/operations.h"
+
+namespace geosrpc::exec {
+
+// Row errors by gRPC status code.
+struct RowErrorCounts {
+  static constexpr int kCodes = 17;  // gRPC status codes 0..16.
+  uint64_t total = 0;
+  uint64_t by_code[kCodes] = {};
+
+  void Add(int code) {
+    ++total;
+    ++by_code[code >= 0 && code < kCodes ? code : 2];  // 2: UNKNOWN.
+  }
+};
+
+// What a batch did, summed over its chunks.
+class BatchCounters {
+ public:
+  void AddChunk() { chunks_.fetch_add(1, std::memory_order_relaxed); }
+  void AddValues(uint64_t n) {
+    values_.fetch_add(n, std::memory_order_relaxed);
+  }
+  void AddErrors(const RowErrorCounts& errors);
+  void AddWorkerTime(absl::Duration d) {
+    worker_nanos_.fetch_add(absl::ToInt64Nanoseconds(d),
+                            std::memory_order_relaxed);
+  }
+  uint32_t chunks() const { return chunks_.load(std::memory_order_relaxed); }
+
+  // The summary's counts: result_rows, error_rows, chunks, worker_seconds
+  // and row_errors_by_code.
+  void Fill(v1::ComputeSummary* summary) const;
+
+ private:
+  std::atomic<uint32_t> chunks_{0};
+  std::atomic<uint64_t> values_{0};
+  std::atomic<uint64_t> error_rows_{0};
+  std::atomic<int64_t> worker_nanos_{0};
+  std::atomic<uint64_t> errors_by_code_[RowErrorCounts::kCodes] = {};
+};
+
+class ChunkBuilder {
+ public:
+  enum class Mode {
+    kRows,          // One value per row (or per part, when expanding).
+    kRowErrors,     // A reduction's chunk: row errors only, no column.
+    kReducedValue,  // A reduction's one value.
+  };
+
+  // Geometries are written in `encoding` through `context`, which must
+  // outlive the builder.
+  ChunkBuilder(const ops::OpSpec& spec, v1::Encoding encoding,
+               geos::Context* context, Mode mode = Mode::kRows);
+
+  // Starts a chunk at `row` unless one is open.
+  void Open(size_t row);
+
+  // Where a bytes kernel (to_wkt, ...) appends its output.
+  std::string* bytes() { return binary_->mutable_data(); }
+
+  // Records row `row`'s outcome: `value` when `status` is OK, else the error
+  // with a placeholder. Returns the row's status code (0 when OK).
+  int Add(size_t row, absl::Status status, ops::Value& value);
+
+  // A reduction's one value, in a chunk opened at row 0.
+  absl::Status AddReduced(const GEOSGeometry* result);
+
+  // Records a failed row without a value (kRowErrors, expanding rows).
+  // Returns the status code.
+  int AddError(size_t row, const absl::Status& status);
+
+  // Counts a row as covered by the chunk without a value of its own
+  // (kRowErrors).
+  void Skip() { chunk_->set_row_count(chunk_->row_count() + 1); }
+
+  // About how many bytes the open chunk holds.
+  size_t byte_size() const;
+
+  // Values written so far, over every chunk taken.
+  uint64_t values() const { return values_; }
+
+  // The open chunk (null if none); the next Add opens another.
+  std::unique_ptr<v1::ResultChunk> Take();
+
+ private:
+  int AddParts(size_t row, absl::Status status, ops::Value& value);
+  int AddNumbers(size_t row, const absl::Status& status,
+                 const ops::Value& value);
+  absl::Status WriteGeometry(const GEOSGeometry* g);
+
+  const ops::ResultType type_;
+  const int width_;
+  const bool expands_;
+  const Mode mode_;
+  const v1::Encoding encoding_;
+  geos::Context* const context_;
+  uint64_t values_ = 0;
+  std::unique_ptr<v1::ResultChunk> chunk_;
+  v1::BinaryColumn* binary_ = nullptr;
+};
+
+}  // namespace geosrpc::exec
+
+#endif  // GEOSRPC_SERVER_EXEC_CHUNK_BUILDER_H_

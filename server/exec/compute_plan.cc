@@ -1,0 +1,140 @@
+#include "server/exec/compute_plan.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
+
+namespace geosrpc::exec {
+namespace {
+
+absl::Status CheckEncoding(v1::Encoding e, absl::string_view field) {
+  if (v1::Encoding_IsValid(e)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": unknown encoding ", static_cast<int>(e)));
+}
+
+// Tasks per job stay bounded whatever chunk size a client asks for.
+constexpr size_t kMaxChunksPerJob = 4096;
+
+size_t ChooseChunkRows(size_t rows, size_t requested, int workers) {
+  size_t chunk = requested;
+  if (chunk == 0) {
+    // Several chunks per worker balance uneven rows; large enough chunks keep
+    // per-chunk overhead (a task, a message) negligible.
+    chunk =
+        std::clamp<size_t>((rows + 8 * workers - 1) / (8 * workers), 16, 1024);
+  }
+  return std::max<size_t>(
+      {chunk, (rows + kMaxChunksPerJob - 1) / kMaxChunksPerJob, 1});
+}
+
+size_t CeilDiv(size_t n, size_t d) { return (n + d - 1) / d; }
+
+}  // namespace
+
+batch::Encoding ToBatchEncoding(v1::Encoding e) {
+  switch (e) {
+    case v1::ENCODING_WKT:
+      return batch::Encoding::kWkt;
+    case v1::ENCODING_HEX_WKB:
+      return batch::Encoding::kHexWkb;
+    case v1::ENCODING_GEOJSON:
+      return batch::Encoding::kGeoJson;
+    default:
+      return batch::Encoding::kWkb;
+  }
+}
+
+absl::StatusOr<batch::BatchView> ViewOf(const v1::GeometryBatch& b,
+                                        absl::string_view name) {
+  RETURN_IF_ERROR(CheckEncoding(b.encoding(), name));
+  const batch::BatchView view{ToBatchEncoding(b.encoding()), b.data(),
+                              absl::MakeConstSpan(b.offsets())};
+  RETURN_IF_ERROR(batch::ValidateShape(view, name));
+  return view;
+}
+
+absl::StatusOr<ComputePlan> ComputePlan::Create(
+    const v1::ComputeRequest& request, const ComputeLimits& limits,
+    int workers) {
+  ComputePlan plan;
+  ASSIGN_OR_RETURN(plan.spec_, ops::FindOperation(request.operation().op()));
+  const ops::OpSpec& spec = *plan.spec_;
+  ASSIGN_OR_RETURN(plan.params_,
+                   ops::ResolveParams(spec, request.operation()));
+  RETURN_IF_ERROR(CheckEncoding(request.result_encoding(), "result_encoding"));
+  plan.result_encoding_ =
+      request.result_encoding() == v1::ENCODING_UNSPECIFIED
+          ? v1::ENCODING_WKB
+          : request.result_encoding();
+
+  ASSIGN_OR_RETURN(plan.a_, ViewOf(request.a(), "a"));
+  plan.rows_ = plan.a_.size();
+  if (plan.rows_ > limits.max_rows) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("batch has ", plan.rows_, " rows; the limit is ",
+                     limits.max_rows, " (max_rows_per_batch)"));
+  }
+
+  switch (request.b_case()) {
+    case v1::ComputeRequest::B_NOT_SET:
+      break;
+    case v1::ComputeRequest::kBBroadcast: {
+      const v1::Geometry& g = request.b_broadcast();
+      RETURN_IF_ERROR(CheckEncoding(g.encoding(), "b_broadcast"));
+      if (g.data().empty()) {
+        return absl::InvalidArgumentError("b_broadcast: empty geometry");
+      }
+      plan.operand_ = Operand::kBroadcast;
+      plan.b_ = {ToBatchEncoding(g.encoding()), g.data(), {}};
+      plan.broadcast_offsets_[1] = g.data().size();
+      break;
+    }
+    case v1::ComputeRequest::kBRows:
+      plan.operand_ = Operand::kRows;
+      ASSIGN_OR_RETURN(plan.b_, ViewOf(request.b_rows(), "b_rows"));
+      if (plan.b_.size() != plan.rows_) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "b_rows has ", plan.b_.size(), " rows but a has ", plan.rows_));
+      }
+      break;
+  }
+  if (spec.arity == 2 && plan.operand_ == Operand::kNone) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("operation '", spec.name,
+                     "' is binary: set b_broadcast or b_rows"));
+  }
+  if (spec.arity == 1 && plan.operand_ != Operand::kNone) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("operation '", spec.name, "' is unary: leave b unset"));
+  }
+
+  const size_t requested = request.chunk_rows();
+  plan.chunk_rows_ = ChooseChunkRows(plan.rows_, requested, workers);
+  if (plan.reduces() && requested == 0) {
+    // Every extra chunk is one more partial result for the final, serial
+    // step to combine: one chunk per worker, each a spatial strip when
+    // there are several.
+    plan.key_rows_ = plan.chunk_rows_;
+    plan.chunk_rows_ = std::max<size_t>(1, CeilDiv(plan.rows_, workers));
+    plan.strips_ = CeilDiv(plan.rows_, plan.chunk_rows_) > 1;
+  }
+  plan.num_chunks_ = CeilDiv(plan.rows_, plan.chunk_rows_);
+  return plan;
+}
+
+batch::BatchView ComputePlan::b() const {
+  if (operand_ != Operand::kBroadcast) return b_;
+  return {b_.encoding, b_.data, absl::MakeConstSpan(broadcast_offsets_)};
+}
+
+size_t ComputePlan::chunk_end(size_t chunk) const {
+  return std::min(rows_, (chunk + 1) * chunk_rows_);
+}
+
+size_t ComputePlan::num_key_tasks() const {
+  return strips_ ? CeilDiv(rows_, key_rows_) : 0;
+}
+
+}  // namespace geosrpc::exec

@@ -1,0 +1,106 @@
+// ComputePlan: a ComputeRequest checked, and cut into the work a job runs.
+//
+// Create() makes every check that is cheap enough for the caller's thread
+// (the operation and its parameters, encodings, the batch's shape and size,
+// the form of `b`) before anything is admitted to the pool, and decides how
+// the rows are cut into chunks. It touches neither GEOS nor the pool, so a
+// plan can be tested alone. The plan holds views into the request, which
+// must outlive it.
+//
+// Thread-safety: immutable after Create(); any number of threads may read it.
+#ifndef GEOSRPC_SERVER_EXEC_COMPUTE_PLAN_H_
+#define GEOSRPC_SERVER_EXEC_COMPUTE_PLAN_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "geosrpc/v1/geometry_service.pb.h"
+#include "server/batch/decode.h"
+#include "server/batch/wkb.h"
+#include "server/ops/operations.h"
+
+namespace geosrpc::exec {
+
+struct ComputeLimits {
+  // Rows in one batch.
+  size_t max_rows = 10'000'000;
+  // Per geometry.
+  batch::GeometryLimits geometry;
+  // Input vertices in one batch (a and b together). Counted as chunks
+  // decode; crossing it stops the batch with RESOURCE_EXHAUSTED.
+  uint64_t max_vertices = 100'000'000;
+  // A result chunk is sent once its column holds this many bytes, even if
+  // rows of its task remain, keeping messages well under gRPC's limits.
+  size_t max_chunk_bytes = 1 << 20;
+};
+
+// A request's batch as a view, with its encoding checked.
+absl::StatusOr<batch::BatchView> ViewOf(const v1::GeometryBatch& batch,
+                                        absl::string_view name);
+batch::Encoding ToBatchEncoding(v1::Encoding encoding);
+
+class ComputePlan {
+ public:
+  // How `b` is given.
+  enum class Operand {
+    kNone,       // A unary operation.
+    kBroadcast,  // One geometry against every row of `a`.
+    kRows,       // Row-wise: row i of `b` goes with row i of `a`.
+  };
+
+  // INVALID_ARGUMENT for a malformed request, RESOURCE_EXHAUSTED for one
+  // over `limits`. `workers` is the pool's size, which sets the chunking.
+  static absl::StatusOr<ComputePlan> Create(const v1::ComputeRequest& request,
+                                            const ComputeLimits& limits,
+                                            int workers);
+
+  const ops::OpSpec& op() const { return *spec_; }
+  const ops::Params& params() const { return params_; }
+  bool reduces() const { return spec_->reducer != nullptr; }
+  v1::Encoding result_encoding() const { return result_encoding_; }
+
+  const batch::BatchView& a() const { return a_; }
+  Operand operand() const { return operand_; }
+  // The operand's rows (kRows), or its one row (kBroadcast). Views into the
+  // request (and, for kBroadcast, this plan).
+  batch::BatchView b() const;
+
+  size_t rows() const { return rows_; }
+  // Rows are cut into num_chunks() chunks of chunk_rows() (the last may be
+  // shorter); an empty batch has none.
+  size_t chunk_rows() const { return chunk_rows_; }
+  size_t num_chunks() const { return num_chunks_; }
+  size_t chunk_begin(size_t chunk) const { return chunk * chunk_rows_; }
+  size_t chunk_end(size_t chunk) const;
+
+  // Reductions without a caller-chosen chunk size first order their rows
+  // into spatial strips (see strips.h), reading keys in num_key_tasks()
+  // tasks of key_rows() rows each.
+  bool strips() const { return strips_; }
+  size_t key_rows() const { return key_rows_; }
+  size_t num_key_tasks() const;
+
+ private:
+  ComputePlan() = default;
+
+  const ops::OpSpec* spec_ = nullptr;
+  ops::Params params_;
+  v1::Encoding result_encoding_ = v1::ENCODING_WKB;
+  batch::BatchView a_;
+  Operand operand_ = Operand::kNone;
+  // The operand's data and encoding; its offsets too for kRows.
+  batch::BatchView b_;
+  // A broadcast operand's one row, as offsets b() can view.
+  uint64_t broadcast_offsets_[2] = {0, 0};
+  size_t rows_ = 0;
+  size_t chunk_rows_ = 1;
+  size_t num_chunks_ = 0;
+  bool strips_ = false;
+  size_t key_rows_ = 1;
+};
+
+}  // namespace geosrpc::exec
+
+#endif  // GEOSRPC_SERVER_EXEC_COMPUTE_PLAN_H_

@@ -1,0 +1,65 @@
+#include "server/exec/strips.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+
+namespace geosrpc::exec {
+
+StripOrder::StripOrder(const batch::BatchView& view,
+                       const batch::GeometryLimits& limits)
+    : view_(view),
+      limits_(limits),
+      keys_(view.size(), std::numeric_limits<double>::infinity()) {}
+
+void StripOrder::ComputeKeys(geos::Context& context, size_t begin,
+                             size_t end) {
+  std::string scratch;
+  for (size_t i = begin; i < end; ++i) {
+    absl::StatusOr<batch::WkbInfo> info = batch::InspectRow(
+        context, view_.encoding, view_.row(i), limits_, &scratch);
+    if (info.ok() && info->min_x <= info->max_x) {
+      keys_[i] = (info->min_x + info->max_x) / 2;
+    }
+  }
+}
+
+void StripOrder::Sort() {
+  order_.resize(keys_.size());
+  std::iota(order_.begin(), order_.end(), size_t{0});
+  std::stable_sort(order_.begin(), order_.end(),
+                   [&](size_t x, size_t y) { return keys_[x] < keys_[y]; });
+  keys_ = {};
+}
+
+batch::BatchView StripOrder::Gather(size_t begin, size_t end,
+                                    std::string* data,
+                                    std::vector<uint64_t>* offsets) const {
+  data->clear();
+  *offsets = {0};
+  for (size_t i = begin; i < end; ++i) {
+    const absl::string_view bytes = view_.row(order_[i]);
+    data->append(bytes.data(), bytes.size());
+    offsets->push_back(data->size());
+  }
+  return {view_.encoding, *data, *offsets};
+}
+
+std::string StripOrder::Describe(size_t begin, size_t end) const {
+  std::vector<size_t> rows(order_.begin() + begin, order_.begin() + end);
+  std::sort(rows.begin(), rows.end());
+  constexpr size_t kShown = 8;
+  std::string out = rows.size() == 1 ? "row " : "rows ";
+  for (size_t i = 0; i < std::min(rows.size(), kShown); ++i) {
+    absl::StrAppend(&out, i > 0 ? ", " : "", rows[i]);
+  }
+  if (rows.size() > kShown) {
+    absl::StrAppend(&out, ", ... (", rows.size(), " rows)");
+  }
+  return out;
+}
+
+}  // namespace geosrpc::exec

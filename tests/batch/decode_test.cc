@@ -1,0 +1,121 @@
+#include "server/batch/decode.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "absl/strings/escaping.h"
+
+namespace geosrpc::batch {
+namespace {
+
+struct OwnedBatch {
+  std::string data;
+  std::vector<uint64_t> offsets{0};
+  void Add(absl::string_view row) {
+    data.append(row.data(), row.size());
+    offsets.push_back(data.size());
+  }
+  BatchView view(Encoding e) const {
+    return {e, data, absl::MakeConstSpan(offsets)};
+  }
+};
+
+std::string Wkb(const std::string& wkt) {
+  geos::Context context;
+  std::string bytes;
+  EXPECT_TRUE(context.WriteWkb(context.ReadWkt(wkt)->get(), {}, &bytes).ok());
+  return bytes;
+}
+
+TEST(ValidateShapeTest, NamesTheProblem) {
+  std::string data = "abc";
+  std::vector<uint64_t> good = {0, 1, 3}, decreasing = {0, 2, 1, 3},
+                        short_end = {0, 2}, bad_start = {1, 3};
+  auto shape = [&](const std::vector<uint64_t>& o) {
+    return ValidateShape({Encoding::kWkb, data, absl::MakeConstSpan(o)}, "a");
+  };
+  EXPECT_TRUE(shape(good).ok());
+  EXPECT_EQ(shape(decreasing).message(),
+            "a: offsets decrease at index 2 (2 then 1)");
+  EXPECT_EQ(shape(short_end).message(),
+            "a: last offset is 2 but data holds 3 bytes");
+  EXPECT_EQ(shape(bad_start).message(), "a: offsets[0] must be 0, got 1");
+  EXPECT_FALSE(shape({}).ok());
+  EXPECT_TRUE(ValidateShape({Encoding::kWkb, "", {}}, "a").ok());
+}
+
+TEST(DecodeRowsTest, KeepsEachRowsErrorAndDecodesTheRest) {
+  OwnedBatch batch;
+  batch.Add(Wkb("LINESTRING (0 0, 3 4)"));
+  batch.Add(absl::HexStringToBytes("0101000000000000000000F03F"));  // Cut.
+  batch.Add("");
+  batch.Add(Wkb("POLYGON ((0 0, 1 0, 1 1, 0 0))"));
+  geos::Context context;
+  DecodedRows rows = DecodeRows(context, batch.view(Encoding::kWkb), {});
+  ASSERT_EQ(rows.size(), 4u);
+  double length = 0;
+  ASSERT_EQ(GEOSLength_r(context.handle(), rows.geometries[0].get(), &length),
+            1);
+  EXPECT_EQ(length, 5.0);
+  EXPECT_EQ(rows.geometries[1], nullptr);
+  EXPECT_EQ(rows.statuses[1].message(),
+            "invalid WKB at byte 5: claims 1 points but only 8 bytes remain");
+  EXPECT_EQ(rows.statuses[2].message(), "empty geometry");
+  EXPECT_NE(rows.geometries[3], nullptr);
+  EXPECT_TRUE(rows.statuses[3].ok());
+  EXPECT_EQ(rows.vertices, 2u + 4u);
+}
+
+TEST(DecodeRowsTest, DecodesTheRowsOfASubview) {
+  OwnedBatch batch;
+  for (const char* wkt : {"POINT (0 0)", "POINT (1 1)", "POINT (2 2)"}) {
+    batch.Add(wkt);
+  }
+  geos::Context context;
+  DecodedRows rows =
+      DecodeRows(context, batch.view(Encoding::kWkt).rows(1, 3), {});
+  ASSERT_EQ(rows.size(), 2u);
+  double x = 0;
+  ASSERT_EQ(GEOSGeomGetX_r(context.handle(), rows.geometries[1].get(), &x), 1);
+  EXPECT_EQ(x, 2.0);
+}
+
+TEST(InspectRowTest, ReportsTheXExtentOfEveryEncoding) {
+  geos::Context context;
+  std::string scratch;
+  const std::string wkt = "LINESTRING (3 0, -1 5, 2 2)";
+  for (auto [encoding, bytes] :
+       {std::pair{Encoding::kWkt, wkt}, std::pair{Encoding::kWkb, Wkb(wkt)},
+        std::pair{Encoding::kHexWkb, absl::BytesToHexString(Wkb(wkt))},
+        std::pair{Encoding::kGeoJson,
+                  std::string("{\"type\":\"LineString\",\"coordinates\":"
+                              "[[3,0],[-1,5],[2,2]]}")}}) {
+    absl::StatusOr<WkbInfo> info =
+        InspectRow(context, encoding, bytes, {}, &scratch);
+    ASSERT_TRUE(info.ok()) << info.status();
+    EXPECT_EQ(info->min_x, -1);
+    EXPECT_EQ(info->max_x, 3);
+    EXPECT_EQ(info->vertices, 3u);
+  }
+}
+
+TEST(InspectRowTest, AnEmptyGeometryHasNoExtentAndABadRowItsError) {
+  geos::Context context;
+  std::string scratch;
+  absl::StatusOr<WkbInfo> empty = InspectRow(
+      context, Encoding::kWkb, Wkb("MULTIPOINT EMPTY"), {}, &scratch);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_GT(empty->min_x, empty->max_x);
+  absl::StatusOr<WkbInfo> point =
+      InspectRow(context, Encoding::kWkb, Wkb("POINT EMPTY"), {}, &scratch);
+  ASSERT_TRUE(point.ok());
+  EXPECT_GT(point->min_x, point->max_x);
+  EXPECT_EQ(
+      InspectRow(context, Encoding::kWkt, "POINT (1", {}, &scratch).status()
+          .message(),
+      "invalid WKT: unclosed '('");
+}
+
+}  // namespace
+}  // namespace geosrpc::batch

@@ -1,0 +1,151 @@
+#include "server/exec/compute_plan.h"
+
+#include <gtest/gtest.h>
+
+namespace geosrpc::exec {
+namespace {
+
+v1::GeometryBatch Batch(v1::Encoding encoding,
+                        const std::vector<std::string>& rows) {
+  v1::GeometryBatch batch;
+  batch.set_encoding(encoding);
+  batch.add_offsets(0);
+  for (const auto& r : rows) {
+    batch.mutable_data()->append(r);
+    batch.add_offsets(batch.data().size());
+  }
+  return batch;
+}
+
+v1::ComputeRequest Points(v1::OpCode op, int rows) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(op);
+  *request.mutable_a() = Batch(
+      v1::ENCODING_WKT, std::vector<std::string>(rows, "POINT (1 2)"));
+  return request;
+}
+
+absl::Status Check(const v1::ComputeRequest& request,
+                   ComputeLimits limits = {}) {
+  return ComputePlan::Create(request, limits, 2).status();
+}
+
+TEST(ComputePlanTest, RejectsMalformedRequests) {
+  const v1::ComputeRequest request = Points(v1::OP_CODE_AREA, 3);
+  EXPECT_TRUE(Check(request).ok());
+
+  v1::ComputeRequest unary_with_b = request;
+  unary_with_b.mutable_b_broadcast()->set_data("x");
+  EXPECT_EQ(Check(unary_with_b).message(),
+            "operation 'area' is unary: leave b unset");
+
+  v1::ComputeRequest binary_without_b = request;
+  binary_without_b.mutable_operation()->set_op(v1::OP_CODE_CONTAINS);
+  EXPECT_EQ(Check(binary_without_b).message(),
+            "operation 'contains' is binary: set b_broadcast or b_rows");
+
+  v1::ComputeRequest mismatched = binary_without_b;
+  *mismatched.mutable_b_rows() = Batch(v1::ENCODING_WKT, {"POINT (0 0)"});
+  EXPECT_EQ(Check(mismatched).message(), "b_rows has 1 rows but a has 3");
+
+  v1::ComputeRequest empty_operand = binary_without_b;
+  empty_operand.mutable_b_broadcast();
+  EXPECT_EQ(Check(empty_operand).message(), "b_broadcast: empty geometry");
+
+  v1::ComputeRequest bad_offsets = request;
+  bad_offsets.mutable_a()->set_offsets(1, 1000);
+  EXPECT_EQ(Check(bad_offsets).code(), absl::StatusCode::kInvalidArgument);
+
+  v1::ComputeRequest bad_encoding = request;
+  bad_encoding.set_result_encoding(static_cast<v1::Encoding>(42));
+  EXPECT_EQ(Check(bad_encoding).message(),
+            "result_encoding: unknown encoding 42");
+
+  v1::ComputeRequest bad_a_encoding = request;
+  bad_a_encoding.mutable_a()->set_encoding(static_cast<v1::Encoding>(9));
+  EXPECT_EQ(Check(bad_a_encoding).message(), "a: unknown encoding 9");
+
+  v1::ComputeRequest no_op = request;
+  no_op.mutable_operation()->set_op(v1::OP_CODE_UNSPECIFIED);
+  EXPECT_EQ(Check(no_op).message(), "operation.op is not set");
+
+  absl::Status too_many = Check(request, {.max_rows = 2});
+  EXPECT_EQ(too_many.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(too_many.message(),
+            "batch has 3 rows; the limit is 2 (max_rows_per_batch)");
+}
+
+TEST(ComputePlanTest, CutsRowsIntoChunksCoveringEachRowOnce) {
+  for (int rows : {0, 1, 15, 16, 17, 1000, 100000}) {
+    for (int workers : {1, 2, 8}) {
+      auto plan = ComputePlan::Create(Points(v1::OP_CODE_AREA, rows), {},
+                                      workers);
+      ASSERT_TRUE(plan.ok()) << plan.status();
+      size_t covered = 0;
+      for (size_t c = 0; c < plan->num_chunks(); ++c) {
+        EXPECT_EQ(plan->chunk_begin(c), covered);
+        EXPECT_GT(plan->chunk_end(c), plan->chunk_begin(c));
+        covered = plan->chunk_end(c);
+      }
+      EXPECT_EQ(covered, static_cast<size_t>(rows));
+      EXPECT_FALSE(plan->strips());
+      // Several chunks per worker, none tiny, none huge.
+      if (rows >= 16 * 8 * workers) {
+        EXPECT_GE(plan->num_chunks(), 8u * workers);
+      }
+      EXPECT_LE(plan->chunk_rows(), std::max<size_t>(1024, rows / 4096 + 1));
+    }
+  }
+}
+
+TEST(ComputePlanTest, HonoursAChunkSizeTheCallerChose) {
+  v1::ComputeRequest request = Points(v1::OP_CODE_AREA, 1000);
+  request.set_chunk_rows(7);
+  auto plan = ComputePlan::Create(request, {}, 2);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->chunk_rows(), 7u);
+  EXPECT_EQ(plan->num_chunks(), 143u);
+  EXPECT_EQ(plan->chunk_end(142), 1000u);
+}
+
+TEST(ComputePlanTest, AReductionReadsOneStripPerWorker) {
+  auto plan = ComputePlan::Create(Points(v1::OP_CODE_UNION_ALL, 1000), {}, 2);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->reduces());
+  EXPECT_EQ(plan->num_chunks(), 2u);
+  EXPECT_TRUE(plan->strips());
+  EXPECT_EQ(plan->num_key_tasks() * plan->key_rows() >= 1000, true);
+  EXPECT_GT(plan->num_key_tasks(), 2u);  // Keys are read in parallel too.
+
+  // One worker, or a caller-chosen chunk size: no strips.
+  EXPECT_FALSE(
+      ComputePlan::Create(Points(v1::OP_CODE_UNION_ALL, 1000), {}, 1)->strips());
+  v1::ComputeRequest chosen = Points(v1::OP_CODE_UNION_ALL, 1000);
+  chosen.set_chunk_rows(100);
+  auto fixed = ComputePlan::Create(chosen, {}, 2);
+  EXPECT_FALSE(fixed->strips());
+  EXPECT_EQ(fixed->num_chunks(), 10u);
+}
+
+TEST(ComputePlanTest, ViewsTheOperandInTheFormGiven) {
+  v1::ComputeRequest request = Points(v1::OP_CODE_DISTANCE, 2);
+  request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);
+  request.mutable_b_broadcast()->set_data("POINT (5 5)");
+  auto plan = ComputePlan::Create(request, {}, 2);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->operand(), ComputePlan::Operand::kBroadcast);
+  ASSERT_EQ(plan->b().size(), 1u);
+  EXPECT_EQ(plan->b().row(0), "POINT (5 5)");
+  EXPECT_EQ(plan->b().encoding, batch::Encoding::kWkt);
+
+  *request.mutable_b_rows() =
+      Batch(v1::ENCODING_WKT, {"POINT (0 0)", "POINT (9 9)"});
+  plan = ComputePlan::Create(request, {}, 2);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->operand(), ComputePlan::Operand::kRows);
+  EXPECT_EQ(plan->b().row(1), "POINT (9 9)");
+  EXPECT_EQ(plan->result_encoding(), v1::ENCODING_WKB);  // Unspecified.
+}
+
+}  // namespace
+}  // namespace geosrpc::exec
