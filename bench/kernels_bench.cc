@@ -65,7 +65,8 @@ void BM_WorkerPoolSeedDistance(benchmark::State& state) {
     auto job = exec::ComputeJob::Start(
         pool.get(), &request, {}, absl::InfiniteFuture(),
         {.on_chunk =
-             [&](std::unique_ptr<v1::ResultChunk> chunk) {
+             [&](std::unique_ptr<v1::ResultChunk> chunk,
+                 std::shared_ptr<void>) {
                MutexLock lock(&mu);
                for (double d : chunk->doubles().values()) sum += d;
              },

@@ -62,16 +62,18 @@ absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
   // worker rather than inside Start().
   const size_t chunk_tasks = std::max<size_t>(p.num_chunks(), 1);
   if (!p.reduces()) {
-    stages.push_back(
-        {.tasks = chunk_tasks, .run = [self](Worker& w, size_t chunk) {
-           self->ComputeRows(w, chunk);
-         }});
+    stages.push_back({.tasks = chunk_tasks,
+                      .run = [self](Worker& w, size_t chunk) {
+                        self->ComputeRows(w, chunk);
+                      },
+                      .window = self->window_});
   } else {
     self->partials_.resize(p.num_chunks());
-    stages.push_back(
-        {.tasks = chunk_tasks, .run = [self](Worker& w, size_t chunk) {
-           self->ReduceChunk(w, chunk);
-         }});
+    stages.push_back({.tasks = chunk_tasks,
+                      .run = [self](Worker& w, size_t chunk) {
+                        self->ReduceChunk(w, chunk);
+                      },
+                      .window = self->window_});
     stages.push_back({.tasks = 1, .run = [self](Worker& w, size_t) {
                         self->ReducePartials(w);
                       }});
@@ -88,7 +90,9 @@ ComputeJob::ComputeJob(WorkerPool* pool, ComputePlan plan,
       limits_(limits),
       started_(absl::Now()),
       callbacks_(std::move(callbacks)),
-      operands_(operands) {}
+      operands_(operands),
+      window_(std::make_shared<Window>(std::max<size_t>(
+          limits.max_unsent_chunks, 1))) {}
 
 void ComputeJob::DecodeOperand(Worker& worker) {
   if (DeadlinePassed()) return;
@@ -289,7 +293,11 @@ const GEOSPreparedGeometry* ComputeJob::PreparedOperand(Worker& worker) {
 }
 
 void ComputeJob::Send(std::unique_ptr<v1::ResultChunk> chunk) {
-  callbacks_.on_chunk(std::move(chunk));
+  // The chunk counts against the window until its consumer lets go of it.
+  window_->Hold();
+  std::shared_ptr<void> sent(nullptr,
+                             [window = window_](void*) { window->Release(); });
+  callbacks_.on_chunk(std::move(chunk), std::move(sent));
   counters_.AddChunk();
 }
 

@@ -20,6 +20,10 @@
 //   reduce   reductions only: one task combines the partial results and
 //            sends the single value.
 //
+// A slow reader holds the job back: while max_unsent_chunks of its chunks
+// are computed but unsent (see Window), its next chunk tasks wait in the
+// pool, and workers serve other calls.
+//
 // on_done gets the summary exactly once, after the last on_chunk. Cancel()
 // (client cancellation, shutdown) and the deadline stop the chunks not yet
 // started and interrupt GEOS calls in flight (see interrupt.h); the frozen
@@ -55,7 +59,12 @@ namespace geosrpc::exec {
 class ComputeJob final : public StagedJob {
  public:
   struct Callbacks {
-    std::function<void(std::unique_ptr<v1::ResultChunk>)> on_chunk;
+    // A result chunk. Hold `sent` until the chunk has been written (or
+    // dropped): the job computes at most ComputeLimits::max_unsent_chunks
+    // ahead of the client.
+    std::function<void(std::unique_ptr<v1::ResultChunk>,
+                       std::shared_ptr<void> sent)>
+        on_chunk;
     std::function<void(const v1::ComputeSummary&)> on_done;
   };
 
@@ -109,6 +118,8 @@ class ComputeJob final : public StagedJob {
   // and read by ReducePartials after every chunk task has returned.
   std::vector<geos::GeometryPtr> partials_;
 
+  // The chunk stages' bound on unsent chunks.
+  const std::shared_ptr<Window> window_;
   std::atomic<uint64_t> vertices_{0};
   BatchCounters counters_;
 };

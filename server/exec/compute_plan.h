@@ -34,6 +34,10 @@ struct ComputeLimits {
   // A result chunk is sent once its column holds this many bytes, even if
   // rows of its task remain, keeping messages well under gRPC's limits.
   size_t max_chunk_bytes = 1 << 20;
+  // Result chunks a call may hold computed but not yet written (tasks in
+  // progress count too); its next chunks wait in the pool until the client
+  // reads. Bounds a slow reader's memory at about this many chunks.
+  size_t max_unsent_chunks = 8;
 };
 
 // A request's batch as a view, with its encoding checked.

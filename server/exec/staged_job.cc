@@ -12,6 +12,12 @@ StagedJob::StagedJob(WorkerPool* pool, absl::Time deadline)
 
 absl::Status StagedJob::Run(std::vector<Stage> stages) {
   stages_ = std::move(stages);
+  {
+    MutexLock lock(&mu_);
+    for (const Stage& stage : stages_) {
+      if (stage.window != nullptr) windows_.push_back(stage.window);
+    }
+  }
   size_t later = 0;
   for (size_t i = 1; i < stages_.size(); ++i) later += stages_[i].tasks;
   return Submit(0, /*admit=*/true, later);
@@ -22,6 +28,7 @@ absl::Status StagedJob::Submit(size_t stage, bool admit, size_t then) {
   auto group = std::make_shared<TaskGroup>(
       stages_[stage].tasks, stages_[stage].run,
       [self, stage] { self->StageDone(stage); });
+  group->set_window(stages_[stage].window);
   {
     MutexLock lock(&mu_);
     current_ = group;
@@ -66,10 +73,16 @@ void StagedJob::Interrupted(const InterruptScope& scope) {
 
 void StagedJob::Cancel(absl::Status reason) {
   stopping_.store(true, std::memory_order_relaxed);
-  MutexLock lock(&mu_);
-  if (finished_) return;
-  if (stop_reason_.ok()) stop_reason_ = std::move(reason);
-  if (current_ != nullptr) current_->Cancel();
+  std::vector<std::shared_ptr<Window>> windows;
+  {
+    MutexLock lock(&mu_);
+    if (finished_) return;
+    if (stop_reason_.ok()) stop_reason_ = std::move(reason);
+    if (current_ != nullptr) current_->Cancel();
+    windows = windows_;
+  }
+  // Outside the lock: opening may resume a group in the pool.
+  for (const auto& w : windows) w->Open();
 }
 
 void StagedJob::Finish() {

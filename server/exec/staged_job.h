@@ -13,7 +13,9 @@
 //   stages     run one after another (a stage's tasks in parallel);
 //   Cancel()   (client cancellation, shutdown, a failure that ends the
 //              request) and the deadline skip the tasks not yet started and,
-//              through stopping(), interrupt GEOS calls in flight;
+//              through stopping(), interrupt GEOS calls in flight; a stage's
+//              Window, which holds tasks back while a slow client reads,
+//              lets them through to be skipped;
 //   Finished() is called exactly once: after the last stage, or after the
 //              stage during which the job was stopped, with the reason.
 //
@@ -58,6 +60,10 @@ class StagedJob : public std::enable_shared_from_this<StagedJob> {
     // Runs after the stage's last task returned, unless the job was stopped;
     // a non-OK status stops the job with it.
     std::function<absl::Status()> then;
+    // Optional: bounds the stage's outstanding work (see Window), e.g. the
+    // chunks its tasks produced that the client has not read yet. Opened
+    // when the job stops.
+    std::shared_ptr<Window> window;
   };
 
   StagedJob(WorkerPool* pool, absl::Time deadline);
@@ -98,6 +104,8 @@ class StagedJob : public std::enable_shared_from_this<StagedJob> {
 
   Mutex mu_;
   absl::Status stop_reason_ ABSL_GUARDED_BY(mu_);
+  // The stages' windows, opened by Cancel.
+  std::vector<std::shared_ptr<Window>> windows_ ABSL_GUARDED_BY(mu_);
   // The stage's group in flight, for Cancel. Cleared when it completes,
   // which breaks the job <-> group reference cycle.
   std::shared_ptr<TaskGroup> current_ ABSL_GUARDED_BY(mu_);

@@ -57,11 +57,71 @@ absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit,
   return absl::OkStatus();
 }
 
+void Window::Hold() {
+  MutexLock lock(&mu_);
+  ++outstanding_;
+}
+
+std::shared_ptr<TaskGroup> Window::TakeParkedLocked() {
+  if (parked_ == nullptr || (!open_ && outstanding_ >= size_)) return nullptr;
+  return std::move(parked_);
+}
+
+void Window::Release() {
+  std::shared_ptr<TaskGroup> resume;
+  WorkerPool* pool;
+  {
+    MutexLock lock(&mu_);
+    --outstanding_;
+    resume = TakeParkedLocked();
+    pool = pool_;
+  }
+  if (resume != nullptr) pool->Resume(std::move(resume));
+}
+
+void Window::Open() {
+  std::shared_ptr<TaskGroup> resume;
+  WorkerPool* pool;
+  {
+    MutexLock lock(&mu_);
+    open_ = true;
+    resume = TakeParkedLocked();
+    pool = pool_;
+  }
+  if (resume != nullptr) pool->Resume(std::move(resume));
+}
+
+size_t Window::outstanding() {
+  MutexLock lock(&mu_);
+  return outstanding_;
+}
+
+bool Window::TryStart(const std::shared_ptr<TaskGroup>& group,
+                      WorkerPool* pool) {
+  MutexLock lock(&mu_);
+  if (open_ || outstanding_ < size_) {
+    ++outstanding_;
+    return true;
+  }
+  parked_ = group;
+  pool_ = pool;
+  return false;
+}
+
+void WorkerPool::Resume(std::shared_ptr<TaskGroup> group) {
+  {
+    MutexLock lock(&mu_);
+    active_.push_back(std::move(group));
+  }
+  work_.SignalAll();
+}
+
 void WorkerPool::Loop(int index) {
   Worker worker(index);
   for (;;) {
     std::shared_ptr<TaskGroup> group;
     size_t task;
+    bool in_window = false;
     {
       MutexLock lock(&mu_);
       work_.Wait(&mu_, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -70,6 +130,12 @@ void WorkerPool::Loop(int index) {
       if (active_.empty()) return;  // Stopping, and nothing left to run.
       group = std::move(active_.front());
       active_.pop_front();
+      // A full window sets the group aside until its reader makes room;
+      // a cancelled group's tasks are skipped, so they never wait.
+      if (group->window_ != nullptr && !group->cancelled()) {
+        if (!group->window_->TryStart(group, this)) continue;
+        in_window = true;
+      }
       task = group->next_++;
       --queued_;
       // Round-robin: a group with tasks left goes to the back of the line.
@@ -86,6 +152,7 @@ void WorkerPool::Loop(int index) {
         options_.observer->OnTaskEnd(absl::Now() - start);
       }
     }
+    if (in_window) group->window_->Release();
     if (group->finished_.fetch_add(1, std::memory_order_acq_rel) + 1 ==
         group->size()) {
       group->done_();

@@ -5,7 +5,10 @@
 // Workers take tasks round-robin across the groups in flight, so concurrent
 // requests share the pool fairly instead of queueing behind each other.
 // Admission is bounded: a new group is refused with RESOURCE_EXHAUSTED when
-// the tasks waiting would exceed Options::max_queued_tasks.
+// the tasks waiting would exceed Options::max_queued_tasks. A group may have
+// a Window bounding how much of its output waits for a slow reader; a group
+// whose window is full is set aside, and workers serve other groups, until
+// the reader makes room.
 //
 // Thread-safety: Submit and TaskGroup::Cancel may be called from any thread.
 // A task runs on exactly one worker; the group's `done` runs exactly once, on
@@ -64,6 +67,51 @@ class PoolObserver {
   virtual void OnQueueDepth(size_t tasks) = 0;
 };
 
+class TaskGroup;
+class WorkerPool;
+
+// Window: bounds how much of a group's work is outstanding: tasks from the
+// moment a worker takes one until it returns, plus each result a task
+// handed on (Hold) until its consumer lets go of it (Release), e.g. a
+// response chunk until gRPC has written it. While `size` are outstanding the
+// group's remaining tasks are set aside: no worker waits, and they resume
+// when a Release makes room. So a call whose client reads slowly holds at
+// most `size` results in memory, however large its batch. Open() lifts the
+// bound: a stopping job's remaining tasks are skipped quickly and must not
+// wait for a reader that may never come.
+//
+// Thread-safety: all methods may be called from any thread.
+class Window {
+ public:
+  explicit Window(size_t size) : size_(size) {}
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
+
+  // One more result outstanding.
+  void Hold();
+  // One result (or task) less; may resume the group.
+  void Release();
+  // No bound from now on.
+  void Open();
+  size_t outstanding();
+
+ private:
+  friend class WorkerPool;
+  // Called with the pool's lock held: takes a place for one of `group`'s
+  // tasks, or records that `group` waits in `pool` and returns false.
+  bool TryStart(const std::shared_ptr<TaskGroup>& group, WorkerPool* pool);
+  // The group set aside, once there is room for it again.
+  std::shared_ptr<TaskGroup> TakeParkedLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const size_t size_;
+  Mutex mu_;
+  size_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;
+  bool open_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<TaskGroup> parked_ ABSL_GUARDED_BY(mu_);
+  WorkerPool* pool_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
 class TaskGroup {
  public:
   using Task = std::function<void(Worker& worker, size_t index)>;
@@ -76,6 +124,10 @@ class TaskGroup {
   size_t size() const { return size_; }
   void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
   bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+  // Bounds the group's outstanding work (see Window); set before Submit.
+  void set_window(std::shared_ptr<Window> window) {
+    window_ = std::move(window);
+  }
 
  private:
   friend class WorkerPool;
@@ -84,6 +136,7 @@ class TaskGroup {
   const Task run_;
   const std::function<void()> done_;
   std::atomic<bool> cancelled_{false};
+  std::shared_ptr<Window> window_;
   // Set by Submit, before the group is visible to workers.
   absl::Time submitted_;
   // Next task to hand out; guarded by the pool's mutex.
@@ -125,13 +178,17 @@ class WorkerPool {
   size_t queued_tasks() const;
 
  private:
+  friend class Window;
   explicit WorkerPool(const Options& options);
   void Loop(int index);
+  // A group its window set aside is back in line.
+  void Resume(std::shared_ptr<TaskGroup> group);
 
   const Options options_;
   mutable Mutex mu_;
   CondVar work_;  // Signalled when active_ grows or stopping_ is set.
-  // Groups with tasks not yet handed out, in round-robin order.
+  // Groups with tasks not yet handed out, in round-robin order; a group its
+  // window set aside is held by the window until it resumes.
   std::deque<std::shared_ptr<TaskGroup>> active_ ABSL_GUARDED_BY(mu_);
   size_t queued_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

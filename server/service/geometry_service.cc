@@ -76,11 +76,12 @@ class ComputeReactor final
             : exec::ComputeJob::Start(
                   pool, request, options.limits, DeadlineOf(context, options),
                   {.on_chunk =
-                       [this](std::unique_ptr<v1::ResultChunk> chunk) {
+                       [this](std::unique_ptr<v1::ResultChunk> chunk,
+                              std::shared_ptr<void> sent) {
                          auto response =
                              std::make_unique<v1::ComputeResponse>();
                          response->set_allocated_chunk(chunk.release());
-                         writes_.Push(std::move(response));
+                         writes_.Push(std::move(response), std::move(sent));
                        },
                    .on_done =
                        [this, &options, metrics, request,
@@ -224,11 +225,12 @@ class StreamReactor final
     auto job = exec::ComputeJob::Start(
         pool_, &raw->request.request(), options_.limits, deadline_,
         {.on_chunk =
-             [this, id](std::unique_ptr<v1::ResultChunk> chunk) {
+             [this, id](std::unique_ptr<v1::ResultChunk> chunk,
+                        std::shared_ptr<void> sent) {
                auto response = Tagged(id);
                response->mutable_response()->set_allocated_chunk(
                    chunk.release());
-               writes_.Push(std::move(response));
+               writes_.Push(std::move(response), std::move(sent));
              },
          .on_done =
              [this, id, raw](const v1::ComputeSummary& summary) {

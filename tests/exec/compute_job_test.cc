@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/common/sync.h"
 #include "server/geos/context.h"
 #include "tests/testing/random_geometries.h"
@@ -30,7 +31,8 @@ Outcome RunJob(WorkerPool* pool, const v1::ComputeRequest& request,
   auto job =
       ComputeJob::Start(pool, &request, limits, deadline,
                         {.on_chunk =
-                             [&](std::unique_ptr<v1::ResultChunk> chunk) {
+                             [&](std::unique_ptr<v1::ResultChunk> chunk,
+                                 std::shared_ptr<void>) {
                                MutexLock lock(&mu);
                                out.chunks.push_back(std::move(*chunk));
                              },
@@ -372,6 +374,93 @@ TEST_F(ComputeJobTest, ExpandsPartsWithTheirSourceRows) {
   }
   EXPECT_EQ(out.summary.result_rows(), values);
   for (int i = 0; i < 200; ++i) EXPECT_EQ(parts[i], i % 3 == 0 ? 0 : 2) << i;
+}
+
+// A client that reads nothing holds the job to max_unsent_chunks computed
+// chunks; each chunk it lets go of lets one more through; every row is
+// answered once it has read them all.
+TEST_F(ComputeJobTest, ASlowReaderHoldsTheJobToItsWindow) {
+  v1::ComputeRequest request = AreaRequest(2000);
+  request.set_chunk_rows(10);  // 200 chunks.
+  Mutex mu;
+  CondVar arrived;
+  std::vector<std::pair<v1::ResultChunk, std::shared_ptr<void>>> held;
+  bool finished = false;
+  v1::ComputeSummary summary;
+  auto job = ComputeJob::Start(
+      pool_.get(), &request, {.max_unsent_chunks = 4}, absl::InfiniteFuture(),
+      {.on_chunk =
+           [&](std::unique_ptr<v1::ResultChunk> chunk,
+               std::shared_ptr<void> sent) {
+             MutexLock lock(&mu);
+             held.emplace_back(std::move(*chunk), std::move(sent));
+             arrived.SignalAll();
+           },
+       .on_done =
+           [&](const v1::ComputeSummary& s) {
+             MutexLock lock(&mu);
+             summary = s;
+             finished = true;
+             arrived.SignalAll();
+           }});
+  ASSERT_TRUE(job.ok());
+  absl::SleepFor(absl::Milliseconds(200));  // Time to run ahead, if it could.
+  std::vector<int> seen(2000);
+  size_t taken = 0;
+  for (;;) {
+    std::shared_ptr<void> release;
+    {
+      MutexLock lock(&mu);
+      // Never more than the window unread.
+      EXPECT_LE(held.size() - taken, 4u);
+      arrived.Wait(&mu, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return held.size() > taken || finished;
+      });
+      if (held.size() == taken) break;
+      const v1::ResultChunk& c = held[taken].first;
+      for (uint32_t i = 0; i < c.row_count(); ++i) ++seen[c.row_offset() + i];
+      release = std::move(held[taken].second);
+      ++taken;
+    }
+    release.reset();  // "Written": room for the next chunk.
+  }
+  MutexLock lock(&mu);
+  EXPECT_EQ(summary.status().code(), 0);
+  EXPECT_EQ(taken, 200u);
+  for (int s : seen) EXPECT_EQ(s, 1);
+}
+
+// A cancelled job whose chunks nobody reads still finishes: its held-back
+// tasks are let through and skipped.
+TEST_F(ComputeJobTest, CancellingAHeldBackJobFinishesIt) {
+  v1::ComputeRequest request = AreaRequest(1000);
+  request.set_chunk_rows(10);
+  Mutex mu;
+  std::vector<std::shared_ptr<void>> never_released;
+  Notification done;
+  v1::ComputeSummary summary;
+  auto job = ComputeJob::Start(
+      pool_.get(), &request, {.max_unsent_chunks = 2}, absl::InfiniteFuture(),
+      {.on_chunk =
+           [&](std::unique_ptr<v1::ResultChunk>, std::shared_ptr<void> sent) {
+             MutexLock lock(&mu);
+             never_released.push_back(std::move(sent));
+           },
+       .on_done =
+           [&](const v1::ComputeSummary& s) {
+             summary = s;
+             done.Notify();
+           }});
+  ASSERT_TRUE(job.ok());
+  absl::SleepFor(absl::Milliseconds(50));
+  {
+    MutexLock lock(&mu);
+    EXPECT_LE(never_released.size(), 2u);
+  }
+  (*job)->Cancel(absl::CancelledError("client gone"));
+  done.WaitForNotification();
+  EXPECT_EQ(summary.status().message(), "client gone");
+  EXPECT_LT(summary.chunks(), 100u);
 }
 
 }  // namespace

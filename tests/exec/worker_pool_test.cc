@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "server/common/sync.h"
 
 namespace geosrpc::exec {
@@ -168,6 +169,65 @@ TEST(WorkerPoolTest, EmptyGroupCompletesAtOnce) {
                                0, [](Worker&, size_t) {}, [&] { done = true; }))
                   .ok());
   EXPECT_TRUE(done);
+}
+
+// A group whose window is full is set aside without holding a worker: the
+// other group's tasks all run meanwhile; each Release lets one more through.
+TEST(WorkerPoolTest, AFullWindowSetsItsGroupAsideWhileOthersRun) {
+  auto pool = Pool(2);
+  auto window = std::make_shared<Window>(3);
+  std::atomic<int> slow_ran{0};
+  Notification slow_done, fast_done;
+  auto slow = std::make_shared<TaskGroup>(
+      20,
+      [&](Worker&, size_t) {
+        window->Hold();  // A result nobody has read yet.
+        slow_ran.fetch_add(1);
+      },
+      [&] { slow_done.Notify(); });
+  slow->set_window(window);
+  ASSERT_TRUE(pool->Submit(slow).ok());
+  std::atomic<int> fast_ran{0};
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               100, [&](Worker&, size_t) { fast_ran++; },
+                               [&] { fast_done.Notify(); }))
+                  .ok());
+  fast_done.WaitForNotification();
+  EXPECT_EQ(fast_ran.load(), 100);
+  EXPECT_EQ(slow_ran.load(), 3);
+  EXPECT_EQ(window->outstanding(), 3u);
+  for (int read = 1; read <= 17; ++read) {
+    window->Release();  // The reader took one result.
+    while (slow_ran.load() < 3 + read) absl::SleepFor(absl::Milliseconds(1));
+    EXPECT_EQ(slow_ran.load(), 3 + read);
+  }
+  slow_done.WaitForNotification();
+  EXPECT_EQ(slow_ran.load(), 20);
+}
+
+// Open() lifts the bound: a stopping group's tasks go through (cancelled
+// ones are skipped) and its `done` runs though nothing was read.
+TEST(WorkerPoolTest, OpeningAWindowLetsItsGroupFinish) {
+  auto pool = Pool(1);
+  auto window = std::make_shared<Window>(1);
+  std::atomic<int> ran{0};
+  Notification done;
+  auto group = std::make_shared<TaskGroup>(
+      10,
+      [&](Worker&, size_t) {
+        window->Hold();
+        ran++;
+      },
+      [&] { done.Notify(); });
+  group->set_window(window);
+  ASSERT_TRUE(pool->Submit(group).ok());
+  while (ran.load() < 1) absl::SleepFor(absl::Milliseconds(1));
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(ran.load(), 1);
+  group->Cancel();
+  window->Open();
+  done.WaitForNotification();
+  EXPECT_EQ(ran.load(), 1);
 }
 
 }  // namespace
