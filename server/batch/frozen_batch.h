@@ -68,6 +68,13 @@ class FrozenBatch::Builder {
   // Returns the vertices decoded.
   uint64_t Decode(geos::Context& context, size_t begin, size_t end);
 
+  // Row i as the thread that decoded it left it: its geometry (null when it
+  // failed) and status. Only that thread may look before Freeze().
+  const GEOSGeometry* geometry(size_t i) const {
+    return batch_->geometries_[i].get();
+  }
+  const absl::Status& status(size_t i) const { return batch_->statuses_[i]; }
+
   // Publishes the batch. Every Decode must have returned, and the caller must
   // have synchronized with the decoding threads (e.g. through a mutex or the
   // worker pool's completion callback).

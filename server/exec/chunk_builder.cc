@@ -18,18 +18,6 @@ void BatchCounters::AddErrors(const RowErrorCounts& errors) {
   }
 }
 
-void BatchCounters::Fill(v1::ComputeSummary* summary) const {
-  summary->set_result_rows(values_.load());
-  summary->set_error_rows(error_rows_.load());
-  summary->set_chunks(chunks_.load());
-  summary->set_worker_seconds(worker_nanos_.load() * 1e-9);
-  for (int c = 0; c < RowErrorCounts::kCodes; ++c) {
-    if (const uint64_t n = errors_by_code_[c].load(); n != 0) {
-      (*summary->mutable_row_errors_by_code())[c] = n;
-    }
-  }
-}
-
 ChunkBuilder::ChunkBuilder(const ops::OpSpec& spec, v1::Encoding encoding,
                            geos::Context* context, Mode mode)
     : type_(spec.result),

@@ -52,10 +52,21 @@ class BatchCounters {
                             std::memory_order_relaxed);
   }
   uint32_t chunks() const { return chunks_.load(std::memory_order_relaxed); }
+  uint64_t values() const { return values_.load(std::memory_order_relaxed); }
 
-  // The summary's counts: result_rows, error_rows, chunks, worker_seconds
-  // and row_errors_by_code.
-  void Fill(v1::ComputeSummary* summary) const;
+  // The counts every summary (ComputeSummary, JoinSummary) carries:
+  // error_rows, row_errors_by_code, chunks and worker_seconds.
+  template <typename Summary>
+  void FillCounts(Summary* summary) const {
+    summary->set_error_rows(error_rows_.load());
+    summary->set_chunks(chunks_.load());
+    summary->set_worker_seconds(worker_nanos_.load() * 1e-9);
+    for (int c = 0; c < RowErrorCounts::kCodes; ++c) {
+      if (const uint64_t n = errors_by_code_[c].load(); n != 0) {
+        (*summary->mutable_row_errors_by_code())[c] = n;
+      }
+    }
+  }
 
  private:
   std::atomic<uint32_t> chunks_{0};

@@ -315,7 +315,8 @@ void ComputeJob::Finished(const absl::Status& status) {
   summary.mutable_status()->set_message(std::string(status.message()));
   summary.set_rows(plan_.rows());
   summary.set_server_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
-  counters_.Fill(&summary);
+  counters_.FillCounts(&summary);
+  summary.set_result_rows(counters_.values());
   callbacks_.on_done(summary);
 }
 

@@ -17,7 +17,9 @@ absl::Status CheckEncoding(v1::Encoding e, absl::string_view field) {
 // Tasks per job stay bounded whatever chunk size a client asks for.
 constexpr size_t kMaxChunksPerJob = 4096;
 
-size_t ChooseChunkRows(size_t rows, size_t requested, int workers) {
+}  // namespace
+
+size_t ChunkRowsFor(size_t rows, size_t requested, int workers) {
   size_t chunk = requested;
   if (chunk == 0) {
     // Several chunks per worker balance uneven rows; large enough chunks keep
@@ -28,6 +30,8 @@ size_t ChooseChunkRows(size_t rows, size_t requested, int workers) {
   return std::max<size_t>(
       {chunk, (rows + kMaxChunksPerJob - 1) / kMaxChunksPerJob, 1});
 }
+
+namespace {
 
 size_t CeilDiv(size_t n, size_t d) { return (n + d - 1) / d; }
 
@@ -111,7 +115,7 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
   }
 
   const size_t requested = request.chunk_rows();
-  plan.chunk_rows_ = ChooseChunkRows(plan.rows_, requested, workers);
+  plan.chunk_rows_ = ChunkRowsFor(plan.rows_, requested, workers);
   if (plan.reduces() && requested == 0) {
     // Every extra chunk is one more partial result for the final, serial
     // step to combine: one chunk per worker, each a spatial strip when

@@ -38,7 +38,14 @@ struct ComputeLimits {
   // progress count too); its next chunks wait in the pool until the client
   // reads. Bounds a slow reader's memory at about this many chunks.
   size_t max_unsent_chunks = 8;
+  // Pairs one Join or Nearest call may return; a request may ask for fewer.
+  uint64_t max_pairs = 100'000'000;
 };
+
+// Rows per chunk for a batch of `rows` on `workers` workers: the client's
+// choice (`requested`), or the server's when 0; never so small that a job
+// has more than a few thousand chunks.
+size_t ChunkRowsFor(size_t rows, size_t requested, int workers);
 
 // A request's batch as a view, with its encoding checked.
 absl::StatusOr<batch::BatchView> ViewOf(const v1::GeometryBatch& batch,

@@ -1,31 +1,32 @@
 #include "server/exec/prepared_cache.h"
 
-#include <algorithm>
-
 namespace geosrpc::exec {
 
 absl::StatusOr<const GEOSPreparedGeometry*> PreparedCache::Get(
     const std::shared_ptr<const batch::FrozenBatch>& owner, size_t row) {
-  ++clock_;
-  for (Entry& e : entries_) {
-    if (e.owner == owner && e.row == row) {
-      e.last_use = clock_;
-      return e.prepared.get();
-    }
+  const Key key{owner.get(), row};
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    entries_.splice(entries_.begin(), entries_, it->second);
+    return it->second->prepared.get();
   }
-  const GEOSPreparedGeometry* p =
-      GEOSPrepare_r(context_->handle(), owner->geometry(row));
+  const GEOSContextHandle_t h = context_->handle();
+  const GEOSGeometry* base = owner->geometry(row);
+  const GEOSPreparedGeometry* p = GEOSPrepare_r(h, base);
   if (p == nullptr) {
     return context_->Error(absl::StatusCode::kFailedPrecondition, "prepare");
   }
-  if (entries_.size() >= capacity_) {
-    auto oldest = std::min_element(
-        entries_.begin(), entries_.end(),
-        [](const Entry& x, const Entry& y) { return x.last_use < y.last_use; });
-    entries_.erase(oldest);
+  const int n = GEOSGetNumCoordinates_r(h, base);
+  const uint64_t vertices = n > 0 ? n : 0;
+  entries_.push_front(Entry{owner, row, vertices, geos::PreparedPtr(p, {h})});
+  by_key_[key] = entries_.begin();
+  vertices_ += vertices;
+  while (entries_.size() > 1 &&
+         (entries_.size() > capacity_ || vertices_ > max_vertices_)) {
+    Entry& oldest = entries_.back();
+    vertices_ -= oldest.vertices;
+    by_key_.erase(Key{oldest.owner.get(), oldest.row});
+    entries_.pop_back();
   }
-  entries_.push_back(
-      Entry{owner, row, clock_, geos::PreparedPtr(p, {context_->handle()})});
   return p;
 }
 

@@ -113,7 +113,8 @@ TEST(BatchCountersTest, FillsTheSummaryFromEveryChunk) {
   counters.AddValues(10);
   counters.AddWorkerTime(absl::Milliseconds(1500));
   v1::ComputeSummary summary;
-  counters.Fill(&summary);
+  counters.FillCounts(&summary);
+  summary.set_result_rows(counters.values());
   EXPECT_EQ(summary.error_rows(), 4u);
   EXPECT_EQ(summary.row_errors_by_code().at(3), 2u);
   EXPECT_EQ(summary.row_errors_by_code().at(9), 1u);
