@@ -5,7 +5,7 @@
 #include <geos_c.h>
 
 #include "client/load/dataset.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 #include "server/exec/compute_job.h"
 #include "server/geos/context.h"
 

@@ -29,7 +29,7 @@
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
 #include "client/load/dataset.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 
 ABSL_FLAG(std::vector<std::string>, target, {"127.0.0.1:50051"},
           "Server address(es); several are balanced round_robin");

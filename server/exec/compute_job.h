@@ -40,7 +40,7 @@
 #include "absl/time/time.h"
 #include "geosrpc/v1/geometry_service.pb.h"
 #include "server/batch/frozen_batch.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 #include "server/exec/operand_cache.h"
 #include "server/exec/worker_pool.h"
 #include "server/ops/operations.h"

@@ -7,7 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 #include "server/geos/coordinates.h"
 #include "server/ops/internal/kernels.h"
 

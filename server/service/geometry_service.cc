@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 #include "server/ops/operations.h"
 #include "server/service/internal/write_queue.h"
 #include "server/service/request_log.h"
