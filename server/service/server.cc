@@ -94,7 +94,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
                         .observer = server->metrics_.get()}));
   server->metrics_->SetWorkers(server->pool_->num_workers());
   server->service_ = std::make_unique<GeometryService>(
-      server->pool_.get(), options.service, server->metrics_.get());
+      server->pool_.get(), options.service, *server->metrics_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
