@@ -22,7 +22,7 @@
 #include "client/cli/io.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
-#include "client/load/dataset.h"
+#include "client/datasets/datasets.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Server address");
 ABSL_FLAG(absl::Duration, timeout, absl::InfiniteDuration(),
@@ -168,17 +168,17 @@ absl::Status Demo() {
   auto c = Connect();
   if (!c.ok()) return c.status();
   const int rows = absl::GetFlag(FLAGS_rows);
-  const load::SeedWorkload workload =
-      load::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
+  const datasets::SeedWorkload workload =
+      datasets::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
 
-  auto operand = load::BufferedOperand(c->get(), workload);
+  auto operand = datasets::BufferedOperand(c->get(), workload);
   if (!operand.ok()) return operand.status();
 
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
   request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKB);
   request.mutable_b_broadcast()->set_data(*operand);
-  *request.mutable_a() = load::PointBatch(workload.points, 0, rows);
+  *request.mutable_a() = datasets::PointBatch(workload.points, 0, rows);
 
   double best = 0;
   for (int run = 0; run < absl::GetFlag(FLAGS_repeat); ++run) {

@@ -28,7 +28,7 @@
 #include "client/cli/io.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
-#include "client/load/dataset.h"
+#include "client/datasets/datasets.h"
 #include "base/sync.h"
 
 ABSL_FLAG(std::vector<std::string>, target, {"127.0.0.1:50051"},
@@ -71,14 +71,15 @@ struct Caller {
 absl::StatusOr<std::vector<v1::ComputeRequest>> BuildRequests(
     client::Client* c) {
   const int rows = absl::GetFlag(FLAGS_batch_rows);
-  const SeedWorkload seed = MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
-  auto operand = BufferedOperand(c, seed);
+  const datasets::SeedWorkload seed =
+      datasets::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
+  auto operand = datasets::BufferedOperand(c, seed);
   if (!operand.ok()) return operand.status();
   v1::GeometryBatch a;
   if (absl::GetFlag(FLAGS_dataset) == "seed") {
-    a = PointBatch(seed.points, 0, seed.points.size());
+    a = datasets::PointBatch(seed.points, 0, seed.points.size());
   } else if (absl::GetFlag(FLAGS_dataset) == "polygons") {
-    a = PolygonBatch(rows, 32, absl::GetFlag(FLAGS_seed));
+    a = datasets::PolygonBatch(rows, 32, absl::GetFlag(FLAGS_seed));
   } else if (absl::StartsWith(absl::GetFlag(FLAGS_dataset), "file:")) {
     const std::string path = absl::GetFlag(FLAGS_dataset).substr(5);
     std::ifstream in(path, std::ios::binary);
