@@ -13,6 +13,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/time/time.h"
+#include "base/flags.h"
 #include "server/service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
       "geosrpc_server: GEOS geometry operations on batches over gRPC.\n"
       "Every flag --name may also be set by the environment variable "
       "GEOSRPC_NAME (e.g. GEOSRPC_WORKERS=4); the command line wins.");
+  geosrpc::ShowFlagsInHelp(absl::GetFlagReflectionHandle(FLAGS_listen));
   if (!ApplyEnvironment()) return 2;
   absl::ParseCommandLine(argc, argv);
 

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "base/flags.h"
 #include "client/cli/output.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
@@ -189,6 +190,7 @@ absl::Status Demo() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "geosrpc <list|compute|demo> [flags]: client for geosrpc servers");
+  geosrpc::ShowFlagsInHelp(absl::GetFlagReflectionHandle(FLAGS_server));
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() > 1 ? args[1] : "";
   absl::Status status;

@@ -23,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "base/flags.h"
 #include "base/sync.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
@@ -281,6 +282,7 @@ absl::Status Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "geosrpc-load: throughput and latency of geosrpc servers");
+  geosrpc::ShowFlagsInHelp(absl::GetFlagReflectionHandle(FLAGS_target));
   absl::ParseCommandLine(argc, argv);
   absl::Status s = geosrpc::load::Run();
   if (!s.ok()) {

@@ -1,5 +1,5 @@
 """The geosrpc CLI against a real server: list, compute (WKT, hex WKB and
-GeoJSON in; CSV and JSON out; broadcast and row-wise b), and demo."""
+GeoJSON in; CSV and JSON out; broadcast and row-wise b), demo and --help."""
 
 import json
 import os
@@ -103,6 +103,16 @@ class CliTest(unittest.TestCase):
                              capture_output=True, text=True, timeout=120)
         self.assertEqual(out.returncode, 1)
         self.assertIn("GeoJSON: expected a string key at byte 62", out.stderr)
+
+    def test_help_lists_the_flags_with_their_defaults(self):
+        out = subprocess.run([os.environ["GEOSRPC_CLI"], "--help"],
+                             capture_output=True, text=True, timeout=30)
+        text = out.stdout + out.stderr
+        self.assertNotIn("No flags matched", text)
+        self.assertRegex(text, r"--op \(Operation name")
+        self.assertRegex(text, r'--input_format \([^;]*\);\s*default: "auto";')
+        self.assertRegex(text, r'--server \(Server address\); default: '
+                               r'"127.0.0.1:50051";')
 
     def test_client_binaries_link_no_geos(self):
         for binary in (os.environ["GEOSRPC_CLI"], os.environ["GEOSRPC_LOAD"]):

@@ -5,6 +5,7 @@ binary in $GEOSRPC_SERVER; certificates are made here with openssl."""
 import concurrent.futures
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -56,6 +57,27 @@ class SignalTest(unittest.TestCase):
         self.assertTrue(all(c["code"] == "OK" and c["rows"] == 3000
                             for c in computes if c["op"] == "buffer"))
         self.assertIn("drained, exiting", log)
+
+
+def help_flags(binary):
+    """The flags `binary --help` lists, each with its default."""
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True,
+                         timeout=30)
+    text = out.stdout + out.stderr
+    return dict(re.findall(r"^    --(\w+) \(.*?\);\s*default: ([^;]*);",
+                           text, re.M | re.S)), text
+
+
+class HelpTest(unittest.TestCase):
+    def test_help_lists_the_flags_with_their_defaults(self):
+        flags, text = help_flags(os.environ["GEOSRPC_SERVER"])
+        self.assertNotIn("No flags matched", text)
+        self.assertEqual(flags["workers"], "0")
+        self.assertEqual(flags["max_message_bytes"], str(256 << 20))
+        self.assertEqual(flags["listen"], '"127.0.0.1:50051"')
+        self.assertEqual(flags["shutdown_grace"], "10s")
+        self.assertIn("GEOS worker threads", text)
+        self.assertIn("Flags from server/main.cc", text)
 
 
 class ConfigurationTest(unittest.TestCase):
