@@ -79,6 +79,36 @@ class HelpTest(unittest.TestCase):
         self.assertIn("GEOS worker threads", text)
         self.assertIn("Flags from server/main.cc", text)
 
+    def test_every_flag_has_an_environment_variable(self):
+        # Each flag's variable, with a value no flag accepts (a bad number,
+        # duration or bool; an address or file that cannot be used), alone:
+        # the server must refuse to start. One it ignored would serve.
+        flags, _ = help_flags(os.environ["GEOSRPC_SERVER"])
+        self.assertGreaterEqual(len(flags), 18)
+
+        def refused(name):
+            command = [os.environ["GEOSRPC_SERVER"]]
+            if name != "listen":
+                command.append("--listen=127.0.0.1:0")
+            if name != "metrics_listen":
+                command.append("--metrics_listen=")
+            var = f"GEOSRPC_{name.upper()}"
+            proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
+                                    env={**os.environ, var: "not-a-value"})
+            try:
+                _, err = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                return f"{var} was ignored: the server kept running"
+            if proc.returncode == 0 or "listening on port" in err:
+                return f"{var} was ignored: {err!r}"
+            return None
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            problems = [p for p in pool.map(refused, sorted(flags)) if p]
+        self.assertEqual(problems, [])
+
 
 class ConfigurationTest(unittest.TestCase):
     def test_environment_sets_flags_and_the_command_line_wins(self):
