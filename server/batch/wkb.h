@@ -57,8 +57,11 @@ absl::Status DecodeHex(absl::string_view hex, std::string* out);
 // calling ValidateWkb (see FrozenBatch).
 absl::Status PrecheckWkt(absl::string_view wkt, const GeometryLimits& limits);
 
-// The same for GeoJSON: bounded bracket nesting (GEOS's JSON parser recurses
-// once per level) and no NUL bytes. Validated after parsing like WKT.
+// The same for GeoJSON: bounded bracket nesting outside strings (GEOS's JSON
+// parser recurses once per level; a Feature's properties may hold any text)
+// and no NUL bytes. Also refuses null and a Feature whose geometry is null
+// ("GeoJSON: null geometry"), which GEOS fails on with an opaque message.
+// Validated after parsing like WKT.
 absl::Status PrecheckGeoJson(absl::string_view json,
                              const GeometryLimits& limits);
 

@@ -3,7 +3,7 @@
 #include <limits>
 #include <utility>
 
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace geosrpc::exec {
 

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 #include "server/exec/interrupt.h"
 
 namespace geosrpc::exec {

@@ -18,7 +18,7 @@
 
 #include "absl/strings/string_view.h"
 #include "server/batch/frozen_batch.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 
 namespace geosrpc::exec {
 

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace geosrpc::service {
 
@@ -76,14 +76,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
         "batch, max_chunk_bytes) must be positive");
   }
 
-  if (options.drain_delay < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("drain_delay must not be negative");
+  if (options.drain_delay < absl::ZeroDuration() ||
+      options.shutdown_grace < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "drain_delay and shutdown_grace must not be negative");
   }
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    Credentials(options));
 
   std::unique_ptr<Server> server(new Server());
   server->drain_delay_ = options.drain_delay;
+  server->shutdown_grace_ = options.shutdown_grace;
   ASSIGN_OR_RETURN(server->metrics_,
                    metrics::Metrics::Create(
                        {.listen_address = options.metrics_listen_address}));
@@ -94,7 +97,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
                         .observer = server->metrics_.get()}));
   server->metrics_->SetWorkers(server->pool_->num_workers());
   server->service_ = std::make_unique<GeometryService>(
-      server->pool_.get(), options.service, server->metrics_.get());
+      server->pool_.get(), options.service, *server->metrics_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

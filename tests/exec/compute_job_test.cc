@@ -5,7 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 #include "server/geos/context.h"
 #include "tests/testing/random_geometries.h"
 

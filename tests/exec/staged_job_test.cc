@@ -5,7 +5,7 @@
 #include <atomic>
 #include <vector>
 
-#include "server/common/sync.h"
+#include "base/sync.h"
 
 namespace geosrpc::exec {
 namespace {

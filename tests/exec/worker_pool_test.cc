@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "server/common/sync.h"
+#include "base/sync.h"
 
 namespace geosrpc::exec {
 namespace {

@@ -1187,6 +1187,8 @@ TEST(ServiceMetricsTest, CountsWhatTheServerDid) {
               ::testing::HasSubstr("geosrpc_rpcs_handled_total{code=\"INVALID_"
                                    "ARGUMENT\",method=\"Compute\"} 1"));
   EXPECT_THAT(text, ::testing::HasSubstr("geosrpc_workers 2"));
+  // The refused batch ran nothing: it is not a batch in the histogram.
+  EXPECT_THAT(text, ::testing::HasSubstr("geosrpc_batch_rows_count 1\n"));
 }
 
 TEST_F(ServiceTest, ReflectionListsTheService) {

@@ -19,7 +19,7 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/base/thread_annotations.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 
 namespace geosrpc::service::internal {
 

@@ -1,4 +1,4 @@
-#include "client/load/dataset.h"
+#include "client/datasets/datasets.h"
 
 #include <cmath>
 
@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/cpp/batch.h"
 
-namespace geosrpc::load {
+namespace geosrpc::datasets {
 namespace {
 
 // std::mt19937_64 rather than absl::BitGen: BitGen salts its seed per process,
@@ -90,4 +90,4 @@ v1::GeometryBatch PolygonBatch(int rows, int vertices, uint64_t seed) {
   return builder.Build();
 }
 
-}  // namespace geosrpc::load
+}  // namespace geosrpc::datasets

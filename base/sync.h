@@ -8,8 +8,8 @@
 // (under Clang) and make TSan runs meaningful.
 //
 // Thread-safety: as their standard counterparts.
-#ifndef GEOSRPC_SERVER_COMMON_SYNC_H_
-#define GEOSRPC_SERVER_COMMON_SYNC_H_
+#ifndef GEOSRPC_BASE_SYNC_H_
+#define GEOSRPC_BASE_SYNC_H_
 
 #include <condition_variable>
 #include <mutex>
@@ -89,4 +89,4 @@ class Notification {
 
 }  // namespace geosrpc
 
-#endif  // GEOSRPC_SERVER_COMMON_SYNC_H_
+#endif  // GEOSRPC_BASE_SYNC_H_

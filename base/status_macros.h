@@ -1,7 +1,7 @@
 // Status propagation helpers. Abseil 20220623 ships neither macro, so geosrpc
 // defines them once, here. Header-only and stateless: safe from any thread.
-#ifndef GEOSRPC_SERVER_COMMON_STATUS_MACROS_H_
-#define GEOSRPC_SERVER_COMMON_STATUS_MACROS_H_
+#ifndef GEOSRPC_BASE_STATUS_MACROS_H_
+#define GEOSRPC_BASE_STATUS_MACROS_H_
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,4 +25,4 @@
   if (!statusor.ok()) return statusor.status();     \
   lhs = std::move(statusor).value()
 
-#endif  // GEOSRPC_SERVER_COMMON_STATUS_MACROS_H_
+#endif  // GEOSRPC_BASE_STATUS_MACROS_H_
