@@ -1,9 +1,10 @@
 # The two commands of the README's quick start, and their parts.
 #
 #   make serve   install what is missing, build Release, run the server
-#   make test    install what is missing, check the v1 API with buf, build
-#                and run every test in a Release build and an ASan+UBSan
-#                build, and the threading core's tests under TSan
+#   make test    install what is missing, check the v1 API with buf and
+#                the C++ formatting, build and run every test in a Release
+#                build and an ASan+UBSan build, and the threading core's
+#                tests under TSan
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -13,7 +14,7 @@ RELEASE := build/release
 ASAN := build/asan
 TSAN := build/tsan
 
-.PHONY: all deps build serve test test-release test-asan test-tsan check-proto docs conformance clean
+.PHONY: all deps build serve test test-release test-asan test-tsan check-proto check-format format docs conformance clean
 
 all: build
 
@@ -71,7 +72,15 @@ conformance: build
 check-proto: deps
 	bash scripts/check-proto.sh
 
-test: check-proto test-tsan test-asan test-release
+# C++ formatting: check-format fails on a file clang-format would change;
+# format rewrites them.
+check-format: deps
+	bash scripts/check-format.sh
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+test: check-proto check-format test-tsan test-asan test-release
 
 clean:
 	rm -rf build

@@ -7,10 +7,10 @@
 #include "absl/status/statusor.h"
 
 // Returns from the current function if `expr` (an absl::Status) is not OK.
-#define RETURN_IF_ERROR(expr)                                   \
-  do {                                                          \
-    ::absl::Status geosrpc_status_ = (expr);                    \
-    if (!geosrpc_status_.ok()) return geosrpc_status_;          \
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    ::absl::Status geosrpc_status_ = (expr);           \
+    if (!geosrpc_status_.ok()) return geosrpc_status_; \
   } while (0)
 
 #define GEOSRPC_CONCAT_INNER_(a, b) a##b
@@ -18,8 +18,9 @@
 
 // `ASSIGN_OR_RETURN(T x, StatusOr<T>-expr);` declares or assigns `x` from the
 // value, or returns the error.
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  ASSIGN_OR_RETURN_IMPL_(GEOSRPC_CONCAT_(geosrpc_statusor_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr)                                         \
+  ASSIGN_OR_RETURN_IMPL_(GEOSRPC_CONCAT_(geosrpc_statusor_, __LINE__), lhs, \
+                         expr)
 #define ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                           \
   if (!statusor.ok()) return statusor.status();     \

@@ -72,9 +72,8 @@ class Notification {
   }
   void WaitForNotification() {
     MutexLock lock(&mu_);
-    cv_.Wait(&mu_, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return notified_;
-    });
+    cv_.Wait(&mu_,
+             [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return notified_; });
   }
   bool HasBeenNotified() {
     MutexLock lock(&mu_);

@@ -23,9 +23,9 @@ const datasets::SeedWorkload& Workload() {
 std::string BufferedWkb() {
   geos::Context c;
   auto mp = c.ReadWkt(Workload().multipoint_wkt);
-  geos::GeometryPtr b = c.Own(GEOSBuffer_r(c.handle(), mp->get(),
-                                           datasets::SeedWorkload::kRadius,
-                                           datasets::SeedWorkload::kQuadsegs));
+  geos::GeometryPtr b =
+      c.Own(GEOSBuffer_r(c.handle(), mp->get(), datasets::SeedWorkload::kRadius,
+                         datasets::SeedWorkload::kQuadsegs));
   std::string wkb;
   (void)c.WriteWkb(b.get(), {}, &wkb);
   return wkb;
@@ -49,7 +49,8 @@ void BM_RawGeosDecodeAndPreparedDistance(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kRows);
 }
-BENCHMARK(BM_RawGeosDecodeAndPreparedDistance)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_RawGeosDecodeAndPreparedDistance)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 void BM_WorkerPoolSeedDistance(benchmark::State& state) {
@@ -77,8 +78,11 @@ void BM_WorkerPoolSeedDistance(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kRows);
 }
-BENCHMARK(BM_WorkerPoolSeedDistance)->Arg(1)->Arg(2)
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_WorkerPoolSeedDistance)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace geosrpc::bench

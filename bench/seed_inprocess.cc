@@ -62,9 +62,9 @@ Run Once(const datasets::SeedWorkload& w, const std::string& points_wkb,
       pool.emplace_back([&, t] {
         geos::Context& c = *contexts[t];
         auto mp = c.ReadWkt(w.multipoint_wkt);
-        geos::GeometryPtr buffered = c.Own(GEOSBuffer_r(
-            c.handle(), mp->get(), datasets::SeedWorkload::kRadius,
-            datasets::SeedWorkload::kQuadsegs));
+        geos::GeometryPtr buffered = c.Own(
+            GEOSBuffer_r(c.handle(), mp->get(), datasets::SeedWorkload::kRadius,
+                         datasets::SeedWorkload::kQuadsegs));
         geos::PreparedPtr prepared(GEOSPrepare_r(c.handle(), buffered.get()),
                                    {c.handle()});
         auto [lo, hi] = slice(t);
@@ -72,7 +72,8 @@ Run Once(const datasets::SeedWorkload& w, const std::string& points_wkb,
           geos::GeometryPtr owned;
           const GEOSGeometry* p;
           if (decode) {
-            owned = *c.ReadWkb(absl::string_view(points_wkb).substr(i * 21, 21));
+            owned =
+                *c.ReadWkb(absl::string_view(points_wkb).substr(i * 21, 21));
             p = owned.get();
           } else {
             p = pre[t][i - lo].get();

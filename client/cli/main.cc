@@ -68,11 +68,12 @@ absl::Status List() {
     return absl::OkStatus();
   }
   for (const v1::OperationInfo& op : list->operations()) {
-    std::printf("%-22s arity=%u result=%s%s\n", op.name().c_str(), op.arity(),
-                client::ShortName(*v1::ResultType_descriptor()->FindValueByNumber(
-                                      op.result_type()))
-                    .c_str(),
-                op.prepared_broadcast() ? " prepared" : "");
+    std::printf(
+        "%-22s arity=%u result=%s%s\n", op.name().c_str(), op.arity(),
+        client::ShortName(
+            *v1::ResultType_descriptor()->FindValueByNumber(op.result_type()))
+            .c_str(),
+        op.prepared_broadcast() ? " prepared" : "");
     for (const v1::ParameterInfo& p : op.parameters()) {
       std::printf("    %s.%s: %s = %s in %s\n", op.params_message().c_str(),
                   p.name().c_str(), p.type().c_str(), p.default_value().c_str(),

@@ -118,8 +118,10 @@ std::string FormatResult(const client::ComputeResult& result,
                               ? result.source_rows.size()
                               : result.binary.size();
     for (size_t i = 0; i < values; ++i) {
-      entries.push_back(
-          {result.mapping == v1::RESULT_MAPPING_PER_PART ? result.source_rows[i] : 0, i});
+      entries.push_back({result.mapping == v1::RESULT_MAPPING_PER_PART
+                             ? result.source_rows[i]
+                             : 0,
+                         i});
     }
     for (const v1::RowError& e : result.errors) {
       entries.push_back({e.row(), std::nullopt, &e});

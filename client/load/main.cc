@@ -254,8 +254,8 @@ absl::Status Run() {
         absl::GetFlag(FLAGS_batch_rows), concurrency, rate, seconds,
         latencies.size(), rps, rows_ps,
         latencies.empty() ? 0 : Ms(latencies.front()),
-        Ms(Percentile(latencies, 0.5)),
-        Ms(Percentile(latencies, 0.9)), Ms(Percentile(latencies, 0.99)),
+        Ms(Percentile(latencies, 0.5)), Ms(Percentile(latencies, 0.9)),
+        Ms(Percentile(latencies, 0.99)),
         latencies.empty() ? 0 : Ms(latencies.back()),
         absl::StrJoin(code_text, ", ").c_str());
   } else {
@@ -266,11 +266,12 @@ absl::Status Run() {
                          : "closed loop");
     std::printf("%zu requests in %.2f s: %.1f requests/s, %.0f rows/s\n",
                 latencies.size(), seconds, rps, rows_ps);
-    std::printf("latency ms: min %.3f  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n",
-                latencies.empty() ? 0 : Ms(latencies.front()),
-                Ms(Percentile(latencies, 0.5)), Ms(Percentile(latencies, 0.9)),
-                Ms(Percentile(latencies, 0.99)),
-                latencies.empty() ? 0 : Ms(latencies.back()));
+    std::printf(
+        "latency ms: min %.3f  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n",
+        latencies.empty() ? 0 : Ms(latencies.front()),
+        Ms(Percentile(latencies, 0.5)), Ms(Percentile(latencies, 0.9)),
+        Ms(Percentile(latencies, 0.99)),
+        latencies.empty() ? 0 : Ms(latencies.back()));
     std::printf("codes: {%s}\n", absl::StrJoin(code_text, ", ").c_str());
   }
   return absl::OkStatus();

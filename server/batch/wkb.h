@@ -41,8 +41,8 @@ struct WkbInfo {
 
 // OK when `wkb` holds exactly one well-formed ISO or extended WKB geometry of
 // types 1-7 within `limits`, with finite coordinates (an empty point's NaNs
-// excepted) no larger than limits.max_abs_coordinate. Errors are INVALID_ARGUMENT naming the byte offset, or
-// RESOURCE_EXHAUSTED for a limit.
+// excepted) no larger than limits.max_abs_coordinate. Errors are
+// INVALID_ARGUMENT naming the byte offset, or RESOURCE_EXHAUSTED for a limit.
 // `source` names the input in messages: "WKB" reports byte offsets; any
 // other name (e.g. "WKT", for WKB written from parsed text) leaves them out.
 absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,

@@ -136,8 +136,7 @@ std::unique_ptr<v1::ResultChunk> ChunkBuilder::Take() {
 }
 
 // Every part of `row`, each its own value, or the row's error.
-int ChunkBuilder::AddParts(size_t row, absl::Status status,
-                           ops::Value& value) {
+int ChunkBuilder::AddParts(size_t row, absl::Status status, ops::Value& value) {
   chunk_->set_row_count(chunk_->row_count() + 1);
   if (type_ == ops::ResultType::kDouble) return AddNumbers(row, status, value);
   const int offsets = binary_->offsets_size();

@@ -21,11 +21,10 @@ absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
     WorkerPool* pool, const v1::ComputeRequest* request,
     const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks,
     OperandCache* operands) {
-  ASSIGN_OR_RETURN(ComputePlan plan, ComputePlan::Create(*request, limits,
-                                                         pool->num_workers()));
-  std::shared_ptr<ComputeJob> job(new ComputeJob(pool, std::move(plan), limits,
-                                                 deadline, std::move(callbacks),
-                                                 operands));
+  ASSIGN_OR_RETURN(ComputePlan plan,
+                   ComputePlan::Create(*request, limits, pool->num_workers()));
+  std::shared_ptr<ComputeJob> job(new ComputeJob(
+      pool, std::move(plan), limits, deadline, std::move(callbacks), operands));
   ComputeJob* const self = job.get();
   const ComputePlan& p = self->plan_;
   std::vector<Stage> stages;
@@ -186,11 +185,11 @@ void ComputeJob::ReduceChunk(Worker& worker, size_t chunk) {
   // A strip's rows lie anywhere in the request: they are copied together.
   std::string data;
   std::vector<uint64_t> offsets;
-  batch::DecodedRows rows = batch::DecodeRows(
-      context,
-      strips_ ? strips_->Gather(begin, end, &data, &offsets)
-              : plan_.a().rows(begin, end),
-      limits_.geometry);
+  batch::DecodedRows rows =
+      batch::DecodeRows(context,
+                        strips_ ? strips_->Gather(begin, end, &data, &offsets)
+                                : plan_.a().rows(begin, end),
+                        limits_.geometry);
   if (!CountVertices(rows.vertices)) return;
 
   // Rows with no value of their own: the chunk carries only their errors,
@@ -204,8 +203,9 @@ void ComputeJob::ReduceChunk(Worker& worker, size_t chunk) {
     builder.Skip();
     geos::GeometryPtr& g = rows.geometries[i - begin];
     if (g == nullptr) {
-      errors.Add(builder.AddError(strips_ ? strips_->row(i) : i,
-                                  RowInputError("a", rows.statuses[i - begin])));
+      errors.Add(
+          builder.AddError(strips_ ? strips_->row(i) : i,
+                           RowInputError("a", rows.statuses[i - begin])));
     } else {
       inputs.push_back(std::move(g));
     }
@@ -294,8 +294,8 @@ void ComputeJob::Send(std::unique_ptr<v1::ResultChunk> chunk) {
 }
 
 std::string ComputeJob::Progress() const {
-  return absl::StrCat(" after ", counters_.chunks(), " of ",
-                      plan_.num_chunks(), " chunks");
+  return absl::StrCat(" after ", counters_.chunks(), " of ", plan_.num_chunks(),
+                      " chunks");
 }
 
 void ComputeJob::Finished(const absl::Status& status) {

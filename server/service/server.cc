@@ -60,9 +60,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
     return absl::InvalidArgumentError("listen_address is empty");
   }
   if (options.max_message_bytes < (1 << 20)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "max_message_bytes must be at least 1 MiB, got ",
-        options.max_message_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_message_bytes must be at least 1 MiB, got ",
+                     options.max_message_bytes));
   }
   if (options.service.max_inflight_per_stream < 1) {
     return absl::InvalidArgumentError("max_inflight_per_stream must be >= 1");
@@ -90,11 +90,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
   ASSIGN_OR_RETURN(server->metrics_,
                    metrics::Metrics::Create(
                        {.listen_address = options.metrics_listen_address}));
-  ASSIGN_OR_RETURN(server->pool_,
-                   exec::WorkerPool::Create(
-                       {.num_workers = options.num_workers,
-                        .max_queued_tasks = options.max_queued_tasks,
-                        .observer = server->metrics_.get()}));
+  ASSIGN_OR_RETURN(
+      server->pool_,
+      exec::WorkerPool::Create({.num_workers = options.num_workers,
+                                .max_queued_tasks = options.max_queued_tasks,
+                                .observer = server->metrics_.get()}));
   server->metrics_->SetWorkers(server->pool_->num_workers());
   server->service_ = std::make_unique<GeometryService>(
       server->pool_.get(), options.service, *server->metrics_);
@@ -102,8 +102,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, credentials,
-                           &server->port_);
+  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());

@@ -1,6 +1,6 @@
-#include "client/cli/output.h"
-
 #include <gtest/gtest.h>
+
+#include "client/cli/output.h"
 
 namespace geosrpc::cli {
 namespace {

@@ -11,12 +11,12 @@
 #ifndef GEOSRPC_SERVER_SERVICE_INTERNAL_WRITE_QUEUE_H_
 #define GEOSRPC_SERVER_SERVICE_INTERNAL_WRITE_QUEUE_H_
 
+#include <grpcpp/impl/codegen/call_op_set.h>
+#include <grpcpp/support/status.h>
+
 #include <deque>
 #include <memory>
 #include <utility>
-
-#include <grpcpp/impl/codegen/call_op_set.h>
-#include <grpcpp/support/status.h>
 
 #include "absl/base/thread_annotations.h"
 #include "base/sync.h"
