@@ -4,8 +4,8 @@
 #include <benchmark/benchmark.h>
 #include <geos_c.h>
 
-#include "client/load/dataset.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
+#include "client/datasets/datasets.h"
 #include "server/exec/compute_job.h"
 #include "server/geos/context.h"
 
@@ -14,17 +14,18 @@ namespace {
 
 constexpr int kRows = 120000;
 
-const load::SeedWorkload& Workload() {
-  static const auto* w = new load::SeedWorkload(load::MakeSeedWorkload(kRows, 42));
+const datasets::SeedWorkload& Workload() {
+  static const auto* w =
+      new datasets::SeedWorkload(datasets::MakeSeedWorkload(kRows, 42));
   return *w;
 }
 
 std::string BufferedWkb() {
   geos::Context c;
   auto mp = c.ReadWkt(Workload().multipoint_wkt);
-  geos::GeometryPtr b = c.Own(GEOSBuffer_r(c.handle(), mp->get(),
-                                           load::SeedWorkload::kRadius,
-                                           load::SeedWorkload::kQuadsegs));
+  geos::GeometryPtr b =
+      c.Own(GEOSBuffer_r(c.handle(), mp->get(), datasets::SeedWorkload::kRadius,
+                         datasets::SeedWorkload::kQuadsegs));
   std::string wkb;
   (void)c.WriteWkb(b.get(), {}, &wkb);
   return wkb;
@@ -35,7 +36,7 @@ void BM_RawGeosDecodeAndPreparedDistance(benchmark::State& state) {
   auto b = c.ReadWkb(BufferedWkb());
   geos::PreparedPtr prepared(GEOSPrepare_r(c.handle(), b->get()), {c.handle()});
   const std::string points =
-      load::PointBatch(Workload().points, 0, kRows).data();
+      datasets::PointBatch(Workload().points, 0, kRows).data();
   for (auto _ : state) {
     double sum = 0;
     for (int i = 0; i < kRows; ++i) {
@@ -48,7 +49,8 @@ void BM_RawGeosDecodeAndPreparedDistance(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kRows);
 }
-BENCHMARK(BM_RawGeosDecodeAndPreparedDistance)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_RawGeosDecodeAndPreparedDistance)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 void BM_WorkerPoolSeedDistance(benchmark::State& state) {
@@ -56,7 +58,7 @@ void BM_WorkerPoolSeedDistance(benchmark::State& state) {
       {.num_workers = static_cast<int>(state.range(0))});
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
-  *request.mutable_a() = load::PointBatch(Workload().points, 0, kRows);
+  *request.mutable_a() = datasets::PointBatch(Workload().points, 0, kRows);
   request.mutable_b_broadcast()->set_data(BufferedWkb());
   for (auto _ : state) {
     Notification done;
@@ -77,8 +79,11 @@ void BM_WorkerPoolSeedDistance(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kRows);
 }
-BENCHMARK(BM_WorkerPoolSeedDistance)->Arg(1)->Arg(2)
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_WorkerPoolSeedDistance)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace geosrpc::bench

@@ -15,7 +15,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/time/clock.h"
-#include "client/load/dataset.h"
+#include "client/datasets/datasets.h"
 #include "server/geos/context.h"
 
 ABSL_FLAG(int, threads, 1, "Threads");
@@ -32,7 +32,8 @@ struct Run {
   double checksum = 0;
 };
 
-Run Once(const load::SeedWorkload& w, const std::string& points_wkb, int threads) {
+Run Once(const datasets::SeedWorkload& w, const std::string& points_wkb,
+         int threads) {
   const size_t n = w.points.size();
   std::vector<double> out(n);
   Run run;
@@ -61,9 +62,9 @@ Run Once(const load::SeedWorkload& w, const std::string& points_wkb, int threads
       pool.emplace_back([&, t] {
         geos::Context& c = *contexts[t];
         auto mp = c.ReadWkt(w.multipoint_wkt);
-        geos::GeometryPtr buffered = c.Own(GEOSBuffer_r(
-            c.handle(), mp->get(), load::SeedWorkload::kRadius,
-            load::SeedWorkload::kQuadsegs));
+        geos::GeometryPtr buffered = c.Own(
+            GEOSBuffer_r(c.handle(), mp->get(), datasets::SeedWorkload::kRadius,
+                         datasets::SeedWorkload::kQuadsegs));
         geos::PreparedPtr prepared(GEOSPrepare_r(c.handle(), buffered.get()),
                                    {c.handle()});
         auto [lo, hi] = slice(t);
@@ -71,7 +72,8 @@ Run Once(const load::SeedWorkload& w, const std::string& points_wkb, int threads
           geos::GeometryPtr owned;
           const GEOSGeometry* p;
           if (decode) {
-            owned = *c.ReadWkb(absl::string_view(points_wkb).substr(i * 21, 21));
+            owned =
+                *c.ReadWkb(absl::string_view(points_wkb).substr(i * 21, 21));
             p = owned.get();
           } else {
             p = pre[t][i - lo].get();
@@ -95,8 +97,9 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const int rows = absl::GetFlag(FLAGS_rows);
   const int threads = absl::GetFlag(FLAGS_threads);
-  auto w = geosrpc::load::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
-  const std::string wkb = geosrpc::load::PointBatch(w.points, 0, rows).data();
+  auto w = geosrpc::datasets::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
+  const std::string wkb =
+      geosrpc::datasets::PointBatch(w.points, 0, rows).data();
   geosrpc::bench::Run best{1e9, 1e9, 0};
   for (int r = 0; r < absl::GetFlag(FLAGS_repeat); ++r) {
     auto run = geosrpc::bench::Once(w, wkb, threads);

@@ -15,7 +15,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/time/clock.h"
-#include "client/load/dataset.h"
+#include "client/datasets/datasets.h"
 #include "server/geos/context.h"
 
 ABSL_FLAG(int, rows, 20000, "Polygons");
@@ -26,7 +26,7 @@ namespace geosrpc::bench {
 namespace {
 
 int Main() {
-  const v1::GeometryBatch batch = load::PolygonBatch(
+  const v1::GeometryBatch batch = datasets::PolygonBatch(
       absl::GetFlag(FLAGS_rows), /*vertices=*/32, absl::GetFlag(FLAGS_seed));
   geos::Context context;
   double best = 1e300, area = 0;

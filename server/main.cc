@@ -2,71 +2,96 @@
 // Server::Options, serves until SIGINT or SIGTERM, then drains: health
 // NOT_SERVING, --drain_delay, no new calls, --shutdown_grace for calls in
 // flight, then cancellation; exits 0.
+//
+// Every flag is bound to one Options field: its type and default are that
+// field's, so defaults are stated once, in Server::Options (and the structs
+// it holds).
 #include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/reflection.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/time/time.h"
+#include "base/flags.h"
 #include "server/service/server.h"
-
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "gRPC listen address (host:port; port 0 picks a free port)");
-ABSL_FLAG(int, workers, 0, "GEOS worker threads (0 = one per core)");
-ABSL_FLAG(int, max_message_bytes, 256 << 20,
-          "Largest request/response message in bytes");
-ABSL_FLAG(uint64_t, max_rows_per_batch, 10'000'000, "Rows in one batch");
-ABSL_FLAG(uint64_t, max_vertices_per_geometry, 10'000'000,
-          "Coordinates in one input geometry");
-ABSL_FLAG(int, max_nesting_depth, 32, "Collection nesting in one geometry");
-ABSL_FLAG(uint64_t, max_vertices_per_batch, 100'000'000,
-          "Input coordinates in one batch (a and b together)");
-ABSL_FLAG(uint64_t, max_queued_tasks, 1 << 16,
-          "Chunk tasks queued before new requests get RESOURCE_EXHAUSTED");
-ABSL_FLAG(int, max_inflight_per_stream, 8,
-          "Batches one ComputeStream may have running at once");
-ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
-          "On SIGTERM, how long calls in flight may run before cancellation");
-ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
-          "On SIGTERM, how long health reports NOT_SERVING before new calls "
-          "are refused");
-ABSL_FLAG(absl::Duration, default_timeout, absl::InfiniteDuration(),
-          "Time a call may take when the client sets no deadline");
-ABSL_FLAG(absl::Duration, max_timeout, absl::InfiniteDuration(),
-          "Upper bound on any call's time");
-ABSL_FLAG(bool, log_requests, true, "One JSON line per request on stderr");
-ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
-          "Prometheus GET /metrics address (port 0 picks one; empty: off)");
-ABSL_FLAG(std::string, tls_cert_file, "", "PEM server certificate (enables TLS)");
-ABSL_FLAG(std::string, tls_key_file, "", "PEM server private key");
-ABSL_FLAG(std::string, tls_client_ca_file, "",
-          "PEM CA for client certificates (enables mutual TLS)");
 
 namespace {
 
-// Every flag above may also come from the environment: --max_timeout from
-// GEOSRPC_MAX_TIMEOUT, and so on. The command line wins.
-constexpr const char* kEnvFlags[] = {
-    "listen", "workers", "max_message_bytes", "max_rows_per_batch",
-    "max_vertices_per_geometry", "max_vertices_per_batch",
-    "max_nesting_depth", "max_queued_tasks",
-    "max_inflight_per_stream", "shutdown_grace", "drain_delay",
-    "default_timeout", "max_timeout", "log_requests", "tls_cert_file",
-    "tls_key_file", "tls_client_ca_file", "metrics_listen"};
+const geosrpc::service::Server::Options kDefaults;
 
+}  // namespace
+
+// A flag with the type and default of Server::Options' `field`.
+#define GEOSRPC_OPTION_FLAG(name, field, help) \
+  ABSL_FLAG(decltype(kDefaults.field), name, kDefaults.field, help)
+
+GEOSRPC_OPTION_FLAG(listen, listen_address,
+                    "gRPC listen address (host:port; port 0 picks a free "
+                    "port)");
+GEOSRPC_OPTION_FLAG(workers, num_workers,
+                    "GEOS worker threads (0 = one per core)");
+GEOSRPC_OPTION_FLAG(max_message_bytes, max_message_bytes,
+                    "Largest request/response message in bytes");
+GEOSRPC_OPTION_FLAG(max_rows_per_batch, service.limits.max_rows,
+                    "Rows in one batch");
+GEOSRPC_OPTION_FLAG(max_vertices_per_geometry,
+                    service.limits.geometry.max_vertices,
+                    "Coordinates in one input geometry");
+GEOSRPC_OPTION_FLAG(max_nesting_depth, service.limits.geometry.max_depth,
+                    "Collection nesting in one geometry");
+GEOSRPC_OPTION_FLAG(max_vertices_per_batch, service.limits.max_vertices,
+                    "Input coordinates in one batch (a and b together)");
+GEOSRPC_OPTION_FLAG(max_queued_tasks, max_queued_tasks,
+                    "Chunk tasks queued before new requests get "
+                    "RESOURCE_EXHAUSTED");
+GEOSRPC_OPTION_FLAG(max_inflight_per_stream, service.max_inflight_per_stream,
+                    "Batches one ComputeStream may have running at once");
+GEOSRPC_OPTION_FLAG(shutdown_grace, shutdown_grace,
+                    "On SIGTERM, how long calls in flight may run before "
+                    "cancellation");
+GEOSRPC_OPTION_FLAG(drain_delay, drain_delay,
+                    "On SIGTERM, how long health reports NOT_SERVING before "
+                    "new calls are refused");
+GEOSRPC_OPTION_FLAG(default_timeout, service.default_timeout,
+                    "Time a call may take when the client sets no deadline");
+GEOSRPC_OPTION_FLAG(max_timeout, service.max_timeout,
+                    "Upper bound on any call's time");
+GEOSRPC_OPTION_FLAG(log_requests, service.log_requests,
+                    "One JSON line per request on stderr");
+GEOSRPC_OPTION_FLAG(metrics_listen, metrics_listen_address,
+                    "Prometheus GET /metrics address (port 0 picks one; "
+                    "empty: off)");
+GEOSRPC_OPTION_FLAG(tls_cert_file, tls_cert_file,
+                    "PEM server certificate (enables TLS)");
+GEOSRPC_OPTION_FLAG(tls_key_file, tls_key_file, "PEM server private key");
+GEOSRPC_OPTION_FLAG(tls_client_ca_file, tls_client_ca_file,
+                    "PEM CA for client certificates (enables mutual TLS)");
+
+namespace {
+
+// One of the flags above: it tells this file's flags from those of the
+// libraries linked in (FlagsDefinedWith, ShowFlagsInHelp).
+const absl::CommandLineFlag& AnyServerFlag() {
+  return absl::GetFlagReflectionHandle(FLAGS_listen);
+}
+
+// Every flag above may also come from the environment: --max_timeout from
+// GEOSRPC_MAX_TIMEOUT, and so on. The command line wins. The variables are
+// derived from the flag registry, so a new flag gets one without a list to
+// keep.
 bool ApplyEnvironment() {
-  for (const char* name : kEnvFlags) {
-    const std::string var = "GEOSRPC_" + absl::AsciiStrToUpper(name);
+  for (absl::CommandLineFlag* flag :
+       geosrpc::FlagsDefinedWith(AnyServerFlag())) {
+    const std::string var = "GEOSRPC_" + absl::AsciiStrToUpper(flag->Name());
     const char* value = std::getenv(var.c_str());
     if (value == nullptr) continue;
-    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     std::string error;
-    if (flag == nullptr || !flag->ParseFrom(value, &error)) {
+    if (!flag->ParseFrom(value, &error)) {
       std::fprintf(stderr, "geosrpc_server: %s=%s: %s\n", var.c_str(), value,
                    error.c_str());
       return false;
@@ -75,24 +100,7 @@ bool ApplyEnvironment() {
   return true;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "geosrpc_server: GEOS geometry operations on batches over gRPC.\n"
-      "Every flag --name may also be set by the environment variable "
-      "GEOSRPC_NAME (e.g. GEOSRPC_WORKERS=4); the command line wins.");
-  if (!ApplyEnvironment()) return 2;
-  absl::ParseCommandLine(argc, argv);
-
-  // Block the shutdown signals before any thread starts, so every thread
-  // inherits the mask and only sigwait below receives them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+geosrpc::service::Server::Options OptionsFromFlags() {
   geosrpc::service::Server::Options options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.num_workers = absl::GetFlag(FLAGS_workers);
@@ -110,13 +118,35 @@ int main(int argc, char** argv) {
   options.service.default_timeout = absl::GetFlag(FLAGS_default_timeout);
   options.service.max_timeout = absl::GetFlag(FLAGS_max_timeout);
   options.service.log_requests = absl::GetFlag(FLAGS_log_requests);
+  options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  return options;
+}
 
-  auto server = geosrpc::service::Server::Create(options);
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "geosrpc_server: GEOS geometry operations on batches over gRPC.\n"
+      "Every flag --name may also be set by the environment variable "
+      "GEOSRPC_NAME (e.g. GEOSRPC_WORKERS=4); the command line wins.");
+  geosrpc::ShowFlagsInHelp(AnyServerFlag());
+  if (!ApplyEnvironment()) return 2;
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the shutdown signals before any thread starts, so every thread
+  // inherits the mask and only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = geosrpc::service::Server::Create(OptionsFromFlags());
   if (!server.ok()) {
     std::fprintf(stderr, "geosrpc_server: %s\n",
                  server.status().ToString().c_str());
@@ -131,7 +161,7 @@ int main(int argc, char** argv) {
   int received = 0;
   sigwait(&signals, &received);
   std::fprintf(stderr, "geosrpc_server: signal %d, draining\n", received);
-  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  (*server)->Shutdown();
   std::fprintf(stderr, "geosrpc_server: drained, exiting\n");
   return 0;
 }

@@ -7,8 +7,6 @@
 // Flags only configure; each subcommand is a function below.
 #include <cstdio>
 #include <fstream>
-#include <iostream>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,10 +17,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "client/cli/io.h"
+#include "base/flags.h"
+#include "client/cli/output.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
-#include "client/load/dataset.h"
+#include "client/datasets/datasets.h"
+#include "client/input/geometry_file.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Server address");
 ABSL_FLAG(absl::Duration, timeout, absl::InfiniteDuration(),
@@ -36,7 +36,9 @@ ABSL_FLAG(std::string, b, "",
           "File with geometries b: one geometry is broadcast, several are "
           "row-wise");
 ABSL_FLAG(std::string, b_wkt, "", "A WKT geometry broadcast as b");
-ABSL_FLAG(std::string, input_format, "auto", "auto, wkt, hex or geojson");
+ABSL_FLAG(std::string, input_format, "auto",
+          "auto, wkt (one per line), hex (hex WKB, one per line) or geojson "
+          "(a FeatureCollection, Feature or geometry, or one per line)");
 ABSL_FLAG(std::vector<std::string>, param, {},
           "Operation parameters as name=value, comma-separated");
 ABSL_FLAG(std::string, result_encoding, "wkt",
@@ -50,18 +52,6 @@ ABSL_FLAG(uint64_t, seed, 42, "demo: random seed");
 
 namespace geosrpc::cli {
 namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::stringstream buffer;
-  if (path == "-") {
-    buffer << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-    buffer << in.rdbuf();
-  }
-  return buffer.str();
-}
 
 absl::StatusOr<std::unique_ptr<client::Client>> Connect() {
   return client::Client::Create({.target = absl::GetFlag(FLAGS_server),
@@ -78,11 +68,12 @@ absl::Status List() {
     return absl::OkStatus();
   }
   for (const v1::OperationInfo& op : list->operations()) {
-    std::printf("%-22s arity=%u result=%s%s\n", op.name().c_str(), op.arity(),
-                client::ShortName(*v1::ResultType_descriptor()->FindValueByNumber(
-                                      op.result_type()))
-                    .c_str(),
-                op.prepared_broadcast() ? " prepared" : "");
+    std::printf(
+        "%-22s arity=%u result=%s%s\n", op.name().c_str(), op.arity(),
+        client::ShortName(
+            *v1::ResultType_descriptor()->FindValueByNumber(op.result_type()))
+            .c_str(),
+        op.prepared_broadcast() ? " prepared" : "");
     for (const v1::ParameterInfo& p : op.parameters()) {
       std::printf("    %s.%s: %s = %s in %s\n", op.params_message().c_str(),
                   p.name().c_str(), p.type().c_str(), p.default_value().c_str(),
@@ -116,14 +107,12 @@ absl::Status Compute() {
   if (!op.ok()) return op.status();
   *request.mutable_operation() = *std::move(op);
 
-  auto format = ParseInputFormat(absl::GetFlag(FLAGS_input_format));
+  auto format = input::ParseInputFormat(absl::GetFlag(FLAGS_input_format));
   if (!format.ok()) return format.status();
   if (absl::GetFlag(FLAGS_a).empty()) {
     return absl::InvalidArgumentError("--a is required");
   }
-  auto a_text = ReadFile(absl::GetFlag(FLAGS_a));
-  if (!a_text.ok()) return a_text.status();
-  auto a = ParseGeometries(*a_text, *format);
+  auto a = input::ReadGeometryFile(absl::GetFlag(FLAGS_a), *format);
   if (!a.ok()) return a.status();
   *request.mutable_a() = *std::move(a);
 
@@ -131,9 +120,7 @@ absl::Status Compute() {
     request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);
     request.mutable_b_broadcast()->set_data(absl::GetFlag(FLAGS_b_wkt));
   } else if (!absl::GetFlag(FLAGS_b).empty()) {
-    auto b_text = ReadFile(absl::GetFlag(FLAGS_b));
-    if (!b_text.ok()) return b_text.status();
-    auto b = ParseGeometries(*b_text, *format);
+    auto b = input::ReadGeometryFile(absl::GetFlag(FLAGS_b), *format);
     if (!b.ok()) return b.status();
     if (b->offsets_size() == 2) {
       request.mutable_b_broadcast()->set_encoding(b->encoding());
@@ -168,17 +155,17 @@ absl::Status Demo() {
   auto c = Connect();
   if (!c.ok()) return c.status();
   const int rows = absl::GetFlag(FLAGS_rows);
-  const load::SeedWorkload workload =
-      load::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
+  const datasets::SeedWorkload workload =
+      datasets::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
 
-  auto operand = load::BufferedOperand(c->get(), workload);
+  auto operand = datasets::BufferedOperand(c->get(), workload);
   if (!operand.ok()) return operand.status();
 
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
   request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKB);
   request.mutable_b_broadcast()->set_data(*operand);
-  *request.mutable_a() = load::PointBatch(workload.points, 0, rows);
+  *request.mutable_a() = datasets::PointBatch(workload.points, 0, rows);
 
   double best = 0;
   for (int run = 0; run < absl::GetFlag(FLAGS_repeat); ++run) {
@@ -204,6 +191,7 @@ absl::Status Demo() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "geosrpc <list|compute|demo> [flags]: client for geosrpc servers");
+  geosrpc::ShowFlagsInHelp(absl::GetFlagReflectionHandle(FLAGS_server));
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() > 1 ? args[1] : "";
   absl::Status status;

@@ -70,7 +70,7 @@ std::string ShortName(const google::protobuf::EnumValueDescriptor& value) {
 absl::StatusOr<v1::OpCode> ParseOpCode(absl::string_view name) {
   v1::OpCode code;
   if (!v1::OpCode_Parse(absl::StrCat("OP_CODE_", absl::AsciiStrToUpper(name)),
-                       &code) ||
+                        &code) ||
       code == v1::OP_CODE_UNSPECIFIED) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown operation '", name, "'"));
@@ -146,9 +146,9 @@ absl::StatusOr<v1::Operation> MakeOperation(
   const FieldDescriptor* field =
       v1::Operation::descriptor()->FindFieldByName(info.params_message());
   if (field == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "server names params message '", info.params_message(),
-        "' which this client does not know"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("server names params message '", info.params_message(),
+                     "' which this client does not know"));
   }
   google::protobuf::Message* msg =
       op.GetReflection()->MutableMessage(&op, field);

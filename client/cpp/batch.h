@@ -20,7 +20,8 @@ namespace geosrpc::client {
 
 class BatchBuilder {
  public:
-  explicit BatchBuilder(v1::Encoding encoding = v1::ENCODING_WKB, size_t reserve_rows = 0);
+  explicit BatchBuilder(v1::Encoding encoding = v1::ENCODING_WKB,
+                        size_t reserve_rows = 0);
 
   // Appends one row's encoded geometry.
   void Add(absl::string_view geometry);

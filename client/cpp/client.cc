@@ -173,7 +173,8 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
   // never ran), per part, or the one value of a reduction.
   const size_t rows =
       request.a().offsets_size() > 0 ? request.a().offsets_size() - 1 : 0;
-  const size_t values = mapping == v1::RESULT_MAPPING_PER_PART ? result.source_rows.size()
+  const size_t values = mapping == v1::RESULT_MAPPING_PER_PART
+                            ? result.source_rows.size()
                         : mapping == v1::RESULT_MAPPING_ONE_PER_BATCH
                             ? result.summary.result_rows()
                             : rows;

@@ -38,7 +38,7 @@ struct ComputeResult {
   std::vector<std::string> strings;
   std::vector<uint64_t> source_rows;  // Expanding operations only.
   v1::ResultMapping mapping = v1::RESULT_MAPPING_ONE_PER_ROW;
-  std::vector<v1::RowError> errors;   // Sorted by row.
+  std::vector<v1::RowError> errors;  // Sorted by row.
   v1::ComputeSummary summary;
   size_t chunks = 0;
 

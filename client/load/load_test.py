@@ -58,6 +58,28 @@ class LoadClientTest(unittest.TestCase):
         self.assertAlmostEqual(report["rows_per_second"] / 3,
                                report["requests_per_second"], delta=0.1)
 
+    def test_dataset_from_a_geojson_file(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".geojson") as f:
+            json.dump({"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {},
+                 "geometry": {"type": "Point", "coordinates": [i, i]}}
+                for i in range(4)]}, f)
+            f.flush()
+            report = self.run_load(f"--dataset=file:{f.name}", "--requests=5",
+                                   "--duration=60s", "--concurrency=1")
+        self.assertEqual(report["codes"], {"OK": report["requests"]})
+        self.assertAlmostEqual(report["rows_per_second"] / 4,
+                               report["requests_per_second"], delta=0.1)
+
+    def test_help_lists_the_flags_with_their_defaults(self):
+        out = subprocess.run([self.load, "--help"], capture_output=True,
+                             text=True, timeout=30)
+        text = out.stdout + out.stderr
+        self.assertNotIn("No flags matched", text)
+        self.assertRegex(text, r"--batch_rows \(Rows per request\); "
+                               r"default: 1000;")
+        self.assertIn("--concurrency (Calls in flight)", text)
+
     def test_errors_are_counted_by_code(self):
         report = self.run_load("--op=buffer", "--param=quadsegs=0",
                                "--requests=5", "--duration=60s",

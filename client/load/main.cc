@@ -9,8 +9,6 @@
 // hidden when the server falls behind (no coordinated omission).
 #include <algorithm>
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -20,16 +18,17 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "client/cli/io.h"
+#include "base/flags.h"
+#include "base/sync.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
-#include "client/load/dataset.h"
-#include "server/common/sync.h"
+#include "client/datasets/datasets.h"
+#include "client/input/geometry_file.h"
 
 ABSL_FLAG(std::vector<std::string>, target, {"127.0.0.1:50051"},
           "Server address(es); several are balanced round_robin");
@@ -71,21 +70,18 @@ struct Caller {
 absl::StatusOr<std::vector<v1::ComputeRequest>> BuildRequests(
     client::Client* c) {
   const int rows = absl::GetFlag(FLAGS_batch_rows);
-  const SeedWorkload seed = MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
-  auto operand = BufferedOperand(c, seed);
+  const datasets::SeedWorkload seed =
+      datasets::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
+  auto operand = datasets::BufferedOperand(c, seed);
   if (!operand.ok()) return operand.status();
   v1::GeometryBatch a;
   if (absl::GetFlag(FLAGS_dataset) == "seed") {
-    a = PointBatch(seed.points, 0, seed.points.size());
+    a = datasets::PointBatch(seed.points, 0, seed.points.size());
   } else if (absl::GetFlag(FLAGS_dataset) == "polygons") {
-    a = PolygonBatch(rows, 32, absl::GetFlag(FLAGS_seed));
+    a = datasets::PolygonBatch(rows, 32, absl::GetFlag(FLAGS_seed));
   } else if (absl::StartsWith(absl::GetFlag(FLAGS_dataset), "file:")) {
-    const std::string path = absl::GetFlag(FLAGS_dataset).substr(5);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-    std::stringstream content;
-    content << in.rdbuf();
-    auto parsed = cli::ParseGeometries(content.str(), cli::InputFormat::kAuto);
+    auto parsed = input::ReadGeometryFile(
+        absl::GetFlag(FLAGS_dataset).substr(5), input::InputFormat::kAuto);
     if (!parsed.ok()) return parsed.status();
     a = *std::move(parsed);
   } else {
@@ -258,8 +254,8 @@ absl::Status Run() {
         absl::GetFlag(FLAGS_batch_rows), concurrency, rate, seconds,
         latencies.size(), rps, rows_ps,
         latencies.empty() ? 0 : Ms(latencies.front()),
-        Ms(Percentile(latencies, 0.5)),
-        Ms(Percentile(latencies, 0.9)), Ms(Percentile(latencies, 0.99)),
+        Ms(Percentile(latencies, 0.5)), Ms(Percentile(latencies, 0.9)),
+        Ms(Percentile(latencies, 0.99)),
         latencies.empty() ? 0 : Ms(latencies.back()),
         absl::StrJoin(code_text, ", ").c_str());
   } else {
@@ -270,11 +266,12 @@ absl::Status Run() {
                          : "closed loop");
     std::printf("%zu requests in %.2f s: %.1f requests/s, %.0f rows/s\n",
                 latencies.size(), seconds, rps, rows_ps);
-    std::printf("latency ms: min %.3f  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n",
-                latencies.empty() ? 0 : Ms(latencies.front()),
-                Ms(Percentile(latencies, 0.5)), Ms(Percentile(latencies, 0.9)),
-                Ms(Percentile(latencies, 0.99)),
-                latencies.empty() ? 0 : Ms(latencies.back()));
+    std::printf(
+        "latency ms: min %.3f  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n",
+        latencies.empty() ? 0 : Ms(latencies.front()),
+        Ms(Percentile(latencies, 0.5)), Ms(Percentile(latencies, 0.9)),
+        Ms(Percentile(latencies, 0.99)),
+        latencies.empty() ? 0 : Ms(latencies.back()));
     std::printf("codes: {%s}\n", absl::StrJoin(code_text, ", ").c_str());
   }
   return absl::OkStatus();
@@ -286,6 +283,7 @@ absl::Status Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "geosrpc-load: throughput and latency of geosrpc servers");
+  geosrpc::ShowFlagsInHelp(absl::GetFlagReflectionHandle(FLAGS_target));
   absl::ParseCommandLine(argc, argv);
   absl::Status s = geosrpc::load::Run();
   if (!s.ok()) {

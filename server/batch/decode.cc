@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace geosrpc::batch {
 namespace {
@@ -77,12 +77,9 @@ absl::Status ValidateShape(const BatchView& view, absl::string_view name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<geos::GeometryPtr> DecodeRow(geos::Context& context,
-                                            Encoding encoding,
-                                            absl::string_view bytes,
-                                            const GeometryLimits& limits,
-                                            std::string* scratch,
-                                            WkbInfo* info) {
+absl::StatusOr<geos::GeometryPtr> DecodeRow(
+    geos::Context& context, Encoding encoding, absl::string_view bytes,
+    const GeometryLimits& limits, std::string* scratch, WkbInfo* info) {
   geos::GeometryPtr geometry;
   RETURN_IF_ERROR(
       Decode(context, encoding, bytes, limits, scratch, info, &geometry));

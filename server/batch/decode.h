@@ -52,12 +52,9 @@ absl::Status ValidateShape(const BatchView& view, absl::string_view name);
 
 // One row decoded, or why it cannot be. `scratch` is reused across calls;
 // `info` receives what validation learned (vertices, x extent).
-absl::StatusOr<geos::GeometryPtr> DecodeRow(geos::Context& context,
-                                            Encoding encoding,
-                                            absl::string_view bytes,
-                                            const GeometryLimits& limits,
-                                            std::string* scratch,
-                                            WkbInfo* info);
+absl::StatusOr<geos::GeometryPtr> DecodeRow(
+    geos::Context& context, Encoding encoding, absl::string_view bytes,
+    const GeometryLimits& limits, std::string* scratch, WkbInfo* info);
 
 // Validates one row exactly as DecodeRow does, building no GEOS geometry
 // where the encoding allows (WKB and hex WKB are only walked; text is

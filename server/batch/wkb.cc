@@ -5,8 +5,10 @@
 #include <cstring>
 #include <limits>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace geosrpc::batch {
 namespace {
@@ -213,15 +215,30 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
 
 // Text nesting `opens` / `closes` characters no deeper than `max_depth`,
 // balanced, and without NUL bytes. Messages name the `format`, the `unit`
-// of nesting, and what an unclosed text lacks.
+// of nesting, and what an unclosed text lacks. With `json_strings`, the
+// contents of JSON strings ("...", with backslash escapes) are not counted:
+// a GeoJSON Feature's properties may hold any text.
 absl::Status CheckNesting(absl::string_view text, absl::string_view format,
                           absl::string_view opens, absl::string_view closes,
                           int max_depth, absl::string_view unit,
-                          absl::string_view unclosed) {
+                          absl::string_view unclosed, bool json_strings) {
   int depth = 0;
+  bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (absl::StrContains(opens, c)) {
+    if (c == '\0') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid ", format, ": NUL byte at offset ", i));
+    }
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // The escaped character, whatever it is.
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (json_strings && c == '"') {
+      in_string = true;
+    } else if (absl::StrContains(opens, c)) {
       if (++depth > max_depth) {
         return absl::InvalidArgumentError(absl::StrCat(
             "invalid ", format, ": nested deeper than ", max_depth, " ", unit));
@@ -232,16 +249,56 @@ absl::Status CheckNesting(absl::string_view text, absl::string_view format,
             absl::StrCat("invalid ", format, ": unbalanced '",
                          std::string(1, c), "' at offset ", i));
       }
-    } else if (c == '\0') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid ", format, ": NUL byte at offset ", i));
     }
+  }
+  if (in_string) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid ", format, ": unterminated string"));
   }
   if (depth != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid ", format, ": unclosed ", unclosed));
   }
   return absl::OkStatus();
+}
+
+// Whether `json` (balanced, as CheckNesting found it) is null, or a Feature
+// whose geometry is null. GEOS 3.11.1's reader fails on both with "Error
+// parsing JSON: '[json.exception.type_error.304] cannot use at() with
+// null'", which tells the user nothing.
+bool IsNullGeometry(absl::string_view json) {
+  json = absl::StripAsciiWhitespace(json);
+  if (json == "null") return true;
+  // The top-level object's members: a key is a string at depth 1 followed
+  // by ':', and its value follows that.
+  bool feature = false;
+  bool null_geometry = false;
+  int depth = 0;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == '"') {
+      const size_t begin = ++i;
+      for (; i < json.size() && json[i] != '"'; ++i) {
+        if (json[i] == '\\') ++i;
+      }
+      if (depth != 1 || i >= json.size()) continue;
+      const absl::string_view key = json.substr(begin, i - begin);
+      absl::string_view value =
+          absl::StripLeadingAsciiWhitespace(json.substr(i + 1));
+      if (!absl::ConsumePrefix(&value, ":")) continue;  // Not a key.
+      value = absl::StripLeadingAsciiWhitespace(value);
+      if (key == "type") {
+        feature = absl::StartsWith(value, "\"Feature\"");
+      } else if (key == "geometry") {
+        null_geometry = absl::StartsWith(value, "null");
+      }
+    }
+  }
+  return feature && null_geometry;
 }
 
 }  // namespace
@@ -291,7 +348,7 @@ absl::Status PrecheckWkt(absl::string_view wkt, const GeometryLimits& limits) {
   // A polygon inside a multipolygon inside a collection adds three levels of
   // parentheses beyond the collection depth.
   return CheckNesting(wkt, "WKT", "(", ")", limits.max_depth + 3, "parentheses",
-                      "'('");
+                      "'('", /*json_strings=*/false);
 }
 
 absl::Status PrecheckGeoJson(absl::string_view json,
@@ -299,8 +356,16 @@ absl::Status PrecheckGeoJson(absl::string_view json,
   // Each collection level opens an object and its "geometries" array; a
   // multipolygon's coordinates add four arrays, a Feature wrapper one
   // object.
-  return CheckNesting(json, "GeoJSON", "[{", "]}", 2 * limits.max_depth + 6,
-                      "brackets", "bracket");
+  if (absl::Status s =
+          CheckNesting(json, "GeoJSON", "[{", "]}", 2 * limits.max_depth + 6,
+                       "brackets", "bracket", /*json_strings=*/true);
+      !s.ok()) {
+    return s;
+  }
+  if (IsNullGeometry(json)) {
+    return absl::InvalidArgumentError("GeoJSON: null geometry");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace geosrpc::batch

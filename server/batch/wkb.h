@@ -41,8 +41,8 @@ struct WkbInfo {
 
 // OK when `wkb` holds exactly one well-formed ISO or extended WKB geometry of
 // types 1-7 within `limits`, with finite coordinates (an empty point's NaNs
-// excepted) no larger than limits.max_abs_coordinate. Errors are INVALID_ARGUMENT naming the byte offset, or
-// RESOURCE_EXHAUSTED for a limit.
+// excepted) no larger than limits.max_abs_coordinate. Errors are
+// INVALID_ARGUMENT naming the byte offset, or RESOURCE_EXHAUSTED for a limit.
 // `source` names the input in messages: "WKB" reports byte offsets; any
 // other name (e.g. "WKT", for WKB written from parsed text) leaves them out.
 absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,
@@ -57,8 +57,11 @@ absl::Status DecodeHex(absl::string_view hex, std::string* out);
 // calling ValidateWkb (see FrozenBatch).
 absl::Status PrecheckWkt(absl::string_view wkt, const GeometryLimits& limits);
 
-// The same for GeoJSON: bounded bracket nesting (GEOS's JSON parser recurses
-// once per level) and no NUL bytes. Validated after parsing like WKT.
+// The same for GeoJSON: bounded bracket nesting outside strings (GEOS's JSON
+// parser recurses once per level; a Feature's properties may hold any text)
+// and no NUL bytes. Also refuses null and a Feature whose geometry is null
+// ("GeoJSON: null geometry"), which GEOS fails on with an opaque message.
+// Validated after parsing like WKT.
 absl::Status PrecheckGeoJson(absl::string_view json,
                              const GeometryLimits& limits);
 

@@ -3,7 +3,7 @@
 #include <limits>
 #include <utility>
 
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace geosrpc::exec {
 
@@ -124,8 +124,7 @@ std::unique_ptr<v1::ResultChunk> ChunkBuilder::Take() {
 }
 
 // Every part of `row`, each its own value, or the row's error.
-int ChunkBuilder::AddParts(size_t row, absl::Status status,
-                           ops::Value& value) {
+int ChunkBuilder::AddParts(size_t row, absl::Status status, ops::Value& value) {
   chunk_->set_row_count(chunk_->row_count() + 1);
   if (type_ == ops::ResultType::kDouble) return AddNumbers(row, status, value);
   const int offsets = binary_->offsets_size();

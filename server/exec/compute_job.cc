@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 #include "server/exec/interrupt.h"
 
 namespace geosrpc::exec {
@@ -21,11 +21,10 @@ absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
     WorkerPool* pool, const v1::ComputeRequest* request,
     const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks,
     OperandCache* operands) {
-  ASSIGN_OR_RETURN(ComputePlan plan, ComputePlan::Create(*request, limits,
-                                                         pool->num_workers()));
-  std::shared_ptr<ComputeJob> job(new ComputeJob(pool, std::move(plan), limits,
-                                                 deadline, std::move(callbacks),
-                                                 operands));
+  ASSIGN_OR_RETURN(ComputePlan plan,
+                   ComputePlan::Create(*request, limits, pool->num_workers()));
+  std::shared_ptr<ComputeJob> job(new ComputeJob(
+      pool, std::move(plan), limits, deadline, std::move(callbacks), operands));
   ComputeJob* const self = job.get();
   const ComputePlan& p = self->plan_;
   std::vector<Stage> stages;
@@ -62,18 +61,18 @@ absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
   // worker rather than inside Start().
   const size_t chunk_tasks = std::max<size_t>(p.num_chunks(), 1);
   if (!p.reduces()) {
-    stages.push_back({.tasks = chunk_tasks,
-                      .run = [self](Worker& w, size_t chunk) {
-                        self->ComputeRows(w, chunk);
-                      },
-                      .window = self->window_});
+    stages.push_back(
+        {.tasks = chunk_tasks,
+         .run = [self](Worker& w,
+                       size_t chunk) { self->ComputeRows(w, chunk); },
+         .window = self->window_});
   } else {
     self->partials_.resize(p.num_chunks());
-    stages.push_back({.tasks = chunk_tasks,
-                      .run = [self](Worker& w, size_t chunk) {
-                        self->ReduceChunk(w, chunk);
-                      },
-                      .window = self->window_});
+    stages.push_back(
+        {.tasks = chunk_tasks,
+         .run = [self](Worker& w,
+                       size_t chunk) { self->ReduceChunk(w, chunk); },
+         .window = self->window_});
     stages.push_back({.tasks = 1, .run = [self](Worker& w, size_t) {
                         self->ReducePartials(w);
                       }});
@@ -91,8 +90,8 @@ ComputeJob::ComputeJob(WorkerPool* pool, ComputePlan plan,
       started_(absl::Now()),
       callbacks_(std::move(callbacks)),
       operands_(operands),
-      window_(std::make_shared<Window>(std::max<size_t>(
-          limits.max_unsent_chunks, 1))) {}
+      window_(std::make_shared<Window>(
+          std::max<size_t>(limits.max_unsent_chunks, 1))) {}
 
 void ComputeJob::DecodeOperand(Worker& worker) {
   if (DeadlinePassed()) return;
@@ -190,11 +189,11 @@ void ComputeJob::ReduceChunk(Worker& worker, size_t chunk) {
   // A strip's rows lie anywhere in the request: they are copied together.
   std::string data;
   std::vector<uint64_t> offsets;
-  batch::DecodedRows rows = batch::DecodeRows(
-      context,
-      strips_ ? strips_->Gather(begin, end, &data, &offsets)
-              : plan_.a().rows(begin, end),
-      limits_.geometry);
+  batch::DecodedRows rows =
+      batch::DecodeRows(context,
+                        strips_ ? strips_->Gather(begin, end, &data, &offsets)
+                                : plan_.a().rows(begin, end),
+                        limits_.geometry);
   if (!CountVertices(rows.vertices)) return;
 
   // Rows with no value of their own: the chunk carries only their errors,
@@ -208,8 +207,9 @@ void ComputeJob::ReduceChunk(Worker& worker, size_t chunk) {
     builder.Skip();
     geos::GeometryPtr& g = rows.geometries[i - begin];
     if (g == nullptr) {
-      errors.Add(builder.AddError(strips_ ? strips_->row(i) : i,
-                                  RowInputError("a", rows.statuses[i - begin])));
+      errors.Add(
+          builder.AddError(strips_ ? strips_->row(i) : i,
+                           RowInputError("a", rows.statuses[i - begin])));
     } else {
       inputs.push_back(std::move(g));
     }
@@ -302,8 +302,8 @@ void ComputeJob::Send(std::unique_ptr<v1::ResultChunk> chunk) {
 }
 
 std::string ComputeJob::Progress() const {
-  return absl::StrCat(" after ", counters_.chunks(), " of ",
-                      plan_.num_chunks(), " chunks");
+  return absl::StrCat(" after ", counters_.chunks(), " of ", plan_.num_chunks(),
+                      " chunks");
 }
 
 void ComputeJob::Finished(const absl::Status& status) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace geosrpc::exec {
 namespace {
@@ -65,13 +65,11 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
   ComputePlan plan;
   ASSIGN_OR_RETURN(plan.spec_, ops::FindOperation(request.operation().op()));
   const ops::OpSpec& spec = *plan.spec_;
-  ASSIGN_OR_RETURN(plan.params_,
-                   ops::ResolveParams(spec, request.operation()));
+  ASSIGN_OR_RETURN(plan.params_, ops::ResolveParams(spec, request.operation()));
   RETURN_IF_ERROR(CheckEncoding(request.result_encoding(), "result_encoding"));
-  plan.result_encoding_ =
-      request.result_encoding() == v1::ENCODING_UNSPECIFIED
-          ? v1::ENCODING_WKB
-          : request.result_encoding();
+  plan.result_encoding_ = request.result_encoding() == v1::ENCODING_UNSPECIFIED
+                              ? v1::ENCODING_WKB
+                              : request.result_encoding();
 
   ASSIGN_OR_RETURN(plan.a_, ViewOf(request.a(), "a"));
   plan.rows_ = plan.a_.size();
@@ -105,9 +103,8 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
       break;
   }
   if (spec.arity == 2 && plan.operand_ == Operand::kNone) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("operation '", spec.name,
-                     "' is binary: set b_broadcast or b_rows"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "operation '", spec.name, "' is binary: set b_broadcast or b_rows"));
   }
   if (spec.arity == 1 && plan.operand_ != Operand::kNone) {
     return absl::InvalidArgumentError(

@@ -25,8 +25,8 @@ constexpr uint32_t kClockEvery = 16;
 void OnGeosCheckpoint() {
   InterruptScope* s = current_scope;
   if (s == nullptr) return;
-  const bool cancelled =
-      s->cancelled_ != nullptr && s->cancelled_->load(std::memory_order_relaxed);
+  const bool cancelled = s->cancelled_ != nullptr &&
+                         s->cancelled_->load(std::memory_order_relaxed);
   if (!cancelled && ++s->calls_ % kClockEvery != 0) return;
   const bool late = absl::Now() > s->deadline_;
   if (!cancelled && !late) return;

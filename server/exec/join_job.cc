@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/status_macros.h"
 #include "server/batch/decode.h"
-#include "server/common/status_macros.h"
 #include "server/exec/interrupt.h"
 
 namespace geosrpc::exec {
@@ -127,9 +127,9 @@ class JoinJob::Prober {
         }
         ops::Value value;
         const absl::Status s =
-            (row.prepared_b != nullptr ? predicate->prepared_kernel
-                                       : predicate->kernel)(
-                context_, row, plan_.params(), &value);
+            (row.prepared_b != nullptr
+                 ? predicate->prepared_kernel
+                 : predicate->kernel)(context_, row, plan_.params(), &value);
         if (!s.ok()) return WithSetRow(s, id);
         match = value.flag;
       }
@@ -216,9 +216,8 @@ class JoinJob::Prober {
 absl::StatusOr<std::shared_ptr<JoinJob>> JoinJob::Start(
     WorkerPool* pool, JoinPlan plan, const ComputeLimits& limits,
     absl::Time deadline, Callbacks callbacks, layers::SetCatalog* catalog) {
-  std::shared_ptr<JoinJob> job(new JoinJob(pool, std::move(plan), limits,
-                                           deadline, std::move(callbacks),
-                                           catalog));
+  std::shared_ptr<JoinJob> job(new JoinJob(
+      pool, std::move(plan), limits, deadline, std::move(callbacks), catalog));
   JoinJob* const self = job.get();
   const JoinPlan& p = self->plan_;
   std::vector<Stage> stages;
@@ -239,22 +238,20 @@ absl::StatusOr<std::shared_ptr<JoinJob>> JoinJob::Start(
       }
       break;
     case JoinPlan::Source::kGeometries:
-      stages.push_back({.tasks = 1,
-                        .run = [self](Worker&, size_t) { self->DigestSet(); }});
-      stages.push_back({.tasks = std::max<size_t>(p.num_set_tasks(), 1),
-                        .run =
-                            [self](Worker& w, size_t task) {
-                              self->DecodeSet(w, task);
-                            },
-                        .then = [self] { return self->BuildSet(); }});
+      stages.push_back(
+          {.tasks = 1, .run = [self](Worker&, size_t) { self->DigestSet(); }});
+      stages.push_back(
+          {.tasks = std::max<size_t>(p.num_set_tasks(), 1),
+           .run = [self](Worker& w, size_t task) { self->DecodeSet(w, task); },
+           .then = [self] { return self->BuildSet(); }});
       break;
   }
   // At least one probe task, so that even an empty batch completes on a
   // worker rather than inside Start().
-  stages.push_back({.tasks = std::max<size_t>(p.num_chunks(), 1),
-                    .run = [self](Worker& w,
-                                  size_t chunk) { self->Probe(w, chunk); },
-                    .window = self->window_});
+  stages.push_back(
+      {.tasks = std::max<size_t>(p.num_chunks(), 1),
+       .run = [self](Worker& w, size_t chunk) { self->Probe(w, chunk); },
+       .window = self->window_});
   RETURN_IF_ERROR(self->Run(std::move(stages)));
   return job;
 }
@@ -316,8 +313,7 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
   // here, as in the compute row path.
   batch::DecodedRows a =
       batch::DecodeRows(context, plan_.a().rows(begin, end), limits_.geometry);
-  if (vertices_.fetch_add(a.vertices, std::memory_order_relaxed) +
-          a.vertices >
+  if (vertices_.fetch_add(a.vertices, std::memory_order_relaxed) + a.vertices >
       limits_.max_vertices) {
     Cancel(absl::ResourceExhaustedError(
         absl::StrCat("batch has more than ", limits_.max_vertices,
@@ -357,9 +353,9 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
       if (pairs_.fetch_add(pairs.size(), std::memory_order_relaxed) +
               pairs.size() >
           plan_.max_pairs()) {
-        Cancel(absl::ResourceExhaustedError(absl::StrCat(
-            "the call would return more than ", plan_.max_pairs(),
-            " pairs (max_pairs); narrow it, or split `a`")));
+        Cancel(absl::ResourceExhaustedError(
+            absl::StrCat("the call would return more than ", plan_.max_pairs(),
+                         " pairs (max_pairs); narrow it, or split `a`")));
         return;
       }
       builder.AddPairs(i, pairs);

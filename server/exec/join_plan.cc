@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace geosrpc::exec {
 namespace {
@@ -132,9 +132,9 @@ absl::StatusOr<JoinPlan> JoinPlan::ForJoin(const v1::JoinRequest& request,
   return plan;
 }
 
-absl::StatusOr<JoinPlan> JoinPlan::ForNearest(
-    const v1::NearestRequest& request, const ComputeLimits& limits,
-    int workers) {
+absl::StatusOr<JoinPlan> JoinPlan::ForNearest(const v1::NearestRequest& request,
+                                              const ComputeLimits& limits,
+                                              int workers) {
   JoinPlan plan;
   plan.kind_ = Kind::kNearest;
   plan.k_ = std::max<uint32_t>(request.k(), 1);

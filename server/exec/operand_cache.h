@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "base/sync.h"
 #include "server/batch/frozen_batch.h"
-#include "server/common/sync.h"
 
 namespace geosrpc::exec {
 

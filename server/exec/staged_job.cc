@@ -25,9 +25,9 @@ absl::Status StagedJob::Run(std::vector<Stage> stages) {
 
 absl::Status StagedJob::Submit(size_t stage, bool admit, size_t then) {
   auto self = shared_from_this();
-  auto group = std::make_shared<TaskGroup>(
-      stages_[stage].tasks, stages_[stage].run,
-      [self, stage] { self->StageDone(stage); });
+  auto group =
+      std::make_shared<TaskGroup>(stages_[stage].tasks, stages_[stage].run,
+                                  [self, stage] { self->StageDone(stage); });
   group->set_window(stages_[stage].window);
   {
     MutexLock lock(&mu_);

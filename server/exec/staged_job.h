@@ -36,7 +36,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 #include "server/exec/interrupt.h"
 #include "server/exec/worker_pool.h"
 

@@ -15,8 +15,7 @@ StripOrder::StripOrder(const batch::BatchView& view,
       limits_(limits),
       keys_(view.size(), std::numeric_limits<double>::infinity()) {}
 
-void StripOrder::ComputeKeys(geos::Context& context, size_t begin,
-                             size_t end) {
+void StripOrder::ComputeKeys(geos::Context& context, size_t begin, size_t end) {
   std::string scratch;
   for (size_t i = begin; i < end; ++i) {
     absl::StatusOr<batch::WkbInfo> info = batch::InspectRow(
@@ -35,8 +34,7 @@ void StripOrder::Sort() {
   keys_ = {};
 }
 
-batch::BatchView StripOrder::Gather(size_t begin, size_t end,
-                                    std::string* data,
+batch::BatchView StripOrder::Gather(size_t begin, size_t end, std::string* data,
                                     std::vector<uint64_t>* offsets) const {
   data->clear();
   *offsets = {0};

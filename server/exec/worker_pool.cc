@@ -46,9 +46,9 @@ absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit,
   group->submitted_ = absl::Now();
   MutexLock lock(&mu_);
   if (admit && queued_ + group->size() + then > options_.max_queued_tasks) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "server busy: ", queued_, " tasks queued, limit ",
-        options_.max_queued_tasks, "; retry with backoff"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("server busy: ", queued_, " tasks queued, limit ",
+                     options_.max_queued_tasks, "; retry with backoff"));
   }
   queued_ += group->size();
   active_.push_back(std::move(group));
@@ -140,7 +140,8 @@ void WorkerPool::Loop(int index) {
       --queued_;
       // Round-robin: a group with tasks left goes to the back of the line.
       if (group->next_ < group->size()) active_.push_back(group);
-      if (options_.observer != nullptr) options_.observer->OnQueueDepth(queued_);
+      if (options_.observer != nullptr)
+        options_.observer->OnQueueDepth(queued_);
     }
     if (!group->cancelled()) {
       if (options_.observer == nullptr) {

@@ -30,7 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 #include "server/exec/prepared_cache.h"
 #include "server/geos/context.h"
 

@@ -24,18 +24,10 @@ bool OrdinatesBelow(GEOSContextHandle_t h, const GEOSGeometry* g,
 }  // namespace
 
 Context::Context() : handle_(GEOS_init_r()) {
-  GEOSContext_setErrorMessageHandler_r(handle_, &Context::OnError, this);
+  GEOSContext_setErrorMessageHandler_r(handle(), &Context::OnError, this);
   // Notices (e.g. "Self-intersection at ...") are informational; the failing
   // call's own error is what callers need.
-  GEOSContext_setNoticeMessageHandler_r(handle_, nullptr, nullptr);
-}
-
-Context::~Context() {
-  wkb_reader_.reset();
-  wkt_reader_.reset();
-  wkb_writer_.reset();
-  wkt_writer_.reset();
-  GEOS_finish_r(handle_);
+  GEOSContext_setNoticeMessageHandler_r(handle(), nullptr, nullptr);
 }
 
 void Context::OnError(const char* message, void* self) {
@@ -52,9 +44,9 @@ absl::Status Context::Error(absl::StatusCode code, absl::string_view what) {
 
 absl::StatusOr<GeometryPtr> Context::ReadWkb(absl::string_view wkb) {
   if (!wkb_reader_)
-    wkb_reader_ = WkbReaderPtr(GEOSWKBReader_create_r(handle_), {handle_});
+    wkb_reader_ = WkbReaderPtr(GEOSWKBReader_create_r(handle()), {handle()});
   GEOSGeometry* g = GEOSWKBReader_read_r(
-      handle_, wkb_reader_.get(),
+      handle(), wkb_reader_.get(),
       reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size());
   if (g == nullptr) return Error(absl::StatusCode::kInvalidArgument, "WKB");
   return Own(g);
@@ -62,9 +54,9 @@ absl::StatusOr<GeometryPtr> Context::ReadWkb(absl::string_view wkb) {
 
 absl::StatusOr<GeometryPtr> Context::ReadWkt(const std::string& wkt) {
   if (!wkt_reader_)
-    wkt_reader_ = WktReaderPtr(GEOSWKTReader_create_r(handle_), {handle_});
+    wkt_reader_ = WktReaderPtr(GEOSWKTReader_create_r(handle()), {handle()});
   GEOSGeometry* g =
-      GEOSWKTReader_read_r(handle_, wkt_reader_.get(), wkt.c_str());
+      GEOSWKTReader_read_r(handle(), wkt_reader_.get(), wkt.c_str());
   if (g == nullptr) return Error(absl::StatusCode::kInvalidArgument, "WKT");
   return Own(g);
 }
@@ -72,10 +64,10 @@ absl::StatusOr<GeometryPtr> Context::ReadWkt(const std::string& wkt) {
 absl::StatusOr<GeometryPtr> Context::ReadGeoJson(const std::string& json) {
   if (!geojson_reader_) {
     geojson_reader_ =
-        GeoJsonReaderPtr(GEOSGeoJSONReader_create_r(handle_), {handle_});
+        GeoJsonReaderPtr(GEOSGeoJSONReader_create_r(handle()), {handle()});
   }
   GEOSGeometry* g = GEOSGeoJSONReader_readGeometry_r(
-      handle_, geojson_reader_.get(), json.c_str());
+      handle(), geojson_reader_.get(), json.c_str());
   if (g == nullptr) return Error(absl::StatusCode::kInvalidArgument, "GeoJSON");
   return Own(g);
 }
@@ -83,18 +75,18 @@ absl::StatusOr<GeometryPtr> Context::ReadGeoJson(const std::string& json) {
 absl::Status Context::WriteWkb(const GEOSGeometry* g, const WkbOptions& options,
                                std::string* out) {
   if (!wkb_writer_)
-    wkb_writer_ = WkbWriterPtr(GEOSWKBWriter_create_r(handle_), {handle_});
+    wkb_writer_ = WkbWriterPtr(GEOSWKBWriter_create_r(handle()), {handle()});
   GEOSWKBWriter* w = wkb_writer_.get();
   GEOSWKBWriter_setByteOrder_r(
-      handle_, w, options.big_endian ? GEOS_WKB_XDR : GEOS_WKB_NDR);
-  GEOSWKBWriter_setOutputDimension_r(handle_, w, options.output_dimension);
-  GEOSWKBWriter_setIncludeSRID_r(handle_, w, options.include_srid ? 1 : 0);
-  GEOSWKBWriter_setFlavor_r(handle_, w,
+      handle(), w, options.big_endian ? GEOS_WKB_XDR : GEOS_WKB_NDR);
+  GEOSWKBWriter_setOutputDimension_r(handle(), w, options.output_dimension);
+  GEOSWKBWriter_setIncludeSRID_r(handle(), w, options.include_srid ? 1 : 0);
+  GEOSWKBWriter_setFlavor_r(handle(), w,
                             options.iso ? GEOS_WKB_ISO : GEOS_WKB_EXTENDED);
   size_t size = 0;
-  ByteBuffer buf(options.hex ? GEOSWKBWriter_writeHEX_r(handle_, w, g, &size)
-                             : GEOSWKBWriter_write_r(handle_, w, g, &size),
-                 {handle_});
+  ByteBuffer buf(options.hex ? GEOSWKBWriter_writeHEX_r(handle(), w, g, &size)
+                             : GEOSWKBWriter_write_r(handle(), w, g, &size),
+                 {handle()});
   if (!buf) return Error(absl::StatusCode::kFailedPrecondition, "write WKB");
   out->append(reinterpret_cast<const char*>(buf.get()), size);
   return absl::OkStatus();
@@ -103,18 +95,18 @@ absl::Status Context::WriteWkb(const GEOSGeometry* g, const WkbOptions& options,
 absl::Status Context::WriteWkt(const GEOSGeometry* g, const WktOptions& options,
                                std::string* out) {
   if (!wkt_writer_)
-    wkt_writer_ = WktWriterPtr(GEOSWKTWriter_create_r(handle_), {handle_});
+    wkt_writer_ = WktWriterPtr(GEOSWKTWriter_create_r(handle()), {handle()});
   GEOSWKTWriter* w = wkt_writer_.get();
-  GEOSWKTWriter_setRoundingPrecision_r(handle_, w, options.rounding_precision);
+  GEOSWKTWriter_setRoundingPrecision_r(handle(), w, options.rounding_precision);
   // GEOS 3.11.1's trimmed writer prints each number in full positional
   // notation into a 128-byte stack buffer, and overruns it from about
   // 1e107; such geometries are written untrimmed (also positional, but
   // through a stream).
   constexpr double kTrimmable = 1e100;
-  const bool trim = options.trim && OrdinatesBelow(handle_, g, kTrimmable);
-  GEOSWKTWriter_setTrim_r(handle_, w, trim ? 1 : 0);
-  GEOSWKTWriter_setOutputDimension_r(handle_, w, options.output_dimension);
-  CharBuffer text(GEOSWKTWriter_write_r(handle_, w, g), {handle_});
+  const bool trim = options.trim && OrdinatesBelow(handle(), g, kTrimmable);
+  GEOSWKTWriter_setTrim_r(handle(), w, trim ? 1 : 0);
+  GEOSWKTWriter_setOutputDimension_r(handle(), w, options.output_dimension);
+  CharBuffer text(GEOSWKTWriter_write_r(handle(), w, g), {handle()});
   if (!text) return Error(absl::StatusCode::kFailedPrecondition, "write WKT");
   out->append(text.get());
   return absl::OkStatus();
@@ -124,11 +116,11 @@ absl::Status Context::WriteGeoJson(const GEOSGeometry* g, int indent,
                                    std::string* out) {
   if (!geojson_writer_) {
     geojson_writer_ =
-        GeoJsonWriterPtr(GEOSGeoJSONWriter_create_r(handle_), {handle_});
+        GeoJsonWriterPtr(GEOSGeoJSONWriter_create_r(handle()), {handle()});
   }
   CharBuffer text(GEOSGeoJSONWriter_writeGeometry_r(
-                      handle_, geojson_writer_.get(), g, indent),
-                  {handle_});
+                      handle(), geojson_writer_.get(), g, indent),
+                  {handle()});
   if (!text)
     return Error(absl::StatusCode::kFailedPrecondition, "write GeoJSON");
   out->append(text.get());

@@ -39,14 +39,13 @@ struct WktOptions {
 class Context {
  public:
   Context();
-  ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
-  GEOSContextHandle_t handle() const { return handle_; }
+  GEOSContextHandle_t handle() const { return handle_.get(); }
 
   // Takes ownership of a geometry GEOS returned through this context.
-  GeometryPtr Own(GEOSGeometry* g) const { return GeometryPtr(g, {handle_}); }
+  GeometryPtr Own(GEOSGeometry* g) const { return GeometryPtr(g, {handle()}); }
 
   // The status for a GEOS call that just failed: `code` with "what: <the
   // message GEOS reported>". Clears the recorded message.
@@ -75,9 +74,11 @@ class Context {
  private:
   static void OnError(const char* message, void* self);
 
-  GEOSContextHandle_t handle_;
+  // Declared first, so destroyed last: every reader and writer below is
+  // destroyed through it before GEOS_finish_r.
+  ContextHandle handle_;
   std::string last_error_;
-  // Created on first use; destroyed before handle_ (declared after it).
+  // Created on first use.
   WkbReaderPtr wkb_reader_;
   WktReaderPtr wkt_reader_;
   WkbWriterPtr wkb_writer_;

@@ -11,8 +11,20 @@
 #include <geos_c.h>
 
 #include <memory>
+#include <type_traits>
 
 namespace geosrpc::geos {
+
+// A GEOS context handle, finished on destruction. Whatever was made through
+// the context must be destroyed first: declare this before it.
+struct ContextFinisher {
+  void operator()(GEOSContextHandle_t context) const {
+    if (context != nullptr) GEOS_finish_r(context);
+  }
+};
+using ContextHandle =
+    std::unique_ptr<std::remove_pointer_t<GEOSContextHandle_t>,
+                    ContextFinisher>;
 
 template <typename T, auto Destroy>
 struct Deleter {

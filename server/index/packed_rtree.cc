@@ -24,10 +24,9 @@ void TileOrder(std::vector<T>* entries) {
   });
   for (size_t begin = 0; begin < n; begin += per_slice) {
     const size_t end = std::min(n, begin + per_slice);
-    std::sort(entries->begin() + begin, entries->begin() + end,
-              [](const T& a, const T& b) {
-                return CenterY(a.box) < CenterY(b.box);
-              });
+    std::sort(
+        entries->begin() + begin, entries->begin() + end,
+        [](const T& a, const T& b) { return CenterY(a.box) < CenterY(b.box); });
   }
 }
 
@@ -45,7 +44,8 @@ PackedRTree::PackedRTree(const std::vector<Box>& boxes) {
   // The leaves, then each level above, until one node holds them all.
   std::vector<Node> level;
   for (uint32_t begin = 0; begin < items_.size(); begin += kNodeCapacity) {
-    const uint32_t end = std::min<uint32_t>(items_.size(), begin + kNodeCapacity);
+    const uint32_t end =
+        std::min<uint32_t>(items_.size(), begin + kNodeCapacity);
     Node leaf{{}, begin, end, true};
     for (uint32_t i = begin; i < end; ++i) leaf.box.Expand(items_[i].box);
     level.push_back(leaf);

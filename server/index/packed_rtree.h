@@ -35,8 +35,7 @@ struct Box {
 
   bool empty() const { return xmin > xmax || ymin > ymax; }
   bool Intersects(const Box& o) const {
-    return xmin <= o.xmax && o.xmin <= xmax && ymin <= o.ymax &&
-           o.ymin <= ymax;
+    return xmin <= o.xmax && o.xmin <= xmax && ymin <= o.ymax && o.ymin <= ymax;
   }
   // The smallest distance between a point of this box and one of `o`: 0
   // when they meet.
@@ -68,7 +67,7 @@ class PackedRTree {
     bool operator>(const Entry& o) const {
       if (distance != o.distance) return distance > o.distance;
       if (is_item != o.is_item) return is_item;  // Nodes first...
-      return index > o.index;  // ...then items by id.
+      return index > o.index;                    // ...then items by id.
     }
   };
   using Scratch = std::vector<Entry>;

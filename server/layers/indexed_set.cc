@@ -63,9 +63,9 @@ std::string Digest(const batch::BatchView& view) {
   unsigned int size = 0;
   EVP_DigestFinal_ex(ctx, hash, &size);
   EVP_MD_CTX_free(ctx);
-  return absl::StrCat(
-      "sha256:", absl::BytesToHexString(absl::string_view(
-                     reinterpret_cast<const char*>(hash), size)));
+  return absl::StrCat("sha256:",
+                      absl::BytesToHexString(absl::string_view(
+                          reinterpret_cast<const char*>(hash), size)));
 }
 
 IndexedSet::IndexedSet(std::shared_ptr<const batch::FrozenBatch> geometries,
@@ -101,9 +101,8 @@ void IndexedSet::Builder::Decode(geos::Context& context, size_t begin,
 std::shared_ptr<const IndexedSet> IndexedSet::Builder::Build() && {
   std::shared_ptr<const batch::FrozenBatch> geometries =
       std::move(batch_).Freeze();
-  std::shared_ptr<IndexedSet> set(
-      new IndexedSet(std::move(geometries), std::move(boxes_),
-                     std::move(passes_)));
+  std::shared_ptr<IndexedSet> set(new IndexedSet(
+      std::move(geometries), std::move(boxes_), std::move(passes_)));
   for (size_t i = 0; i < set->size(); ++i) {
     const absl::Status& s = set->geometries_->status(i);
     if (s.ok()) continue;
@@ -122,8 +121,7 @@ std::shared_ptr<const IndexedSet> IndexedSet::Builder::Build() && {
   info.set_indexed(set->tree_.size());
   info.set_vertices(vertices_.load());
   info.set_bytes(info.vertices() * 24 + set->size() * 200 +
-                 set->boxes_.size() * sizeof(index::Box) +
-                 set->tree_.bytes());
+                 set->boxes_.size() * sizeof(index::Box) + set->tree_.bytes());
   const index::Box& b = set->tree_.bounds();
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   for (double v : {b.xmin, b.ymin, b.xmax, b.ymax}) {

@@ -23,8 +23,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "base/sync.h"
 #include "geosrpc/v1/geometry_service.pb.h"
-#include "server/common/sync.h"
 #include "server/layers/indexed_set.h"
 
 namespace geosrpc::layers {

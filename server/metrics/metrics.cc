@@ -68,13 +68,13 @@ Metrics::Metrics()
                             "RESOURCE_EXHAUSTED: over a geometry limit; "
                             "FAILED_PRECONDITION: GEOS failed).")
                       .Register(*registry_)),
-      batch_rows_(BuildHistogram()
-                      .Name("geosrpc_batch_rows")
-                      .Help("Rows per batch.")
-                      .Register(*registry_)
-                      .Add({}, Histogram::BucketBoundaries{
-                                   1, 10, 100, 1000, 10000, 100000, 1000000,
-                                   10000000})),
+      batch_rows_(
+          BuildHistogram()
+              .Name("geosrpc_batch_rows")
+              .Help("Rows per batch.")
+              .Register(*registry_)
+              .Add({}, Histogram::BucketBoundaries{1, 10, 100, 1000, 10000,
+                                                   100000, 1000000, 10000000})),
       queue_tasks_(BuildGauge()
                        .Name("geosrpc_queue_tasks")
                        .Help("Chunk tasks admitted and waiting for a worker.")
@@ -116,11 +116,12 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Create(
   std::unique_ptr<Metrics> m(new Metrics());
   if (!options.listen_address.empty()) {
     try {
-      m->exposer_ = std::make_unique<prometheus::Exposer>(options.listen_address);
+      m->exposer_ =
+          std::make_unique<prometheus::Exposer>(options.listen_address);
     } catch (const std::exception& e) {
-      return absl::UnavailableError(absl::StrCat(
-          "metrics: could not listen on ", options.listen_address, ": ",
-          e.what()));
+      return absl::UnavailableError(
+          absl::StrCat("metrics: could not listen on ", options.listen_address,
+                       ": ", e.what()));
     }
     m->exposer_->RegisterCollectable(m->registry_);
     const std::vector<int> ports = m->exposer_->GetListeningPorts();

@@ -37,7 +37,8 @@ class Metrics : public exec::PoolObserver {
     std::string listen_address = "127.0.0.1:9464";
   };
 
-  static absl::StatusOr<std::unique_ptr<Metrics>> Create(const Options& options);
+  static absl::StatusOr<std::unique_ptr<Metrics>> Create(
+      const Options& options);
 
   // The bound port, or 0 when not serving.
   int port() const { return port_; }

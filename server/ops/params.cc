@@ -5,7 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 #include "server/ops/operations.h"
 
 namespace geosrpc::ops {

@@ -6,8 +6,9 @@
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 #include "server/ops/describe.h"
+#include "server/ops/operations.h"
 #include "server/service/internal/write_queue.h"
 #include "server/service/request_log.h"
 #include "server/service/status.h"
@@ -27,18 +28,35 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext* context,
   return std::min(deadline, now + options.max_timeout);
 }
 
-void Log(const GeometryService::Options& options, const char* method,
-         const v1::ComputeRequest& request, int64_t batch_id,
-         absl::Time started, const v1::ComputeSummary& summary) {
+// A batch that has ended: a Compute call's, or one batch of a ComputeStream.
+struct EndedBatch {
+  const char* method;
+  const v1::ComputeRequest& request;
+  int64_t batch_id;  // -1 for Compute.
+  absl::Time started;
+  const v1::ComputeSummary& summary;
+  // False for a batch refused before it started (malformed, over a limit,
+  // server busy or draining): it is logged, but adds nothing to the batch
+  // metrics, since nothing ran.
+  bool ran;
+};
+
+// The one place a batch's end is recorded: its request log line (when
+// enabled) and, if it ran, its batch metrics.
+void RecordBatch(const GeometryService::Options& options,
+                 metrics::Metrics& metrics, const EndedBatch& batch) {
+  if (batch.ran) {
+    metrics.BatchDone(batch.request.operation().op(), batch.summary);
+  }
   if (!options.log_requests) return;
-  LogRequest({.method = method,
-              .op = request.operation().op(),
-              .batch_id = batch_id,
-              .rows = summary.rows(),
-              .error_rows = summary.error_rows(),
-              .duration = absl::Now() - started,
-              .code = summary.status().code(),
-              .message = summary.status().message()});
+  LogRequest({.method = batch.method,
+              .op = batch.request.operation().op(),
+              .batch_id = batch.batch_id,
+              .rows = batch.summary.rows(),
+              .error_rows = batch.summary.error_rows(),
+              .duration = absl::Now() - batch.started,
+              .code = batch.summary.status().code(),
+              .message = batch.summary.status().message()});
 }
 
 constexpr char kDraining[] =
@@ -62,13 +80,16 @@ class ComputeReactor final
     : public grpc::ServerWriteReactor<v1::ComputeResponse> {
  public:
   ComputeReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
-                 metrics::Metrics* metrics,
+                 metrics::Metrics& metrics,
                  const GeometryService::Options& options, bool draining,
                  grpc::CallbackServerContext* context,
                  const v1::ComputeRequest* request)
-      : writes_(this) {
-    const absl::Time started = absl::Now();
-    if (metrics != nullptr) metrics->RpcStarted("Compute");
+      : options_(options),
+        metrics_(metrics),
+        request_(*request),
+        started_(absl::Now()),
+        writes_(this) {
+    metrics_.RpcStarted("Compute");
     auto job =
         draining
             ? absl::StatusOr<std::shared_ptr<exec::ComputeJob>>(
@@ -84,17 +105,8 @@ class ComputeReactor final
                          writes_.Push(std::move(response), std::move(sent));
                        },
                    .on_done =
-                       [this, &options, metrics, request,
-                        started](const v1::ComputeSummary& summary) {
-                         Log(options, "Compute", *request, -1, started,
-                             summary);
-                         if (metrics != nullptr) {
-                           metrics->BatchDone(request->operation().op(),
-                                              summary);
-                           metrics->RpcHandled("Compute",
-                                               summary.status().code(),
-                                               absl::Now() - started);
-                         }
+                       [this](const v1::ComputeSummary& summary) {
+                         Ended(summary, /*ran=*/true);
                          auto response =
                              std::make_unique<v1::ComputeResponse>();
                          *response->mutable_summary() = summary;
@@ -103,11 +115,7 @@ class ComputeReactor final
                        }},
                   operands);
     if (!job.ok()) {
-      Log(options, "Compute", *request, -1, started, SummaryOf(job.status()));
-      if (metrics != nullptr) {
-        metrics->RpcHandled("Compute", static_cast<int>(job.status().code()),
-                            absl::Now() - started);
-      }
+      Ended(SummaryOf(job.status()), /*ran=*/false);
       writes_.Close(ToGrpcStatus(job.status()));
       return;
     }
@@ -127,6 +135,23 @@ class ComputeReactor final
   void OnDone() override { delete this; }
 
  private:
+  // The call's one batch has ended, and the call with it.
+  void Ended(const v1::ComputeSummary& summary, bool ran) {
+    RecordBatch(options_, metrics_,
+                {.method = "Compute",
+                 .request = request_,
+                 .batch_id = -1,
+                 .started = started_,
+                 .summary = summary,
+                 .ran = ran});
+    metrics_.RpcHandled("Compute", summary.status().code(),
+                        absl::Now() - started_);
+  }
+
+  const GeometryService::Options& options_;
+  metrics::Metrics& metrics_;
+  const v1::ComputeRequest& request_;
+  const absl::Time started_;
   internal::WriteQueue<ComputeReactor, v1::ComputeResponse> writes_;
   // Set once in the constructor, before any reaction can run.
   std::shared_ptr<exec::ComputeJob> job_;
@@ -140,7 +165,7 @@ class StreamReactor final
                                      v1::ComputeStreamResponse> {
  public:
   StreamReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
-                metrics::Metrics* metrics,
+                metrics::Metrics& metrics,
                 const GeometryService::Options& options,
                 grpc::CallbackServerContext* context)
       : pool_(pool),
@@ -150,7 +175,7 @@ class StreamReactor final
         options_(options),
         deadline_(DeadlineOf(context, options)),
         writes_(this) {
-    if (metrics_ != nullptr) metrics_->RpcStarted("ComputeStream");
+    metrics_.RpcStarted("ComputeStream");
     ReadNext();
   }
 
@@ -234,7 +259,7 @@ class StreamReactor final
              },
          .on_done =
              [this, id, raw](const v1::ComputeSummary& summary) {
-               EndBatch(id, raw, summary);
+               EndBatch(id, raw, summary, /*ran=*/true);
              }},
         operands_);
     if (!job.ok()) {
@@ -243,7 +268,7 @@ class StreamReactor final
         MutexLock lock(&mu_);
         running_[raw] = std::move(batch);
       }
-      return EndBatch(id, raw, summary);
+      return EndBatch(id, raw, summary, /*ran=*/false);
     }
     MutexLock lock(&mu_);
     batch->job = *std::move(job);
@@ -251,12 +276,15 @@ class StreamReactor final
     running_[raw] = std::move(batch);
   }
 
-  void EndBatch(uint64_t id, Batch* raw, const v1::ComputeSummary& summary) {
-    Log(options_, "ComputeStream", raw->request.request(),
-        static_cast<int64_t>(id), raw->started, summary);
-    if (metrics_ != nullptr) {
-      metrics_->BatchDone(raw->request.request().operation().op(), summary);
-    }
+  void EndBatch(uint64_t id, Batch* raw, const v1::ComputeSummary& summary,
+                bool ran) {
+    RecordBatch(options_, metrics_,
+                {.method = "ComputeStream",
+                 .request = raw->request.request(),
+                 .batch_id = static_cast<int64_t>(id),
+                 .started = raw->started,
+                 .summary = summary,
+                 .ran = ran});
     std::shared_ptr<Batch> batch;
     {
       MutexLock lock(&mu_);
@@ -299,19 +327,16 @@ class StreamReactor final
       closed_ = true;
       cancelled = cancelled_;
     }
-    if (metrics_ != nullptr) {
-      metrics_->RpcHandled(
-          "ComputeStream",
-          static_cast<int>(cancelled ? grpc::StatusCode::CANCELLED
-                                     : grpc::StatusCode::OK),
-          absl::Now() - started_);
-    }
+    metrics_.RpcHandled("ComputeStream",
+                        static_cast<int>(cancelled ? grpc::StatusCode::CANCELLED
+                                                   : grpc::StatusCode::OK),
+                        absl::Now() - started_);
     writes_.Close(grpc::Status::OK);  // Last touch.
   }
 
   exec::WorkerPool* const pool_;
   exec::OperandCache* const operands_;
-  metrics::Metrics* const metrics_;
+  metrics::Metrics& metrics_;
   const absl::Time started_;
   const GeometryService::Options options_;
   const absl::Time deadline_;
@@ -330,7 +355,7 @@ class StreamReactor final
 }  // namespace
 
 GeometryService::GeometryService(exec::WorkerPool* pool, const Options& options,
-                                 metrics::Metrics* metrics)
+                                 metrics::Metrics& metrics)
     : pool_(pool),
       options_(options),
       metrics_(metrics),
@@ -362,10 +387,8 @@ GeometryService::ComputeStream(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* GeometryService::ListOperations(
     grpc::CallbackServerContext* context, const v1::ListOperationsRequest*,
     v1::ListOperationsResponse* response) {
-  if (metrics_ != nullptr) {
-    metrics_->RpcStarted("ListOperations");
-    metrics_->RpcHandled("ListOperations", 0, absl::ZeroDuration());
-  }
+  metrics_.RpcStarted("ListOperations");
+  metrics_.RpcHandled("ListOperations", 0, absl::ZeroDuration());
   *response = operations_;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);

@@ -35,10 +35,10 @@ class GeometryService final : public v1::GeometryService::CallbackService {
     bool log_requests = true;
   };
 
-  // `pool` (and `metrics`, if given) must outlive the service and every call
-  // it serves.
+  // `pool` and `metrics` must outlive the service and every call it serves.
+  // (metrics::Metrics::Create with no listen address gives a silent one.)
   GeometryService(exec::WorkerPool* pool, const Options& options,
-                  metrics::Metrics* metrics = nullptr);
+                  metrics::Metrics& metrics);
 
   // From now on new calls are refused with UNAVAILABLE (retryable: nothing
   // was computed), while calls already running go on. Shutdown's first step.
@@ -60,7 +60,7 @@ class GeometryService final : public v1::GeometryService::CallbackService {
  private:
   exec::WorkerPool* const pool_;
   const Options options_;
-  metrics::Metrics* const metrics_;
+  metrics::Metrics& metrics_;
   std::atomic<bool> draining_{false};
   exec::OperandCache operands_;
   const v1::ListOperationsResponse operations_;

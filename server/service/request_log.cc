@@ -14,10 +14,10 @@ namespace geosrpc::service {
 
 void LogRequest(const RequestRecord& r) {
   std::string line = absl::StrCat(
-      "{\"ts\":\"", absl::FormatTime(absl::RFC3339_full, absl::Now(),
-                                     absl::UTCTimeZone()),
-      "\",\"method\":\"", r.method, "\",\"op\":\"",
-      ops::OperationName(r.op), "\"");
+      "{\"ts\":\"",
+      absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone()),
+      "\",\"method\":\"", r.method, "\",\"op\":\"", ops::OperationName(r.op),
+      "\"");
   if (r.batch_id >= 0) absl::StrAppend(&line, ",\"batch_id\":", r.batch_id);
   absl::StrAppend(
       &line, ",\"rows\":", r.rows, ",\"errors\":", r.error_rows,

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 
 namespace geosrpc::service {
 
@@ -60,9 +60,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
     return absl::InvalidArgumentError("listen_address is empty");
   }
   if (options.max_message_bytes < (1 << 20)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "max_message_bytes must be at least 1 MiB, got ",
-        options.max_message_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_message_bytes must be at least 1 MiB, got ",
+                     options.max_message_bytes));
   }
   if (options.service.max_inflight_per_stream < 1) {
     return absl::InvalidArgumentError("max_inflight_per_stream must be >= 1");
@@ -76,31 +76,33 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
         "batch, max_chunk_bytes) must be positive");
   }
 
-  if (options.drain_delay < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("drain_delay must not be negative");
+  if (options.drain_delay < absl::ZeroDuration() ||
+      options.shutdown_grace < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "drain_delay and shutdown_grace must not be negative");
   }
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    Credentials(options));
 
   std::unique_ptr<Server> server(new Server());
   server->drain_delay_ = options.drain_delay;
+  server->shutdown_grace_ = options.shutdown_grace;
   ASSIGN_OR_RETURN(server->metrics_,
                    metrics::Metrics::Create(
                        {.listen_address = options.metrics_listen_address}));
-  ASSIGN_OR_RETURN(server->pool_,
-                   exec::WorkerPool::Create(
-                       {.num_workers = options.num_workers,
-                        .max_queued_tasks = options.max_queued_tasks,
-                        .observer = server->metrics_.get()}));
+  ASSIGN_OR_RETURN(
+      server->pool_,
+      exec::WorkerPool::Create({.num_workers = options.num_workers,
+                                .max_queued_tasks = options.max_queued_tasks,
+                                .observer = server->metrics_.get()}));
   server->metrics_->SetWorkers(server->pool_->num_workers());
   server->service_ = std::make_unique<GeometryService>(
-      server->pool_.get(), options.service, server->metrics_.get());
+      server->pool_.get(), options.service, *server->metrics_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, credentials,
-                           &server->port_);
+  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());

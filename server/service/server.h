@@ -43,6 +43,9 @@ class Server {
     // On Shutdown, how long health reports NOT_SERVING before the server
     // stops accepting calls, so that balancers can stop routing to it.
     absl::Duration drain_delay = absl::ZeroDuration();
+    // On Shutdown(), how long calls in flight may run before they are
+    // cancelled.
+    absl::Duration shutdown_grace = absl::Seconds(10);
     // Prometheus GET /metrics address (port 0 picks one); empty disables it.
     std::string metrics_listen_address = "127.0.0.1:9464";
     GeometryService::Options service;
@@ -68,6 +71,8 @@ class Server {
   // Options::drain_delay, then gRPC stops accepting; calls in flight finish
   // for up to `grace`, and the rest are cancelled. Idempotent.
   void Shutdown(absl::Duration grace);
+  // Shutdown(Options::shutdown_grace).
+  void Shutdown() { Shutdown(shutdown_grace_); }
 
  private:
   Server() = default;
@@ -81,6 +86,7 @@ class Server {
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   absl::Duration drain_delay_;
+  absl::Duration shutdown_grace_;
 };
 
 }  // namespace geosrpc::service

@@ -111,10 +111,10 @@ TEST(InspectRowTest, AnEmptyGeometryHasNoExtentAndABadRowItsError) {
       InspectRow(context, Encoding::kWkb, Wkb("POINT EMPTY"), {}, &scratch);
   ASSERT_TRUE(point.ok());
   EXPECT_GT(point->min_x, point->max_x);
-  EXPECT_EQ(
-      InspectRow(context, Encoding::kWkt, "POINT (1", {}, &scratch).status()
-          .message(),
-      "invalid WKT: unclosed '('");
+  EXPECT_EQ(InspectRow(context, Encoding::kWkt, "POINT (1", {}, &scratch)
+                .status()
+                .message(),
+            "invalid WKT: unclosed '('");
 }
 
 }  // namespace

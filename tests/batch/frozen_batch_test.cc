@@ -54,6 +54,29 @@ TEST(FrozenBatchTest, DecodesWkbWktAndHexRows) {
   }
 }
 
+// The CLI sends each feature of a FeatureCollection as its own GeoJSON row,
+// properties and all: GEOS reads a Feature's geometry, and a null geometry
+// fails that row only, with a message that says so.
+TEST(FrozenBatchTest, DecodesGeoJsonFeaturesAndRefusesANullGeometryPerRow) {
+  OwnedBatch batch;
+  batch.Add(R"({"type": "Feature", "properties": {"name": "a ]} \" [("},
+               "geometry": {"type": "LineString",
+                            "coordinates": [[0, 0], [3, 4]]}})");
+  batch.Add(R"({"type": "Feature", "geometry": null, "properties": {}})");
+  batch.Add(R"({"type": "Point", "coordinates": [1, 2]})");
+  auto frozen = Decode(batch.view(Encoding::kGeoJson));
+  ASSERT_EQ(frozen->size(), 3u);
+  geos::Context context;
+  double length;
+  ASSERT_NE(frozen->geometry(0), nullptr) << frozen->status(0);
+  ASSERT_EQ(GEOSLength_r(context.handle(), frozen->geometry(0), &length), 1);
+  EXPECT_EQ(length, 5.0);
+  EXPECT_EQ(frozen->geometry(1), nullptr);
+  EXPECT_EQ(frozen->status(1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(frozen->status(1).message(), "GeoJSON: null geometry");
+  ASSERT_NE(frozen->geometry(2), nullptr) << frozen->status(2);
+}
+
 TEST(FrozenBatchTest, RejectsTruncatedWkbPerRowAndKeepsTheRest) {
   geos::Context context;
   OwnedBatch batch;

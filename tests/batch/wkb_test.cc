@@ -220,5 +220,40 @@ TEST(GeoJsonPrecheckTest, BoundsNestingAndBalance) {
             "invalid GeoJSON: nested deeper than 70 brackets");
 }
 
+TEST(GeoJsonPrecheckTest, IgnoresBracketsInStrings) {
+  EXPECT_TRUE(PrecheckGeoJson(R"({"type": "Feature", "properties": {
+      "name": "a ]} [[ \" \\", "x": "\"{"},
+      "geometry": {"type": "Point", "coordinates": [1, 2]}})",
+                              {})
+                  .ok());
+  EXPECT_EQ(PrecheckGeoJson(R"({"type": "Point", "coordinates": "[1, 2]})", {})
+                .message(),
+            "invalid GeoJSON: unterminated string");
+  EXPECT_EQ(PrecheckGeoJson(std::string("{\"a\0\": 1}", 9), {}).message(),
+            "invalid GeoJSON: NUL byte at offset 3");
+}
+
+TEST(GeoJsonPrecheckTest, RefusesANullGeometry) {
+  for (const char* json :
+       {R"({"type": "Feature", "geometry": null, "properties": {}})",
+        R"({"properties": {"type": "x"}, "geometry" :null, "type":"Feature"})",
+        " null "}) {
+    SCOPED_TRACE(json);
+    absl::Status s = PrecheckGeoJson(json, {});
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(s.message(), "GeoJSON: null geometry");
+  }
+  // Only the top-level Feature's own "geometry" member counts.
+  for (const char* json :
+       {R"({"type": "Feature", "properties": {"geometry": null},
+            "geometry": {"type": "Point", "coordinates": [1, 2]}})",
+        R"({"type": "Feature", "properties": {"s": "\"geometry\": null"},
+            "geometry": {"type": "Point", "coordinates": [1, 2]}})",
+        R"({"type": "Point", "coordinates": [1, 2], "geometry": null})"}) {
+    SCOPED_TRACE(json);
+    EXPECT_TRUE(PrecheckGeoJson(json, {}).ok());
+  }
+}
+
 }  // namespace
 }  // namespace geosrpc::batch

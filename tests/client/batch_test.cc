@@ -16,9 +16,9 @@ TEST(BatchBuilderTest, PacksRowsWithOffsets) {
   v1::GeometryBatch batch = builder.Build();
   EXPECT_EQ(batch.encoding(), v1::ENCODING_WKT);
   EXPECT_EQ(batch.data(), "POINT (1 2)POINT (3 4)");
-  EXPECT_EQ(std::vector<uint64_t>(batch.offsets().begin(),
-                                  batch.offsets().end()),
-            (std::vector<uint64_t>{0, 11, 11, 22}));
+  EXPECT_EQ(
+      std::vector<uint64_t>(batch.offsets().begin(), batch.offsets().end()),
+      (std::vector<uint64_t>{0, 11, 11, 22}));
   EXPECT_EQ(builder.size(), 0u);  // Left empty.
 }
 
@@ -55,7 +55,8 @@ TEST(MakeOperationTest, SetsTypedParametersByName) {
 
 TEST(ParseOpCodeTest, AcceptsNamesInAnyCase) {
   EXPECT_EQ(*ParseOpCode("distance"), v1::OP_CODE_DISTANCE);
-  EXPECT_EQ(*ParseOpCode("Symmetric_Difference"), v1::OP_CODE_SYMMETRIC_DIFFERENCE);
+  EXPECT_EQ(*ParseOpCode("Symmetric_Difference"),
+            v1::OP_CODE_SYMMETRIC_DIFFERENCE);
   EXPECT_FALSE(ParseOpCode("op_unspecified").ok());
   EXPECT_FALSE(ParseOpCode("frobnicate").ok());
 }

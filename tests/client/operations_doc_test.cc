@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "client/cli/io.h"
+#include "client/cli/output.h"
 #include "server/ops/describe.h"
 #include "server/ops/operations.h"
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 #include "server/geos/context.h"
 #include "tests/testing/random_geometries.h"
 
@@ -28,20 +28,19 @@ Outcome RunJob(WorkerPool* pool, const v1::ComputeRequest& request,
   Outcome out;
   Mutex mu;
   Notification done;
-  auto job =
-      ComputeJob::Start(pool, &request, limits, deadline,
-                        {.on_chunk =
-                             [&](std::unique_ptr<v1::ResultChunk> chunk,
-                                 std::shared_ptr<void>) {
-                               MutexLock lock(&mu);
-                               out.chunks.push_back(std::move(*chunk));
-                             },
-                         .on_done =
-                             [&](const v1::ComputeSummary& summary) {
-                               out.summary = summary;
-                               done.Notify();
-                             }},
-                        operands);
+  auto job = ComputeJob::Start(
+      pool, &request, limits, deadline,
+      {.on_chunk =
+           [&](std::unique_ptr<v1::ResultChunk> chunk, std::shared_ptr<void>) {
+             MutexLock lock(&mu);
+             out.chunks.push_back(std::move(*chunk));
+           },
+       .on_done =
+           [&](const v1::ComputeSummary& summary) {
+             out.summary = summary;
+             done.Notify();
+           }},
+      operands);
   out.start = job.status();
   if (!job.ok()) return out;
   if (after_start) after_start(job->get());

@@ -20,8 +20,8 @@ v1::GeometryBatch Batch(v1::Encoding encoding,
 v1::ComputeRequest Points(v1::OpCode op, int rows) {
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(op);
-  *request.mutable_a() = Batch(
-      v1::ENCODING_WKT, std::vector<std::string>(rows, "POINT (1 2)"));
+  *request.mutable_a() =
+      Batch(v1::ENCODING_WKT, std::vector<std::string>(rows, "POINT (1 2)"));
   return request;
 }
 
@@ -78,8 +78,8 @@ TEST(ComputePlanTest, RejectsMalformedRequests) {
 TEST(ComputePlanTest, CutsRowsIntoChunksCoveringEachRowOnce) {
   for (int rows : {0, 1, 15, 16, 17, 1000, 100000}) {
     for (int workers : {1, 2, 8}) {
-      auto plan = ComputePlan::Create(Points(v1::OP_CODE_AREA, rows), {},
-                                      workers);
+      auto plan =
+          ComputePlan::Create(Points(v1::OP_CODE_AREA, rows), {}, workers);
       ASSERT_TRUE(plan.ok()) << plan.status();
       size_t covered = 0;
       for (size_t c = 0; c < plan->num_chunks(); ++c) {
@@ -118,8 +118,8 @@ TEST(ComputePlanTest, AReductionReadsOneStripPerWorker) {
   EXPECT_GT(plan->num_key_tasks(), 2u);  // Keys are read in parallel too.
 
   // One worker, or a caller-chosen chunk size: no strips.
-  EXPECT_FALSE(
-      ComputePlan::Create(Points(v1::OP_CODE_UNION_ALL, 1000), {}, 1)->strips());
+  EXPECT_FALSE(ComputePlan::Create(Points(v1::OP_CODE_UNION_ALL, 1000), {}, 1)
+                   ->strips());
   v1::ComputeRequest chosen = Points(v1::OP_CODE_UNION_ALL, 1000);
   chosen.set_chunk_rows(100);
   auto fixed = ComputePlan::Create(chosen, {}, 2);

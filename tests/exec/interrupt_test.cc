@@ -29,8 +29,9 @@ TEST(InterruptTest, EndsAGeosCallAtTheScopesDeadline) {
   EXPECT_EQ(result, nullptr);
   EXPECT_TRUE(scope.interrupted());
   EXPECT_TRUE(scope.deadline_passed());
-  EXPECT_NE(c.Error(absl::StatusCode::kInternal, "buffer").message().find(
-                kInterruptedMessage),
+  EXPECT_NE(c.Error(absl::StatusCode::kInternal, "buffer")
+                .message()
+                .find(kInterruptedMessage),
             std::string::npos);
 }
 

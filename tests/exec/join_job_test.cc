@@ -9,7 +9,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 #include "server/geos/context.h"
 #include "tests/testing/random_geometries.h"
 
@@ -40,7 +40,7 @@ struct Outcome {
 };
 
 Outcome RunJoin(WorkerPool* pool, const absl::StatusOr<JoinPlan>& plan,
-            layers::SetCatalog* catalog, ComputeLimits limits = {}) {
+                layers::SetCatalog* catalog, ComputeLimits limits = {}) {
   Outcome out;
   if (!plan.ok()) {
     out.start = plan.status();
@@ -126,8 +126,8 @@ class JoinJobTest : public ::testing::Test {
       for (size_t j = 0; j < set_.size(); ++j) {
         auto t = c.ReadWkt(set_[j]);
         if (!t.ok() || GEOSisEmpty_r(h, t->get())) continue;
-        std::optional<char> plain = Plain(h, predicate, a->get(), t->get(),
-                                          distance);
+        std::optional<char> plain =
+            Plain(h, predicate, a->get(), t->get(), distance);
         std::optional<char> prepared =
             Prepared(h, predicate, a->get(), t->get(), distance);
         if (plain && prepared && *plain != 2 && *prepared != 2) {
@@ -151,9 +151,9 @@ class JoinJobTest : public ::testing::Test {
     return expected;
   }
 
-  static std::optional<char> Plain(GEOSContextHandle_t h,
-                                   v1::JoinPredicate p, const GEOSGeometry* a,
-                                   const GEOSGeometry* t, double d) {
+  static std::optional<char> Plain(GEOSContextHandle_t h, v1::JoinPredicate p,
+                                   const GEOSGeometry* a, const GEOSGeometry* t,
+                                   double d) {
     switch (p) {
       case v1::JOIN_PREDICATE_INTERSECTS:
         return GEOSIntersects_r(h, a, t);
@@ -193,9 +193,8 @@ class JoinJobTest : public ::testing::Test {
                                       const GEOSGeometry* a,
                                       const GEOSGeometry* t, double d) {
     const bool contains_properly = p == v1::JOIN_PREDICATE_CONTAINS_PROPERLY;
-    if (!contains_properly &&
-        (p == v1::JOIN_PREDICATE_ENVELOPE || HasEmptyMember(h, a) ||
-         HasEmptyMember(h, t))) {
+    if (!contains_properly && (p == v1::JOIN_PREDICATE_ENVELOPE ||
+                               HasEmptyMember(h, a) || HasEmptyMember(h, t))) {
       return std::nullopt;
     }
     const geos::PreparedPtr prepared(
@@ -252,7 +251,8 @@ TEST_F(JoinJobTest, EveryPredicateMatchesBruteForceOverAllPairs) {
     }
     request.set_return_distance(true);
     layers::SetCatalog catalog;
-    Outcome out = RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
+    Outcome out =
+        RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
     ASSERT_TRUE(out.start.ok()) << out.start;
     ASSERT_EQ(out.summary.status().code(), 0) << out.summary.status().message();
 
@@ -282,9 +282,9 @@ TEST_F(JoinJobTest, EveryPredicateMatchesBruteForceOverAllPairs) {
 
 TEST_F(JoinJobTest, BadRowsAreRowErrorsAndBadSetRowsAreReportedOnce) {
   layers::SetCatalog catalog;
-  Outcome out = RunJoin(pool_.get(),
-                    JoinPlan::ForJoin(Join(v1::JOIN_PREDICATE_INTERSECTS), {}, 2),
-                    &catalog);
+  Outcome out = RunJoin(
+      pool_.get(),
+      JoinPlan::ForJoin(Join(v1::JOIN_PREDICATE_INTERSECTS), {}, 2), &catalog);
   ASSERT_EQ(out.summary.status().code(), 0);
   const uint64_t bad = a_.size() - 1;
   ASSERT_EQ(out.errors.count(bad), 1u);
@@ -317,12 +317,14 @@ TEST_F(JoinJobTest, ASetSentOnceIsJoinedByDigestAfterwards) {
   EXPECT_EQ(second.summary.index_seconds(), 0);
 
   // Sending the geometries again finds the set by its digest: no rebuild.
-  Outcome third = RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
+  Outcome third =
+      RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
   EXPECT_EQ(Keys(third.pairs), Keys(first.pairs));
   EXPECT_EQ(catalog.cached_sets(), 1u);
 
   layers::SetCatalog other;  // Another replica: it lacks the set.
-  Outcome missing = RunJoin(pool_.get(), JoinPlan::ForJoin(by_digest, {}, 2), &other);
+  Outcome missing =
+      RunJoin(pool_.get(), JoinPlan::ForJoin(by_digest, {}, 2), &other);
   EXPECT_EQ(missing.start.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(missing.start.message(),
             absl::StrCat("this server does not hold the set ", digest,
@@ -339,7 +341,8 @@ TEST_F(JoinJobTest, StopsPastMaxPairsWithResourceExhausted) {
   layers::SetCatalog catalog;
   v1::JoinRequest request = Join(v1::JOIN_PREDICATE_ENVELOPE);
   request.set_max_pairs(50);
-  Outcome out = RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
+  Outcome out =
+      RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
   EXPECT_EQ(out.summary.status().code(),
             static_cast<int>(absl::StatusCode::kResourceExhausted));
   EXPECT_LE(out.pairs.size(), 50u);

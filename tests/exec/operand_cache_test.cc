@@ -7,7 +7,8 @@ namespace {
 
 std::shared_ptr<const batch::FrozenBatch> Freeze(const std::string& wkt) {
   const uint64_t offsets[] = {0, wkt.size()};
-  batch::BatchView view{batch::Encoding::kWkt, wkt, absl::MakeConstSpan(offsets)};
+  batch::BatchView view{batch::Encoding::kWkt, wkt,
+                        absl::MakeConstSpan(offsets)};
   geos::Context context;
   batch::FrozenBatch::Builder builder(view, {});
   builder.Decode(context, 0, 1);

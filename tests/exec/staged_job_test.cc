@@ -5,7 +5,7 @@
 #include <atomic>
 #include <vector>
 
-#include "server/common/sync.h"
+#include "base/sync.h"
 
 namespace geosrpc::exec {
 namespace {
@@ -61,20 +61,19 @@ class StagedJobTest : public ::testing::Test {
 TEST_F(StagedJobTest, RunsEveryTaskOfEachStageBeforeTheNextThenFinishesOnce) {
   auto job = RecordingJob::Make(pool_.get(), absl::InfiniteFuture());
   std::vector<int> seen_by_then;
-  ASSERT_TRUE(job->Run({job->Counting(0, 50,
-                                      [&] {
-                                        seen_by_then.push_back(
-                                            job->ran[0].load());
-                                        return absl::OkStatus();
-                                      }),
-                        job->Counting(1, 7,
-                                      [&] {
-                                        seen_by_then.push_back(
-                                            job->ran[1].load());
-                                        return absl::OkStatus();
-                                      }),
-                        job->Counting(2, 1)})
-                  .ok());
+  ASSERT_TRUE(
+      job->Run({job->Counting(0, 50,
+                              [&] {
+                                seen_by_then.push_back(job->ran[0].load());
+                                return absl::OkStatus();
+                              }),
+                job->Counting(1, 7,
+                              [&] {
+                                seen_by_then.push_back(job->ran[1].load());
+                                return absl::OkStatus();
+                              }),
+                job->Counting(2, 1)})
+          .ok());
   EXPECT_TRUE(job->Wait().ok());
   EXPECT_EQ(seen_by_then, (std::vector<int>{50, 7}));
   EXPECT_EQ(job->ran[2].load(), 1);
@@ -83,13 +82,12 @@ TEST_F(StagedJobTest, RunsEveryTaskOfEachStageBeforeTheNextThenFinishesOnce) {
 
 TEST_F(StagedJobTest, AFailedThenStepStopsTheJobWithItsStatus) {
   auto job = RecordingJob::Make(pool_.get(), absl::InfiniteFuture());
-  ASSERT_TRUE(job->Run({job->Counting(0, 3,
-                                      [] {
-                                        return absl::InvalidArgumentError(
-                                            "operand: bad");
-                                      }),
-                        job->Counting(1, 3)})
-                  .ok());
+  ASSERT_TRUE(
+      job->Run({job->Counting(
+                    0, 3,
+                    [] { return absl::InvalidArgumentError("operand: bad"); }),
+                job->Counting(1, 3)})
+          .ok());
   absl::Status status = job->Wait();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "operand: bad");
@@ -100,9 +98,8 @@ TEST_F(StagedJobTest, CancelSkipsWhatHasNotStartedAndTheFirstReasonWins) {
   auto job = RecordingJob::Make(pool_.get(), absl::InfiniteFuture());
   Notification release;
   ASSERT_TRUE(job->Run({{.tasks = 1,
-                         .run = [&](Worker&, size_t) {
-                           release.WaitForNotification();
-                         }},
+                         .run = [&](Worker&,
+                                    size_t) { release.WaitForNotification(); }},
                         job->Counting(1, 1000)})
                   .ok());
   job->Cancel(absl::CancelledError("client went away"));
@@ -135,8 +132,7 @@ TEST_F(StagedJobTest, APassedDeadlineStopsTheJobWithItsProgress) {
 TEST_F(StagedJobTest, AdmitsTheWholeSequenceOrNothing) {
   auto pool = *WorkerPool::Create({.num_workers = 1, .max_queued_tasks = 10});
   auto fits = RecordingJob::Make(pool.get(), absl::InfiniteFuture());
-  ASSERT_TRUE(
-      fits->Run({fits->Counting(0, 4), fits->Counting(1, 6)}).ok());
+  ASSERT_TRUE(fits->Run({fits->Counting(0, 4), fits->Counting(1, 6)}).ok());
   EXPECT_TRUE(fits->Wait().ok());
 
   auto too_big = RecordingJob::Make(pool.get(), absl::InfiniteFuture());

@@ -21,12 +21,12 @@ struct OwnedBatch {
 
 TEST(StripOrderTest, OrdersRowsByTheCentreOfTheirXExtentUnkeyedLast) {
   OwnedBatch rows;
-  rows.Add("LINESTRING (10 0, 20 0)");  // 15
-  rows.Add("POINT (1");                 // Undecodable: last.
-  rows.Add("POINT (-3 7)");             // -3
-  rows.Add("POINT EMPTY");              // No extent: last.
+  rows.Add("LINESTRING (10 0, 20 0)");         // 15
+  rows.Add("POINT (1");                        // Undecodable: last.
+  rows.Add("POINT (-3 7)");                    // -3
+  rows.Add("POINT EMPTY");                     // No extent: last.
   rows.Add("POLYGON ((0 0, 8 0, 8 8, 0 0))");  // 4
-  rows.Add("POINT (15 1)");             // 15, after row 0 (stable).
+  rows.Add("POINT (15 1)");                    // 15, after row 0 (stable).
   StripOrder strips(rows.view(), {});
   geos::Context context;
   strips.ComputeKeys(context, 0, 3);
@@ -63,7 +63,8 @@ TEST(StripOrderTest, DescribesALongStripBriefly) {
   geos::Context context;
   strips.ComputeKeys(context, 0, 20);
   strips.Sort();
-  EXPECT_EQ(strips.Describe(0, 20), "rows 0, 1, 2, 3, 4, 5, 6, 7, ... (20 rows)");
+  EXPECT_EQ(strips.Describe(0, 20),
+            "rows 0, 1, 2, 3, 4, 5, 6, 7, ... (20 rows)");
 }
 
 // Keys of disjoint ranges are written by different threads (as workers do).

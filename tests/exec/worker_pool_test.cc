@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 
 namespace geosrpc::exec {
 namespace {

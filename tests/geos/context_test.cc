@@ -1,6 +1,46 @@
 #include "server/geos/context.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+// The GEOS calls that end a context's handles, in the order this binary made
+// them. It is linked with -Wl,--wrap for each (see tests/CMakeLists.txt), so
+// calls from geosrpc_geos come here first.
+namespace {
+
+std::vector<std::pair<std::string, GEOSContextHandle_t>>& Ends() {
+  static auto* ends =
+      new std::vector<std::pair<std::string, GEOSContextHandle_t>>();
+  return *ends;
+}
+
+}  // namespace
+
+extern "C" {
+void __real_GEOS_finish_r(GEOSContextHandle_t handle);
+void __wrap_GEOS_finish_r(GEOSContextHandle_t handle) {
+  Ends().emplace_back("GEOS_finish_r", handle);
+  __real_GEOS_finish_r(handle);
+}
+#define GEOSRPC_WRAP_DESTROY(destroy, T)                    \
+  void __real_##destroy(GEOSContextHandle_t handle, T* p);  \
+  void __wrap_##destroy(GEOSContextHandle_t handle, T* p) { \
+    Ends().emplace_back(#destroy, handle);                  \
+    __real_##destroy(handle, p);                            \
+  }
+GEOSRPC_WRAP_DESTROY(GEOSWKBReader_destroy_r, GEOSWKBReader)
+GEOSRPC_WRAP_DESTROY(GEOSWKTReader_destroy_r, GEOSWKTReader)
+GEOSRPC_WRAP_DESTROY(GEOSWKBWriter_destroy_r, GEOSWKBWriter)
+GEOSRPC_WRAP_DESTROY(GEOSWKTWriter_destroy_r, GEOSWKTWriter)
+GEOSRPC_WRAP_DESTROY(GEOSGeoJSONReader_destroy_r, GEOSGeoJSONReader)
+GEOSRPC_WRAP_DESTROY(GEOSGeoJSONWriter_destroy_r, GEOSGeoJSONWriter)
+#undef GEOSRPC_WRAP_DESTROY
+}  // extern "C"
 
 namespace geosrpc::geos {
 namespace {
@@ -93,6 +133,38 @@ TEST(ContextTest, RoundTripsWkbInEveryFlavor) {
   std::string hex;
   ASSERT_TRUE(context.WriteWkb(g->get(), {.hex = true}, &hex).ok());
   EXPECT_EQ(hex.substr(0, 10), "0102000080");
+}
+
+// Every reader and writer a Context makes is destroyed through its handle (the
+// destroy functions read it first), so each must go before GEOS_finish_r
+// frees the handle. ASan cannot see that read inside the uninstrumented
+// libgeos_c, so the calls are recorded instead (see Ends() above).
+TEST(ContextTest, DestroysEveryReaderAndWriterBeforeFinishingItsHandle) {
+  auto context = std::make_unique<Context>();
+  const GEOSContextHandle_t handle = context->handle();
+  auto g = context->ReadWkt("POINT (1 2)");
+  ASSERT_TRUE(g.ok());
+  std::string wkb, wkt, json;
+  ASSERT_TRUE(context->WriteWkb(g->get(), {}, &wkb).ok());
+  ASSERT_TRUE(context->WriteWkt(g->get(), {}, &wkt).ok());
+  ASSERT_TRUE(context->WriteGeoJson(g->get(), -1, &json).ok());
+  ASSERT_TRUE(context->ReadWkb(wkb).ok());
+  ASSERT_TRUE(context->ReadGeoJson(json).ok());
+  g->reset();
+  Ends().clear();
+  context.reset();
+
+  std::vector<std::string> ends;
+  for (const auto& [call, h] : Ends()) {
+    if (h == handle) ends.push_back(call);
+  }
+  EXPECT_THAT(ends, ::testing::UnorderedElementsAre(
+                        "GEOSWKBReader_destroy_r", "GEOSWKTReader_destroy_r",
+                        "GEOSWKBWriter_destroy_r", "GEOSWKTWriter_destroy_r",
+                        "GEOSGeoJSONReader_destroy_r",
+                        "GEOSGeoJSONWriter_destroy_r", "GEOS_finish_r"));
+  ASSERT_FALSE(ends.empty());
+  EXPECT_EQ(ends.back(), "GEOS_finish_r");
 }
 
 }  // namespace

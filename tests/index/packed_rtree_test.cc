@@ -95,9 +95,8 @@ TEST(PackedRTreeTest, VisitingStopsWhenTheVisitorSaysSo) {
   const PackedRTree tree(boxes);
   PackedRTree::Scratch heap;
   int visited = 0;
-  tree.VisitByDistance({50, 50, 50, 50}, &heap, [&](uint32_t, double) {
-    return ++visited < 10;
-  });
+  tree.VisitByDistance({50, 50, 50, 50}, &heap,
+                       [&](uint32_t, double) { return ++visited < 10; });
   EXPECT_EQ(visited, 10);
 }
 

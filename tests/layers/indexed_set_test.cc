@@ -51,8 +51,8 @@ TEST(DigestTest, MatchesTheDocumentedFraming) {
 }
 
 TEST(IndexedSetTest, IndexesDecodedRowsAndReportsTheRest) {
-  OwnedBatch rows({"POINT (1 2)", "POLYGON ((0 0, 4 0, 4 3, 0 0))",
-                   "POINT (1", "LINESTRING EMPTY", "POINT (9 9)"});
+  OwnedBatch rows({"POINT (1 2)", "POLYGON ((0 0, 4 0, 4 3, 0 0))", "POINT (1",
+                   "LINESTRING EMPTY", "POINT (9 9)"});
   auto set = Build(rows, "places");
   EXPECT_EQ(set->size(), 5u);
   EXPECT_EQ(set->tree().size(), 3u);  // Not the bad row, not the empty one.
@@ -78,7 +78,8 @@ TEST(IndexedSetTest, IndexesDecodedRowsAndReportsTheRest) {
   EXPECT_EQ(info.bounds(3), 9);
 
   std::vector<uint32_t> hits;
-  set->tree().Query({0.5, 0.5, 1.5, 2.5}, [&](uint32_t i) { hits.push_back(i); });
+  set->tree().Query({0.5, 0.5, 1.5, 2.5},
+                    [&](uint32_t i) { hits.push_back(i); });
   std::sort(hits.begin(), hits.end());
   EXPECT_EQ(hits, (std::vector<uint32_t>{0, 1}));
 }

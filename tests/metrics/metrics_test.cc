@@ -21,13 +21,18 @@ TEST(MetricsTest, CountsRpcsByMethodAndCode) {
   m->RpcHandled("Compute", 0, absl::Milliseconds(3));
   m->RpcHandled("Compute", 3, absl::Milliseconds(1));
   const std::string text = m->Scrape();
-  EXPECT_THAT(text, HasSubstr("geosrpc_rpcs_started_total{method=\"Compute\"} 2"));
-  EXPECT_THAT(text, HasSubstr(
-      "geosrpc_rpcs_handled_total{code=\"OK\",method=\"Compute\"} 1"));
-  EXPECT_THAT(text, HasSubstr("geosrpc_rpcs_handled_total{code=\"INVALID_ARGUMENT\","
-                              "method=\"Compute\"} 1"));
-  EXPECT_THAT(text, HasSubstr(
-      "geosrpc_rpc_duration_seconds_count{method=\"Compute\"} 2"));
+  EXPECT_THAT(text,
+              HasSubstr("geosrpc_rpcs_started_total{method=\"Compute\"} 2"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "geosrpc_rpcs_handled_total{code=\"OK\",method=\"Compute\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("geosrpc_rpcs_handled_total{code=\"INVALID_ARGUMENT\","
+                        "method=\"Compute\"} 1"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("geosrpc_rpc_duration_seconds_count{method=\"Compute\"} 2"));
   EXPECT_THAT(text, HasSubstr("geosrpc_inflight_requests 0"));
 }
 
@@ -40,12 +45,16 @@ TEST(MetricsTest, CountsRowsComputeTimeAndRowErrorsByOperation) {
   (*summary.mutable_row_errors_by_code())[9] = 2;
   m->BatchDone(v1::OP_CODE_DISTANCE, summary);
   const std::string text = m->Scrape();
-  EXPECT_THAT(text, HasSubstr("geosrpc_rows_processed_total{op=\"distance\"} 1000"));
-  EXPECT_THAT(text, HasSubstr("geosrpc_compute_seconds_total{op=\"distance\"} 0.25"));
-  EXPECT_THAT(text, HasSubstr("geosrpc_row_errors_total{code=\"INVALID_ARGUMENT\","
-                              "op=\"distance\"} 7"));
-  EXPECT_THAT(text, HasSubstr("geosrpc_row_errors_total{code=\"FAILED_PRECONDITION\","
-                              "op=\"distance\"} 2"));
+  EXPECT_THAT(text,
+              HasSubstr("geosrpc_rows_processed_total{op=\"distance\"} 1000"));
+  EXPECT_THAT(text,
+              HasSubstr("geosrpc_compute_seconds_total{op=\"distance\"} 0.25"));
+  EXPECT_THAT(text,
+              HasSubstr("geosrpc_row_errors_total{code=\"INVALID_ARGUMENT\","
+                        "op=\"distance\"} 7"));
+  EXPECT_THAT(text,
+              HasSubstr("geosrpc_row_errors_total{code=\"FAILED_PRECONDITION\","
+                        "op=\"distance\"} 2"));
   EXPECT_THAT(text, HasSubstr("geosrpc_batch_rows_count 1"));
 }
 

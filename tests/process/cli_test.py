@@ -1,5 +1,5 @@
 """The geosrpc CLI against a real server: list, compute (WKT, hex WKB and
-GeoJSON in; CSV and JSON out; broadcast and row-wise b) and demo."""
+GeoJSON in; CSV and JSON out; broadcast and row-wise b), demo and --help."""
 
 import json
 import os
@@ -68,6 +68,57 @@ class CliTest(unittest.TestCase):
         out = self.cli("compute", "--op=union", f"--a={a}", f"--b={b}")
         self.assertEqual(out.splitlines()[1:], [
             '0,"MULTIPOINT (1 2, 0 0)",,', "1,POINT (3 4),,"])
+
+    def test_compute_geojson_features_one_row_each_null_geometry_fails_its_row(self):
+        a = self.write("null.geojson", json.dumps({
+            "type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {"name": "a ] b"},
+                 "geometry": {"type": "LineString",
+                              "coordinates": [[0, 0], [3, 4]]}},
+                {"type": "Feature", "properties": {}, "geometry": None},
+                {"type": "Feature", "properties": {},
+                 "geometry": {"type": "Point", "coordinates": [1, 1]}}]}))
+        rows = json.loads(self.cli("compute", "--op=length", f"--a={a}",
+                                   "--format=json"))
+        self.assertEqual(rows, [
+            {"row": 0, "value": 5},
+            {"row": 1, "error": {"code": 3,
+                                 "message": "a: GeoJSON: null geometry"}},
+            {"row": 2, "value": 0}])
+
+    def test_compute_newline_delimited_geojson(self):
+        a = self.write("a.ndjson", "\n".join(json.dumps(g) for g in [
+            {"type": "Point", "coordinates": [3, 4]},
+            {"type": "Feature", "properties": {"id": 2},
+             "geometry": {"type": "Point", "coordinates": [6, 8]}}]) + "\n")
+        out = self.cli("compute", "--op=distance", f"--a={a}",
+                       "--b_wkt=POINT (0 0)")
+        self.assertEqual(out.splitlines()[1:], ["0,5,,", "1,10,,"])
+
+    def test_malformed_geojson_names_the_byte(self):
+        a = self.write("bad.geojson", '{"type": "FeatureCollection", '
+                                      '"features": [{"type": "Feature",}]}')
+        out = subprocess.run([os.environ["GEOSRPC_CLI"], "compute",
+                              "--op=area", f"--a={a}", *self.flags],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("GeoJSON: expected a string key at byte 62", out.stderr)
+
+    def test_help_lists_the_flags_with_their_defaults(self):
+        out = subprocess.run([os.environ["GEOSRPC_CLI"], "--help"],
+                             capture_output=True, text=True, timeout=30)
+        text = out.stdout + out.stderr
+        self.assertNotIn("No flags matched", text)
+        self.assertRegex(text, r"--op \(Operation name")
+        self.assertRegex(text, r'--input_format \([^;]*\);\s*default: "auto";')
+        self.assertRegex(text, r'--server \(Server address\); default: '
+                               r'"127.0.0.1:50051";')
+
+    def test_client_binaries_link_no_geos(self):
+        for binary in (os.environ["GEOSRPC_CLI"], os.environ["GEOSRPC_LOAD"]):
+            libs = subprocess.run(["ldd", binary], capture_output=True,
+                                  text=True, check=True).stdout
+            self.assertNotIn("libgeos", libs, binary)
 
     def test_demo_runs_the_seed_workload(self):
         out = self.cli("demo", "--rows=5000", "--repeat=1")

@@ -5,6 +5,7 @@ binary in $GEOSRPC_SERVER; certificates are made here with openssl."""
 import concurrent.futures
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -56,6 +57,57 @@ class SignalTest(unittest.TestCase):
         self.assertTrue(all(c["code"] == "OK" and c["rows"] == 3000
                             for c in computes if c["op"] == "buffer"))
         self.assertIn("drained, exiting", log)
+
+
+def help_flags(binary):
+    """The flags `binary --help` lists, each with its default."""
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True,
+                         timeout=30)
+    text = out.stdout + out.stderr
+    return dict(re.findall(r"^    --(\w+) \(.*?\);\s*default: ([^;]*);",
+                           text, re.M | re.S)), text
+
+
+class HelpTest(unittest.TestCase):
+    def test_help_lists_the_flags_with_their_defaults(self):
+        flags, text = help_flags(os.environ["GEOSRPC_SERVER"])
+        self.assertNotIn("No flags matched", text)
+        self.assertEqual(flags["workers"], "0")
+        self.assertEqual(flags["max_message_bytes"], str(256 << 20))
+        self.assertEqual(flags["listen"], '"127.0.0.1:50051"')
+        self.assertEqual(flags["shutdown_grace"], "10s")
+        self.assertIn("GEOS worker threads", text)
+        self.assertIn("Flags from server/main.cc", text)
+
+    def test_every_flag_has_an_environment_variable(self):
+        # Each flag's variable, with a value no flag accepts (a bad number,
+        # duration or bool; an address or file that cannot be used), alone:
+        # the server must refuse to start. One it ignored would serve.
+        flags, _ = help_flags(os.environ["GEOSRPC_SERVER"])
+        self.assertGreaterEqual(len(flags), 18)
+
+        def refused(name):
+            command = [os.environ["GEOSRPC_SERVER"]]
+            if name != "listen":
+                command.append("--listen=127.0.0.1:0")
+            if name != "metrics_listen":
+                command.append("--metrics_listen=")
+            var = f"GEOSRPC_{name.upper()}"
+            proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
+                                    env={**os.environ, var: "not-a-value"})
+            try:
+                _, err = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                return f"{var} was ignored: the server kept running"
+            if proc.returncode == 0 or "listening on port" in err:
+                return f"{var} was ignored: {err!r}"
+            return None
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            problems = [p for p in pool.map(refused, sorted(flags)) if p]
+        self.assertEqual(problems, [])
 
 
 class ConfigurationTest(unittest.TestCase):

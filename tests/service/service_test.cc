@@ -252,7 +252,8 @@ TEST_P(EveryOperationTest, MatchesDirectGeosCalls) {
   // The broadcast operand: a polygon, except where the operation needs b to
   // be a point or a line to succeed at all.
   std::string broadcast_wkt = random.PolygonWkt(64);
-  if (spec.code == v1::OP_CODE_LINE_LOCATE_POINT) broadcast_wkt = random.PointWkt();
+  if (spec.code == v1::OP_CODE_LINE_LOCATE_POINT)
+    broadcast_wkt = random.PointWkt();
   if (spec.code == v1::OP_CODE_SHARED_PATHS) {
     broadcast_wkt = "LINESTRING (0 0, 30 70, 60 20, 100 100)";
   }
@@ -261,7 +262,8 @@ TEST_P(EveryOperationTest, MatchesDirectGeosCalls) {
   // decoder on every operation.
   v1::ComputeRequest request;
   *request.mutable_operation() = mode.op.op;
-  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKB, testing::WktToWkb(a_wkt));
+  *request.mutable_a() =
+      client::MakeBatch(v1::ENCODING_WKB, testing::WktToWkb(a_wkt));
   if (spec.arity == 2 && mode.broadcast) {
     request.mutable_b_broadcast()->set_encoding(v1::ENCODING_HEX_WKB);
     request.mutable_b_broadcast()->set_data(
@@ -548,14 +550,15 @@ TEST_F(ServiceTest, EveryOperationAnswersEmptiesAndDegenerates) {
   EXPECT_EQ(answer(v1::OP_CODE_UNARY_UNION, wkts[9]), "POINT (1 1)");
   EXPECT_EQ(answer(v1::OP_CODE_NODE, wkts[11]),
             "MULTILINESTRING ((0 0, 1 1), (1 1, 2 2), (0 2, 1 1), (1 1, 2 0))");
-  EXPECT_EQ(answer(v1::OP_CODE_UNION_ALL, wkts[8]), "POLYGON ((0 0, 1 0, 1 1, 0 0))");
+  EXPECT_EQ(answer(v1::OP_CODE_UNION_ALL, wkts[8]),
+            "POLYGON ((0 0, 1 0, 1 1, 0 0))");
 
   // An empty point inside a multipoint crashes nearly every GEOS operation:
   // such rows are refused as input.
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_CONVEX_HULL);
-  *request.mutable_a() =
-      client::MakeBatch(v1::ENCODING_WKT, {"MULTIPOINT (EMPTY, (1 1))", "POINT (2 2)"});
+  *request.mutable_a() = client::MakeBatch(
+      v1::ENCODING_WKT, {"MULTIPOINT (EMPTY, (1 1))", "POINT (2 2)"});
   auto result = client_->Compute(request);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->errors.size(), 1u);
@@ -698,8 +701,8 @@ TEST_F(ServiceTest, ClientCancellingMidBatchLeavesTheServerServing) {
   // The pool is free again: a small request is answered correctly.
   v1::ComputeRequest small;
   small.mutable_operation()->set_op(v1::OP_CODE_AREA);
-  *small.mutable_a() =
-      client::MakeBatch(v1::ENCODING_WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
+  *small.mutable_a() = client::MakeBatch(
+      v1::ENCODING_WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
   auto result = client_->Compute(small);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->doubles[0], 4);
@@ -778,7 +781,8 @@ TEST_F(ServiceTest, ComputeStreamPipelinesBatchesByIdAndSurvivesABadOne) {
     v1::ComputeStreamRequest request;
     request.set_id(100 + id);
     v1::ComputeRequest* r = request.mutable_request();
-    r->mutable_operation()->set_op(id == 5 ? v1::OP_CODE_UNSPECIFIED : v1::OP_CODE_AREA);
+    r->mutable_operation()->set_op(id == 5 ? v1::OP_CODE_UNSPECIFIED
+                                           : v1::OP_CODE_AREA);
     std::vector<std::string> squares;
     for (int i = 0; i < 50; ++i) {
       const int side = id + 1;
@@ -853,7 +857,8 @@ TEST_F(ServiceTest, ListOperationsDescribesTheTable) {
 TEST_F(ServiceTest, GeometryResultsComeInTheRequestedEncoding) {
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_ENVELOPE);
-  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, {"LINESTRING (0 0, 2 1)"});
+  *request.mutable_a() =
+      client::MakeBatch(v1::ENCODING_WKT, {"LINESTRING (0 0, 2 1)"});
   request.set_result_encoding(v1::ENCODING_WKT);
   auto wkt = client_->Compute(request);
   ASSERT_TRUE(wkt.ok());
@@ -1062,7 +1067,7 @@ TEST_F(ReductionTest, SymmetricDifferenceAllKeepsOddCover) {
 
 TEST_F(ReductionTest, BadRowsAreReportedAndTheRestReduced) {
   auto result = Reduce(v1::OP_CODE_UNION_ALL, {"POLYGON ((0 0, 1 0, 1 1, 0 0))",
-                                       "POLYGON ((0 0", "POINT (5 5)"});
+                                               "POLYGON ((0 0", "POINT (5 5)"});
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->errors.size(), 1u);
   EXPECT_EQ(result->errors[0].row(), 1u);
@@ -1151,8 +1156,8 @@ TEST(ServiceShutdownTest,
   // During the delay new calls are refused, retryably, before any work.
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_AREA);
-  *request.mutable_a() =
-      client::MakeBatch(v1::ENCODING_WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
+  *request.mutable_a() = client::MakeBatch(
+      v1::ENCODING_WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
   auto no_retry = *client::Client::Create(
       {.target = absl::StrCat("127.0.0.1:", server->port()),
        .retry_unavailable = false});
@@ -1168,7 +1173,8 @@ TEST(ServiceMetricsTest, CountsWhatTheServerDid) {
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_AREA);
   *request.mutable_a() = client::MakeBatch(
-      v1::ENCODING_WKT, {"POLYGON ((0 0, 1 0, 1 1, 0 0))", "POINT (1", "POINT (0 0)"});
+      v1::ENCODING_WKT,
+      {"POLYGON ((0 0, 1 0, 1 1, 0 0))", "POINT (1", "POINT (0 0)"});
   ASSERT_TRUE(c->Compute(request).ok());
   request.mutable_operation()->set_op(static_cast<v1::OpCode>(999));
   ASSERT_FALSE(c->Compute(request).ok());
@@ -1187,6 +1193,8 @@ TEST(ServiceMetricsTest, CountsWhatTheServerDid) {
               ::testing::HasSubstr("geosrpc_rpcs_handled_total{code=\"INVALID_"
                                    "ARGUMENT\",method=\"Compute\"} 1"));
   EXPECT_THAT(text, ::testing::HasSubstr("geosrpc_workers 2"));
+  // The refused batch ran nothing: it is not a batch in the histogram.
+  EXPECT_THAT(text, ::testing::HasSubstr("geosrpc_batch_rows_count 1\n"));
 }
 
 TEST_F(ServiceTest, ReflectionListsTheService) {

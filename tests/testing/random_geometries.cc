@@ -14,8 +14,8 @@ std::string RandomGeometries::Ring(double cx, double cy, double radius,
   for (int i = 0; i < vertices; ++i) {
     const double angle = (clockwise ? -1 : 1) * 2 * M_PI * i / vertices;
     const double r = radius * Uniform(0.5, 1.0);
-    std::string p = absl::StrCat(cx + r * std::cos(angle), " ",
-                                 cy + r * std::sin(angle));
+    std::string p =
+        absl::StrCat(cx + r * std::cos(angle), " ", cy + r * std::sin(angle));
     if (i == 0) first = p;
     absl::StrAppend(&ring, i ? ", " : "", p);
   }
@@ -39,10 +39,9 @@ std::string RandomGeometries::PointWkt() {
 }
 
 std::string RandomGeometries::PolygonWkt(int vertices) {
-  return absl::StrCat("POLYGON (",
-                      Ring(Coord(), Coord(), Uniform(1.0, 20.0),
-                           vertices, false),
-                      ")");
+  return absl::StrCat(
+      "POLYGON (", Ring(Coord(), Coord(), Uniform(1.0, 20.0), vertices, false),
+      ")");
 }
 
 std::string RandomGeometries::AnyWkt() {
@@ -79,8 +78,8 @@ std::string RandomGeometries::AnyWkt() {
     case 13:
     case 14: {  // Parts may overlap: sometimes invalid.
       const std::string a = PolygonWkt(8), b = PolygonWkt(12);
-      return absl::StrCat("MULTIPOLYGON ((", a.substr(9, a.size() - 10),
-                          "), (", b.substr(9, b.size() - 10), "))");
+      return absl::StrCat("MULTIPOLYGON ((", a.substr(9, a.size() - 10), "), (",
+                          b.substr(9, b.size() - 10), "))");
     }
     case 15:
       return absl::StrCat("GEOMETRYCOLLECTION (", PointWkt(), ", ",

@@ -6,10 +6,9 @@
 #define GEOSRPC_TESTS_TESTING_RANDOM_GEOMETRIES_H_
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
-
-#include <random>
 
 namespace geosrpc::testing {
 

@@ -197,11 +197,10 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
     case v1::OP_CODE_BUFFER: {
       const auto& p = op.buffer();
       return Geometry(
-          c, GEOSBufferWithStyle_r(h, a, p.radius(),
-                                   p.has_quadsegs() ? p.quadsegs() : 8,
-                                   StyleOrRound(p.cap_style()),
-                                   StyleOrRound(p.join_style()),
-                                   p.has_mitre_limit() ? p.mitre_limit() : 5));
+          c, GEOSBufferWithStyle_r(
+                 h, a, p.radius(), p.has_quadsegs() ? p.quadsegs() : 8,
+                 StyleOrRound(p.cap_style()), StyleOrRound(p.join_style()),
+                 p.has_mitre_limit() ? p.mitre_limit() : 5));
     }
     case v1::OP_CODE_CENTROID:
       return Geometry(c, GEOSGetCentroid_r(h, a));
@@ -433,7 +432,9 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       // Through the coordinate sequence rather than the point accessors.
       const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, a);
       double v = kNaN;
-      const int dim = op.op() == v1::OP_CODE_GET_X ? 0 : op.op() == v1::OP_CODE_GET_Y ? 1 : 2;
+      const int dim = op.op() == v1::OP_CODE_GET_X   ? 0
+                      : op.op() == v1::OP_CODE_GET_Y ? 1
+                                                     : 2;
       const int ok = GEOSCoordSeq_getOrdinate_r(h, seq, 0, dim, &v);
       Expected e = Number(v);
       e.ok = ok == 1;
@@ -507,8 +508,9 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       }
       const int n = op.op() == v1::OP_CODE_GET_INTERIOR_RING
                         ? GEOSGetNumInteriorRings_r(h, a)
-                    : op.op() == v1::OP_CODE_GET_POINT ? GEOSGeomGetNumPoints_r(h, a)
-                                               : GEOSGetNumGeometries_r(h, a);
+                    : op.op() == v1::OP_CODE_GET_POINT
+                        ? GEOSGeomGetNumPoints_r(h, a)
+                        : GEOSGetNumGeometries_r(h, a);
       int i = op.index().index();
       if (i < 0) i += n;
       if (i < 0 || i >= n) {

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 #include "server/geos/coordinates.h"
 #include "server/geos/handles.h"
 #include "server/ops/internal/families.h"

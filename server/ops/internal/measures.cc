@@ -2,7 +2,7 @@
 #include <limits>
 
 #include "absl/status/status.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
 #include "server/ops/internal/kernels.h"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/common/status_macros.h"
+#include "base/status_macros.h"
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
 #include "server/ops/internal/kernels.h"

@@ -11,15 +11,15 @@
 #ifndef GEOSRPC_SERVER_SERVICE_INTERNAL_WRITE_QUEUE_H_
 #define GEOSRPC_SERVER_SERVICE_INTERNAL_WRITE_QUEUE_H_
 
+#include <grpcpp/impl/codegen/call_op_set.h>
+#include <grpcpp/support/status.h>
+
 #include <deque>
 #include <memory>
 #include <utility>
 
-#include <grpcpp/impl/codegen/call_op_set.h>
-#include <grpcpp/support/status.h>
-
 #include "absl/base/thread_annotations.h"
-#include "server/common/sync.h"
+#include "base/sync.h"
 
 namespace geosrpc::service::internal {
 

@@ -8,8 +8,8 @@
 // (under Clang) and make TSan runs meaningful.
 //
 // Thread-safety: as their standard counterparts.
-#ifndef GEOSRPC_SERVER_COMMON_SYNC_H_
-#define GEOSRPC_SERVER_COMMON_SYNC_H_
+#ifndef GEOSRPC_BASE_SYNC_H_
+#define GEOSRPC_BASE_SYNC_H_
 
 #include <condition_variable>
 #include <mutex>
@@ -72,9 +72,8 @@ class Notification {
   }
   void WaitForNotification() {
     MutexLock lock(&mu_);
-    cv_.Wait(&mu_, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return notified_;
-    });
+    cv_.Wait(&mu_,
+             [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return notified_; });
   }
   bool HasBeenNotified() {
     MutexLock lock(&mu_);
@@ -89,4 +88,4 @@ class Notification {
 
 }  // namespace geosrpc
 
-#endif  // GEOSRPC_SERVER_COMMON_SYNC_H_
+#endif  // GEOSRPC_BASE_SYNC_H_

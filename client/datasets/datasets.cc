@@ -1,13 +1,12 @@
-#include "client/load/dataset.h"
+#include "client/datasets/datasets.h"
 
 #include <cmath>
-
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "client/cpp/batch.h"
 
-namespace geosrpc::load {
+namespace geosrpc::datasets {
 namespace {
 
 // std::mt19937_64 rather than absl::BitGen: BitGen salts its seed per process,
@@ -30,9 +29,8 @@ SeedWorkload MakeSeedWorkload(int rows, uint64_t seed) {
   SeedWorkload w;
   w.multipoint_wkt = "MULTIPOINT (";
   for (int i = 0; i < 20; ++i) {
-    absl::StrAppend(&w.multipoint_wkt, i ? ", " : "",
-                    gen.Uniform(0.0, 10.0), " ",
-                    gen.Uniform(0.0, 10.0));
+    absl::StrAppend(&w.multipoint_wkt, i ? ", " : "", gen.Uniform(0.0, 10.0),
+                    " ", gen.Uniform(0.0, 10.0));
   }
   w.multipoint_wkt += ")";
   w.points.reserve(rows);
@@ -51,7 +49,8 @@ absl::StatusOr<std::string> BufferedOperand(client::Client* client,
       SeedWorkload::kRadius);
   buffer.mutable_operation()->mutable_buffer()->set_quadsegs(
       SeedWorkload::kQuadsegs);
-  *buffer.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, {workload.multipoint_wkt});
+  *buffer.mutable_a() =
+      client::MakeBatch(v1::ENCODING_WKT, {workload.multipoint_wkt});
   auto result = client->Compute(buffer);
   if (!result.ok()) return result.status();
   if (!result->errors.empty()) {
@@ -63,7 +62,8 @@ absl::StatusOr<std::string> BufferedOperand(client::Client* client,
 v1::GeometryBatch PointBatch(const std::vector<std::pair<double, double>>& p,
                              size_t begin, size_t end) {
   client::BatchBuilder builder(v1::ENCODING_WKB, end - begin);
-  for (size_t i = begin; i < end; ++i) builder.AddPoint(p[i].first, p[i].second);
+  for (size_t i = begin; i < end; ++i)
+    builder.AddPoint(p[i].first, p[i].second);
   return builder.Build();
 }
 
@@ -79,8 +79,8 @@ v1::GeometryBatch PolygonBatch(int rows, int vertices, uint64_t seed) {
     for (int i = 0; i < vertices; ++i) {
       const double a = 2 * M_PI * i / vertices;
       const double rr = radius * gen.Uniform(0.6, 1.0);
-      std::string p = absl::StrCat(cx + rr * std::cos(a), " ",
-                                   cy + rr * std::sin(a));
+      std::string p =
+          absl::StrCat(cx + rr * std::cos(a), " ", cy + rr * std::sin(a));
       if (i == 0) first = p;
       absl::StrAppend(&wkt, i ? ", " : "", p);
     }
@@ -90,4 +90,4 @@ v1::GeometryBatch PolygonBatch(int rows, int vertices, uint64_t seed) {
   return builder.Build();
 }
 
-}  // namespace geosrpc::load
+}  // namespace geosrpc::datasets

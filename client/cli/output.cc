@@ -1,4 +1,4 @@
-#include "client/cli/io.h"
+#include "client/cli/output.h"
 
 #include <cmath>
 #include <cstdio>
@@ -7,25 +7,13 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
 #include "client/cpp/batch.h"
-#include "server/geos/context.h"
 
 namespace geosrpc::cli {
-
-absl::StatusOr<InputFormat> ParseInputFormat(absl::string_view name) {
-  if (name == "auto") return InputFormat::kAuto;
-  if (name == "wkt") return InputFormat::kWkt;
-  if (name == "hex" || name == "hexwkb") return InputFormat::kHexWkb;
-  if (name == "geojson") return InputFormat::kGeoJson;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown input format '", name, "' (auto, wkt, hex, geojson)"));
-}
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name) {
   if (name == "csv") return OutputFormat::kCsv;
@@ -35,46 +23,6 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name) {
 }
 
 namespace {
-
-bool IsHex(absl::string_view s) {
-  if (s.empty() || s.size() % 2 != 0) return false;
-  for (char c : s) {
-    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
-absl::StatusOr<v1::GeometryBatch> ParseGeoJson(absl::string_view content) {
-  geos::Context context;
-  GEOSContextHandle_t h = context.handle();
-  geos::GeoJsonReaderPtr reader(GEOSGeoJSONReader_create_r(h), {h});
-  const std::string text(content);
-  geos::GeometryPtr g(
-      GEOSGeoJSONReader_readGeometry_r(h, reader.get(), text.c_str()), {h});
-  if (!g) return context.Error(absl::StatusCode::kInvalidArgument, "GeoJSON");
-  client::BatchBuilder builder(v1::ENCODING_WKB);
-  std::string wkb;
-  auto add = [&](const GEOSGeometry* part) -> absl::Status {
-    wkb.clear();
-    if (absl::Status s = context.WriteWkb(part, {}, &wkb); !s.ok()) return s;
-    builder.Add(wkb);
-    return absl::OkStatus();
-  };
-  // A FeatureCollection reads as a GeometryCollection of its features.
-  const bool collection =
-      absl::StrContains(content, "FeatureCollection") &&
-      GEOSGeomTypeId_r(h, g.get()) == GEOS_GEOMETRYCOLLECTION;
-  if (collection) {
-    for (int i = 0; i < GEOSGetNumGeometries_r(h, g.get()); ++i) {
-      if (absl::Status s = add(GEOSGetGeometryN_r(h, g.get(), i)); !s.ok()) {
-        return s;
-      }
-    }
-  } else if (absl::Status s = add(g.get()); !s.ok()) {
-    return s;
-  }
-  return builder.Build();
-}
 
 void AppendJsonString(absl::string_view s, std::string* out) {
   out->push_back('"');
@@ -146,29 +94,6 @@ std::pair<std::string, bool> ValueText(const client::ComputeResult& r,
 
 }  // namespace
 
-absl::StatusOr<v1::GeometryBatch> ParseGeometries(absl::string_view content,
-                                                  InputFormat format) {
-  absl::string_view trimmed = absl::StripAsciiWhitespace(content);
-  if (format == InputFormat::kAuto) {
-    if (absl::StartsWith(trimmed, "{")) {
-      format = InputFormat::kGeoJson;
-    } else {
-      absl::string_view first = trimmed.substr(0, trimmed.find('\n'));
-      format = IsHex(absl::StripAsciiWhitespace(first)) ? InputFormat::kHexWkb
-                                                        : InputFormat::kWkt;
-    }
-  }
-  if (format == InputFormat::kGeoJson) return ParseGeoJson(content);
-
-  client::BatchBuilder builder(format == InputFormat::kWkt ? v1::ENCODING_WKT
-                                                           : v1::ENCODING_HEX_WKB);
-  for (absl::string_view line : absl::StrSplit(content, '\n')) {
-    line = absl::StripAsciiWhitespace(line);
-    if (!line.empty()) builder.Add(line);
-  }
-  return builder.Build();
-}
-
 std::string FormatResult(const client::ComputeResult& result,
                          OutputFormat format) {
   // Entries: every row (or, for get_parts and reductions, every value) in
@@ -193,8 +118,10 @@ std::string FormatResult(const client::ComputeResult& result,
                               ? result.source_rows.size()
                               : result.binary.size();
     for (size_t i = 0; i < values; ++i) {
-      entries.push_back(
-          {result.mapping == v1::RESULT_MAPPING_PER_PART ? result.source_rows[i] : 0, i});
+      entries.push_back({result.mapping == v1::RESULT_MAPPING_PER_PART
+                             ? result.source_rows[i]
+                             : 0,
+                         i});
     }
     for (const v1::RowError& e : result.errors) {
       entries.push_back({e.row(), std::nullopt, &e});
@@ -249,7 +176,9 @@ std::string FormatResult(const client::ComputeResult& result,
 std::string OperationsMarkdown(const v1::ListOperationsResponse& list) {
   std::string out =
       "# Operations\n\n"
-      "Generated from the operation table (`server/ops/operations.cc`), the "
+      "Generated from the operation table (`server/ops/`: each family's "
+      "entries "
+      "beside its kernels), the "
       "same table that drives dispatch, parameter validation and "
       "`ListOperations`. Regenerate with `make docs`; a test fails when this "
       "file and the table disagree. `geosrpc list --markdown` prints the same "

@@ -1,45 +1,9 @@
-#include "client/cli/io.h"
-
 #include <gtest/gtest.h>
+
+#include "client/cli/output.h"
 
 namespace geosrpc::cli {
 namespace {
-
-TEST(ParseGeometriesTest, DetectsWktLines) {
-  auto batch = ParseGeometries("POINT (1 2)\n\n  LINESTRING (0 0, 1 1)\n",
-                               InputFormat::kAuto);
-  ASSERT_TRUE(batch.ok());
-  EXPECT_EQ(batch->encoding(), v1::ENCODING_WKT);
-  EXPECT_EQ(batch->offsets_size(), 3);
-  EXPECT_EQ(batch->data(), "POINT (1 2)LINESTRING (0 0, 1 1)");
-}
-
-TEST(ParseGeometriesTest, DetectsHexWkbLines) {
-  auto batch = ParseGeometries(
-      "0101000000000000000000F03F0000000000000040\n", InputFormat::kAuto);
-  ASSERT_TRUE(batch.ok());
-  EXPECT_EQ(batch->encoding(), v1::ENCODING_HEX_WKB);
-  EXPECT_EQ(batch->offsets_size(), 2);
-}
-
-TEST(ParseGeometriesTest, ReadsGeoJsonFeatureCollections) {
-  auto batch = ParseGeometries(R"({"type": "FeatureCollection", "features": [
-      {"type": "Feature", "properties": {},
-       "geometry": {"type": "Point", "coordinates": [1, 2]}},
-      {"type": "Feature", "properties": {},
-       "geometry": {"type": "LineString", "coordinates": [[0, 0], [3, 4]]}}]})",
-                               InputFormat::kAuto);
-  ASSERT_TRUE(batch.ok()) << batch.status();
-  EXPECT_EQ(batch->encoding(), v1::ENCODING_WKB);
-  ASSERT_EQ(batch->offsets_size(), 3);
-  EXPECT_EQ(batch->offsets(1), 21u);  // A 2D point's WKB.
-
-  auto single = ParseGeometries(R"({"type": "Point", "coordinates": [1, 2]})",
-                                InputFormat::kGeoJson);
-  ASSERT_TRUE(single.ok());
-  EXPECT_EQ(single->offsets_size(), 2);
-  EXPECT_FALSE(ParseGeometries("{\"type\": ", InputFormat::kGeoJson).ok());
-}
 
 client::ComputeResult Result() {
   client::ComputeResult r;

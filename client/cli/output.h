@@ -1,0 +1,32 @@
+// The geosrpc CLI's output: result rows as CSV
+// (row,value,error_code,error_message) or a JSON array, and the operation
+// list as Markdown. (Reading geometry files is client/input/.)
+//
+// Thread-safety: pure functions; safe from any number of threads.
+#ifndef GEOSRPC_CLIENT_CLI_OUTPUT_H_
+#define GEOSRPC_CLIENT_CLI_OUTPUT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "client/cpp/client.h"
+#include "geosrpc/v1/geometry_service.pb.h"
+
+namespace geosrpc::cli {
+
+enum class OutputFormat { kCsv, kJson };
+
+absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
+
+// Renders every row of `result`: numbers and booleans as such, WKT as text,
+// WKB as lower-case hex.
+std::string FormatResult(const client::ComputeResult& result,
+                         OutputFormat format);
+
+// The operations as a Markdown reference (docs/operations.md).
+std::string OperationsMarkdown(const v1::ListOperationsResponse& list);
+
+}  // namespace geosrpc::cli
+
+#endif  // GEOSRPC_CLIENT_CLI_OUTPUT_H_
