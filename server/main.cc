@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -22,13 +23,30 @@
 
 namespace {
 
-const geosrpc::service::Server::Options kDefaults;
+using Options = geosrpc::service::Server::Options;
+const Options kDefaults;
+
+// Each flag's binding to its Options field, registered where the flag is
+// defined; OptionsFromFlags applies them all.
+std::vector<void (*)(Options&)>& Bindings() {
+  static auto* bindings = new std::vector<void (*)(Options&)>;
+  return *bindings;
+}
+struct Binding {
+  explicit Binding(void (*bind)(Options&)) { Bindings().push_back(bind); }
+};
 
 }  // namespace
 
-// A flag with the type and default of Server::Options' `field`.
-#define GEOSRPC_OPTION_FLAG(name, field, help) \
-  ABSL_FLAG(decltype(kDefaults.field), name, kDefaults.field, help)
+// A flag with the type and default of Server::Options' `field`, bound to it:
+// the field, its default and its flag are named once, here.
+#define GEOSRPC_OPTION_FLAG(name, field, help)                       \
+  ABSL_FLAG(decltype(kDefaults.field), name, kDefaults.field, help); \
+  namespace {                                                        \
+  const Binding kBind_##name([](Options& o) {                        \
+    o.field = absl::GetFlag(FLAGS_##name);                           \
+  });                                                                \
+  }
 
 GEOSRPC_OPTION_FLAG(listen, listen_address,
                     "gRPC listen address (host:port; port 0 picks a free "
@@ -71,6 +89,20 @@ GEOSRPC_OPTION_FLAG(tls_cert_file, tls_cert_file,
 GEOSRPC_OPTION_FLAG(tls_key_file, tls_key_file, "PEM server private key");
 GEOSRPC_OPTION_FLAG(tls_client_ca_file, tls_client_ca_file,
                     "PEM CA for client certificates (enables mutual TLS)");
+GEOSRPC_OPTION_FLAG(layer, layers,
+                    "Layers to load at start-up for Join and Nearest: "
+                    "NAME=PATH[,NAME=PATH...]; each file a GeoJSON "
+                    "FeatureCollection, WKT lines or hex-WKB lines");
+GEOSRPC_OPTION_FLAG(max_cached_set_bytes, max_cached_set_bytes,
+                    "Memory (estimated) for the sets clients send to Join "
+                    "and Nearest, kept by digest for later calls");
+GEOSRPC_OPTION_FLAG(prepared_cache_vertices, prepared_cache_vertices,
+                    "Vertices of the geometries each worker keeps prepared");
+GEOSRPC_OPTION_FLAG(max_pairs, service.limits.max_pairs,
+                    "Pairs one Join or Nearest call may return");
+GEOSRPC_OPTION_FLAG(max_unsent_chunks, service.limits.max_unsent_chunks,
+                    "Result chunks a call may hold computed but not yet "
+                    "written to a slow client");
 
 namespace {
 
@@ -100,30 +132,9 @@ bool ApplyEnvironment() {
   return true;
 }
 
-geosrpc::service::Server::Options OptionsFromFlags() {
-  geosrpc::service::Server::Options options;
-  options.listen_address = absl::GetFlag(FLAGS_listen);
-  options.num_workers = absl::GetFlag(FLAGS_workers);
-  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
-  options.max_queued_tasks = absl::GetFlag(FLAGS_max_queued_tasks);
-  options.service.max_inflight_per_stream =
-      absl::GetFlag(FLAGS_max_inflight_per_stream);
-  options.service.limits.max_rows = absl::GetFlag(FLAGS_max_rows_per_batch);
-  options.service.limits.geometry.max_vertices =
-      absl::GetFlag(FLAGS_max_vertices_per_geometry);
-  options.service.limits.geometry.max_depth =
-      absl::GetFlag(FLAGS_max_nesting_depth);
-  options.service.limits.max_vertices =
-      absl::GetFlag(FLAGS_max_vertices_per_batch);
-  options.service.default_timeout = absl::GetFlag(FLAGS_default_timeout);
-  options.service.max_timeout = absl::GetFlag(FLAGS_max_timeout);
-  options.service.log_requests = absl::GetFlag(FLAGS_log_requests);
-  options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
-  options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
-  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
-  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
-  options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
-  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+Options OptionsFromFlags() {
+  Options options;
+  for (void (*bind)(Options&) : Bindings()) bind(options);
   return options;
 }
 

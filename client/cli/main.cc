@@ -18,11 +18,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/flags.h"
+#include "base/input/geometry_file.h"
 #include "client/cli/output.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
 #include "client/datasets/datasets.h"
-#include "client/input/geometry_file.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Server address");
 ABSL_FLAG(absl::Duration, timeout, absl::InfiniteDuration(),

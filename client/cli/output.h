@@ -1,6 +1,6 @@
 // The geosrpc CLI's output: result rows as CSV
 // (row,value,error_code,error_message) or a JSON array, and the operation
-// list as Markdown. (Reading geometry files is client/input/.)
+// list as Markdown. (Reading geometry files is base/input/.)
 //
 // Thread-safety: pure functions; safe from any number of threads.
 #ifndef GEOSRPC_CLIENT_CLI_OUTPUT_H_

@@ -24,11 +24,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/flags.h"
+#include "base/input/geometry_file.h"
 #include "base/sync.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
 #include "client/datasets/datasets.h"
-#include "client/input/geometry_file.h"
 
 ABSL_FLAG(std::vector<std::string>, target, {"127.0.0.1:50051"},
           "Server address(es); several are balanced round_robin");

@@ -117,7 +117,7 @@ void WorkerPool::Resume(std::shared_ptr<TaskGroup> group) {
 }
 
 void WorkerPool::Loop(int index) {
-  Worker worker(index);
+  Worker worker(index, options_.prepared_cache_vertices);
   for (;;) {
     std::shared_ptr<TaskGroup> group;
     size_t task;

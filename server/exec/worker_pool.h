@@ -39,7 +39,8 @@ namespace geosrpc::exec {
 // What one worker thread owns. Only that thread touches it.
 class Worker {
  public:
-  explicit Worker(int index) : index_(index) {}
+  Worker(int index, uint64_t prepared_cache_vertices)
+      : index_(index), prepared_(&geos_, 4096, prepared_cache_vertices) {}
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -51,7 +52,7 @@ class Worker {
   const int index_;
   geos::Context geos_;
   // Declared after geos_: its entries are destroyed with geos_'s handle.
-  PreparedCache prepared_{&geos_};
+  PreparedCache prepared_;
 };
 
 // Receives the pool's timings (e.g. for metrics). Called on worker threads;
@@ -153,6 +154,9 @@ class WorkerPool {
     // would exceed it are refused; continuations (Submit with admit=false)
     // are not, so admitted work always finishes.
     size_t max_queued_tasks = 1 << 16;
+    // Each worker's prepared geometries are bounded by the vertices of
+    // their base geometries (see PreparedCache).
+    uint64_t prepared_cache_vertices = 2'000'000;
     // Optional; must outlive the pool.
     PoolObserver* observer = nullptr;
   };

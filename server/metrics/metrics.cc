@@ -100,7 +100,42 @@ Metrics::Metrics()
                         .Help("Worker time spent on tasks; busy ratio = "
                               "rate(this) / geosrpc_workers.")
                         .Register(*registry_)
-                        .Add({})) {
+                        .Add({})),
+      join_rows_(BuildCounter()
+                     .Name("geosrpc_join_rows_total")
+                     .Help("Rows of `a` joined or searched, by method.")
+                     .Register(*registry_)),
+      join_pairs_(BuildCounter()
+                      .Name("geosrpc_join_pairs_total")
+                      .Help("Pairs Join and Nearest returned, by method.")
+                      .Register(*registry_)),
+      join_row_errors_(BuildCounter()
+                           .Name("geosrpc_join_row_errors_total")
+                           .Help("Rows of `a` that failed in Join and "
+                                 "Nearest, by method and gRPC code.")
+                           .Register(*registry_)),
+      set_build_seconds_(BuildHistogram()
+                             .Name("geosrpc_set_build_seconds")
+                             .Help("Time to decode and index a set a client "
+                                   "sent (sets found by digest: none).")
+                             .Register(*registry_)
+                             .Add({}, LatencyBuckets())),
+      layer_bytes_(BuildGauge()
+                       .Name("geosrpc_layer_bytes")
+                       .Help("Memory a layer loaded at start-up holds "
+                             "(estimated), by layer.")
+                       .Register(*registry_)),
+      cached_sets_(BuildGauge()
+                       .Name("geosrpc_cached_sets")
+                       .Help("Sets clients sent that the server keeps by "
+                             "digest.")
+                       .Register(*registry_)
+                       .Add({})),
+      cached_set_bytes_(BuildGauge()
+                            .Name("geosrpc_cached_set_bytes")
+                            .Help("Memory those sets hold (estimated).")
+                            .Register(*registry_)
+                            .Add({})) {
   BuildGauge()
       .Name("geosrpc_build_info")
       .Help("Build information; the value is 1.")
@@ -153,6 +188,28 @@ void Metrics::BatchDone(v1::OpCode op, const v1::ComputeSummary& summary) {
     row_errors_.Add({{"op", name}, {"code", CodeName(code)}}).Increment(n);
   }
   batch_rows_.Observe(summary.rows());
+}
+
+void Metrics::JoinDone(const std::string& method,
+                       const v1::JoinSummary& summary) {
+  join_rows_.Add({{"method", method}}).Increment(summary.rows());
+  join_pairs_.Add({{"method", method}}).Increment(summary.pairs());
+  for (const auto& [code, n] : summary.row_errors_by_code()) {
+    join_row_errors_.Add({{"method", method}, {"code", CodeName(code)}})
+        .Increment(n);
+  }
+  if (summary.index_seconds() > 0) {
+    set_build_seconds_.Observe(summary.index_seconds());
+  }
+}
+
+void Metrics::SetLayerBytes(const std::string& layer, uint64_t bytes) {
+  layer_bytes_.Add({{"layer", layer}}).Set(static_cast<double>(bytes));
+}
+
+void Metrics::SetCachedSets(size_t sets, uint64_t bytes) {
+  cached_sets_.Set(static_cast<double>(sets));
+  cached_set_bytes_.Set(static_cast<double>(bytes));
 }
 
 void Metrics::OnTaskStart(absl::Duration queued) {

@@ -6,7 +6,10 @@
 // inflight_requests; rows_processed_total{op}, compute_seconds_total{op}
 // (worker time), row_errors_total{op,code}, batch_rows (histogram);
 // queue_tasks, queue_wait_seconds (histogram), workers, workers_busy,
-// worker_busy_seconds_total (busy ratio = rate(...) / workers); build_info.
+// worker_busy_seconds_total (busy ratio = rate(...) / workers); build_info;
+// join_rows_total{method}, join_pairs_total{method},
+// join_row_errors_total{method,code}, set_build_seconds (histogram: building
+// a sent set's index), layer_bytes{layer}, cached_sets, cached_set_bytes.
 //
 // Thread-safety: every method may be called from any thread.
 #ifndef GEOSRPC_SERVER_METRICS_METRICS_H_
@@ -49,6 +52,12 @@ class Metrics : public exec::PoolObserver {
   void RpcHandled(const std::string& method, int code, absl::Duration duration);
   // One batch's outcome (a Compute call, or one ComputeStream batch).
   void BatchDone(v1::OpCode op, const v1::ComputeSummary& summary);
+  // One Join or Nearest call's outcome (`method`: "Join" or "Nearest").
+  void JoinDone(const std::string& method, const v1::JoinSummary& summary);
+  // The memory the indexed sets hold: each layer's, and the sets clients
+  // sent (kept by digest).
+  void SetLayerBytes(const std::string& layer, uint64_t bytes);
+  void SetCachedSets(size_t sets, uint64_t bytes);
 
   // exec::PoolObserver.
   void OnTaskStart(absl::Duration queued) override;
@@ -75,6 +84,13 @@ class Metrics : public exec::PoolObserver {
   prometheus::Gauge& workers_;
   prometheus::Gauge& workers_busy_;
   prometheus::Counter& busy_seconds_;
+  prometheus::Family<prometheus::Counter>& join_rows_;
+  prometheus::Family<prometheus::Counter>& join_pairs_;
+  prometheus::Family<prometheus::Counter>& join_row_errors_;
+  prometheus::Histogram& set_build_seconds_;
+  prometheus::Family<prometheus::Gauge>& layer_bytes_;
+  prometheus::Gauge& cached_sets_;
+  prometheus::Gauge& cached_set_bytes_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;
 };

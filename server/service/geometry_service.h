@@ -1,9 +1,10 @@
 // GeometryService: the gRPC callback implementation of geosrpc.v1.
 //
-// The only layer that knows gRPC. Reactors parse the call, hand the batch to
-// exec::ComputeJob (which runs all GEOS work on the worker pool, never on
-// gRPC's threads), and stream the job's chunks back with one write in flight.
-// Errors cross into gRPC through ToGrpcStatus only.
+// The only layer that knows gRPC. Reactors hand each call to a job of
+// server/exec — ComputeJob for Compute and each ComputeStream batch, JoinJob
+// for Join and Nearest — which runs all GEOS work on the worker pool, never
+// on gRPC's threads, and stream the job's chunks back with one write in
+// flight. Errors cross into gRPC through ToGrpcStatus only.
 //
 // Thread-safety: one instance serves all calls concurrently; its own state
 // is immutable after construction.
@@ -16,6 +17,7 @@
 #include "geosrpc/v1/geometry_service.grpc.pb.h"
 #include "server/exec/compute_job.h"
 #include "server/exec/worker_pool.h"
+#include "server/layers/set_catalog.h"
 #include "server/metrics/metrics.h"
 
 namespace geosrpc::service {
@@ -35,10 +37,12 @@ class GeometryService final : public v1::GeometryService::CallbackService {
     bool log_requests = true;
   };
 
-  // `pool` and `metrics` must outlive the service and every call it serves.
-  // (metrics::Metrics::Create with no listen address gives a silent one.)
+  // `pool`, `metrics` and `sets` must outlive the service and every call it
+  // serves. (metrics::Metrics::Create with no listen address gives a silent
+  // one.) `sets` holds the layers loaded at start-up and keeps the sets
+  // clients send.
   GeometryService(exec::WorkerPool* pool, const Options& options,
-                  metrics::Metrics& metrics);
+                  metrics::Metrics& metrics, layers::SetCatalog* sets);
 
   // From now on new calls are refused with UNAVAILABLE (retryable: nothing
   // was computed), while calls already running go on. Shutdown's first step.
@@ -57,10 +61,24 @@ class GeometryService final : public v1::GeometryService::CallbackService {
       const v1::ListOperationsRequest* request,
       v1::ListOperationsResponse* response) override;
 
+  grpc::ServerWriteReactor<v1::JoinResponse>* Join(
+      grpc::CallbackServerContext* context,
+      const v1::JoinRequest* request) override;
+
+  grpc::ServerWriteReactor<v1::NearestResponse>* Nearest(
+      grpc::CallbackServerContext* context,
+      const v1::NearestRequest* request) override;
+
+  grpc::ServerUnaryReactor* ListLayers(
+      grpc::CallbackServerContext* context,
+      const v1::ListLayersRequest* request,
+      v1::ListLayersResponse* response) override;
+
  private:
   exec::WorkerPool* const pool_;
   const Options options_;
   metrics::Metrics& metrics_;
+  layers::SetCatalog* const sets_;
   std::atomic<bool> draining_{false};
   exec::OperandCache operands_;
   const v1::ListOperationsResponse operations_;

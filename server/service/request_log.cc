@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "server/ops/operations.h"
 
 namespace geosrpc::service {
 
@@ -16,9 +15,9 @@ void LogRequest(const RequestRecord& r) {
   std::string line = absl::StrCat(
       "{\"ts\":\"",
       absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone()),
-      "\",\"method\":\"", r.method, "\",\"op\":\"", ops::OperationName(r.op),
-      "\"");
+      "\",\"method\":\"", r.method, "\",\"op\":\"", r.op, "\"");
   if (r.batch_id >= 0) absl::StrAppend(&line, ",\"batch_id\":", r.batch_id);
+  if (r.pairs >= 0) absl::StrAppend(&line, ",\"pairs\":", r.pairs);
   absl::StrAppend(
       &line, ",\"rows\":", r.rows, ",\"errors\":", r.error_rows,
       ",\"duration_ms\":",

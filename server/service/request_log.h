@@ -1,5 +1,6 @@
 // One structured log line per request (JSON on stderr): method, operation,
-// rows, row errors, duration, status code, and the stream batch id.
+// rows, row errors, duration, status code, the stream batch id, and a join's
+// pairs.
 // Thread-safe: each line is written with one fwrite.
 #ifndef GEOSRPC_SERVER_SERVICE_REQUEST_LOG_H_
 #define GEOSRPC_SERVER_SERVICE_REQUEST_LOG_H_
@@ -8,14 +9,16 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "geosrpc/v1/geometry_service.pb.h"
 
 namespace geosrpc::service {
 
 struct RequestRecord {
   const char* method;
-  v1::OpCode op = v1::OP_CODE_UNSPECIFIED;
+  // The operation ("distance"), a join's predicate ("intersects") or
+  // "nearest".
+  std::string op;
   int64_t batch_id = -1;  // ComputeStream only.
+  int64_t pairs = -1;     // Join and Nearest only.
   uint64_t rows = 0;
   uint64_t error_rows = 0;
   absl::Duration duration;

@@ -3,12 +3,14 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
+#include "server/exec/load_layer.h"
 
 namespace geosrpc::service {
 
@@ -92,12 +94,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
                        {.listen_address = options.metrics_listen_address}));
   ASSIGN_OR_RETURN(
       server->pool_,
-      exec::WorkerPool::Create({.num_workers = options.num_workers,
-                                .max_queued_tasks = options.max_queued_tasks,
-                                .observer = server->metrics_.get()}));
+      exec::WorkerPool::Create(
+          {.num_workers = options.num_workers,
+           .max_queued_tasks = options.max_queued_tasks,
+           .prepared_cache_vertices = options.prepared_cache_vertices,
+           .observer = server->metrics_.get()}));
   server->metrics_->SetWorkers(server->pool_->num_workers());
-  server->service_ = std::make_unique<GeometryService>(
-      server->pool_.get(), options.service, *server->metrics_);
+  server->sets_ =
+      std::make_unique<layers::SetCatalog>(options.max_cached_set_bytes);
+  RETURN_IF_ERROR(server->LoadLayers(options));
+  server->service_ =
+      std::make_unique<GeometryService>(server->pool_.get(), options.service,
+                                        *server->metrics_, server->sets_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -116,6 +124,32 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
   health->SetServingStatus(v1::GeometryService::service_full_name(), true);
   health->SetServingStatus(true);
   return server;
+}
+
+absl::Status Server::LoadLayers(const Options& options) {
+  for (const std::string& spec : options.layers) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "layer '", spec, "' is not NAME=PATH (e.g. countries=/data/c.json)"));
+    }
+    const absl::Time started = absl::Now();
+    ASSIGN_OR_RETURN(
+        std::shared_ptr<const layers::IndexedSet> layer,
+        exec::LoadLayer(pool_.get(), spec.substr(0, eq), spec.substr(eq + 1),
+                        options.service.limits.geometry));
+    const v1::IndexedSetInfo& info = layer->info();
+    std::fprintf(
+        stderr,
+        "geosrpc_server: layer '%s': %llu rows, %llu vertices, "
+        "%.1f MB, loaded in %.2f s\n",
+        info.layer().c_str(), static_cast<unsigned long long>(info.rows()),
+        static_cast<unsigned long long>(info.vertices()), info.bytes() / 1e6,
+        absl::ToDoubleSeconds(absl::Now() - started));
+    metrics_->SetLayerBytes(info.layer(), info.bytes());
+    RETURN_IF_ERROR(sets_->AddLayer(std::move(layer)));
+  }
+  return absl::OkStatus();
 }
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }

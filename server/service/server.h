@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -48,6 +49,16 @@ class Server {
     absl::Duration shutdown_grace = absl::Seconds(10);
     // Prometheus GET /metrics address (port 0 picks one); empty disables it.
     std::string metrics_listen_address = "127.0.0.1:9464";
+    // Layers to load at start-up for Join and Nearest, each "NAME=PATH": a
+    // GeoJSON FeatureCollection, WKT lines or hex-WKB lines. A file that
+    // does not load whole stops the server at start.
+    std::vector<std::string> layers;
+    // Sets that clients send with Join and Nearest are kept, by digest, up
+    // to this many bytes in all (estimated; least recently used first out).
+    uint64_t max_cached_set_bytes = uint64_t{1} << 30;
+    // Each worker's prepared geometries (broadcast operands, set geometries)
+    // are bounded by the vertices of their base geometries.
+    uint64_t prepared_cache_vertices = 2'000'000;
     GeometryService::Options service;
   };
 
@@ -76,12 +87,15 @@ class Server {
 
  private:
   Server() = default;
+  // Options::layers, each built on the pool and added to sets_.
+  absl::Status LoadLayers(const Options& options);
 
   // Declared in dependency order: the gRPC server goes first, then the
   // service, then the pool its calls were using, then the metrics the pool
   // reports to.
   std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<exec::WorkerPool> pool_;
+  std::unique_ptr<layers::SetCatalog> sets_;
   std::unique_ptr<GeometryService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;

@@ -1,4 +1,4 @@
-#include "client/input/geojson.h"
+#include "base/input/geojson.h"
 
 #include <cstddef>
 #include <optional>

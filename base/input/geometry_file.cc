@@ -1,4 +1,4 @@
-#include "client/input/geometry_file.h"
+#include "base/input/geometry_file.h"
 
 #include <fstream>
 #include <iostream>
@@ -10,9 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/input/geojson.h"
 #include "base/status_macros.h"
-#include "client/cpp/batch.h"
-#include "client/input/geojson.h"
 
 namespace geosrpc::input {
 namespace {
@@ -23,6 +22,19 @@ bool IsHex(absl::string_view s) {
     if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
+}
+
+// A batch of `rows`, each as written.
+template <typename Rows>
+v1::GeometryBatch BatchOf(v1::Encoding encoding, const Rows& rows) {
+  v1::GeometryBatch batch;
+  batch.set_encoding(encoding);
+  batch.add_offsets(0);
+  for (absl::string_view row : rows) {
+    batch.mutable_data()->append(row.data(), row.size());
+    batch.add_offsets(batch.data().size());
+  }
+  return batch;
 }
 
 }  // namespace
@@ -52,17 +64,16 @@ absl::StatusOr<v1::GeometryBatch> ParseGeometries(absl::string_view content,
   if (format == InputFormat::kGeoJson) {
     ASSIGN_OR_RETURN(std::vector<absl::string_view> rows,
                      SplitGeoJson(content));
-    client::BatchBuilder builder(v1::ENCODING_GEOJSON, rows.size());
-    for (absl::string_view row : rows) builder.Add(row);
-    return builder.Build();
+    return BatchOf(v1::ENCODING_GEOJSON, rows);
   }
-  client::BatchBuilder builder(
-      format == InputFormat::kWkt ? v1::ENCODING_WKT : v1::ENCODING_HEX_WKB);
+  std::vector<absl::string_view> lines;
   for (absl::string_view line : absl::StrSplit(content, '\n')) {
     line = absl::StripAsciiWhitespace(line);
-    if (!line.empty()) builder.Add(line);
+    if (!line.empty()) lines.push_back(line);
   }
-  return builder.Build();
+  return BatchOf(
+      format == InputFormat::kWkt ? v1::ENCODING_WKT : v1::ENCODING_HEX_WKB,
+      lines);
 }
 
 absl::StatusOr<v1::GeometryBatch> ReadGeometryFile(const std::string& path,

@@ -1,4 +1,4 @@
-#include "client/input/geometry_file.h"
+#include "base/input/geometry_file.h"
 
 #include <gtest/gtest.h>
 
