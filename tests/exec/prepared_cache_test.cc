@@ -61,5 +61,25 @@ TEST(PreparedCacheTest, KeepsTheBaseGeometryAlive) {
             1);
 }
 
+TEST(PreparedCacheTest, HoldsAtMostItsVerticesButAlwaysTheNewest) {
+  geos::Context context;
+  PreparedCache cache(&context, /*capacity=*/100, /*max_vertices=*/12);
+  auto square = Freeze({"POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))",    // 5
+                        "POLYGON ((2 0, 3 0, 3 1, 2 1, 2 0))",    // 5
+                        "POLYGON ((4 0, 5 0, 5 1, 4 1, 4 0))"});  // 5
+  ASSERT_TRUE(cache.Get(square, 0).ok());
+  ASSERT_TRUE(cache.Get(square, 1).ok());
+  EXPECT_EQ(cache.vertices(), 10u);
+  ASSERT_TRUE(cache.Get(square, 2).ok());  // 15 > 12: row 0 goes.
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.vertices(), 10u);
+  auto big =
+      Freeze({"LINESTRING (0 0, 1 1, 2 2, 3 3, 4 4, 5 5, 6 6, 7 7, "
+              "8 8, 9 9, 10 10, 11 11, 12 12)"});  // 13 alone.
+  ASSERT_TRUE(cache.Get(big, 0).ok());
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.vertices(), 13u);
+}
+
 }  // namespace
 }  // namespace geosrpc::exec
