@@ -69,6 +69,46 @@ test('the deployment passes only flags the server knows', () => {
   }
 });
 
+test('every --layer is a file of a mounted ConfigMap, and it loads', async () => {
+  const layers = container.args.filter((a) => a.startsWith('--layer='));
+  assert.ok(layers.length >= 1);
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'layers-'));
+  const local = [];
+  for (const arg of layers) {
+    for (const spec of arg.slice('--layer='.length).split(',')) {
+      const [name, file] = spec.split('=');
+      const mount = container.volumeMounts.find(
+          (m) => file.startsWith(`${m.mountPath}/`));
+      assert.ok(mount, `${file} is on no mounted volume`);
+      assert.equal(mount.readOnly, true);
+      const volume = pod.volumes.find((v) => v.name === mount.name);
+      const map = byKind('ConfigMap').find(
+          (c) => c.metadata.name === volume.configMap.name);
+      const key = file.slice(mount.mountPath.length + 1);
+      assert.ok(map && key in map.data, `ConfigMap lacks ${key}`);
+      fs.writeFileSync(path.join(dir, key), map.data[key]);
+      local.push(`${name}=${path.join(dir, key)}`);
+    }
+  }
+  // The server loads them (it refuses to start on a bad row), then stops.
+  const server = require('node:child_process').spawn(SERVER, [
+    `--layer=${local.join(',')}`, '--listen=127.0.0.1:0', '--metrics_listen=',
+    '--workers=1']);
+  let stderr = '';
+  await new Promise((resolve, reject) => {
+    server.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.includes('listening on port')) resolve();
+    });
+    server.on('exit', () => reject(new Error(`server exited: ${stderr}`)));
+  });
+  server.removeAllListeners('exit');
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.on('exit', resolve));
+  fs.rmSync(dir, {recursive: true});
+  assert.match(stderr, /layer 'zones': 2 rows/);
+});
+
 test('ports, probes and services agree with the server', () => {
   const arg = (flag) => container.args.find((a) => a.startsWith(`--${flag}=`));
   const grpcPort = Number(arg('listen').split(':').pop());
