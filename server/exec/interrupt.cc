@@ -22,16 +22,20 @@ constexpr uint32_t kClockEvery = 16;
 
 }  // namespace
 
+bool InterruptScope::Due() {
+  const bool cancelled =
+      cancelled_ != nullptr && cancelled_->load(std::memory_order_relaxed);
+  if (!cancelled && ++calls_ % kClockEvery != 0) return false;
+  const bool late = absl::Now() > deadline_;
+  if (!cancelled && !late) return false;
+  interrupted_ = true;
+  deadline_passed_ = late;
+  return true;
+}
+
 void OnGeosCheckpoint() {
   InterruptScope* s = current_scope;
-  if (s == nullptr) return;
-  const bool cancelled = s->cancelled_ != nullptr &&
-                         s->cancelled_->load(std::memory_order_relaxed);
-  if (!cancelled && ++s->calls_ % kClockEvery != 0) return;
-  const bool late = absl::Now() > s->deadline_;
-  if (!cancelled && !late) return;
-  s->interrupted_ = true;
-  s->deadline_passed_ = late;
+  if (s == nullptr || !s->Due()) return;
   // Unwinds through GEOS's C++ frames to its C API, which catches it.
   throw Interrupted();
 }

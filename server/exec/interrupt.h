@@ -32,7 +32,14 @@ class InterruptScope {
   InterruptScope(const InterruptScope&) = delete;
   InterruptScope& operator=(const InterruptScope&) = delete;
 
-  // Whether a GEOS call was interrupted in this scope, and why.
+  // For loops of our own between GEOS calls (a join's candidates, say):
+  // whether the request is due to stop, as a GEOS checkpoint would find
+  // (cheap: the clock is read on every 16th call). Once true, interrupted()
+  // is too.
+  bool Due();
+
+  // Whether a GEOS call (or a Due() check) was interrupted in this scope,
+  // and why.
   bool interrupted() const { return interrupted_; }
   bool deadline_passed() const { return deadline_passed_; }
 

@@ -88,10 +88,13 @@ class PairChunkBuilder {
 // tree gives, then GEOS on each.
 class JoinJob::Prober {
  public:
-  Prober(const JoinPlan& plan, const layers::IndexedSet& set, Worker& worker)
+  // `interrupt` stops the loops over candidates, as it stops GEOS calls.
+  Prober(const JoinPlan& plan, const layers::IndexedSet& set, Worker& worker,
+         InterruptScope* interrupt)
       : plan_(plan),
         set_(set),
         worker_(worker),
+        interrupt_(interrupt),
         context_(worker.geos()),
         distance_(**ops::FindOperation(v1::OP_CODE_DISTANCE)),
         equals_(**ops::FindOperation(v1::OP_CODE_EQUALS)) {}
@@ -114,6 +117,7 @@ class JoinJob::Prober {
     const ops::OpSpec* predicate = plan_.predicate();
     const bool a_preparable = ops::Preparable(h, a);
     for (const uint32_t id : candidates_) {
+      if (interrupt_->Due()) return absl::CancelledError("interrupted");
       bool match = true;  // Envelope-only: every candidate.
       if (predicate != nullptr) {
         ops::Row row{a, set_.geometry(id), nullptr};
@@ -159,6 +163,10 @@ class JoinJob::Prober {
         [&](uint32_t id, double box_distance) {
           // Boxes come nearest first: the rest are no nearer.
           if (box_distance > bound || box_distance > kth) return false;
+          if (interrupt_->Due()) {
+            status = absl::CancelledError("interrupted");
+            return false;
+          }
           if (plan_.exclusive()) {
             absl::StatusOr<bool> equal = Equal(a, id);
             if (!equal.ok()) {
@@ -206,6 +214,7 @@ class JoinJob::Prober {
   const JoinPlan& plan_;
   const layers::IndexedSet& set_;
   Worker& worker_;
+  InterruptScope* const interrupt_;
   geos::Context& context_;
   const ops::OpSpec& distance_;
   const ops::OpSpec& equals_;
@@ -321,7 +330,10 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
     return;
   }
 
-  Prober prober(plan_, *set_, worker);
+  // GEOS calls below, and the loops over candidates, end early if this
+  // job's deadline passes or it is cancelled; other jobs are unaffected.
+  InterruptScope interrupt(deadline(), stopping());
+  Prober prober(plan_, *set_, worker, &interrupt);
   PairChunkBuilder builder(plan_.return_distance(), limits_.max_chunk_bytes);
   RowErrorCounts errors;
   std::vector<Pair> pairs;
@@ -334,9 +346,6 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
     callbacks_.on_chunk(std::move(chunk), std::move(sent));
     counters_.AddChunk();
   };
-  // GEOS calls below end early if this job's deadline passes or it is
-  // cancelled; other jobs' calls are unaffected.
-  InterruptScope interrupt(deadline(), stopping());
   for (size_t i = begin; i < end; ++i) {
     const size_t local = i - begin;
     absl::Status status;

@@ -92,5 +92,22 @@ TEST(InterruptTest, ScopesNestAndRestore) {
   }
 }
 
+// Loops of our own (a join's candidates) ask the scope directly.
+TEST(InterruptTest, DueTellsLoopsOfTheirOwnToStop) {
+  std::atomic<bool> cancelled{false};
+  InterruptScope running(absl::InfiniteFuture(), &cancelled);
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(running.Due());
+  cancelled = true;
+  EXPECT_TRUE(running.Due());
+  EXPECT_TRUE(running.interrupted());
+  EXPECT_FALSE(running.deadline_passed());
+
+  InterruptScope late(absl::Now() - absl::Seconds(1), nullptr);
+  bool due = false;
+  for (int i = 0; i < 16 && !due; ++i) due = late.Due();  // Clock every 16th.
+  EXPECT_TRUE(due);
+  EXPECT_TRUE(late.deadline_passed());
+}
+
 }  // namespace
 }  // namespace geosrpc::exec
