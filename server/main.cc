@@ -98,6 +98,10 @@ GEOSRPC_OPTION_FLAG(max_cached_set_bytes, max_cached_set_bytes,
                     "and Nearest, kept by digest for later calls");
 GEOSRPC_OPTION_FLAG(prepared_cache_vertices, prepared_cache_vertices,
                     "Vertices of the geometries each worker keeps prepared");
+GEOSRPC_OPTION_FLAG(max_inflight_bytes, max_inflight_bytes,
+                    "Bytes held for calls in flight (requests and unsent "
+                    "results) before new calls get RESOURCE_EXHAUSTED; 0: "
+                    "half the container's memory limit, none outside one");
 GEOSRPC_OPTION_FLAG(max_pairs, service.limits.max_pairs,
                     "Pairs one Join or Nearest call may return");
 GEOSRPC_OPTION_FLAG(max_unsent_chunks, service.limits.max_unsent_chunks,

@@ -20,11 +20,12 @@ absl::Status RowInputError(absl::string_view operand, const absl::Status& s) {
 absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
     WorkerPool* pool, const v1::ComputeRequest* request,
     const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks,
-    OperandCache* operands) {
+    OperandCache* operands, MemoryBudget* memory) {
   ASSIGN_OR_RETURN(ComputePlan plan,
                    ComputePlan::Create(*request, limits, pool->num_workers()));
-  std::shared_ptr<ComputeJob> job(new ComputeJob(
-      pool, std::move(plan), limits, deadline, std::move(callbacks), operands));
+  std::shared_ptr<ComputeJob> job(new ComputeJob(pool, std::move(plan), limits,
+                                                 deadline, std::move(callbacks),
+                                                 operands, memory));
   ComputeJob* const self = job.get();
   const ComputePlan& p = self->plan_;
   std::vector<Stage> stages;
@@ -77,14 +78,15 @@ absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
                         self->ReducePartials(w);
                       }});
   }
-  RETURN_IF_ERROR(self->Run(std::move(stages)));
+  RETURN_IF_ERROR(self->Run(std::move(stages), p.request_bytes()));
   return job;
 }
 
 ComputeJob::ComputeJob(WorkerPool* pool, ComputePlan plan,
                        const ComputeLimits& limits, absl::Time deadline,
-                       Callbacks callbacks, OperandCache* operands)
-    : StagedJob(pool, deadline),
+                       Callbacks callbacks, OperandCache* operands,
+                       MemoryBudget* memory)
+    : StagedJob(pool, deadline, memory),
       plan_(std::move(plan)),
       limits_(limits),
       started_(absl::Now()),
@@ -293,10 +295,9 @@ const GEOSPreparedGeometry* ComputeJob::PreparedOperand(Worker& worker) {
 }
 
 void ComputeJob::Send(std::unique_ptr<v1::ResultChunk> chunk) {
-  // The chunk counts against the window until its consumer lets go of it.
-  window_->Hold();
-  std::shared_ptr<void> sent(nullptr,
-                             [window = window_](void*) { window->Release(); });
+  // The chunk counts against the window and the memory budget until its
+  // consumer lets go of it.
+  std::shared_ptr<void> sent = Hold(window_, chunk->ByteSizeLong());
   callbacks_.on_chunk(std::move(chunk), std::move(sent));
   counters_.AddChunk();
 }

@@ -72,15 +72,17 @@ class ComputeJob final : public StagedJob {
   // unchanged until on_done. On error (INVALID_ARGUMENT for a malformed
   // request, RESOURCE_EXHAUSTED when over a limit or the pool is full) no
   // callback is ever called. `operands`, if given, supplies and remembers
-  // frozen broadcast operands across requests.
+  // frozen broadcast operands across requests; `memory`, if given, holds the
+  // request and its unsent chunks against the server's limit.
   static absl::StatusOr<std::shared_ptr<ComputeJob>> Start(
       WorkerPool* pool, const v1::ComputeRequest* request,
       const ComputeLimits& limits, absl::Time deadline, Callbacks callbacks,
-      OperandCache* operands = nullptr);
+      OperandCache* operands = nullptr, MemoryBudget* memory = nullptr);
 
  private:
   ComputeJob(WorkerPool* pool, ComputePlan plan, const ComputeLimits& limits,
-             absl::Time deadline, Callbacks callbacks, OperandCache* operands);
+             absl::Time deadline, Callbacks callbacks, OperandCache* operands,
+             MemoryBudget* memory);
 
   // The operand stage.
   void DecodeOperand(Worker& worker);

@@ -125,6 +125,11 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
   return plan;
 }
 
+uint64_t ComputePlan::request_bytes() const {
+  return a_.data.size() + a_.offsets.size() * sizeof(uint64_t) +
+         b_.data.size() + b_.offsets.size() * sizeof(uint64_t);
+}
+
 batch::BatchView ComputePlan::b() const {
   if (operand_ != Operand::kBroadcast) return b_;
   return {b_.encoding, b_.data, absl::MakeConstSpan(broadcast_offsets_)};

@@ -79,6 +79,8 @@ class ComputePlan {
   batch::BatchView b() const;
 
   size_t rows() const { return rows_; }
+  // About how many bytes the request holds (its batches).
+  uint64_t request_bytes() const;
   // Rows are cut into num_chunks() chunks of chunk_rows() (the last may be
   // shorter); an empty batch has none.
   size_t chunk_rows() const { return chunk_rows_; }

@@ -224,9 +224,11 @@ class JoinJob::Prober {
 
 absl::StatusOr<std::shared_ptr<JoinJob>> JoinJob::Start(
     WorkerPool* pool, JoinPlan plan, const ComputeLimits& limits,
-    absl::Time deadline, Callbacks callbacks, layers::SetCatalog* catalog) {
-  std::shared_ptr<JoinJob> job(new JoinJob(
-      pool, std::move(plan), limits, deadline, std::move(callbacks), catalog));
+    absl::Time deadline, Callbacks callbacks, layers::SetCatalog* catalog,
+    MemoryBudget* memory) {
+  std::shared_ptr<JoinJob> job(new JoinJob(pool, std::move(plan), limits,
+                                           deadline, std::move(callbacks),
+                                           catalog, memory));
   JoinJob* const self = job.get();
   const JoinPlan& p = self->plan_;
   std::vector<Stage> stages;
@@ -261,14 +263,14 @@ absl::StatusOr<std::shared_ptr<JoinJob>> JoinJob::Start(
       {.tasks = std::max<size_t>(p.num_chunks(), 1),
        .run = [self](Worker& w, size_t chunk) { self->Probe(w, chunk); },
        .window = self->window_});
-  RETURN_IF_ERROR(self->Run(std::move(stages)));
+  RETURN_IF_ERROR(self->Run(std::move(stages), p.request_bytes()));
   return job;
 }
 
 JoinJob::JoinJob(WorkerPool* pool, JoinPlan plan, const ComputeLimits& limits,
                  absl::Time deadline, Callbacks callbacks,
-                 layers::SetCatalog* catalog)
-    : StagedJob(pool, deadline),
+                 layers::SetCatalog* catalog, MemoryBudget* memory)
+    : StagedJob(pool, deadline, memory),
       plan_(std::move(plan)),
       limits_(limits),
       started_(absl::Now()),
@@ -340,9 +342,7 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
   uint64_t found = 0;
   const auto send = [&](std::unique_ptr<v1::PairChunk> chunk) {
     if (chunk == nullptr) return;
-    window_->Hold();
-    std::shared_ptr<void> sent(
-        nullptr, [window = window_](void*) { window->Release(); });
+    std::shared_ptr<void> sent = Hold(window_, chunk->ByteSizeLong());
     callbacks_.on_chunk(std::move(chunk), std::move(sent));
     counters_.AddChunk();
   };

@@ -59,16 +59,18 @@ class JoinJob final : public StagedJob {
 
   // Schedules `plan`'s work; the request it views must stay alive and
   // unchanged until on_done. On error (NOT_FOUND for a layer or digest the
-  // server does not hold, RESOURCE_EXHAUSTED when the pool is full) no
-  // callback is ever called.
+  // server does not hold, RESOURCE_EXHAUSTED when memory or the pool is
+  // full) no callback is ever called. `memory`, if given, holds the request
+  // and its unsent chunks against the server's limit.
   static absl::StatusOr<std::shared_ptr<JoinJob>> Start(
       WorkerPool* pool, JoinPlan plan, const ComputeLimits& limits,
-      absl::Time deadline, Callbacks callbacks, layers::SetCatalog* catalog);
+      absl::Time deadline, Callbacks callbacks, layers::SetCatalog* catalog,
+      MemoryBudget* memory = nullptr);
 
  private:
   JoinJob(WorkerPool* pool, JoinPlan plan, const ComputeLimits& limits,
-          absl::Time deadline, Callbacks callbacks,
-          layers::SetCatalog* catalog);
+          absl::Time deadline, Callbacks callbacks, layers::SetCatalog* catalog,
+          MemoryBudget* memory);
 
   // The set stages.
   void DigestSet();

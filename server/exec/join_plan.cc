@@ -155,6 +155,11 @@ absl::StatusOr<JoinPlan> JoinPlan::ForNearest(const v1::NearestRequest& request,
   return plan;
 }
 
+uint64_t JoinPlan::request_bytes() const {
+  return a_.data.size() + a_.offsets.size() * sizeof(uint64_t) +
+         set_rows_.data.size() + set_rows_.offsets.size() * sizeof(uint64_t);
+}
+
 size_t JoinPlan::chunk_end(size_t chunk) const {
   return std::min(rows_, (chunk + 1) * chunk_rows_);
 }

@@ -43,6 +43,8 @@ class JoinPlan {
 
   const batch::BatchView& a() const { return a_; }
   size_t rows() const { return rows_; }
+  // About how many bytes the request holds (its batches).
+  uint64_t request_bytes() const;
   size_t num_chunks() const { return num_chunks_; }
   size_t chunk_begin(size_t chunk) const { return chunk * chunk_rows_; }
   size_t chunk_end(size_t chunk) const;

@@ -7,10 +7,15 @@
 
 namespace geosrpc::exec {
 
-StagedJob::StagedJob(WorkerPool* pool, absl::Time deadline)
-    : pool_(pool), deadline_(deadline) {}
+StagedJob::StagedJob(WorkerPool* pool, absl::Time deadline,
+                     MemoryBudget* memory)
+    : pool_(pool), deadline_(deadline), memory_(memory) {}
 
-absl::Status StagedJob::Run(std::vector<Stage> stages) {
+absl::Status StagedJob::Run(std::vector<Stage> stages, uint64_t request_bytes) {
+  if (memory_ != nullptr) {
+    if (absl::Status s = memory_->TryAdmit(request_bytes); !s.ok()) return s;
+    request_bytes_ = request_bytes;
+  }
   stages_ = std::move(stages);
   {
     MutexLock lock(&mu_);
@@ -20,7 +25,20 @@ absl::Status StagedJob::Run(std::vector<Stage> stages) {
   }
   size_t later = 0;
   for (size_t i = 1; i < stages_.size(); ++i) later += stages_[i].tasks;
-  return Submit(0, /*admit=*/true, later);
+  absl::Status s = Submit(0, /*admit=*/true, later);
+  if (!s.ok() && memory_ != nullptr) memory_->Release(request_bytes_);
+  return s;
+}
+
+std::shared_ptr<void> StagedJob::Hold(const std::shared_ptr<Window>& window,
+                                      uint64_t bytes) {
+  window->Hold();
+  if (memory_ != nullptr) memory_->Hold(bytes);
+  return std::shared_ptr<void>(nullptr,
+                               [window, memory = memory_, bytes](void*) {
+                                 if (memory != nullptr) memory->Release(bytes);
+                                 window->Release();
+                               });
 }
 
 absl::Status StagedJob::Submit(size_t stage, bool admit, size_t then) {
@@ -93,6 +111,7 @@ void StagedJob::Finish() {
     finished_ = true;
     status = stop_reason_;
   }
+  if (memory_ != nullptr) memory_->Release(request_bytes_);
   Finished(status);
 }
 

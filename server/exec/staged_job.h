@@ -8,8 +8,9 @@
 // and lets this class run it:
 //
 //   Run()      admits the whole sequence at once: RESOURCE_EXHAUSTED unless
-//              the pool's queue can hold every stage's tasks, so admitted
-//              work always completes;
+//              the request's bytes fit the server's MemoryBudget and the
+//              pool's queue can hold every stage's tasks, so admitted work
+//              always completes;
 //   stages     run one after another (a stage's tasks in parallel);
 //   Cancel()   (client cancellation, shutdown, a failure that ends the
 //              request) and the deadline skip the tasks not yet started and,
@@ -38,6 +39,7 @@
 #include "absl/time/time.h"
 #include "base/sync.h"
 #include "server/exec/interrupt.h"
+#include "server/exec/memory_budget.h"
 #include "server/exec/worker_pool.h"
 
 namespace geosrpc::exec {
@@ -66,11 +68,21 @@ class StagedJob : public std::enable_shared_from_this<StagedJob> {
     std::shared_ptr<Window> window;
   };
 
-  StagedJob(WorkerPool* pool, absl::Time deadline);
+  // `memory`, if given, must outlive the job.
+  StagedJob(WorkerPool* pool, absl::Time deadline,
+            MemoryBudget* memory = nullptr);
 
-  // Admits and starts `stages`. On error (RESOURCE_EXHAUSTED: the pool is
-  // full) nothing runs and Finished() is never called.
-  absl::Status Run(std::vector<Stage> stages);
+  // Admits and starts `stages` for a request of about `request_bytes`, which
+  // the job holds against its MemoryBudget until it finishes. On error
+  // (RESOURCE_EXHAUSTED: memory or the pool's queue is full) nothing runs
+  // and Finished() is never called.
+  absl::Status Run(std::vector<Stage> stages, uint64_t request_bytes = 0);
+
+  // A result of about `bytes` handed to the consumer: it counts against
+  // `window` and the MemoryBudget until the consumer lets go of the token
+  // returned (when gRPC has written it).
+  std::shared_ptr<void> Hold(const std::shared_ptr<Window>& window,
+                             uint64_t bytes);
 
   // Whether the deadline has passed; if so, cancels the job with
   // DEADLINE_EXCEEDED (and Progress()). Tasks call it before starting work.
@@ -98,6 +110,8 @@ class StagedJob : public std::enable_shared_from_this<StagedJob> {
 
   WorkerPool* const pool_;
   const absl::Time deadline_;
+  MemoryBudget* const memory_;
+  uint64_t request_bytes_ = 0;  // Held from Run until Finish.
   // Set by Run, read-only afterwards.
   std::vector<Stage> stages_;
   std::atomic<bool> stopping_{false};

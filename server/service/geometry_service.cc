@@ -25,11 +25,13 @@ std::string PredicateName(v1::JoinPredicate p) {
 
 GeometryService::GeometryService(exec::WorkerPool* pool, const Options& options,
                                  metrics::Metrics& metrics,
-                                 layers::SetCatalog* sets)
+                                 layers::SetCatalog* sets,
+                                 exec::MemoryBudget* memory)
     : pool_(pool),
       options_(options),
       metrics_(metrics),
       sets_(sets),
+      memory_(memory),
       operations_(ops::DescribeAll()) {}
 
 grpc::ServerWriteReactor<v1::ComputeResponse>* GeometryService::Compute(
@@ -43,7 +45,8 @@ grpc::ServerWriteReactor<v1::ComputeResponse>* GeometryService::Compute(
         if (draining()) return absl::UnavailableError(internal::kDraining);
         return exec::ComputeJob::Start(pool_, request, options_.limits,
                                        internal::DeadlineOf(context, options_),
-                                       std::move(callbacks), &operands_);
+                                       std::move(callbacks), &operands_,
+                                       memory_);
       },
       [this, request, started](const v1::ComputeSummary& summary, bool ran) {
         internal::RecordBatch(options_, metrics_,
@@ -73,8 +76,8 @@ GeometryService::ComputeStream(grpc::CallbackServerContext* context) {
     };
     return new Refused();
   }
-  return internal::NewStreamReactor(pool_, &operands_, metrics_, options_,
-                                    context);
+  return internal::NewStreamReactor(pool_, &operands_, memory_, metrics_,
+                                    options_, context);
 }
 
 grpc::ServerUnaryReactor* GeometryService::ListOperations(
@@ -102,7 +105,7 @@ grpc::ServerWriteReactor<v1::JoinResponse>* GeometryService::Join(
         if (!plan.ok()) return plan.status();
         return exec::JoinJob::Start(pool_, *std::move(plan), options_.limits,
                                     internal::DeadlineOf(context, options_),
-                                    std::move(callbacks), sets_);
+                                    std::move(callbacks), sets_, memory_);
       },
       [this, op = PredicateName(request->predicate()), started](
           const v1::JoinSummary& summary, bool ran) {
@@ -126,7 +129,7 @@ grpc::ServerWriteReactor<v1::NearestResponse>* GeometryService::Nearest(
         if (!plan.ok()) return plan.status();
         return exec::JoinJob::Start(pool_, *std::move(plan), options_.limits,
                                     internal::DeadlineOf(context, options_),
-                                    std::move(callbacks), sets_);
+                                    std::move(callbacks), sets_, memory_);
       },
       [this, started](const v1::JoinSummary& summary, bool ran) {
         internal::RecordJoin(options_, metrics_, "Nearest", "nearest", started,

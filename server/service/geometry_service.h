@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "geosrpc/v1/geometry_service.grpc.pb.h"
 #include "server/exec/compute_job.h"
+#include "server/exec/memory_budget.h"
 #include "server/exec/worker_pool.h"
 #include "server/layers/set_catalog.h"
 #include "server/metrics/metrics.h"
@@ -37,12 +38,13 @@ class GeometryService final : public v1::GeometryService::CallbackService {
     bool log_requests = true;
   };
 
-  // `pool`, `metrics` and `sets` must outlive the service and every call it
-  // serves. (metrics::Metrics::Create with no listen address gives a silent
-  // one.) `sets` holds the layers loaded at start-up and keeps the sets
-  // clients send.
+  // `pool`, `metrics`, `sets` and `memory` must outlive the service and
+  // every call it serves. (metrics::Metrics::Create with no listen address
+  // gives a silent one.) `sets` holds the layers loaded at start-up and keeps
+  // the sets clients send; `memory` admits calls by the bytes they hold.
   GeometryService(exec::WorkerPool* pool, const Options& options,
-                  metrics::Metrics& metrics, layers::SetCatalog* sets);
+                  metrics::Metrics& metrics, layers::SetCatalog* sets,
+                  exec::MemoryBudget* memory);
 
   // From now on new calls are refused with UNAVAILABLE (retryable: nothing
   // was computed), while calls already running go on. Shutdown's first step.
@@ -79,6 +81,7 @@ class GeometryService final : public v1::GeometryService::CallbackService {
   const Options options_;
   metrics::Metrics& metrics_;
   layers::SetCatalog* const sets_;
+  exec::MemoryBudget* const memory_;
   std::atomic<bool> draining_{false};
   exec::OperandCache operands_;
   const v1::ListOperationsResponse operations_;

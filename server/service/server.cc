@@ -103,9 +103,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
   server->sets_ =
       std::make_unique<layers::SetCatalog>(options.max_cached_set_bytes);
   RETURN_IF_ERROR(server->LoadLayers(options));
-  server->service_ =
-      std::make_unique<GeometryService>(server->pool_.get(), options.service,
-                                        *server->metrics_, server->sets_.get());
+  server->memory_ = std::make_unique<exec::MemoryBudget>(
+      options.max_inflight_bytes != 0 ? options.max_inflight_bytes
+                                      : exec::CgroupMemoryLimit() / 2);
+  server->service_ = std::make_unique<GeometryService>(
+      server->pool_.get(), options.service, *server->metrics_,
+      server->sets_.get(), server->memory_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -59,6 +59,10 @@ class Server {
     // Each worker's prepared geometries (broadcast operands, set geometries)
     // are bounded by the vertices of their base geometries.
     uint64_t prepared_cache_vertices = 2'000'000;
+    // Bytes held for calls in flight (their requests and unsent results);
+    // a new call that would pass it gets RESOURCE_EXHAUSTED. 0: half the
+    // container's memory limit (its cgroup's), or none where there is none.
+    uint64_t max_inflight_bytes = 0;
     GeometryService::Options service;
   };
 
@@ -96,6 +100,7 @@ class Server {
   std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<exec::WorkerPool> pool_;
   std::unique_ptr<layers::SetCatalog> sets_;
+  std::unique_ptr<exec::MemoryBudget> memory_;
   std::unique_ptr<GeometryService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "base/sync.h"
 
 namespace geosrpc::exec {
@@ -14,10 +15,13 @@ namespace {
 class RecordingJob final : public StagedJob {
  public:
   static std::shared_ptr<RecordingJob> Make(WorkerPool* pool,
-                                            absl::Time deadline) {
-    return std::shared_ptr<RecordingJob>(new RecordingJob(pool, deadline));
+                                            absl::Time deadline,
+                                            MemoryBudget* memory = nullptr) {
+    return std::shared_ptr<RecordingJob>(
+        new RecordingJob(pool, deadline, memory));
   }
   using StagedJob::DeadlinePassed;
+  using StagedJob::Hold;
   using StagedJob::Run;
   using StagedJob::Stage;
 
@@ -38,8 +42,8 @@ class RecordingJob final : public StagedJob {
   std::atomic<int> ran[4] = {};
 
  private:
-  RecordingJob(WorkerPool* pool, absl::Time deadline)
-      : StagedJob(pool, deadline) {}
+  RecordingJob(WorkerPool* pool, absl::Time deadline, MemoryBudget* memory)
+      : StagedJob(pool, deadline, memory) {}
   std::string Progress() const override { return " (test)"; }
   void Finished(const absl::Status& status) override {
     status_ = status;
@@ -141,6 +145,36 @@ TEST_F(StagedJobTest, AdmitsTheWholeSequenceOrNothing) {
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(too_big->ran[0].load(), 0);
   EXPECT_EQ(too_big->finished_calls(), 0);
+}
+
+// A job holds its request's bytes from Run to its end, and each result
+// until its token is let go; a request that does not fit runs nothing.
+TEST_F(StagedJobTest, HoldsItsRequestAndUnsentResultsAgainstTheBudget) {
+  MemoryBudget budget(1000);
+  auto job = RecordingJob::Make(pool_.get(), absl::InfiniteFuture(), &budget);
+  Notification release;
+  auto window = std::make_shared<Window>(4);
+  std::shared_ptr<void> result;
+  ASSERT_TRUE(job->Run({{.tasks = 1,
+                         .run =
+                             [&](Worker&, size_t) {
+                               result = job->Hold(window, 300);
+                               release.WaitForNotification();
+                             }}},
+                       /*request_bytes=*/600)
+                  .ok());
+  while (budget.held() < 900) absl::SleepFor(absl::Milliseconds(1));
+  auto refused =
+      RecordingJob::Make(pool_.get(), absl::InfiniteFuture(), &budget);
+  EXPECT_EQ(refused->Run({refused->Counting(0, 1)}, 200).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(refused->ran[0].load(), 0);
+  release.Notify();
+  EXPECT_TRUE(job->Wait().ok());
+  EXPECT_EQ(budget.held(), 300u);  // The result, not yet written.
+  result.reset();
+  EXPECT_EQ(budget.held(), 0u);
+  EXPECT_EQ(window->outstanding(), 0u);
 }
 
 }  // namespace

@@ -26,11 +26,12 @@ class StreamReactor final
                                      v1::ComputeStreamResponse> {
  public:
   StreamReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
-                metrics::Metrics& metrics,
+                exec::MemoryBudget* memory, metrics::Metrics& metrics,
                 const GeometryService::Options& options,
                 grpc::CallbackServerContext* context)
       : pool_(pool),
         operands_(operands),
+        memory_(memory),
         metrics_(metrics),
         started_(absl::Now()),
         options_(options),
@@ -122,7 +123,7 @@ class StreamReactor final
              [this, id, raw](const v1::ComputeSummary& summary) {
                EndBatch(id, raw, summary, /*ran=*/true);
              }},
-        operands_);
+        operands_, memory_);
     if (!job.ok()) {
       const v1::ComputeSummary summary = SummaryOf(job.status());
       {
@@ -197,6 +198,7 @@ class StreamReactor final
 
   exec::WorkerPool* const pool_;
   exec::OperandCache* const operands_;
+  exec::MemoryBudget* const memory_;
   metrics::Metrics& metrics_;
   const absl::Time started_;
   const GeometryService::Options options_;
@@ -217,10 +219,10 @@ class StreamReactor final
 
 grpc::ServerBidiReactor<v1::ComputeStreamRequest, v1::ComputeStreamResponse>*
 NewStreamReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
-                 metrics::Metrics& metrics,
+                 exec::MemoryBudget* memory, metrics::Metrics& metrics,
                  const GeometryService::Options& options,
                  grpc::CallbackServerContext* context) {
-  return new StreamReactor(pool, operands, metrics, options, context);
+  return new StreamReactor(pool, operands, memory, metrics, options, context);
 }
 
 }  // namespace geosrpc::service::internal

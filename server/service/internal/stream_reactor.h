@@ -11,6 +11,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "geosrpc/v1/geometry_service.grpc.pb.h"
+#include "server/exec/memory_budget.h"
 #include "server/exec/operand_cache.h"
 #include "server/exec/worker_pool.h"
 #include "server/metrics/metrics.h"
@@ -21,7 +22,7 @@ namespace geosrpc::service::internal {
 // A reactor for one ComputeStream call; gRPC deletes it when done.
 grpc::ServerBidiReactor<v1::ComputeStreamRequest, v1::ComputeStreamResponse>*
 NewStreamReactor(exec::WorkerPool* pool, exec::OperandCache* operands,
-                 metrics::Metrics& metrics,
+                 exec::MemoryBudget* memory, metrics::Metrics& metrics,
                  const GeometryService::Options& options,
                  grpc::CallbackServerContext* context);
 
