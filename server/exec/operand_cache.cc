@@ -36,6 +36,13 @@ void OperandCache::Insert(batch::Encoding encoding, absl::string_view bytes,
       {encoding, std::string(bytes), std::move(operand), ++clock_});
 }
 
+uint64_t OperandCache::bytes() {
+  MutexLock lock(&mu_);
+  uint64_t total = 0;
+  for (const Entry& e : entries_) total += e.bytes.size();
+  return total;
+}
+
 size_t OperandCache::size() {
   MutexLock lock(&mu_);
   return entries_.size();

@@ -40,6 +40,9 @@ class OperandCache {
               std::shared_ptr<const batch::FrozenBatch> operand);
 
   size_t size();
+  // The encoded bytes of the operands held (their decoded forms take a few
+  // times more).
+  uint64_t bytes();
 
  private:
   struct Entry {

@@ -124,18 +124,7 @@ Metrics::Metrics()
                        .Name("geosrpc_layer_bytes")
                        .Help("Memory a layer loaded at start-up holds "
                              "(estimated), by layer.")
-                       .Register(*registry_)),
-      cached_sets_(BuildGauge()
-                       .Name("geosrpc_cached_sets")
-                       .Help("Sets clients sent that the server keeps by "
-                             "digest.")
-                       .Register(*registry_)
-                       .Add({})),
-      cached_set_bytes_(BuildGauge()
-                            .Name("geosrpc_cached_set_bytes")
-                            .Help("Memory those sets hold (estimated).")
-                            .Register(*registry_)
-                            .Add({})) {
+                       .Register(*registry_)) {
   BuildGauge()
       .Name("geosrpc_build_info")
       .Help("Build information; the value is 1.")
@@ -159,6 +148,8 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Create(
                        ": ", e.what()));
     }
     m->exposer_->RegisterCollectable(m->registry_);
+    m->exposer_->RegisterCollectable(m->process_);
+    m->exposer_->RegisterCollectable(m->gauges_);
     const std::vector<int> ports = m->exposer_->GetListeningPorts();
     m->port_ = ports.empty() ? 0 : ports[0];
   }
@@ -207,11 +198,6 @@ void Metrics::SetLayerBytes(const std::string& layer, uint64_t bytes) {
   layer_bytes_.Add({{"layer", layer}}).Set(static_cast<double>(bytes));
 }
 
-void Metrics::SetCachedSets(size_t sets, uint64_t bytes) {
-  cached_sets_.Set(static_cast<double>(sets));
-  cached_set_bytes_.Set(static_cast<double>(bytes));
-}
-
 void Metrics::OnTaskStart(absl::Duration queued) {
   queue_wait_.Observe(absl::ToDoubleSeconds(queued));
   workers_busy_.Increment();
@@ -226,8 +212,19 @@ void Metrics::OnQueueDepth(size_t tasks) {
   queue_tasks_.Set(static_cast<double>(tasks));
 }
 
+void Metrics::AddGauge(std::string name, std::string help,
+                       std::function<double()> read) {
+  gauges_->Add(std::move(name), std::move(help), std::move(read));
+}
+
 std::string Metrics::Scrape() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  for (const auto* c :
+       {static_cast<const prometheus::Collectable*>(process_.get()),
+        static_cast<const prometheus::Collectable*>(gauges_.get())}) {
+    for (auto& f : c->Collect()) families.push_back(std::move(f));
+  }
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace geosrpc::metrics

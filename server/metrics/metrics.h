@@ -9,7 +9,11 @@
 // worker_busy_seconds_total (busy ratio = rate(...) / workers); build_info;
 // join_rows_total{method}, join_pairs_total{method},
 // join_row_errors_total{method,code}, set_build_seconds (histogram: building
-// a sent set's index), layer_bytes{layer}, cached_sets, cached_set_bytes.
+// a sent set's index), layer_bytes{layer}; and, read at each scrape, the
+// process_* series of the Prometheus client conventions
+// (process_resident_memory_bytes, ...) and the gauges AddGauge registers
+// (the server's: inflight_bytes, operand_cache_bytes, cached_sets,
+// cached_set_bytes).
 //
 // Thread-safety: every method may be called from any thread.
 #ifndef GEOSRPC_SERVER_METRICS_METRICS_H_
@@ -22,6 +26,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,6 +34,7 @@
 #include "absl/time/time.h"
 #include "geosrpc/v1/geometry_service.pb.h"
 #include "server/exec/worker_pool.h"
+#include "server/metrics/process_collector.h"
 
 namespace geosrpc::metrics {
 
@@ -54,10 +60,13 @@ class Metrics : public exec::PoolObserver {
   void BatchDone(v1::OpCode op, const v1::ComputeSummary& summary);
   // One Join or Nearest call's outcome (`method`: "Join" or "Nearest").
   void JoinDone(const std::string& method, const v1::JoinSummary& summary);
-  // The memory the indexed sets hold: each layer's, and the sets clients
-  // sent (kept by digest).
+  // The memory a layer loaded at start-up holds.
   void SetLayerBytes(const std::string& layer, uint64_t bytes);
-  void SetCachedSets(size_t sets, uint64_t bytes);
+  // A gauge whose value `read` gives at each scrape (thread-safe, fast).
+  // ClearGauges() must run before what `read` reads is destroyed.
+  void AddGauge(std::string name, std::string help,
+                std::function<double()> read);
+  void ClearGauges() { gauges_->Clear(); }
 
   // exec::PoolObserver.
   void OnTaskStart(absl::Duration queued) override;
@@ -89,8 +98,11 @@ class Metrics : public exec::PoolObserver {
   prometheus::Family<prometheus::Counter>& join_row_errors_;
   prometheus::Histogram& set_build_seconds_;
   prometheus::Family<prometheus::Gauge>& layer_bytes_;
-  prometheus::Gauge& cached_sets_;
-  prometheus::Gauge& cached_set_bytes_;
+  // Read at each scrape: the process_* series and the callback gauges.
+  const std::shared_ptr<ProcessCollector> process_ =
+      std::make_shared<ProcessCollector>();
+  const std::shared_ptr<CallbackGauges> gauges_ =
+      std::make_shared<CallbackGauges>();
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;
 };

@@ -111,7 +111,6 @@ grpc::ServerWriteReactor<v1::JoinResponse>* GeometryService::Join(
           const v1::JoinSummary& summary, bool ran) {
         internal::RecordJoin(options_, metrics_, "Join", op, started, summary,
                              ran);
-        metrics_.SetCachedSets(sets_->cached_sets(), sets_->cached_bytes());
       });
 }
 
@@ -134,7 +133,6 @@ grpc::ServerWriteReactor<v1::NearestResponse>* GeometryService::Nearest(
       [this, started](const v1::JoinSummary& summary, bool ran) {
         internal::RecordJoin(options_, metrics_, "Nearest", "nearest", started,
                              summary, ran);
-        metrics_.SetCachedSets(sets_->cached_sets(), sets_->cached_bytes());
       });
 }
 

@@ -49,6 +49,8 @@ class GeometryService final : public v1::GeometryService::CallbackService {
   // From now on new calls are refused with UNAVAILABLE (retryable: nothing
   // was computed), while calls already running go on. Shutdown's first step.
   void StartDraining() { draining_.store(true); }
+  // The operand cache's encoded bytes, for metrics.
+  uint64_t operand_cache_bytes() { return operands_.bytes(); }
   bool draining() const { return draining_.load(); }
 
   grpc::ServerWriteReactor<v1::ComputeResponse>* Compute(

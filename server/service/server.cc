@@ -109,6 +109,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
   server->service_ = std::make_unique<GeometryService>(
       server->pool_.get(), options.service, *server->metrics_,
       server->sets_.get(), server->memory_.get());
+  server->AddGauges();
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -155,7 +156,36 @@ absl::Status Server::LoadLayers(const Options& options) {
   return absl::OkStatus();
 }
 
-Server::~Server() { Shutdown(absl::ZeroDuration()); }
+void Server::AddGauges() {
+  exec::MemoryBudget* memory = memory_.get();
+  layers::SetCatalog* sets = sets_.get();
+  GeometryService* service = service_.get();
+  metrics_->AddGauge("geosrpc_inflight_bytes",
+                     "Bytes held for calls in flight: requests and unsent "
+                     "results (admission: --max_inflight_bytes).",
+                     [memory] { return static_cast<double>(memory->held()); });
+  metrics_->AddGauge("geosrpc_inflight_bytes_limit",
+                     "--max_inflight_bytes (0: none).",
+                     [memory] { return static_cast<double>(memory->limit()); });
+  metrics_->AddGauge(
+      "geosrpc_operand_cache_bytes",
+      "Encoded bytes of the broadcast operands kept frozen.", [service] {
+        return static_cast<double>(service->operand_cache_bytes());
+      });
+  metrics_->AddGauge(
+      "geosrpc_cached_sets",
+      "Sets clients sent to Join and Nearest, kept by digest.",
+      [sets] { return static_cast<double>(sets->cached_sets()); });
+  metrics_->AddGauge(
+      "geosrpc_cached_set_bytes", "Memory those sets hold (estimated).",
+      [sets] { return static_cast<double>(sets->cached_bytes()); });
+}
+
+Server::~Server() {
+  Shutdown(absl::ZeroDuration());
+  // The gauges read members destroyed below.
+  if (metrics_ != nullptr) metrics_->ClearGauges();
+}
 
 void Server::Wait() {
   if (grpc_server_ != nullptr) grpc_server_->Wait();

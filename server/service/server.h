@@ -93,6 +93,8 @@ class Server {
   Server() = default;
   // Options::layers, each built on the pool and added to sets_.
   absl::Status LoadLayers(const Options& options);
+  // The gauges read at each scrape (ClearGauges in the destructor).
+  void AddGauges();
 
   // Declared in dependency order: the gRPC server goes first, then the
   // service, then the pool its calls were using, then the metrics the pool

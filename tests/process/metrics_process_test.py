@@ -49,6 +49,37 @@ class MetricsProcessTest(unittest.TestCase):
                                capture_output=True, text=True)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
 
+    def test_process_series_and_memory_gauges_are_exported(self):
+        text = self.scrape()
+        values = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                values[name] = float(value)
+        # The Prometheus client conventions' process_* series, read from
+        # /proc at the scrape: compare them with what /proc says now.
+        with open(f"/proc/{self.server.pid}/status") as f:
+            status = dict(l.split(":", 1) for l in f if ":" in l)
+        rss = int(status["VmRSS"].split()[0]) * 1024
+        self.assertGreater(values["process_resident_memory_bytes"], 0)
+        self.assertLess(abs(values["process_resident_memory_bytes"] - rss),
+                        0.5 * rss)
+        self.assertEqual(values["process_threads"],
+                         int(status["Threads"].split()[0]))
+        self.assertGreater(values["process_open_fds"], 3)
+        self.assertGreater(values["process_max_fds"],
+                           values["process_open_fds"])
+        self.assertGreater(values["process_start_time_seconds"],
+                           time.time() - 3600)
+        self.assertLess(values["process_start_time_seconds"], time.time())
+        self.assertGreater(values["process_cpu_seconds_total"], 0)
+        self.assertGreater(values["process_virtual_memory_bytes"], rss)
+        # Nothing in flight between calls; the caches are empty.
+        self.assertEqual(values["geosrpc_inflight_bytes"], 0)
+        self.assertIn("geosrpc_inflight_bytes_limit", values)
+        self.assertEqual(values["geosrpc_cached_sets"], 0)
+        self.assertIn("geosrpc_operand_cache_bytes", values)
+
     def test_a_prometheus_server_scrapes_and_answers_a_query(self):
         if shutil.which("prometheus") is None:
             self.fail("prometheus is not installed (scripts/install-deps.sh)")
