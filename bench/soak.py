@@ -1,0 +1,195 @@
+"""A soak run: one server on loopback under a bounded mixed workload for a
+given time, its RSS, threads and file descriptors sampled all along.
+
+The workload, all at once: normal batches (geosrpc-load, open loop),
+clients that read slowly, calls cancelled mid-way, calls past their
+deadline, batches with hostile rows, and ComputeStream pipelines. Every loop
+is bounded in time and stops by itself; only 127.0.0.1 is used.
+
+Prints, per resource, its value after warm-up and at the end and the slope
+of a least-squares line through the samples after warm-up (per hour), and
+the calls each loop made by outcome. `bench/soak.sh` runs it; the 30-minute
+figure is in bench/RESULTS.md.
+
+  soak.py --server=PATH --load=PATH --minutes=30 [--warmup_fraction=0.2]
+"""
+
+import argparse
+import collections
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+
+import grpc
+import numpy as np
+
+from geosrpc import client as geosrpc_client
+from geosrpc.v1 import geometry_service_pb2 as pb
+from geosrpc.v1 import geometry_service_pb2_grpc as pb_grpc
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--server", required=True)
+parser.add_argument("--load", required=True)
+parser.add_argument("--minutes", type=float, default=30)
+parser.add_argument("--warmup_fraction", type=float, default=0.2)
+parser.add_argument("--sample_seconds", type=float, default=2)
+parser.add_argument("--workers", type=int, default=2)
+args = parser.parse_args()
+
+DURATION = args.minutes * 60
+
+
+def start_server():
+    proc = subprocess.Popen(
+        [args.server, "--listen=127.0.0.1:0", "--metrics_listen=",
+         f"--workers={args.workers}", "--log_requests=false"],
+        stderr=subprocess.PIPE, text=True)
+    line = proc.stderr.readline()
+    port = line.split("listening on port ")[1].split()[0]
+    threading.Thread(target=lambda: [None for _ in proc.stderr],
+                     daemon=True).start()
+    return proc, f"127.0.0.1:{port}"
+
+
+def proc_sample(pid):
+    with open(f"/proc/{pid}/status") as f:
+        status = dict(l.split(":", 1) for l in f if ":" in l)
+    return {"rss_mb": int(status["VmRSS"].split()[0]) / 1024,
+            "threads": int(status["Threads"].split()[0]),
+            "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+
+
+server, target = start_server()
+channel = grpc.insecure_channel(
+    target, options=[("grpc.max_receive_message_length", 256 << 20),
+                     ("grpc.max_send_message_length", 256 << 20)])
+stub = pb_grpc.GeometryServiceStub(channel)
+stop_at = time.monotonic() + DURATION
+outcomes = collections.defaultdict(collections.Counter)
+rng_lock = threading.Lock()
+
+
+def points(n, seed):
+    return geosrpc_client.points(
+        np.random.default_rng(seed).random((n, 2)) * 100).to_proto()
+
+
+def buffer_request(n, seed):
+    return pb.ComputeRequest(
+        operation=pb.Operation(op=pb.OP_CODE_BUFFER,
+                               buffer=pb.BufferParams(radius=1, quadsegs=8)),
+        a=points(n, seed))
+
+
+def record(kind, fn):
+    try:
+        fn()
+        outcomes[kind]["OK"] += 1
+    except grpc.RpcError as e:
+        outcomes[kind][e.code().name] += 1
+
+
+def loop(kind, body, pause):
+    seed = 0
+    while time.monotonic() < stop_at:
+        seed += 1
+        record(kind, lambda: body(seed))
+        time.sleep(pause)
+
+
+def slow_reader(seed):
+    for n, _ in enumerate(stub.Compute(buffer_request(20000, seed))):
+        if n % 3 == 0:
+            time.sleep(0.05)
+
+
+def cancelled(seed):
+    call = stub.Compute(buffer_request(20000, seed))
+    timer = threading.Timer(random.Random(seed).uniform(0.001, 0.05),
+                            call.cancel)
+    timer.start()
+    try:
+        for _ in call:
+            pass
+    finally:
+        timer.cancel()
+
+
+def past_deadline(seed):
+    for _ in stub.Compute(buffer_request(50000, seed), timeout=0.02):
+        pass
+
+
+def hostile(seed):
+    rows = ["POINT (1 2)", "POINT (1", "", "POLYGON ((0 0, 1 0, nan 1, 0 0))",
+            "LINESTRING (0 0, 1e300 1)", "GEOMETRYCOLLECTION (" * 40]
+    batch = geosrpc_client.batch(rows * 50)
+    request = pb.ComputeRequest(operation=pb.Operation(op=pb.OP_CODE_AREA),
+                                a=batch.to_proto())
+    for _ in stub.Compute(request):
+        pass
+
+
+def stream(seed):
+    def requests():
+        for i in range(10):
+            yield pb.ComputeStreamRequest(
+                id=i, request=pb.ComputeRequest(
+                    operation=pb.Operation(op=pb.OP_CODE_AREA),
+                    a=points(2000, seed * 10 + i)))
+    for _ in stub.ComputeStream(requests()):
+        pass
+
+
+loops = [("slow_reader", slow_reader, 0.2), ("cancelled", cancelled, 0.05),
+         ("past_deadline", past_deadline, 0.1), ("hostile_rows", hostile, 0.05),
+         ("compute_stream", stream, 0.05)]
+threads = [threading.Thread(target=loop, args=l) for l in loops]
+load = subprocess.Popen(
+    [args.load, f"--target={target}", "--dataset=seed", "--batch_rows=5000",
+     "--concurrency=2", "--rate=20", f"--duration={int(DURATION)}s",
+     "--warmup=0s", "--json", "--progress=false"],
+    stdout=subprocess.PIPE, text=True)
+samples = []
+start = time.monotonic()
+for t in threads:
+    t.start()
+while time.monotonic() < stop_at:
+    samples.append((time.monotonic() - start, proc_sample(server.pid)))
+    time.sleep(args.sample_seconds)
+for t in threads:
+    t.join()
+load_report = json.loads(load.communicate(timeout=120)[0])
+time.sleep(2)  # Let the last calls end before the last sample.
+samples.append((time.monotonic() - start, proc_sample(server.pid)))
+server.terminate()
+exit_code = server.wait(timeout=60)
+
+
+def slope_per_hour(key):
+    warm = [(t, s[key]) for t, s in samples if t >= DURATION * args.warmup_fraction]
+    xs = np.array([t for t, _ in warm])
+    ys = np.array([v for _, v in warm], dtype=float)
+    if len(xs) < 2:
+        return 0.0
+    return float(np.polyfit(xs, ys, 1)[0] * 3600)
+
+
+print(f"soak: {args.minutes:g} min, {args.workers} workers, "
+      f"{len(samples)} samples; server exit code {exit_code}")
+warm_index = next(i for i, (t, _) in enumerate(samples)
+                  if t >= DURATION * args.warmup_fraction)
+for key, unit in (("rss_mb", "MB"), ("threads", ""), ("fds", "")):
+    print(f"  {key:8s} after warm-up {samples[warm_index][1][key]:8.1f} {unit:2s}"
+          f"  end {samples[-1][1][key]:8.1f} {unit:2s}"
+          f"  max {max(s[key] for _, s in samples):8.1f} {unit:2s}"
+          f"  slope {slope_per_hour(key):+8.2f} {unit}/h")
+print(f"  normal batches (geosrpc-load): {load_report['requests']} calls, "
+      f"codes {load_report['codes']}")
+for kind, counts in outcomes.items():
+    print(f"  {kind}: {dict(counts)}")
+sys.exit(0 if exit_code == 0 else 1)
