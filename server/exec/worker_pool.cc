@@ -51,7 +51,11 @@ absl::Status WorkerPool::Submit(std::shared_ptr<TaskGroup> group, bool admit,
                      options_.max_queued_tasks, "; retry with backoff"));
   }
   queued_ += group->size();
-  active_.push_back(std::move(group));
+  // A new group goes to the front: its first task runs before the next
+  // turn of groups already running, so a small request does not wait behind
+  // every large one in flight; after that first turn it joins the back of
+  // the line like every group (no starvation).
+  active_.push_front(std::move(group));
   if (options_.observer != nullptr) options_.observer->OnQueueDepth(queued_);
   work_.SignalAll();
   return absl::OkStatus();

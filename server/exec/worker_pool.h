@@ -3,7 +3,10 @@
 //
 // Work arrives as TaskGroups: n independent tasks and a completion callback.
 // Workers take tasks round-robin across the groups in flight, so concurrent
-// requests share the pool fairly instead of queueing behind each other.
+// requests share the pool fairly instead of queueing behind each other; a
+// newly submitted group takes its first turn before the groups already
+// running take their next, so a small request is served within about one
+// task's time however many large ones are in flight.
 // Admission is bounded: a new group is refused with RESOURCE_EXHAUSTED when
 // the tasks waiting would exceed Options::max_queued_tasks. A group may have
 // a Window bounding how much of its output waits for a slow reader; a group

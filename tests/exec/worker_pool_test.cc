@@ -125,7 +125,55 @@ TEST(WorkerPoolTest, SharesWorkersFairlyAcrossGroups) {
       pool->Submit(std::make_shared<TaskGroup>(4, record('b'), finish)).ok());
   gate_release.Notify();
   all_done.WaitForNotification();
-  EXPECT_EQ(order, "abababab");
+  // The newest group takes the first turn, then they alternate.
+  EXPECT_EQ(order, "babababa");
+}
+
+// A group submitted while large ones are running is served next, not after
+// a turn of every group in flight.
+TEST(WorkerPoolTest, ANewGroupRunsBeforeTheNextTurnOfRunningGroups) {
+  auto pool = Pool(1);
+  Notification gate_started, gate_release, small_done;
+  Mutex mu;
+  std::string order;
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               1,
+                               [&](Worker&, size_t) {
+                                 gate_started.Notify();
+                                 gate_release.WaitForNotification();
+                               },
+                               [] {}))
+                  .ok());
+  gate_started.WaitForNotification();
+  std::vector<Notification> big_done(3);
+  for (char c : {'x', 'y', 'z'}) {
+    ASSERT_TRUE(
+        pool->Submit(std::make_shared<TaskGroup>(
+                         3,
+                         [&, c](Worker&, size_t) {
+                           MutexLock lock(&mu);
+                           order.push_back(c);
+                           if (order.size() == 3) {
+                             // Each large group has had a turn:
+                             // now a small request arrives.
+                             EXPECT_TRUE(
+                                 pool->Submit(std::make_shared<TaskGroup>(
+                                                  1,
+                                                  [&](Worker&, size_t) {
+                                                    MutexLock lock(&mu);
+                                                    order.push_back('s');
+                                                  },
+                                                  [&] { small_done.Notify(); }))
+                                     .ok());
+                           }
+                         },
+                         [&, c] { big_done[c - 'x'].Notify(); }))
+            .ok());
+  }
+  gate_release.Notify();
+  for (auto& d : big_done) d.WaitForNotification();
+  small_done.WaitForNotification();
+  EXPECT_EQ(order, "zyxszyxzyx");
 }
 
 TEST(WorkerPoolTest, RefusesNewWorkWhenTheQueueIsFullButNotContinuations) {
