@@ -2,7 +2,16 @@
 //
 // Compute() sends one batch and reassembles the streamed, possibly
 // out-of-order chunks into whole columns with the row errors sorted by row.
-// Errors are absl::Status (converted once from grpc::Status).
+// Join() and Nearest() gather the pairs a join against an indexed set
+// streams back, sorted. Errors are absl::Status (converted once from
+// grpc::Status).
+//
+// Digest first: a Join or Nearest whose set.geometries is large is sent
+// first with the set's digest alone (client/cpp/digest.h); a server that
+// does not hold the set answers NOT_FOUND naming it, and the call goes again
+// with the geometries. Behind a balancer without sticky sessions each call
+// may reach another replica: one that lacks the set gets it with the call
+// that found it missing, and later calls send only the digest.
 //
 // Thread-safety: a Client may be used from any number of threads at once
 // (gRPC channels and stubs are thread-safe).
@@ -16,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "geosrpc/v1/geometry_service.grpc.pb.h"
 
@@ -45,6 +55,25 @@ struct ComputeResult {
   size_t rows() const { return summary.rows(); }
 };
 
+// A Join's or Nearest's pairs: a_rows[i] (a row of `a`) with set_rows[i] (a
+// row of the indexed set), sorted by a row, then (Join) by set row or
+// (Nearest) nearest first, ties by set row. `distances` is filled only when
+// the request asked for return_distance. Rows of `a` that failed have no
+// pairs and are in `errors`, sorted by row.
+struct JoinResult {
+  std::vector<uint64_t> a_rows;
+  std::vector<uint64_t> set_rows;
+  std::vector<double> distances;
+  std::vector<v1::RowError> errors;
+  v1::JoinSummary summary;
+  size_t chunks = 0;
+  // The set went by digest first, the server did not hold it, and the call
+  // went again with the geometries.
+  bool digest_missed = false;
+
+  size_t pairs() const { return a_rows.size(); }
+};
+
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 class Client {
@@ -66,6 +95,11 @@ class Client {
     // gRPC's retry policy and again in Compute(). Safe: a call that got no
     // response was not admitted, so nothing is computed twice.
     bool retry_unavailable = true;
+    // Join and Nearest send a set.geometries of at least
+    // digest_first_min_bytes (serialized) by digest first, and again whole
+    // only when the server answers NOT_FOUND for that digest.
+    bool digest_first = true;
+    size_t digest_first_min_bytes = 64 << 10;
   };
 
   static absl::StatusOr<std::unique_ptr<Client>> Create(const Options& options);
@@ -75,6 +109,19 @@ class Client {
   // The entry for `name` from ListOperations.
   absl::StatusOr<v1::OperationInfo> DescribeOperation(absl::string_view name);
 
+  // The pairs of `request`, all of them or an error: the call's status (a
+  // call past max_pairs fails RESOURCE_EXHAUSTED). UNAVAILABLE before any
+  // response is retried as in Compute(); the set goes digest first as the
+  // options say. `set_digest`, when given, is SetDigest of
+  // request.set().geometries() (computed once by a caller that sends the
+  // same set often); otherwise it is computed when needed.
+  absl::StatusOr<JoinResult> Join(const v1::JoinRequest& request,
+                                  absl::string_view set_digest = {});
+  absl::StatusOr<JoinResult> Nearest(const v1::NearestRequest& request,
+                                     absl::string_view set_digest = {});
+  // The layers the server loaded at start-up.
+  absl::StatusOr<v1::ListLayersResponse> ListLayers();
+
   v1::GeometryService::Stub* stub() { return stub_.get(); }
   const Options& options() const { return options_; }
 
@@ -82,6 +129,15 @@ class Client {
   explicit Client(const Options& options);
   void SetDeadline(grpc::ClientContext* context) const;
   absl::StatusOr<ComputeResult> ComputeOnce(const v1::ComputeRequest& request);
+  // Join and Nearest: digest first, then the UNAVAILABLE retries around
+  // PairsOnce.
+  template <typename Request>
+  absl::StatusOr<JoinResult> Pairs(const Request& request,
+                                   absl::string_view set_digest);
+  template <typename Request>
+  absl::StatusOr<JoinResult> PairsWithRetry(const Request& request);
+  template <typename Request>
+  absl::StatusOr<JoinResult> PairsOnce(const Request& request);
 
   const Options options_;
   std::shared_ptr<grpc::Channel> channel_;
