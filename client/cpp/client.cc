@@ -311,6 +311,12 @@ absl::StatusOr<JoinResult> Client::Pairs(const Request& request,
   const std::string digest = set_digest.empty()
                                  ? SetDigest(request.set().geometries())
                                  : std::string(set_digest);
+  if (SendWhole(digest)) {
+    absl::StatusOr<JoinResult> result = PairsWithRetry(request);
+    if (result.ok()) result->sent_whole = true;
+    Learn(digest, /*missed=*/false, result);
+    return result;
+  }
   // A copy of the request but for its set (copying is cheap next to the
   // digest just computed, and the caller's request stays untouched).
   Request by_digest = request;
@@ -322,7 +328,32 @@ absl::StatusOr<JoinResult> Client::Pairs(const Request& request,
   }
   result = PairsWithRetry(request);
   if (result.ok()) result->digest_missed = true;
+  Learn(digest, /*missed=*/true, result);
   return result;
+}
+
+bool Client::SendWhole(const std::string& digest) {
+  MutexLock lock(&mu_);
+  auto it = whole_calls_.find(digest);
+  if (it == whole_calls_.end()) return false;
+  if (--it->second <= 0) whole_calls_.erase(it);
+  return true;
+}
+
+void Client::Learn(const std::string& digest, bool missed,
+                   const absl::StatusOr<JoinResult>& result) {
+  if (!result.ok()) return;
+  const bool indexed = result->summary.index_seconds() > 0;
+  MutexLock lock(&mu_);
+  if (indexed) {
+    // Some replica that lacked the set has it now.
+    whole_calls_.erase(digest);
+  } else if (missed) {
+    // The set reached a replica that held it; the one that missed still
+    // lacks it. (Bounded: a client with many sets forgets them all.)
+    if (whole_calls_.size() >= 1024) whole_calls_.clear();
+    whole_calls_[digest] = kMaxWholeCalls;
+  }
 }
 
 template <typename Request>

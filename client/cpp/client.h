@@ -9,9 +9,15 @@
 // Digest first: a Join or Nearest whose set.geometries is large is sent
 // first with the set's digest alone (client/cpp/digest.h); a server that
 // does not hold the set answers NOT_FOUND naming it, and the call goes again
-// with the geometries. Behind a balancer without sticky sessions each call
-// may reach another replica: one that lacks the set gets it with the call
-// that found it missing, and later calls send only the digest.
+// with the geometries. Behind a balancer without sticky sessions (gRPC's
+// round_robin, an L7 proxy) that second call may reach another replica, one
+// that already holds the set, and the replica that missed would miss on
+// every later call: with two replicas and one caller, every call. So when a
+// resend finds the set already held, the set goes whole (no digest first)
+// on the next calls until one of them is indexed somewhere (the replica
+// that lacked it), at most kMaxWholeCalls of them. Servers never index a
+// set they hold, so each replica indexes a set once either way; the cost is
+// a few sends of the set to replicas that hold it.
 //
 // Thread-safety: a Client may be used from any number of threads at once
 // (gRPC channels and stubs are thread-safe).
@@ -24,9 +30,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/sync.h"
 #include "geosrpc/v1/geometry_service.grpc.pb.h"
 
 namespace geosrpc::client {
@@ -70,6 +79,9 @@ struct JoinResult {
   // The set went by digest first, the server did not hold it, and the call
   // went again with the geometries.
   bool digest_missed = false;
+  // The set went whole without trying its digest first (a replica was
+  // still missing it).
+  bool sent_whole = false;
 
   size_t pairs() const { return a_rows.size(); }
 };
@@ -101,6 +113,10 @@ class Client {
     bool digest_first = true;
     size_t digest_first_min_bytes = 64 << 10;
   };
+
+  // Calls that send a set whole after a digest miss found it elsewhere (see
+  // the top of this file).
+  static constexpr int kMaxWholeCalls = 8;
 
   static absl::StatusOr<std::unique_ptr<Client>> Create(const Options& options);
 
@@ -139,9 +155,18 @@ class Client {
   template <typename Request>
   absl::StatusOr<JoinResult> PairsOnce(const Request& request);
 
+  // Whether a call with the set of `digest` goes whole, and what its
+  // result says about where the set is (see the top of this file).
+  bool SendWhole(const std::string& digest);
+  void Learn(const std::string& digest, bool missed,
+             const absl::StatusOr<JoinResult>& result);
+
   const Options options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::GeometryService::Stub> stub_;
+  Mutex mu_;
+  // Sets going whole, by digest: the calls left to send them so.
+  absl::flat_hash_map<std::string, int> whole_calls_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace geosrpc::client

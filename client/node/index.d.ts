@@ -107,6 +107,8 @@ export interface JoinResult {
   /** The set went by digest first, the server lacked it, and it was sent
    *  again whole. */
   digestMissed: boolean;
+  /** The set went whole at once: a replica was still missing it. */
+  sentWhole: boolean;
 }
 
 export class ComputeError extends Error {

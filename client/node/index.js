@@ -2,7 +2,11 @@
 // Node client for geosrpc.v1.GeometryService: a thin wrapper over
 // @grpc/grpc-js that packs batches and reassembles streamed chunks; joins
 // (join, nearest) send a large set by digest first (setDigest) and whole
-// only to a server that answers NOT_FOUND for it. Types: index.d.ts.
+// only to a server that answers NOT_FOUND for it. Behind round_robin that
+// resend may reach a replica that already holds the set; then the set goes
+// whole on the next calls until one is indexed somewhere (the replica that
+// missed), at most MAX_WHOLE_CALLS of them, as the C++ client does
+// (client/cpp/client.h). Types: index.d.ts.
 
 const crypto = require('crypto');
 const path = require('path');
@@ -46,6 +50,9 @@ function encodingName(name) {
   }
   return full;
 }
+
+// Calls that send a set whole after a digest miss found it elsewhere.
+const MAX_WHOLE_CALLS = 8;
 
 const ENCODING_NUMBERS = {
   ENCODING_UNSPECIFIED: 1, ENCODING_WKB: 1, ENCODING_WKT: 2,
@@ -127,6 +134,8 @@ class Client {
     // null turns that off.
     this.digestFirstBytes = options.digestFirstBytes === undefined ?
         64 * 1024 : options.digestFirstBytes;
+    // Sets going whole, by digest: the calls left to send them so.
+    this.wholeCalls = new Map();
     this.operations = null;
   }
 
@@ -211,6 +220,15 @@ class Client {
       return this.pairsOnce(method, request, nearest);
     }
     const digest = setDigest(g);
+    const whole = this.wholeCalls.get(digest) ?? 0;
+    if (whole > 0) {
+      if (whole > 1) this.wholeCalls.set(digest, whole - 1);
+      else this.wholeCalls.delete(digest);
+      const result = await this.pairsOnce(method, request, nearest);
+      result.sentWhole = true;
+      this.learn(digest, result, false);
+      return result;
+    }
     try {
       return await this.pairsOnce(method, {...request, set: {digest}}, nearest);
     } catch (err) {
@@ -221,7 +239,19 @@ class Client {
     }
     const result = await this.pairsOnce(method, request, nearest);
     result.digestMissed = true;
+    this.learn(digest, result, true);
     return result;
+  }
+
+  // Where the set is, from a call that sent it whole.
+  learn(digest, result, missed) {
+    if (result.summary.index_seconds > 0) {
+      this.wholeCalls.delete(digest);  // A replica that lacked it has it.
+    } else if (missed) {
+      // It reached a replica that held it: the one that missed lacks it.
+      if (this.wholeCalls.size >= 1024) this.wholeCalls.clear();
+      this.wholeCalls.set(digest, MAX_WHOLE_CALLS);
+    }
   }
 
   pairsOnce(method, request, nearest) {
@@ -246,6 +276,7 @@ class Client {
         result.errors = new Map([...errors].sort((x, y) => x[0] - y[0]));
         result.summary = summary;
         result.digestMissed = false;
+        result.sentWhole = false;
         resolve(result);
       });
     });

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -141,6 +142,38 @@ TEST(JoinClientTest, LargeSetGoesByDigestFirstAndIsSentOncePerServer) {
   EXPECT_TRUE(there->digest_missed);
   EXPECT_EQ(there->a_rows, third->a_rows);
   EXPECT_EQ(there->set_rows, third->set_rows);
+}
+
+// Two replicas behind round_robin, the set held by one: a miss's resend
+// reaches the replica that holds it, so the set then goes whole until the
+// replica that missed has it; after that every call goes by digest alone.
+TEST(JoinClientTest, DigestFirstBehindRoundRobinReachesEveryReplica) {
+  auto holder = StartServer();
+  auto lacking = StartServer();
+  const v1::JoinRequest request = Probe(Squares(4000));
+  ASSERT_TRUE(Connect(*holder)->Join(request).ok());
+  auto c = *client::Client::Create(
+      {.target = absl::StrCat("ipv4:127.0.0.1:", holder->port(),
+                              ",127.0.0.1:", lacking->port()),
+       .load_balancing_policy = "round_robin"});
+  std::vector<std::string> calls;
+  for (int i = 0; i < 8; ++i) {
+    auto r = c->Join(request);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_THAT(r->set_rows, ElementsAre(3, 6, 7, 0));
+    calls.push_back(r->digest_missed ? "missed"
+                    : r->sent_whole  ? "whole"
+                                     : "digest");
+  }
+  // Each replica now answers by digest.
+  v1::JoinRequest by_digest = request;
+  by_digest.mutable_set()->set_digest(
+      client::SetDigest(request.set().geometries()));
+  ASSERT_TRUE(Connect(*lacking)->Join(by_digest).ok());
+  ASSERT_TRUE(Connect(*holder)->Join(by_digest).ok());
+  EXPECT_LE(std::count(calls.begin(), calls.end(), "missed"), 2) << calls[0];
+  EXPECT_THAT(std::vector<std::string>(calls.end() - 4, calls.end()),
+              ElementsAre("digest", "digest", "digest", "digest"));
 }
 
 TEST(JoinClientTest, DigestFirstOffSendsTheSetEveryTime) {

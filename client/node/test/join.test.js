@@ -18,32 +18,41 @@ let client;
 let target;
 let dir;
 
-before(async () => {
+// A server on a free port: its process and its host:port.
+async function startServer(...flags) {
   const binary = process.env.GEOSRPC_SERVER;
   assert.ok(binary, 'GEOSRPC_SERVER must name the server binary');
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geosrpc-join-'));
-  fs.writeFileSync(path.join(dir, 'squares.wkt'), squares(10).join('\n') + '\n');
-  server = spawn(binary, ['--listen=127.0.0.1:0', '--metrics_listen=',
-                          '--workers=2', '--log_requests=false',
-                          `--layer=squares=${path.join(dir, 'squares.wkt')}`]);
+  const proc = spawn(binary, ['--listen=127.0.0.1:0', '--metrics_listen=',
+                              '--workers=2', '--log_requests=false', ...flags]);
   const port = await new Promise((resolve, reject) => {
     let seen = '';
-    server.stderr.on('data', (d) => {
+    proc.stderr.on('data', (d) => {
       seen += d;
       const m = /listening on port (\d+)/.exec(seen);
       if (m) resolve(m[1]);
     });
-    server.on('exit', (code) => reject(new Error(`server exited ${code}: ${seen}`)));
+    proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${seen}`)));
   });
-  target = `127.0.0.1:${port}`;
+  return {proc, target: `127.0.0.1:${port}`};
+}
+
+async function stopServer(proc) {
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  proc.kill('SIGTERM');
+  assert.equal(await exited, 0);
+}
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geosrpc-join-'));
+  fs.writeFileSync(path.join(dir, 'squares.wkt'), squares(10).join('\n') + '\n');
+  ({proc: server, target} = await startServer(
+      `--layer=squares=${path.join(dir, 'squares.wkt')}`));
   client = new Client(target, {timeoutMs: 60000});
 });
 
 after(async () => {
   client.close();
-  const exited = new Promise((resolve) => server.on('exit', resolve));
-  server.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  await stopServer(server);
   fs.rmSync(dir, {recursive: true, force: true});
 });
 
@@ -112,6 +121,29 @@ test('a large set goes by digest first, whole only when missing', async () => {
     assert.equal(again.summary.index_seconds, 0);
   } finally {
     whole.close();
+  }
+});
+
+test('behind round_robin every replica gets the set, once', async () => {
+  const set = squares(3000);  // Not yet on the shared server.
+  const other = await startServer();
+  const rr = new Client(`ipv4:${target},${other.target}`,
+                        {loadBalancingPolicy: 'round_robin'});
+  try {
+    const direct = new Client(other.target);
+    await direct.join(probe, {set});  // Held by one replica.
+    direct.close();
+    const calls = [];
+    for (let i = 0; i < 8; ++i) {
+      const r = await rr.join(probe, {set});
+      assert.deepEqual(r.setRows, [3, 6, 7, 0]);
+      calls.push(r.digestMissed ? 'missed' : r.sentWhole ? 'whole' : 'digest');
+    }
+    assert.ok(calls.filter((c) => c === 'missed').length <= 2, calls.join());
+    assert.deepEqual(calls.slice(-4), ['digest', 'digest', 'digest', 'digest']);
+  } finally {
+    rr.close();
+    await stopServer(other.proc);
   }
 });
 

@@ -4,13 +4,18 @@ A Client is safe to share between threads (gRPC channels are).
 
 Joins (join, nearest) answer in Shapely's STRtree forms; a large set goes
 by digest first (set_digest): the full set is sent only to a server that
-answers NOT_FOUND for it.
+answers NOT_FOUND for it. Behind round_robin (or an L7 proxy) that resend
+may reach another replica, one that already holds the set; then the set
+goes whole on the next calls until one of them is indexed somewhere (the
+replica that missed), at most _MAX_WHOLE_CALLS of them, so that every
+replica gets it once (as the C++ client does: client/cpp/client.h).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 from typing import (Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
@@ -81,6 +86,8 @@ def points(coords: np.ndarray) -> Batch:
 
 # Bytes of a set's data hashed at a time (set_digest).
 _DIGEST_BLOCK = 8 << 20
+# Calls that send a set whole after a digest miss found it elsewhere.
+_MAX_WHOLE_CALLS = 8
 
 
 def set_digest(value: Union["Batch", Sequence[Geometry], np.ndarray]) -> str:
@@ -156,7 +163,8 @@ class JoinResult:
     failed has no pairs: `errors` maps it to (grpc.StatusCode, message).
     `set_errors` likewise names set rows the server left out of its index.
     `digest_missed`: the set went by digest first, the server lacked it, and
-    it was sent again whole.
+    it was sent again whole. `sent_whole`: the set went whole at once (a
+    replica was still missing it).
     """
 
     indices: np.ndarray
@@ -165,6 +173,7 @@ class JoinResult:
     summary: pb.JoinSummary
     set_errors: Dict[int, Tuple[grpc.StatusCode, str]]
     digest_missed: bool = False
+    sent_whole: bool = False
 
     def shapely(self):
         """indices, or (indices, distances) when distances were asked for:
@@ -328,6 +337,9 @@ class Client:
         if load_balancing_policy:
             options.append(("grpc.lb_policy_name", load_balancing_policy))
         self._digest_first_bytes = digest_first_bytes
+        # Sets going whole, by digest: the calls left to send them so.
+        self._whole_calls: Dict[str, int] = {}
+        self._lock = threading.Lock()
         self._channel = (grpc.secure_channel(target, credentials, options)
                          if credentials else
                          grpc.insecure_channel(target, options))
@@ -445,6 +457,17 @@ class Client:
         g = request.set.geometries
         digest = set_digest(Batch(g.encoding, g.data,
                                   np.asarray(g.offsets, dtype=np.uint64)))
+        with self._lock:
+            whole = self._whole_calls.get(digest, 0)
+            if whole > 1:
+                self._whole_calls[digest] = whole - 1
+            elif whole:
+                del self._whole_calls[digest]
+        if whole:
+            result = self._pairs_once(method, request, nearest)
+            result.sent_whole = True
+            self._learn(digest, result, missed=False)
+            return result
         by_digest = type(request)()
         by_digest.CopyFrom(request)
         by_digest.set.digest = digest
@@ -455,7 +478,21 @@ class Client:
                 raise
         result = self._pairs_once(method, request, nearest)
         result.digest_missed = True
+        self._learn(digest, result, missed=True)
         return result
+
+    def _learn(self, digest: str, result: JoinResult, missed: bool) -> None:
+        """Where the set is, from a call that sent it whole."""
+        with self._lock:
+            if result.summary.index_seconds > 0:
+                # A replica that lacked the set has it now.
+                self._whole_calls.pop(digest, None)
+            elif missed:
+                # It reached a replica that held it: the one that missed
+                # still lacks it.
+                if len(self._whole_calls) >= 1024:
+                    self._whole_calls.clear()
+                self._whole_calls[digest] = _MAX_WHOLE_CALLS
 
     def _pairs_once(self, method, request, nearest: bool) -> JoinResult:
         chunks: List[pb.PairChunk] = []
