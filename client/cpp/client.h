@@ -20,7 +20,8 @@
 // a few sends of the set to replicas that hold it.
 //
 // Thread-safety: a Client may be used from any number of threads at once
-// (gRPC channels and stubs are thread-safe).
+// (gRPC channels and stubs are thread-safe; what digest first remembers of
+// sets is behind mu_).
 #ifndef GEOSRPC_CLIENT_CPP_CLIENT_H_
 #define GEOSRPC_CLIENT_CPP_CLIENT_H_
 
