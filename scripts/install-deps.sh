@@ -11,7 +11,7 @@ PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libcivetweb-dev prometheus-cpp-dev
   grpc-proto
-  python3-grpcio python3-protobuf python3-numpy
+  python3-grpcio python3-protobuf python3-numpy python3-shapely
   prometheus
   openssl
 )

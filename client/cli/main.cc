@@ -2,6 +2,12 @@
 //
 //   geosrpc list
 //   geosrpc compute --op=buffer --a=in.wkt --param=radius=0.5 [--b=... ]
+//   geosrpc join --a=in.wkt (--set=set.geojson | --layer=NAME) \
+//       --predicate=intersects [--distance=D] [--return_distance]
+//   geosrpc nearest --a=in.wkt (--set=FILE | --layer=NAME) [--k=N] \
+//       [--max_distance=D] [--exclusive] [--all_matches=false]
+//       [--return_distance]
+//   geosrpc layers
 //   geosrpc demo [--rows=120000]
 //
 // Flags only configure; each subcommand is a function below.
@@ -15,10 +21,13 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/flags.h"
 #include "base/input/geometry_file.h"
+#include "base/status_macros.h"
 #include "client/cli/output.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
@@ -45,6 +54,30 @@ ABSL_FLAG(std::string, result_encoding, "wkt",
           "Encoding of geometry results: wkt, wkb or hex");
 ABSL_FLAG(std::string, format, "csv", "Output format: csv or json");
 ABSL_FLAG(std::string, out, "-", "Output file ('-' for stdout)");
+// join, nearest
+ABSL_FLAG(std::string, set, "",
+          "join, nearest: file with the indexed set (formats as --a)");
+ABSL_FLAG(std::string, layer, "",
+          "join, nearest: a layer the server loaded (see `geosrpc layers`)");
+ABSL_FLAG(std::string, predicate, "intersects",
+          "join: intersects, within, contains, overlaps, crosses, touches, "
+          "covers, covered_by, contains_properly, dwithin or envelope; "
+          "predicate(a row, set geometry)");
+ABSL_FLAG(double, distance, 0, "join: the distance of --predicate=dwithin");
+ABSL_FLAG(bool, return_distance, false,
+          "join, nearest: also print each pair's distance");
+ABSL_FLAG(uint32_t, k, 1, "nearest: the k nearest per row of a");
+ABSL_FLAG(double, max_distance, 0,
+          "nearest: only set geometries at most this far (0: any distance)");
+ABSL_FLAG(bool, exclusive, false,
+          "nearest: leave out set geometries equal to the row");
+ABSL_FLAG(bool, all_matches, true,
+          "nearest: also every geometry as near as the k-th (ties)");
+ABSL_FLAG(uint64_t, max_pairs, 0,
+          "join, nearest: fail past this many pairs (0: the server's limit)");
+ABSL_FLAG(bool, digest_first, true,
+          "join, nearest: send a large --set by digest first, whole only to "
+          "a server that lacks it");
 // demo
 ABSL_FLAG(int, rows, 120000, "demo: random points");
 ABSL_FLAG(int, repeat, 3, "demo: timed runs (the best is reported)");
@@ -54,8 +87,19 @@ namespace geosrpc::cli {
 namespace {
 
 absl::StatusOr<std::unique_ptr<client::Client>> Connect() {
-  return client::Client::Create({.target = absl::GetFlag(FLAGS_server),
-                                 .timeout = absl::GetFlag(FLAGS_timeout)});
+  return client::Client::Create(
+      {.target = absl::GetFlag(FLAGS_server),
+       .timeout = absl::GetFlag(FLAGS_timeout),
+       .digest_first = absl::GetFlag(FLAGS_digest_first)});
+}
+
+// Writes `text` to --out.
+void Emit(const std::string& text) {
+  if (absl::GetFlag(FLAGS_out) == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  } else {
+    std::ofstream(absl::GetFlag(FLAGS_out), std::ios::binary) << text;
+  }
 }
 
 absl::Status List() {
@@ -137,14 +181,111 @@ absl::Status Compute() {
   if (!out_format.ok()) return out_format.status();
   auto result = (*c)->Compute(request);
   if (!result.ok()) return result.status();
-  const std::string text = FormatResult(*result, *out_format);
-  if (absl::GetFlag(FLAGS_out) == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-  } else {
-    std::ofstream(absl::GetFlag(FLAGS_out), std::ios::binary) << text;
-  }
+  Emit(FormatResult(*result, *out_format));
   std::fprintf(stderr, "%zu rows, %zu errors, %zu chunks\n", result->rows(),
                result->errors.size(), result->chunks);
+  return absl::OkStatus();
+}
+
+// --a and the set (--set or --layer) of a join or nearest search.
+absl::Status ReadJoinInputs(v1::GeometryBatch* a, v1::IndexedSet* set) {
+  auto format = input::ParseInputFormat(absl::GetFlag(FLAGS_input_format));
+  if (!format.ok()) return format.status();
+  if (absl::GetFlag(FLAGS_a).empty()) {
+    return absl::InvalidArgumentError("--a is required");
+  }
+  auto rows = input::ReadGeometryFile(absl::GetFlag(FLAGS_a), *format);
+  if (!rows.ok()) return rows.status();
+  *a = *std::move(rows);
+  const std::string& file = absl::GetFlag(FLAGS_set);
+  const std::string& layer = absl::GetFlag(FLAGS_layer);
+  if (file.empty() == layer.empty()) {
+    return absl::InvalidArgumentError("give one of --set=FILE or --layer=NAME");
+  }
+  if (!layer.empty()) {
+    set->set_layer(layer);
+    return absl::OkStatus();
+  }
+  auto geometries = input::ReadGeometryFile(file, *format);
+  if (!geometries.ok()) return geometries.status();
+  *set->mutable_geometries() = *std::move(geometries);
+  return absl::OkStatus();
+}
+
+// Prints the pairs to --out and a summary (and the set rows left out of
+// the index) to stderr.
+absl::Status PrintPairs(const absl::StatusOr<client::JoinResult>& result) {
+  if (!result.ok()) return result.status();
+  auto format = ParseOutputFormat(absl::GetFlag(FLAGS_format));
+  if (!format.ok()) return format.status();
+  Emit(FormatPairs(*result, *format));
+  const v1::JoinSummary& summary = result->summary;
+  for (const v1::RowError& e : summary.set_errors()) {
+    std::fprintf(stderr, "set row %llu left out: %s\n",
+                 static_cast<unsigned long long>(e.row()), e.message().c_str());
+  }
+  std::fprintf(stderr,
+               "%zu pairs, %zu row errors, %zu chunks; set %s: %llu rows, "
+               "%llu indexed%s\n",
+               result->pairs(), result->errors.size(), result->chunks,
+               summary.set().layer().empty() ? summary.set().digest().c_str()
+                                             : summary.set().layer().c_str(),
+               static_cast<unsigned long long>(summary.set().rows()),
+               static_cast<unsigned long long>(summary.set().indexed()),
+               result->digest_missed ? " (sent after a digest miss)" : "");
+  return absl::OkStatus();
+}
+
+absl::Status Join() {
+  v1::JoinRequest request;
+  RETURN_IF_ERROR(ReadJoinInputs(request.mutable_a(), request.mutable_set()));
+  auto predicate = client::ParseJoinPredicate(absl::GetFlag(FLAGS_predicate));
+  if (!predicate.ok()) return predicate.status();
+  request.set_predicate(*predicate);
+  request.set_distance(absl::GetFlag(FLAGS_distance));
+  request.set_return_distance(absl::GetFlag(FLAGS_return_distance));
+  request.set_max_pairs(absl::GetFlag(FLAGS_max_pairs));
+  auto c = Connect();
+  if (!c.ok()) return c.status();
+  return PrintPairs((*c)->Join(request));
+}
+
+absl::Status Nearest() {
+  v1::NearestRequest request;
+  RETURN_IF_ERROR(ReadJoinInputs(request.mutable_a(), request.mutable_set()));
+  request.set_k(absl::GetFlag(FLAGS_k));
+  if (absl::GetFlag(FLAGS_max_distance) != 0) {
+    request.set_max_distance(absl::GetFlag(FLAGS_max_distance));
+  }
+  request.set_exclusive(absl::GetFlag(FLAGS_exclusive));
+  request.set_all_matches(absl::GetFlag(FLAGS_all_matches));
+  request.set_return_distance(absl::GetFlag(FLAGS_return_distance));
+  request.set_max_pairs(absl::GetFlag(FLAGS_max_pairs));
+  auto c = Connect();
+  if (!c.ok()) return c.status();
+  return PrintPairs((*c)->Nearest(request));
+}
+
+absl::Status Layers() {
+  auto c = Connect();
+  if (!c.ok()) return c.status();
+  auto layers = (*c)->ListLayers();
+  if (!layers.ok()) return layers.status();
+  for (const v1::IndexedSetInfo& l : layers->layers()) {
+    std::printf(
+        "%-20s rows=%llu indexed=%llu vertices=%llu bytes=%llu "
+        "bounds=[%s] %s\n",
+        l.layer().c_str(), static_cast<unsigned long long>(l.rows()),
+        static_cast<unsigned long long>(l.indexed()),
+        static_cast<unsigned long long>(l.vertices()),
+        static_cast<unsigned long long>(l.bytes()),
+        absl::StrJoin(l.bounds(), ",",
+                      [](std::string* out, double v) {
+                        absl::StrAppend(out, absl::StrFormat("%.17g", v));
+                      })
+            .c_str(),
+        l.digest().c_str());
+  }
   return absl::OkStatus();
 }
 
@@ -190,7 +331,8 @@ absl::Status Demo() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "geosrpc <list|compute|demo> [flags]: client for geosrpc servers");
+      "geosrpc <list|compute|join|nearest|layers|demo> [flags]: client for "
+      "geosrpc servers");
   geosrpc::ShowFlagsInHelp(absl::GetFlagReflectionHandle(FLAGS_server));
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() > 1 ? args[1] : "";
@@ -199,11 +341,18 @@ int main(int argc, char** argv) {
     status = geosrpc::cli::List();
   } else if (command == "compute") {
     status = geosrpc::cli::Compute();
+  } else if (command == "join") {
+    status = geosrpc::cli::Join();
+  } else if (command == "nearest") {
+    status = geosrpc::cli::Nearest();
+  } else if (command == "layers") {
+    status = geosrpc::cli::Layers();
   } else if (command == "demo") {
     status = geosrpc::cli::Demo();
   } else {
     std::fprintf(stderr,
-                 "usage: geosrpc <list|compute|demo> [flags]; "
+                 "usage: geosrpc <list|compute|join|nearest|layers|demo> "
+                 "[flags]; "
                  "--help lists the flags\n");
     return 2;
   }

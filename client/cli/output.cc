@@ -173,6 +173,62 @@ std::string FormatResult(const client::ComputeResult& result,
   return out;
 }
 
+std::string FormatPairs(const client::JoinResult& result, OutputFormat format) {
+  const bool with_distance = !result.distances.empty();
+  const auto number = [&](double d) {
+    if (format == OutputFormat::kJson && !std::isfinite(d)) {
+      return std::string("null");
+    }
+    return absl::StrFormat("%.17g", d);
+  };
+  std::string out;
+  if (format == OutputFormat::kCsv) {
+    out = with_distance ? "a_row,set_row,distance,error_code,error_message\n"
+                        : "a_row,set_row,error_code,error_message\n";
+  } else {
+    out = "[";
+  }
+  bool first = true;
+  size_t e = 0;  // Next error, by row.
+  const auto error = [&](const v1::RowError& err) {
+    if (format == OutputFormat::kCsv) {
+      absl::StrAppend(&out, err.row(), with_distance ? ",,," : ",,", err.code(),
+                      ",");
+      AppendCsvField(err.message(), &out);
+      out.push_back('\n');
+      return;
+    }
+    absl::StrAppend(&out, first ? "\n" : ",\n", "{\"a_row\":", err.row(),
+                    ",\"error\":{\"code\":", err.code(), ",\"message\":");
+    AppendJsonString(err.message(), &out);
+    out.append("}}");
+    first = false;
+  };
+  for (size_t i = 0; i < result.a_rows.size(); ++i) {
+    while (e < result.errors.size() &&
+           result.errors[e].row() < result.a_rows[i]) {
+      error(result.errors[e++]);
+    }
+    if (format == OutputFormat::kCsv) {
+      absl::StrAppend(&out, result.a_rows[i], ",", result.set_rows[i]);
+      if (with_distance)
+        absl::StrAppend(&out, ",", number(result.distances[i]));
+      out.append(",,\n");
+      continue;
+    }
+    absl::StrAppend(&out, first ? "\n" : ",\n", "{\"a_row\":", result.a_rows[i],
+                    ",\"set_row\":", result.set_rows[i]);
+    if (with_distance) {
+      absl::StrAppend(&out, ",\"distance\":", number(result.distances[i]));
+    }
+    out.push_back('}');
+    first = false;
+  }
+  while (e < result.errors.size()) error(result.errors[e++]);
+  if (format == OutputFormat::kJson) out.append("\n]\n");
+  return out;
+}
+
 std::string OperationsMarkdown(const v1::ListOperationsResponse& list) {
   std::string out =
       "# Operations\n\n"

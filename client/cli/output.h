@@ -1,6 +1,7 @@
 // The geosrpc CLI's output: result rows as CSV
-// (row,value,error_code,error_message) or a JSON array, and the operation
-// list as Markdown. (Reading geometry files is base/input/.)
+// (row,value,error_code,error_message) or a JSON array, a join's pairs
+// likewise, and the operation list as Markdown. (Reading geometry files is
+// base/input/.)
 //
 // Thread-safety: pure functions; safe from any number of threads.
 #ifndef GEOSRPC_CLIENT_CLI_OUTPUT_H_
@@ -23,6 +24,13 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
 // WKB as lower-case hex.
 std::string FormatResult(const client::ComputeResult& result,
                          OutputFormat format);
+
+// A Join's or Nearest's pairs in their order, each failed row of `a` where
+// its row falls. CSV: a_row,set_row[,distance],error_code,error_message
+// (distance when the result has distances; a failed row has no set_row).
+// JSON: an array of {"a_row","set_row"[,"distance"]} and
+// {"a_row","error":{"code","message"}}.
+std::string FormatPairs(const client::JoinResult& result, OutputFormat format);
 
 // The operations as a Markdown reference (docs/operations.md).
 std::string OperationsMarkdown(const v1::ListOperationsResponse& list);

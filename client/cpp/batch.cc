@@ -1,10 +1,14 @@
 #include "client/cpp/batch.h"
 
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 
 namespace geosrpc::client {
@@ -76,6 +80,26 @@ absl::StatusOr<v1::OpCode> ParseOpCode(absl::string_view name) {
         absl::StrCat("unknown operation '", name, "'"));
   }
   return code;
+}
+
+absl::StatusOr<v1::JoinPredicate> ParseJoinPredicate(absl::string_view name) {
+  std::string upper = absl::AsciiStrToUpper(name);
+  if (!absl::StartsWith(upper, "JOIN_PREDICATE_")) {
+    upper = absl::StrCat("JOIN_PREDICATE_", upper);
+  }
+  v1::JoinPredicate predicate;
+  if (!v1::JoinPredicate_Parse(upper, &predicate) ||
+      predicate == v1::JOIN_PREDICATE_UNSPECIFIED) {
+    std::vector<std::string> names;
+    const auto* type = v1::JoinPredicate_descriptor();
+    for (int i = 1; i < type->value_count(); ++i) {
+      names.push_back(absl::AsciiStrToLower(ShortName(*type->value(i))));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown join predicate '", name, "' (",
+                     absl::StrJoin(names, ", "), ")"));
+  }
+  return predicate;
 }
 
 namespace {

@@ -47,6 +47,11 @@ std::string PointWkb(double x, double y);
 // Parses an operation name ("distance", case-insensitive).
 absl::StatusOr<v1::OpCode> ParseOpCode(absl::string_view name);
 
+// A join predicate by Shapely's name ("intersects", "covered_by",
+// "contains_properly", "dwithin", "envelope"), in any case, or by its whole
+// name ("JOIN_PREDICATE_WITHIN"). INVALID_ARGUMENT lists the names.
+absl::StatusOr<v1::JoinPredicate> ParseJoinPredicate(absl::string_view name);
+
 // An enum value's name without its enum's prefix, as buf's naming puts it
 // there: "DOUBLE" for RESULT_TYPE_DOUBLE, "FLAT" for BUFFER_CAP_STYLE_FLAT.
 std::string ShortName(const google::protobuf::EnumValueDescriptor& value);

@@ -1,10 +1,13 @@
 #include "client/cpp/client.h"
 
 #include <algorithm>
+#include <numeric>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/cpp/digest.h"
 
 namespace geosrpc::client {
 
@@ -201,6 +204,220 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
               return x.row() < y.row();
             });
   return result;
+}
+
+namespace {
+
+// What differs between Join and Nearest calls.
+template <typename Request>
+struct PairCall;
+template <>
+struct PairCall<v1::JoinRequest> {
+  using Response = v1::JoinResponse;
+  static constexpr bool kNearest = false;
+  static auto Start(v1::GeometryService::Stub* stub,
+                    grpc::ClientContext* context,
+                    const v1::JoinRequest& request) {
+    return stub->Join(context, request);
+  }
+};
+template <>
+struct PairCall<v1::NearestRequest> {
+  using Response = v1::NearestResponse;
+  static constexpr bool kNearest = true;
+  static auto Start(v1::GeometryService::Stub* stub,
+                    grpc::ClientContext* context,
+                    const v1::NearestRequest& request) {
+    return stub->Nearest(context, request);
+  }
+};
+
+// Whether pair x goes before pair y: by a row, then (Join) by set row or
+// (Nearest) by distance and then set row. Nearest without distances keeps
+// the server's order within a row (nearest first), so it compares a rows
+// only and must be used with a stable sort.
+struct PairOrder {
+  const JoinResult& r;
+  bool nearest;
+  bool operator()(size_t x, size_t y) const {
+    if (r.a_rows[x] != r.a_rows[y]) return r.a_rows[x] < r.a_rows[y];
+    if (nearest) {
+      if (r.distances.empty()) return false;
+      if (r.distances[x] != r.distances[y]) {
+        return r.distances[x] < r.distances[y];
+      }
+    }
+    return r.set_rows[x] < r.set_rows[y];
+  }
+};
+
+// The chunks' pairs into `r`, sorted. Each chunk holds its rows' pairs in
+// order (PairChunk), so chunks in order of their first row are usually the
+// whole order; a full sort is the fallback when they overlap.
+void GatherPairs(std::vector<v1::PairChunk>* chunks, bool nearest,
+                 JoinResult* r) {
+  std::stable_sort(chunks->begin(), chunks->end(),
+                   [](const v1::PairChunk& x, const v1::PairChunk& y) {
+                     return x.a_rows(0) < y.a_rows(0);
+                   });
+  size_t n = 0;
+  for (const v1::PairChunk& c : *chunks) n += c.a_rows_size();
+  r->a_rows.reserve(n);
+  r->set_rows.reserve(n);
+  for (const v1::PairChunk& c : *chunks) {
+    r->a_rows.insert(r->a_rows.end(), c.a_rows().begin(), c.a_rows().end());
+    r->set_rows.insert(r->set_rows.end(), c.set_rows().begin(),
+                       c.set_rows().end());
+    r->distances.insert(r->distances.end(), c.distances().begin(),
+                        c.distances().end());
+  }
+  if (r->distances.size() != n) r->distances.clear();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  const PairOrder before{*r, nearest};
+  if (std::is_sorted(order.begin(), order.end(), before)) return;
+  std::stable_sort(order.begin(), order.end(), before);
+  JoinResult sorted;
+  for (size_t i : order) {
+    sorted.a_rows.push_back(r->a_rows[i]);
+    sorted.set_rows.push_back(r->set_rows[i]);
+    if (!r->distances.empty()) sorted.distances.push_back(r->distances[i]);
+  }
+  r->a_rows = std::move(sorted.a_rows);
+  r->set_rows = std::move(sorted.set_rows);
+  r->distances = std::move(sorted.distances);
+}
+
+}  // namespace
+
+absl::StatusOr<JoinResult> Client::Join(const v1::JoinRequest& request,
+                                        absl::string_view set_digest) {
+  return Pairs(request, set_digest);
+}
+
+absl::StatusOr<JoinResult> Client::Nearest(const v1::NearestRequest& request,
+                                           absl::string_view set_digest) {
+  return Pairs(request, set_digest);
+}
+
+template <typename Request>
+absl::StatusOr<JoinResult> Client::Pairs(const Request& request,
+                                         absl::string_view set_digest) {
+  if (!options_.digest_first || !request.set().has_geometries() ||
+      request.set().geometries().ByteSizeLong() <
+          options_.digest_first_min_bytes) {
+    return PairsWithRetry(request);
+  }
+  const std::string digest = set_digest.empty()
+                                 ? SetDigest(request.set().geometries())
+                                 : std::string(set_digest);
+  if (SendWhole(digest)) {
+    absl::StatusOr<JoinResult> result = PairsWithRetry(request);
+    if (result.ok()) result->sent_whole = true;
+    Learn(digest, /*missed=*/false, result);
+    return result;
+  }
+  // A copy of the request but for its set (copying is cheap next to the
+  // digest just computed, and the caller's request stays untouched).
+  Request by_digest = request;
+  by_digest.mutable_set()->set_digest(digest);
+  absl::StatusOr<JoinResult> result = PairsWithRetry(by_digest);
+  if (result.ok() || result.status().code() != absl::StatusCode::kNotFound ||
+      !absl::StrContains(result.status().message(), digest)) {
+    return result;
+  }
+  result = PairsWithRetry(request);
+  if (result.ok()) result->digest_missed = true;
+  Learn(digest, /*missed=*/true, result);
+  return result;
+}
+
+bool Client::SendWhole(const std::string& digest) {
+  MutexLock lock(&mu_);
+  auto it = whole_calls_.find(digest);
+  if (it == whole_calls_.end()) return false;
+  if (--it->second <= 0) whole_calls_.erase(it);
+  return true;
+}
+
+void Client::Learn(const std::string& digest, bool missed,
+                   const absl::StatusOr<JoinResult>& result) {
+  if (!result.ok()) return;
+  const bool indexed = result->summary.index_seconds() > 0;
+  MutexLock lock(&mu_);
+  if (indexed) {
+    // Some replica that lacked the set has it now.
+    whole_calls_.erase(digest);
+  } else if (missed) {
+    // The set reached a replica that held it; the one that missed still
+    // lacks it. (Bounded: a client with many sets forgets them all.)
+    if (whole_calls_.size() >= 1024) whole_calls_.clear();
+    whole_calls_[digest] = kMaxWholeCalls;
+  }
+}
+
+template <typename Request>
+absl::StatusOr<JoinResult> Client::PairsWithRetry(const Request& request) {
+  absl::Duration backoff = absl::Milliseconds(50);
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<JoinResult> result = PairsOnce(request);
+    // PairsOnce fails UNAVAILABLE only before any response arrived.
+    if (result.ok() || !options_.retry_unavailable || attempt == 5 ||
+        result.status().code() != absl::StatusCode::kUnavailable) {
+      return result;
+    }
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(1));
+  }
+}
+
+template <typename Request>
+absl::StatusOr<JoinResult> Client::PairsOnce(const Request& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  JoinResult result;
+  std::vector<v1::PairChunk> chunks;
+  auto reader = PairCall<Request>::Start(stub_.get(), &context, request);
+  typename PairCall<Request>::Response response;
+  bool any_response = false;
+  while (reader->Read(&response)) {
+    any_response = true;
+    if (response.has_summary()) {
+      result.summary = std::move(*response.mutable_summary());
+      continue;
+    }
+    v1::PairChunk& chunk = *response.mutable_chunk();
+    ++result.chunks;
+    result.errors.insert(result.errors.end(), chunk.errors().begin(),
+                         chunk.errors().end());
+    if (chunk.a_rows_size() > 0) chunks.push_back(std::move(chunk));
+  }
+  if (absl::Status s = FromGrpcStatus(reader->Finish()); !s.ok()) {
+    if (s.code() == absl::StatusCode::kUnavailable && any_response) {
+      // Part of the join was done: not safe to retry blindly.
+      return absl::AbortedError(absl::StrCat(
+          "connection lost after ", result.chunks, " chunks: ", s.message()));
+    }
+    return s;
+  }
+  GatherPairs(&chunks, PairCall<Request>::kNearest, &result);
+  std::sort(result.errors.begin(), result.errors.end(),
+            [](const v1::RowError& x, const v1::RowError& y) {
+              return x.row() < y.row();
+            });
+  return result;
+}
+
+absl::StatusOr<v1::ListLayersResponse> Client::ListLayers() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::ListLayersResponse response;
+  if (absl::Status s = FromGrpcStatus(
+          stub_->ListLayers(&context, v1::ListLayersRequest(), &response));
+      !s.ok()) {
+    return s;
+  }
+  return response;
 }
 
 absl::StatusOr<v1::ListOperationsResponse> Client::ListOperations() {

@@ -2,10 +2,26 @@
 //
 // Compute() sends one batch and reassembles the streamed, possibly
 // out-of-order chunks into whole columns with the row errors sorted by row.
-// Errors are absl::Status (converted once from grpc::Status).
+// Join() and Nearest() gather the pairs a join against an indexed set
+// streams back, sorted. Errors are absl::Status (converted once from
+// grpc::Status).
+//
+// Digest first: a Join or Nearest whose set.geometries is large is sent
+// first with the set's digest alone (client/cpp/digest.h); a server that
+// does not hold the set answers NOT_FOUND naming it, and the call goes again
+// with the geometries. Behind a balancer without sticky sessions (gRPC's
+// round_robin, an L7 proxy) that second call may reach another replica, one
+// that already holds the set, and the replica that missed would miss on
+// every later call: with two replicas and one caller, every call. So when a
+// resend finds the set already held, the set goes whole (no digest first)
+// on the next calls until one of them is indexed somewhere (the replica
+// that lacked it), at most kMaxWholeCalls of them. Servers never index a
+// set they hold, so each replica indexes a set once either way; the cost is
+// a few sends of the set to replicas that hold it.
 //
 // Thread-safety: a Client may be used from any number of threads at once
-// (gRPC channels and stubs are thread-safe).
+// (gRPC channels and stubs are thread-safe; what digest first remembers of
+// sets is behind mu_).
 #ifndef GEOSRPC_CLIENT_CPP_CLIENT_H_
 #define GEOSRPC_CLIENT_CPP_CLIENT_H_
 
@@ -15,8 +31,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/sync.h"
 #include "geosrpc/v1/geometry_service.grpc.pb.h"
 
 namespace geosrpc::client {
@@ -45,6 +65,28 @@ struct ComputeResult {
   size_t rows() const { return summary.rows(); }
 };
 
+// A Join's or Nearest's pairs: a_rows[i] (a row of `a`) with set_rows[i] (a
+// row of the indexed set), sorted by a row, then (Join) by set row or
+// (Nearest) nearest first, ties by set row. `distances` is filled only when
+// the request asked for return_distance. Rows of `a` that failed have no
+// pairs and are in `errors`, sorted by row.
+struct JoinResult {
+  std::vector<uint64_t> a_rows;
+  std::vector<uint64_t> set_rows;
+  std::vector<double> distances;
+  std::vector<v1::RowError> errors;
+  v1::JoinSummary summary;
+  size_t chunks = 0;
+  // The set went by digest first, the server did not hold it, and the call
+  // went again with the geometries.
+  bool digest_missed = false;
+  // The set went whole without trying its digest first (a replica was
+  // still missing it).
+  bool sent_whole = false;
+
+  size_t pairs() const { return a_rows.size(); }
+};
+
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 class Client {
@@ -66,7 +108,16 @@ class Client {
     // gRPC's retry policy and again in Compute(). Safe: a call that got no
     // response was not admitted, so nothing is computed twice.
     bool retry_unavailable = true;
+    // Join and Nearest send a set.geometries of at least
+    // digest_first_min_bytes (serialized) by digest first, and again whole
+    // only when the server answers NOT_FOUND for that digest.
+    bool digest_first = true;
+    size_t digest_first_min_bytes = 64 << 10;
   };
+
+  // Calls that send a set whole after a digest miss found it elsewhere (see
+  // the top of this file).
+  static constexpr int kMaxWholeCalls = 8;
 
   static absl::StatusOr<std::unique_ptr<Client>> Create(const Options& options);
 
@@ -75,6 +126,19 @@ class Client {
   // The entry for `name` from ListOperations.
   absl::StatusOr<v1::OperationInfo> DescribeOperation(absl::string_view name);
 
+  // The pairs of `request`, all of them or an error: the call's status (a
+  // call past max_pairs fails RESOURCE_EXHAUSTED). UNAVAILABLE before any
+  // response is retried as in Compute(); the set goes digest first as the
+  // options say. `set_digest`, when given, is SetDigest of
+  // request.set().geometries() (computed once by a caller that sends the
+  // same set often); otherwise it is computed when needed.
+  absl::StatusOr<JoinResult> Join(const v1::JoinRequest& request,
+                                  absl::string_view set_digest = {});
+  absl::StatusOr<JoinResult> Nearest(const v1::NearestRequest& request,
+                                     absl::string_view set_digest = {});
+  // The layers the server loaded at start-up.
+  absl::StatusOr<v1::ListLayersResponse> ListLayers();
+
   v1::GeometryService::Stub* stub() { return stub_.get(); }
   const Options& options() const { return options_; }
 
@@ -82,10 +146,28 @@ class Client {
   explicit Client(const Options& options);
   void SetDeadline(grpc::ClientContext* context) const;
   absl::StatusOr<ComputeResult> ComputeOnce(const v1::ComputeRequest& request);
+  // Join and Nearest: digest first, then the UNAVAILABLE retries around
+  // PairsOnce.
+  template <typename Request>
+  absl::StatusOr<JoinResult> Pairs(const Request& request,
+                                   absl::string_view set_digest);
+  template <typename Request>
+  absl::StatusOr<JoinResult> PairsWithRetry(const Request& request);
+  template <typename Request>
+  absl::StatusOr<JoinResult> PairsOnce(const Request& request);
+
+  // Whether a call with the set of `digest` goes whole, and what its
+  // result says about where the set is (see the top of this file).
+  bool SendWhole(const std::string& digest);
+  void Learn(const std::string& digest, bool missed,
+             const absl::StatusOr<JoinResult>& result);
 
   const Options options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::GeometryService::Stub> stub_;
+  Mutex mu_;
+  // Sets going whole, by digest: the calls left to send them so.
+  absl::flat_hash_map<std::string, int> whole_calls_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace geosrpc::client

@@ -87,5 +87,34 @@ class LoadClientTest(unittest.TestCase):
         self.assertEqual(report["codes"], {"INVALID_ARGUMENT": report["requests"]})
 
 
+    def test_join_and_nearest_report_pairs(self):
+        # Unit squares tiling [0, 10)^2: every seed point is in one or more.
+        with tempfile.NamedTemporaryFile("w", suffix=".wkt") as f:
+            f.write("".join(f"POLYGON (({x} {y}, {x + 1} {y}, {x + 1} {y + 1}, "
+                            f"{x} {y + 1}, {x} {y}))\n"
+                            for x in range(10) for y in range(10)))
+            f.flush()
+            join = self.run_load("--op=join", f"--set={f.name}",
+                                 "--predicate=within", "--batch_rows=200",
+                                 "--requests=10", "--duration=60s",
+                                 "--concurrency=2")
+            nearest = self.run_load("--op=nearest", f"--set={f.name}", "--k=2",
+                                    "--batch_rows=200", "--requests=10",
+                                    "--duration=60s", "--concurrency=2")
+        for report in (join, nearest):
+            self.assertEqual(report["codes"], {"OK": report["requests"]})
+            self.assertGreater(report["pairs_per_second"], 0)
+        # Random points fall inside one square each, almost surely.
+        self.assertEqual(join["pairs"], join["requests"] * 200)
+        self.assertGreaterEqual(nearest["pairs"], nearest["requests"] * 400)
+        self.assertEqual(nearest["ops"], "nearest")
+
+    def test_join_needs_a_set(self):
+        out = subprocess.run([self.load, f"--target={self.target}",
+                              "--op=join", "--requests=1"],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("--set=FILE or --layer=NAME", out.stderr)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

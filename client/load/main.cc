@@ -2,6 +2,12 @@
 //
 //   geosrpc-load --target=127.0.0.1:50051 --op=distance --batch_rows=1000 \
 //       --concurrency=4 --duration=10s [--rate=200] [--json]
+//   geosrpc-load --op=join --set=parcels.geojson --predicate=intersects
+//   geosrpc-load --op=nearest --layer=parcels --k=3
+//
+// --op=join and --op=nearest probe an indexed set (--set=FILE, sent by
+// digest first as the C++ client does, or --layer=NAME) with the dataset's
+// rows, and the report adds pairs/s.
 //
 // Closed loop by default (each of --concurrency callers sends as soon as its
 // previous call returns). With --rate, open loop: call i is due at
@@ -28,12 +34,24 @@
 #include "base/sync.h"
 #include "client/cpp/batch.h"
 #include "client/cpp/client.h"
+#include "client/cpp/digest.h"
 #include "client/datasets/datasets.h"
 
 ABSL_FLAG(std::vector<std::string>, target, {"127.0.0.1:50051"},
           "Server address(es); several are balanced round_robin");
 ABSL_FLAG(std::vector<std::string>, op, {"distance"},
-          "Operation(s); several are sent in turn (a mixed workload)");
+          "Operation(s), or join / nearest against --set or --layer; several "
+          "are sent in turn (a mixed workload)");
+ABSL_FLAG(std::string, set, "",
+          "join, nearest: file with the indexed set (WKT lines, hex WKB "
+          "lines or GeoJSON)");
+ABSL_FLAG(std::string, layer, "",
+          "join, nearest: a layer the servers loaded at start-up");
+ABSL_FLAG(std::string, predicate, "intersects",
+          "join: Shapely's predicate name (intersects, within, contains, "
+          "..., dwithin, envelope)");
+ABSL_FLAG(double, distance, 0.5, "join: the distance of dwithin");
+ABSL_FLAG(uint32_t, k, 1, "nearest: neighbours per row");
 ABSL_FLAG(std::string, dataset, "seed",
           "seed (random points; b = the buffered 20-point multipoint), "
           "polygons (random 32-gons; b = the same), or file:PATH (WKT lines, "
@@ -61,14 +79,69 @@ struct Sample {
   absl::Duration latency;
   int code;
   uint64_t rows;
+  uint64_t pairs;
 };
 
 struct Caller {
   std::vector<Sample> samples;
 };
 
-absl::StatusOr<std::vector<v1::ComputeRequest>> BuildRequests(
-    client::Client* c) {
+// One kind of call of the workload: a Compute, a Join or a Nearest.
+struct Call {
+  enum class Kind { kCompute, kJoin, kNearest };
+  Kind kind = Kind::kCompute;
+  v1::ComputeRequest compute;
+  v1::JoinRequest join;
+  v1::NearestRequest nearest;
+  // SetDigest of a sent set, computed once for every call.
+  std::string set_digest;
+};
+
+struct Outcome {
+  absl::Status status;
+  uint64_t rows = 0;
+  uint64_t pairs = 0;
+};
+
+Outcome Send(client::Client* c, const Call& call) {
+  switch (call.kind) {
+    case Call::Kind::kCompute: {
+      auto result = c->Compute(call.compute);
+      if (!result.ok()) return {result.status()};
+      return {absl::OkStatus(), result->rows(), 0};
+    }
+    case Call::Kind::kJoin:
+    case Call::Kind::kNearest: {
+      auto result = call.kind == Call::Kind::kJoin
+                        ? c->Join(call.join, call.set_digest)
+                        : c->Nearest(call.nearest, call.set_digest);
+      if (!result.ok()) return {result.status()};
+      return {absl::OkStatus(), result->summary.rows(), result->pairs()};
+    }
+  }
+  return {absl::InternalError("unknown call kind")};
+}
+
+// The indexed set of --op=join and --op=nearest: --set or --layer.
+absl::StatusOr<v1::IndexedSet> JoinSet() {
+  const std::string& file = absl::GetFlag(FLAGS_set);
+  const std::string& layer = absl::GetFlag(FLAGS_layer);
+  if (file.empty() == layer.empty()) {
+    return absl::InvalidArgumentError(
+        "--op=join and --op=nearest take one of --set=FILE or --layer=NAME");
+  }
+  v1::IndexedSet set;
+  if (!layer.empty()) {
+    set.set_layer(layer);
+    return set;
+  }
+  auto rows = input::ReadGeometryFile(file, input::InputFormat::kAuto);
+  if (!rows.ok()) return rows.status();
+  *set.mutable_geometries() = *std::move(rows);
+  return set;
+}
+
+absl::StatusOr<std::vector<Call>> BuildCalls(client::Client* c) {
   const int rows = absl::GetFlag(FLAGS_batch_rows);
   const datasets::SeedWorkload seed =
       datasets::MakeSeedWorkload(rows, absl::GetFlag(FLAGS_seed));
@@ -93,8 +166,35 @@ absl::StatusOr<std::vector<v1::ComputeRequest>> BuildRequests(
     std::pair<std::string, std::string> kv = absl::StrSplit(p, '=');
     params.push_back(kv);
   }
-  std::vector<v1::ComputeRequest> out;
+  std::vector<Call> out;
   for (const std::string& name : absl::GetFlag(FLAGS_op)) {
+    if (name == "join" || name == "nearest") {
+      auto set = JoinSet();
+      if (!set.ok()) return set.status();
+      Call call;
+      if (set->has_geometries()) {
+        call.set_digest = client::SetDigest(set->geometries());
+      }
+      if (name == "join") {
+        call.kind = Call::Kind::kJoin;
+        auto predicate =
+            client::ParseJoinPredicate(absl::GetFlag(FLAGS_predicate));
+        if (!predicate.ok()) return predicate.status();
+        call.join.set_predicate(*predicate);
+        if (*predicate == v1::JOIN_PREDICATE_DWITHIN) {
+          call.join.set_distance(absl::GetFlag(FLAGS_distance));
+        }
+        *call.join.mutable_a() = a;
+        *call.join.mutable_set() = *std::move(set);
+      } else {
+        call.kind = Call::Kind::kNearest;
+        call.nearest.set_k(absl::GetFlag(FLAGS_k));
+        *call.nearest.mutable_a() = a;
+        *call.nearest.mutable_set() = *std::move(set);
+      }
+      out.push_back(std::move(call));
+      continue;
+    }
     auto info = c->DescribeOperation(name);
     if (!info.ok()) return info.status();
     // Each operation takes the parameters it knows.
@@ -104,7 +204,8 @@ absl::StatusOr<std::vector<v1::ComputeRequest>> BuildRequests(
         if (p.name() == kv.first) own.push_back(kv);
       }
     }
-    v1::ComputeRequest r;
+    Call call;
+    v1::ComputeRequest& r = call.compute;
     auto op = client::MakeOperation(*info, own);
     if (!op.ok()) return op.status();
     *r.mutable_operation() = *op;
@@ -119,7 +220,7 @@ absl::StatusOr<std::vector<v1::ComputeRequest>> BuildRequests(
       r.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKB);
       r.mutable_b_broadcast()->set_data(*operand);
     }
-    out.push_back(std::move(r));
+    out.push_back(std::move(call));
   }
   return out;
 }
@@ -150,8 +251,8 @@ absl::Status Run() {
     if (!c.ok()) return c.status();
     clients.push_back(*std::move(c));
   }
-  auto requests = BuildRequests(clients[0].get());
-  if (!requests.ok()) return requests.status();
+  auto calls = BuildCalls(clients[0].get());
+  if (!calls.ok()) return calls.status();
 
   const int concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
   const double rate = absl::GetFlag(FLAGS_rate);
@@ -159,7 +260,8 @@ absl::Status Run() {
   const absl::Time start = absl::Now();
   const absl::Time measure_from = start + absl::GetFlag(FLAGS_warmup);
   const absl::Time end = measure_from + absl::GetFlag(FLAGS_duration);
-  std::atomic<int64_t> next{0}, measured{0}, measured_rows{0};
+  std::atomic<int64_t> next{0}, measured{0}, measured_rows{0},
+      measured_pairs{0};
   std::vector<Caller> callers(concurrency);
   std::vector<std::thread> threads;
   for (int t = 0; t < concurrency; ++t) {
@@ -181,22 +283,21 @@ absl::Status Run() {
             (max_requests > 0 && measured.load() >= max_requests)) {
           return;
         }
-        const v1::ComputeRequest& r = (*requests)[ticket % requests->size()];
-        absl::Status status;
-        uint64_t rows = 0;
+        const Call& call = (*calls)[ticket % calls->size()];
+        Outcome outcome;
         if (absl::GetFlag(FLAGS_grpc_floor)) {
-          status = c->ListOperations().status();
+          outcome.status = c->ListOperations().status();
         } else {
-          auto result = c->Compute(r);
-          status = result.status();
-          if (result.ok()) rows = result->rows();
+          outcome = Send(c, call);
         }
         const absl::Time done = absl::Now();
         if (due < measure_from) continue;
-        callers[t].samples.push_back(
-            {done - due, static_cast<int>(status.code()), rows});
+        callers[t].samples.push_back({done - due,
+                                      static_cast<int>(outcome.status.code()),
+                                      outcome.rows, outcome.pairs});
         measured.fetch_add(1);
-        measured_rows.fetch_add(rows);
+        measured_rows.fetch_add(outcome.rows);
+        measured_pairs.fetch_add(outcome.pairs);
       }
     });
   }
@@ -226,17 +327,20 @@ absl::Status Run() {
   std::vector<absl::Duration> latencies;
   std::map<int, int64_t> codes;
   uint64_t rows = 0;
+  uint64_t pairs = 0;
   for (const Caller& c : callers) {
     for (const Sample& s : c.samples) {
       latencies.push_back(s.latency);
       ++codes[s.code];
       rows += s.rows;
+      pairs += s.pairs;
     }
   }
   std::sort(latencies.begin(), latencies.end());
   const double seconds = absl::ToDoubleSeconds(stopped - measure_from);
   const double rps = latencies.size() / seconds;
   const double rows_ps = rows / seconds;
+  const double pairs_ps = pairs / seconds;
   std::vector<std::string> code_text;
   for (const auto& [code, n] : codes) {
     code_text.push_back(absl::StrCat(
@@ -248,12 +352,13 @@ absl::Status Run() {
         "{\"ops\": \"%s\", \"batch_rows\": %d, \"concurrency\": %d, "
         "\"rate\": %g, \"seconds\": %.3f, \"requests\": %zu, "
         "\"requests_per_second\": %.1f, \"rows_per_second\": %.1f, "
+        "\"pairs\": %llu, \"pairs_per_second\": %.1f, "
         "\"latency_ms\": {\"min\": %.3f, \"p50\": %.3f, \"p90\": %.3f, "
         "\"p99\": %.3f, \"max\": %.3f}, \"codes\": {%s}}\n",
         absl::StrJoin(absl::GetFlag(FLAGS_op), ",").c_str(),
         absl::GetFlag(FLAGS_batch_rows), concurrency, rate, seconds,
-        latencies.size(), rps, rows_ps,
-        latencies.empty() ? 0 : Ms(latencies.front()),
+        latencies.size(), rps, rows_ps, static_cast<unsigned long long>(pairs),
+        pairs_ps, latencies.empty() ? 0 : Ms(latencies.front()),
         Ms(Percentile(latencies, 0.5)), Ms(Percentile(latencies, 0.9)),
         Ms(Percentile(latencies, 0.99)),
         latencies.empty() ? 0 : Ms(latencies.back()),
@@ -266,6 +371,10 @@ absl::Status Run() {
                          : "closed loop");
     std::printf("%zu requests in %.2f s: %.1f requests/s, %.0f rows/s\n",
                 latencies.size(), seconds, rps, rows_ps);
+    if (pairs > 0) {
+      std::printf("%llu pairs: %.0f pairs/s\n",
+                  static_cast<unsigned long long>(pairs), pairs_ps);
+    }
     std::printf(
         "latency ms: min %.3f  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n",
         latencies.empty() ? 0 : Ms(latencies.front()),

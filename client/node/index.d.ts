@@ -48,6 +48,69 @@ export interface OperationInfo {
   prepared_broadcast: boolean; description: string;
 }
 
+/** Shapely's predicate names; predicate(a row, set geometry). */
+export type JoinPredicate =
+    'intersects' | 'within' | 'contains' | 'overlaps' | 'crosses' |
+    'touches' | 'covers' | 'covered_by' | 'contains_properly' | 'dwithin' |
+    'envelope';
+
+/** The indexed side: geometries sent with the call, or a loaded layer. */
+export type SetOption =
+    { set: Geometry[]; layer?: undefined } |
+    { layer: string; set?: undefined };
+
+export type JoinOptions = SetOption & {
+  /** Default 'intersects'. */
+  predicate?: JoinPredicate;
+  /** dwithin only. */
+  distance?: number;
+  returnDistance?: boolean;
+  /** Fail RESOURCE_EXHAUSTED past this many pairs (0: the server's limit). */
+  maxPairs?: number;
+};
+
+export type NearestOptions = SetOption & {
+  /** Default 1. */
+  k?: number;
+  maxDistance?: number;
+  /** Leave out set geometries equal to the row. */
+  exclusive?: boolean;
+  /** Also every geometry as near as the k-th (ties); default true. */
+  allMatches?: boolean;
+  returnDistance?: boolean;
+  maxPairs?: number;
+};
+
+export interface IndexedSetInfo {
+  digest: string; layer: string; rows: number; indexed: number;
+  vertices: number; bytes: number; bounds: number[];
+}
+
+export interface JoinSummary {
+  status: { code: number; message: string };
+  rows: number; pairs: number; error_rows: number; chunks: number;
+  server_seconds: number; set: IndexedSetInfo;
+  set_errors: Array<{ row: number; code: number; message: string }>;
+  index_seconds: number;
+}
+
+/** Pairs aRows[i] (a row of `a`) with setRows[i] (a set row), sorted by a
+ *  row, then (join) by set row or (nearest) nearest first, ties by set
+ *  row. Rows of `a` that failed have no pairs and are in `errors`. */
+export interface JoinResult {
+  aRows: number[];
+  setRows: number[];
+  /** With returnDistance; else null. */
+  distances: Float64Array | null;
+  errors: Map<number, RowError>;
+  summary: JoinSummary;
+  /** The set went by digest first, the server lacked it, and it was sent
+   *  again whole. */
+  digestMissed: boolean;
+  /** The set went whole at once: a replica was still missing it. */
+  sentWhole: boolean;
+}
+
 export class ComputeError extends Error {
   code: grpc.status;
   details: string;
@@ -57,11 +120,23 @@ export class Client {
   constructor(target?: string, options?: {
     credentials?: grpc.ChannelCredentials; maxMessageBytes?: number;
     timeoutMs?: number;
+    /** e.g. 'round_robin' for a target naming several servers. */
+    loadBalancingPolicy?: string;
+    /** Sets at least this large (bytes) go by digest first; null: never.
+     *  Default 64 KiB. */
+    digestFirstBytes?: number | null;
   });
   listOperations(): Promise<Map<string, OperationInfo>>;
+  listLayers(): Promise<Map<string, IndexedSetInfo>>;
   compute(op: string, a: Geometry[], options?: ComputeOptions): Promise<Result>;
+  join(a: Geometry[], options: JoinOptions): Promise<JoinResult>;
+  nearest(a: Geometry[], options: NearestOptions): Promise<JoinResult>;
   close(): void;
 }
+
+/** The digest a server knows a set by ("sha256:" and 64 hex digits). */
+export function setDigest(set: Geometry[] | ReturnType<typeof makeBatch>):
+    string;
 
 export function makeBatch(geometries: Geometry[]):
     { encoding: 'ENCODING_WKT' | 'ENCODING_WKB'; data: Buffer; offsets: number[] };

@@ -1,8 +1,14 @@
 'use strict';
 // Node client for geosrpc.v1.GeometryService: a thin wrapper over
-// @grpc/grpc-js that packs batches and reassembles streamed chunks.
-// Types: index.d.ts.
+// @grpc/grpc-js that packs batches and reassembles streamed chunks; joins
+// (join, nearest) send a large set by digest first (setDigest) and whole
+// only to a server that answers NOT_FOUND for it. Behind round_robin that
+// resend may reach a replica that already holds the set; then the set goes
+// whole on the next calls until one is indexed somewhere (the replica that
+// missed), at most MAX_WHOLE_CALLS of them, as the C++ client does
+// (client/cpp/client.h). Types: index.d.ts.
 
+const crypto = require('crypto');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -45,6 +51,56 @@ function encodingName(name) {
   return full;
 }
 
+// Calls that send a set whole after a digest miss found it elsewhere.
+const MAX_WHOLE_CALLS = 8;
+
+const ENCODING_NUMBERS = {
+  ENCODING_UNSPECIFIED: 1, ENCODING_WKB: 1, ENCODING_WKT: 2,
+  ENCODING_HEX_WKB: 3, ENCODING_GEOJSON: 4,
+};
+
+/**
+ * The digest a server knows a set by (IndexedSet.digest): "sha256:" and
+ * the hex SHA-256 of the encoding as one byte (unspecified counts as WKB),
+ * the row count as 8 little-endian bytes, then each row as its length in 8
+ * little-endian bytes followed by its bytes.
+ * @param {Array<string|Buffer>|{encoding: string, data: Buffer,
+ *     offsets: number[]}} set geometries, or a batch from makeBatch
+ */
+function setDigest(set) {
+  const batch = Array.isArray(set) ? makeBatch(set) : set;
+  const rows = Math.max(batch.offsets.length - 1, 0);
+  const hash = crypto.createHash('sha256');
+  const head = Buffer.alloc(9);
+  head[0] = ENCODING_NUMBERS[batch.encoding] ?? batch.encoding;
+  head.writeBigUInt64LE(BigInt(rows), 1);
+  hash.update(head);
+  const length = Buffer.alloc(8);
+  for (let i = 0; i < rows; ++i) {
+    const begin = Number(batch.offsets[i]);
+    const end = Number(batch.offsets[i + 1]);
+    length.writeBigUInt64LE(BigInt(end - begin));
+    hash.update(length);
+    hash.update(batch.data.subarray(begin, end));
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+// Join predicates by Shapely's names ('intersects', 'covered_by',
+// 'dwithin', 'envelope', ...).
+const PREDICATES = definition['geosrpc.v1.JoinPredicate'].type.value
+    .map((v) => v.name)
+    .filter((name) => name !== 'JOIN_PREDICATE_UNSPECIFIED');
+
+function predicateName(name) {
+  const full = `JOIN_PREDICATE_${String(name).toUpperCase()}`;
+  if (!PREDICATES.includes(full)) {
+    const known = PREDICATES.map((p) => p.slice(15).toLowerCase()).join(', ');
+    throw new TypeError(`unknown predicate '${name}' (${known})`);
+  }
+  return full;
+}
+
 /** A whole batch failed; `code` is a grpc.status number. */
 class ComputeError extends Error {
   constructor(code, details) {
@@ -62,12 +118,24 @@ class Client {
    */
   constructor(target = '127.0.0.1:50051', options = {}) {
     const max = options.maxMessageBytes ?? 256 * 1024 * 1024;
+    const channelOptions = {
+      'grpc.max_receive_message_length': max,
+      'grpc.max_send_message_length': max,
+    };
+    if (options.loadBalancingPolicy) {
+      channelOptions['grpc.service_config'] = JSON.stringify(
+          {loadBalancingConfig: [{[options.loadBalancingPolicy]: {}}]});
+    }
     this.stub = new v1.GeometryService(
-        target, options.credentials ?? grpc.credentials.createInsecure(), {
-          'grpc.max_receive_message_length': max,
-          'grpc.max_send_message_length': max,
-        });
+        target, options.credentials ?? grpc.credentials.createInsecure(),
+        channelOptions);
     this.timeoutMs = options.timeoutMs;
+    // A set at least this large (bytes of geometry) goes by digest first;
+    // null turns that off.
+    this.digestFirstBytes = options.digestFirstBytes === undefined ?
+        64 * 1024 : options.digestFirstBytes;
+    // Sets going whole, by digest: the calls left to send them so.
+    this.wholeCalls = new Map();
     this.operations = null;
   }
 
@@ -86,6 +154,132 @@ class Client {
     });
     this.operations = new Map(response.operations.map((o) => [o.name, o]));
     return this.operations;
+  }
+
+  /** @returns {Promise<Map<string, object>>} the server's layers by name. */
+  async listLayers() {
+    const response = await new Promise((resolve, reject) => {
+      this.stub.ListLayers({}, this.callOptions(), (err, res) =>
+          err ? reject(new ComputeError(err.code, err.details)) : resolve(res));
+    });
+    return new Map(response.layers.map((l) => [l.layer, l]));
+  }
+
+  /**
+   * Every (row of `a`, set row) satisfying predicate(a row, set geometry),
+   * as Shapely's STRtree(set).query(a, predicate): see JoinResult.
+   * @param {Array<string|Buffer>} a WKT strings or WKB buffers
+   * @param {{set?: Array<string|Buffer>, layer?: string, predicate?: string,
+   *          distance?: number, returnDistance?: boolean,
+   *          maxPairs?: number}} options predicate: Shapely's name
+   *     (default intersects; dwithin takes `distance`; envelope: envelopes
+   *     intersect)
+   */
+  async join(a, options = {}) {
+    const request = {
+      a: makeBatch(a),
+      set: setOf(options),
+      predicate: predicateName(options.predicate ?? 'intersects'),
+      distance: options.distance ?? 0,
+      return_distance: Boolean(options.returnDistance),
+      max_pairs: options.maxPairs ?? 0,
+    };
+    return this.pairs('Join', request, false);
+  }
+
+  /**
+   * For each row of `a`, its k nearest set geometries (Shapely's
+   * STRtree.query_nearest, with k): see JoinResult.
+   * @param {Array<string|Buffer>} a WKT strings or WKB buffers
+   * @param {{set?: Array<string|Buffer>, layer?: string, k?: number,
+   *          maxDistance?: number, exclusive?: boolean,
+   *          allMatches?: boolean, returnDistance?: boolean,
+   *          maxPairs?: number}} options
+   */
+  async nearest(a, options = {}) {
+    const request = {
+      a: makeBatch(a),
+      set: setOf(options),
+      k: options.k ?? 1,
+      return_distance: Boolean(options.returnDistance),
+      exclusive: Boolean(options.exclusive),
+      all_matches: options.allMatches ?? true,
+      max_pairs: options.maxPairs ?? 0,
+    };
+    if (options.maxDistance !== undefined) {
+      request.max_distance = options.maxDistance;
+    }
+    return this.pairs('Nearest', request, true);
+  }
+
+  // The call, by digest first when the set is large enough.
+  async pairs(method, request, nearest) {
+    const g = request.set.geometries;
+    if (this.digestFirstBytes === null || !g ||
+        g.data.length + 8 * g.offsets.length < this.digestFirstBytes) {
+      return this.pairsOnce(method, request, nearest);
+    }
+    const digest = setDigest(g);
+    const whole = this.wholeCalls.get(digest) ?? 0;
+    if (whole > 0) {
+      if (whole > 1) this.wholeCalls.set(digest, whole - 1);
+      else this.wholeCalls.delete(digest);
+      const result = await this.pairsOnce(method, request, nearest);
+      result.sentWhole = true;
+      this.learn(digest, result, false);
+      return result;
+    }
+    try {
+      return await this.pairsOnce(method, {...request, set: {digest}}, nearest);
+    } catch (err) {
+      if (!(err instanceof ComputeError) || err.code !== grpc.status.NOT_FOUND ||
+          !err.details.includes(digest)) {
+        throw err;
+      }
+    }
+    const result = await this.pairsOnce(method, request, nearest);
+    result.digestMissed = true;
+    this.learn(digest, result, true);
+    return result;
+  }
+
+  // Where the set is, from a call that sent it whole.
+  learn(digest, result, missed) {
+    if (result.summary.index_seconds > 0) {
+      this.wholeCalls.delete(digest);  // A replica that lacked it has it.
+    } else if (missed) {
+      // It reached a replica that held it: the one that missed lacks it.
+      if (this.wholeCalls.size >= 1024) this.wholeCalls.clear();
+      this.wholeCalls.set(digest, MAX_WHOLE_CALLS);
+    }
+  }
+
+  pairsOnce(method, request, nearest) {
+    return new Promise((resolve, reject) => {
+      const chunks = [];
+      const errors = new Map();
+      let summary = null;
+      const call = this.stub[method](request, this.callOptions());
+      call.on('data', (response) => {
+        if (response.kind === 'summary') {
+          summary = response.summary;
+          return;
+        }
+        for (const e of response.chunk.errors) {
+          errors.set(Number(e.row), {code: e.code, message: e.message});
+        }
+        if (response.chunk.a_rows.length > 0) chunks.push(response.chunk);
+      });
+      call.on('error', (err) => reject(new ComputeError(err.code, err.details)));
+      call.on('end', () => {
+        const result = gatherPairs(chunks, nearest, request.return_distance);
+        result.errors = new Map([...errors].sort((x, y) => x[0] - y[0]));
+        result.summary = summary;
+        result.digestMissed = false;
+        result.sentWhole = false;
+        resolve(result);
+      });
+    });
   }
 
   /**
@@ -145,6 +339,45 @@ class Client {
       });
     });
   }
+}
+
+// The IndexedSet of join or nearest options: `set` geometries or a `layer`.
+function setOf(options) {
+  if ((options.set === undefined) === (options.layer === undefined)) {
+    throw new TypeError('give one of set or layer');
+  }
+  return options.layer !== undefined ? {layer: options.layer} :
+                                       {geometries: makeBatch(options.set)};
+}
+
+// Pairs from chunks that arrived in any order: sorted by a row, then (join)
+// by set row or (nearest) nearest first, ties by set row. Without distances
+// a nearest row keeps the server's order.
+function gatherPairs(chunks, nearest, withDistance) {
+  const a = [];
+  const s = [];
+  const d = [];
+  for (const c of chunks) {
+    for (let i = 0; i < c.a_rows.length; ++i) {
+      a.push(Number(c.a_rows[i]));
+      s.push(Number(c.set_rows[i]));
+      if (withDistance) d.push(c.distances[i]);
+    }
+  }
+  const order = a.map((_, i) => i);
+  order.sort((x, y) => {  // Array.prototype.sort is stable.
+    if (a[x] !== a[y]) return a[x] - a[y];
+    if (nearest) {
+      if (!withDistance) return 0;
+      if (d[x] !== d[y]) return d[x] - d[y];
+    }
+    return s[x] - s[y];
+  });
+  return {
+    aRows: order.map((i) => a[i]),
+    setRows: order.map((i) => s[i]),
+    distances: withDistance ? Float64Array.from(order, (i) => d[i]) : null,
+  };
 }
 
 // One binary column's values: text for WKT, hex and GeoJSON, else Buffers.
@@ -219,4 +452,4 @@ function place(result, rows, chunk) {
   }
 }
 
-module.exports = {Client, ComputeError, makeBatch, grpc};
+module.exports = {Client, ComputeError, makeBatch, setDigest, grpc};

@@ -66,5 +66,48 @@ TEST(FormatResultTest, WritesBoundsAsArraysAndPartsWithTheirRows) {
             "0,POINT (0 0),,\n0,POINT (1 1),,\n2,POINT (2 2),,\n1,,3,bad\n");
 }
 
+client::JoinResult Pairs(bool with_distance) {
+  client::JoinResult r;
+  r.a_rows = {0, 0, 2};
+  r.set_rows = {1, 4, 0};
+  if (with_distance) r.distances = {0, 0.25, 1.5};
+  v1::RowError e;
+  e.set_row(1);
+  e.set_code(3);
+  e.set_message("a: invalid WKT: unclosed '('");
+  r.errors.push_back(e);
+  e.set_row(3);
+  e.set_message("a, \"b\"");
+  r.errors.push_back(e);
+  return r;
+}
+
+TEST(FormatPairsTest, WritesCsvWithErrorsInRowOrder) {
+  EXPECT_EQ(FormatPairs(Pairs(false), OutputFormat::kCsv),
+            "a_row,set_row,error_code,error_message\n"
+            "0,1,,\n0,4,,\n"
+            "1,,3,a: invalid WKT: unclosed '('\n"
+            "2,0,,\n"
+            "3,,3,\"a, \"\"b\"\"\"\n");
+  EXPECT_EQ(FormatPairs(Pairs(true), OutputFormat::kCsv),
+            "a_row,set_row,distance,error_code,error_message\n"
+            "0,1,0,,\n0,4,0.25,,\n"
+            "1,,,3,a: invalid WKT: unclosed '('\n"
+            "2,0,1.5,,\n"
+            "3,,,3,\"a, \"\"b\"\"\"\n");
+}
+
+TEST(FormatPairsTest, WritesJson) {
+  EXPECT_EQ(FormatPairs(Pairs(true), OutputFormat::kJson),
+            "[\n{\"a_row\":0,\"set_row\":1,\"distance\":0},\n"
+            "{\"a_row\":0,\"set_row\":4,\"distance\":0.25},\n"
+            "{\"a_row\":1,\"error\":{\"code\":3,\"message\":\"a: invalid WKT: "
+            "unclosed '('\"}},\n"
+            "{\"a_row\":2,\"set_row\":0,\"distance\":1.5},\n"
+            "{\"a_row\":3,\"error\":{\"code\":3,\"message\":\"a, "
+            "\\\"b\\\"\"}}\n]\n");
+  EXPECT_EQ(FormatPairs(client::JoinResult(), OutputFormat::kJson), "[\n]\n");
+}
+
 }  // namespace
 }  // namespace geosrpc::cli

@@ -1,5 +1,6 @@
 """The geosrpc CLI against a real server: list, compute (WKT, hex WKB and
-GeoJSON in; CSV and JSON out; broadcast and row-wise b), demo and --help."""
+GeoJSON in; CSV and JSON out; broadcast and row-wise b), join, nearest and
+layers (a layer loaded at start-up), demo and --help."""
 
 import json
 import os
@@ -13,10 +14,16 @@ from server_process import start_server
 class CliTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        server = start_server("--metrics_listen=", "--log_requests=false")
+        cls.dir = tempfile.TemporaryDirectory()
+        # Unit squares [i, i+1] x [0, 1], i = 0..9.
+        cls.squares = os.path.join(cls.dir.name, "squares.wkt")
+        with open(cls.squares, "w") as f:
+            f.write("".join(f"POLYGON (({i} 0, {i + 1} 0, {i + 1} 1, {i} 1, "
+                            f"{i} 0))\n" for i in range(10)))
+        server = start_server("--metrics_listen=", "--log_requests=false",
+                              f"--layer=squares={cls.squares}")
         cls.server = server.proc
         cls.flags = [f"--server={server.target}"]
-        cls.dir = tempfile.TemporaryDirectory()
 
     @classmethod
     def tearDownClass(cls):
@@ -103,6 +110,65 @@ class CliTest(unittest.TestCase):
                              capture_output=True, text=True, timeout=120)
         self.assertEqual(out.returncode, 1)
         self.assertIn("GeoJSON: expected a string key at byte 62", out.stderr)
+
+    def test_join_csv_with_a_bad_row(self):
+        # Inside square 3, on the edge of 6 and 7, a bad row, outside.
+        a = self.write("probe.wkt", "POINT (3.5 0.5)\nPOINT (7 0.5)\n"
+                                    "POINT (1\nPOINT (-5 -5)\n")
+        out = self.cli("join", f"--a={a}", f"--set={self.squares}",
+                       "--predicate=intersects")
+        self.assertEqual(out.splitlines(), [
+            "a_row,set_row,error_code,error_message", "0,3,,", "1,6,,",
+            "1,7,,", "2,,3,a: invalid WKT: unclosed '('"])
+        by_layer = self.cli("join", f"--a={a}", "--layer=squares")
+        self.assertEqual(by_layer, out)
+
+    def test_join_dwithin_json_with_distances(self):
+        a = self.write("near.wkt", "POINT (0.5 2)\nPOINT (2.5 0.5)\n")
+        rows = json.loads(self.cli(
+            "join", f"--a={a}", f"--set={self.squares}", "--predicate=dwithin",
+            "--distance=1", "--return_distance", "--format=json"))
+        self.assertEqual(rows, [
+            {"a_row": 0, "set_row": 0, "distance": 1},
+            {"a_row": 1, "set_row": 1, "distance": 0.5},
+            {"a_row": 1, "set_row": 2, "distance": 0},
+            {"a_row": 1, "set_row": 3, "distance": 0.5}])
+
+    def test_nearest_k_ties_and_options(self):
+        a = self.write("far.wkt", "POINT (5 3)\nPOINT (0.5 0.5)\n")
+        out = self.cli("nearest", f"--a={a}", "--layer=squares", "--k=3",
+                       "--return_distance")
+        # Ties with the third nearest stay (squares 3 and 6).
+        self.assertEqual(out.splitlines(), [
+            "a_row,set_row,distance,error_code,error_message",
+            "0,4,2,,", "0,5,2,,", "0,3,2.2360679774997898,,",
+            "0,6,2.2360679774997898,,", "1,0,0,,", "1,1,0.5,,", "1,2,1.5,,"])
+        out = self.cli("nearest", f"--a={a}", f"--set={self.squares}",
+                       "--all_matches=false", "--max_distance=2.5")
+        self.assertEqual(out.splitlines()[1:], ["0,4,,", "1,0,,"])
+        same = self.write("same.wkt", "POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))\n")
+        out = self.cli("nearest", f"--a={same}", "--layer=squares",
+                       "--exclusive")
+        self.assertEqual(out.splitlines()[1:], ["0,1,,"])
+
+    def test_layers(self):
+        out = self.cli("layers")
+        self.assertRegex(out, r"^squares +rows=10 indexed=10 vertices=50 "
+                              r"bytes=\d+ bounds=\[0,0,10,1\] sha256:[0-9a-f]{64}$")
+
+    def test_join_refuses_bad_arguments(self):
+        a = self.write("one.wkt", "POINT (0 0)\n")
+        for args, message in [
+                (["--predicate=near", f"--set={self.squares}"],
+                 "unknown join predicate 'near'"),
+                ([], "give one of --set=FILE or --layer=NAME"),
+                (["--layer=nowhere"], "NOT_FOUND"),
+        ]:
+            out = subprocess.run([os.environ["GEOSRPC_CLI"], "join", f"--a={a}",
+                                  *args, *self.flags],
+                                 capture_output=True, text=True, timeout=120)
+            self.assertEqual(out.returncode, 1, args)
+            self.assertIn(message, out.stderr)
 
     def test_help_lists_the_flags_with_their_defaults(self):
         out = subprocess.run([os.environ["GEOSRPC_CLI"], "--help"],

@@ -1,5 +1,6 @@
 """Starts geosrpc_server ($GEOSRPC_SERVER) for the tests that run it as a
-process, and reads the ports it bound from its "listening" line."""
+process, and reads the ports it bound from the line that says it is
+listening (layers loaded at start-up are reported before it)."""
 
 import dataclasses
 import os
@@ -24,16 +25,14 @@ def start_server(*flags, env=None):
         [os.environ["GEOSRPC_SERVER"], "--listen=127.0.0.1:0",
          "--metrics_listen=127.0.0.1:0", *flags],
         stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
-    # Lines before it (layers loaded at start-up) are passed over.
-    lines = []
-    while True:
+    seen = []
+    match = None
+    while match is None:
         line = proc.stderr.readline()
-        lines.append(line)
+        if not line:
+            proc.kill()
+            raise AssertionError(f"server did not start: {''.join(seen)!r}")
+        seen.append(line)
         match = _STARTED.search(line)
-        if match or not line:
-            break
-    if not match:
-        proc.kill()
-        raise AssertionError(f"server did not start: {''.join(lines)!r}")
     return Server(proc, f"127.0.0.1:{match.group(1)}", int(match.group(2)),
                   int(match.group(3)))

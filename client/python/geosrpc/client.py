@@ -1,11 +1,21 @@
 """The geosrpc client: batches in, numpy columns out.
 
 A Client is safe to share between threads (gRPC channels are).
+
+Joins (join, nearest) answer in Shapely's STRtree forms; a large set goes
+by digest first (set_digest): the full set is sent only to a server that
+answers NOT_FOUND for it. Behind round_robin (or an L7 proxy) that resend
+may reach another replica, one that already holds the set; then the set
+goes whole on the next calls until one of them is indexed somewhere (the
+replica that missed), at most _MAX_WHOLE_CALLS of them, so that every
+replica gets it once (as the C++ client does: client/cpp/client.h).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import threading
 from typing import (Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
@@ -74,6 +84,44 @@ def points(coords: np.ndarray) -> Batch:
     return Batch(pb.ENCODING_WKB, rows.tobytes(), offsets)
 
 
+# Bytes of a set's data hashed at a time (set_digest).
+_DIGEST_BLOCK = 8 << 20
+# Calls that send a set whole after a digest miss found it elsewhere.
+_MAX_WHOLE_CALLS = 8
+
+
+def set_digest(value: Union["Batch", Sequence[Geometry], np.ndarray]) -> str:
+    """The digest a server knows a set by (IndexedSet.digest): "sha256:" and
+    the hex SHA-256 of the encoding as one byte (unspecified counts as WKB),
+    the row count as 8 little-endian bytes, then each row as its length in 8
+    little-endian bytes followed by its bytes."""
+    b = _as_batch(value)
+    n = len(b)
+    h = hashlib.sha256()
+    h.update(bytes([b.encoding or pb.ENCODING_WKB]) + n.to_bytes(8, "little"))
+    offsets = np.asarray(b.offsets, dtype=np.int64)
+    data = np.frombuffer(b.data, dtype=np.uint8)
+    start = 0
+    while start < n:
+        # Rows holding about _DIGEST_BLOCK bytes (at least one row), laid
+        # out as the digest reads them: each length, then the row.
+        stop = int(np.searchsorted(offsets, offsets[start] + _DIGEST_BLOCK,
+                                   side="right")) - 1
+        stop = min(max(stop, start + 1), n)
+        lo, hi = offsets[start], offsets[stop]
+        lengths = np.diff(offsets[start:stop + 1]).astype("<u8")
+        heads = 8 * np.arange(stop - start) + (offsets[start:stop] - lo)
+        head_bytes = (heads[:, None] + np.arange(8)).ravel()
+        out = np.empty(8 * (stop - start) + (hi - lo), dtype=np.uint8)
+        out[head_bytes] = lengths.view(np.uint8)
+        is_data = np.ones(len(out), dtype=bool)
+        is_data[head_bytes] = False
+        out[is_data] = data[lo:hi]
+        h.update(out.tobytes())
+        start = stop
+    return "sha256:" + h.hexdigest()
+
+
 class ComputeError(Exception):
     """The whole batch failed: `code` is a grpc.StatusCode."""
 
@@ -102,6 +150,75 @@ class Result:
     messages: Dict[int, str]
     summary: pb.ComputeSummary
     source_rows: Optional[np.ndarray] = None
+
+
+@dataclasses.dataclass
+class JoinResult:
+    """A join's or nearest search's pairs, and what the call said.
+
+    `indices` is (2, n) int64 as Shapely's STRtree.query returns it: row
+    i of `a` in indices[0], the set row in indices[1], sorted by `a` row,
+    then (join) by set row or (nearest) nearest first, ties by set row.
+    `distances` (float64, n) when asked for, else None. A row of `a` that
+    failed has no pairs: `errors` maps it to (grpc.StatusCode, message).
+    `set_errors` likewise names set rows the server left out of its index.
+    `digest_missed`: the set went by digest first, the server lacked it, and
+    it was sent again whole. `sent_whole`: the set went whole at once (a
+    replica was still missing it).
+    """
+
+    indices: np.ndarray
+    distances: Optional[np.ndarray]
+    errors: Dict[int, Tuple[grpc.StatusCode, str]]
+    summary: pb.JoinSummary
+    set_errors: Dict[int, Tuple[grpc.StatusCode, str]]
+    digest_missed: bool = False
+    sent_whole: bool = False
+
+    def shapely(self):
+        """indices, or (indices, distances) when distances were asked for:
+        the forms of Shapely's query and query_nearest."""
+        return self.indices if self.distances is None else (self.indices,
+                                                            self.distances)
+
+
+_PREDICATES = {
+    pb.JoinPredicate.Name(v)[len("JOIN_PREDICATE_"):].lower(): v
+    for v in pb.JoinPredicate.values() if v != pb.JOIN_PREDICATE_UNSPECIFIED}
+
+
+def _predicate(name: str) -> int:
+    value = _PREDICATES.get(name.lower())
+    if value is None:
+        raise ValueError(f"unknown predicate '{name}' "
+                         f"({', '.join(_PREDICATES)})")
+    return value
+
+
+def _status_code(code: int) -> grpc.StatusCode:
+    return grpc.StatusCode(_code_tuple(code))
+
+
+def _gather_pairs(chunks: List[pb.PairChunk], nearest: bool,
+                  with_distance: bool):
+    """Pairs from chunks that arrived in any order, sorted."""
+    a_rows = np.concatenate([np.asarray(c.a_rows, dtype=np.int64)
+                             for c in chunks] or [np.zeros(0, np.int64)])
+    set_rows = np.concatenate([np.asarray(c.set_rows, dtype=np.int64)
+                               for c in chunks] or [np.zeros(0, np.int64)])
+    distances = None
+    if with_distance:
+        distances = np.concatenate([np.asarray(c.distances, dtype=np.float64)
+                                    for c in chunks] or [np.zeros(0)])
+    if nearest and distances is None:
+        # Within a row the server's order (nearest first) stands.
+        order = np.argsort(a_rows, kind="stable")
+    elif nearest:
+        order = np.lexsort((set_rows, distances, a_rows))
+    else:
+        order = np.lexsort((set_rows, a_rows))
+    indices = np.vstack([a_rows[order], set_rows[order]])
+    return indices, None if distances is None else distances[order]
 
 
 def _as_batch(value: Union[Batch, Sequence[Geometry], np.ndarray]) -> Batch:
@@ -208,9 +325,21 @@ class Client:
     def __init__(self, target: str = "127.0.0.1:50051", *,
                  credentials: Optional[grpc.ChannelCredentials] = None,
                  max_message_bytes: int = 256 << 20,
-                 timeout: Optional[float] = None):
+                 timeout: Optional[float] = None,
+                 load_balancing_policy: Optional[str] = None,
+                 digest_first_bytes: Optional[int] = 64 << 10):
+        """`load_balancing_policy`: e.g. "round_robin" for a target naming
+        several servers ("ipv4:10.0.0.1:50051,10.0.0.2:50051").
+        `digest_first_bytes`: a join's set at least this large (serialized)
+        goes by digest first; None turns that off."""
         options = [("grpc.max_receive_message_length", max_message_bytes),
                    ("grpc.max_send_message_length", max_message_bytes)]
+        if load_balancing_policy:
+            options.append(("grpc.lb_policy_name", load_balancing_policy))
+        self._digest_first_bytes = digest_first_bytes
+        # Sets going whole, by digest: the calls left to send them so.
+        self._whole_calls: Dict[str, int] = {}
+        self._lock = threading.Lock()
         self._channel = (grpc.secure_channel(target, credentials, options)
                          if credentials else
                          grpc.insecure_channel(target, options))
@@ -236,6 +365,156 @@ class Client:
                 raise ComputeError(e.code(), e.details()) from None
             self._ops = {op.name: op for op in response.operations}
         return self._ops
+
+    def list_layers(self) -> Dict[str, pb.IndexedSetInfo]:
+        """The layers the server loaded at start-up, by name."""
+        try:
+            response = self._stub.ListLayers(pb.ListLayersRequest(),
+                                             timeout=self._timeout)
+        except grpc.RpcError as e:
+            raise ComputeError(e.code(), e.details()) from None
+        return {info.layer: info for info in response.layers}
+
+    def join(self, a, set=None, layer=None, predicate: str = "intersects",
+             distance: Optional[float] = None, return_distance: bool = False,
+             max_pairs: int = 0):
+        """Every (row of `a`, set row) whose geometries satisfy
+        predicate(a row, set geometry), as Shapely's
+        STRtree(set).query(a, predicate) answers: a (2, n) int64 array, and
+        with return_distance a tuple (indices, distances).
+
+        `a` and `set`: a Batch, WKB/WKT values or an (n, 2) point array;
+        or `layer`, a layer's name (list_layers). `predicate`: Shapely's
+        names (intersects, within, contains, overlaps, crosses, touches,
+        covers, covered_by, contains_properly, dwithin with `distance`) or
+        envelope (envelopes intersect: Shapely's query without predicate).
+        Raises ComputeError when the call fails (RESOURCE_EXHAUSTED past
+        max_pairs). Rows of `a` that fail have no pairs; join_result gives
+        their errors."""
+        return self.join_result(a, set, layer, predicate, distance,
+                                return_distance, max_pairs).shapely()
+
+    def join_result(self, a, set=None, layer=None,
+                    predicate: str = "intersects",
+                    distance: Optional[float] = None,
+                    return_distance: bool = False,
+                    max_pairs: int = 0) -> JoinResult:
+        """join, with the row errors and the summary (JoinResult)."""
+        request = pb.JoinRequest(a=_as_batch(a).to_proto(),
+                                 predicate=_predicate(predicate),
+                                 return_distance=return_distance,
+                                 max_pairs=max_pairs)
+        if distance is not None:
+            request.distance = distance
+        self._set(request, set, layer)
+        return self._pairs(self._stub.Join, request, nearest=False)
+
+    def nearest(self, a, set=None, layer=None, k: int = 1,
+                max_distance: Optional[float] = None,
+                return_distance: bool = False, exclusive: bool = False,
+                all_matches: bool = True, max_pairs: int = 0):
+        """For each row of `a` its k nearest set geometries, as Shapely's
+        STRtree(set).query_nearest(a, max_distance, return_distance,
+        exclusive, all_matches) answers for k=1: a (2, n) int64 array, or
+        (indices, distances). With all_matches every geometry as near as the
+        k-th is included; without, exactly k per row, ties to the lowest set
+        row. Errors as join."""
+        return self.nearest_result(a, set, layer, k, max_distance,
+                                   return_distance, exclusive, all_matches,
+                                   max_pairs).shapely()
+
+    def nearest_result(self, a, set=None, layer=None, k: int = 1,
+                       max_distance: Optional[float] = None,
+                       return_distance: bool = False, exclusive: bool = False,
+                       all_matches: bool = True,
+                       max_pairs: int = 0) -> JoinResult:
+        """nearest, with the row errors and the summary (JoinResult)."""
+        request = pb.NearestRequest(a=_as_batch(a).to_proto(), k=k,
+                                    return_distance=return_distance,
+                                    exclusive=exclusive,
+                                    all_matches=all_matches,
+                                    max_pairs=max_pairs)
+        if max_distance is not None:
+            request.max_distance = max_distance
+        self._set(request, set, layer)
+        return self._pairs(self._stub.Nearest, request, nearest=True)
+
+    @staticmethod
+    def _set(request, set, layer) -> None:
+        if (set is None) == (layer is None):
+            raise ValueError("give one of set= or layer=")
+        if layer is not None:
+            request.set.layer = layer
+        else:
+            request.set.geometries.CopyFrom(_as_batch(set).to_proto())
+
+    def _pairs(self, method, request, nearest: bool) -> JoinResult:
+        """The call, by digest first when the set is large enough."""
+        if (self._digest_first_bytes is None
+                or request.set.WhichOneof("source") != "geometries"
+                or request.set.geometries.ByteSize() < self._digest_first_bytes):
+            return self._pairs_once(method, request, nearest)
+        g = request.set.geometries
+        digest = set_digest(Batch(g.encoding, g.data,
+                                  np.asarray(g.offsets, dtype=np.uint64)))
+        with self._lock:
+            whole = self._whole_calls.get(digest, 0)
+            if whole > 1:
+                self._whole_calls[digest] = whole - 1
+            elif whole:
+                del self._whole_calls[digest]
+        if whole:
+            result = self._pairs_once(method, request, nearest)
+            result.sent_whole = True
+            self._learn(digest, result, missed=False)
+            return result
+        by_digest = type(request)()
+        by_digest.CopyFrom(request)
+        by_digest.set.digest = digest
+        try:
+            return self._pairs_once(method, by_digest, nearest)
+        except ComputeError as e:
+            if e.code != grpc.StatusCode.NOT_FOUND or digest not in e.message:
+                raise
+        result = self._pairs_once(method, request, nearest)
+        result.digest_missed = True
+        self._learn(digest, result, missed=True)
+        return result
+
+    def _learn(self, digest: str, result: JoinResult, missed: bool) -> None:
+        """Where the set is, from a call that sent it whole."""
+        with self._lock:
+            if result.summary.index_seconds > 0:
+                # A replica that lacked the set has it now.
+                self._whole_calls.pop(digest, None)
+            elif missed:
+                # It reached a replica that held it: the one that missed
+                # still lacks it.
+                if len(self._whole_calls) >= 1024:
+                    self._whole_calls.clear()
+                self._whole_calls[digest] = _MAX_WHOLE_CALLS
+
+    def _pairs_once(self, method, request, nearest: bool) -> JoinResult:
+        chunks: List[pb.PairChunk] = []
+        errors: Dict[int, Tuple[grpc.StatusCode, str]] = {}
+        summary = pb.JoinSummary()
+        try:
+            for response in method(request, timeout=self._timeout):
+                if response.HasField("summary"):
+                    summary = response.summary
+                    continue
+                for e in response.chunk.errors:
+                    errors[e.row] = (_status_code(e.code), e.message)
+                if response.chunk.a_rows:
+                    chunks.append(response.chunk)
+        except grpc.RpcError as e:
+            raise ComputeError(e.code(), e.details()) from None
+        indices, distances = _gather_pairs(chunks, nearest,
+                                           request.return_distance)
+        return JoinResult(
+            indices, distances, dict(sorted(errors.items())), summary,
+            {e.row: (_status_code(e.code), e.message)
+             for e in summary.set_errors})
 
     def request(self, op: str, a, b=None, *,
                 params: Optional[Mapping[str, object]] = None,
