@@ -138,6 +138,17 @@ test('ports, probes and services agree with the server', () => {
                    deployment.spec.selector.matchLabels);
 });
 
+test('admission by memory stays below the pod\'s memory limit', () => {
+  const units = {Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, K: 1e3, M: 1e6, G: 1e9};
+  const [, n, unit] = container.resources.limits.memory.match(/^(\d+)(\w*)$/);
+  const limit = Number(n) * (units[unit] ?? 1);
+  const arg = container.args.find((a) => a.startsWith('--max_inflight_bytes='));
+  assert.ok(arg, 'the Deployment sets --max_inflight_bytes');
+  const inflight = Number(arg.split('=')[1]);
+  assert.ok(inflight > 0 && inflight <= limit / 2,
+            `${inflight} bytes in flight against a ${limit}-byte limit`);
+});
+
 test('the pod is locked down and outlives the server drain', () => {
   assert.equal(pod.securityContext.runAsNonRoot, true);
   const sc = container.securityContext;
