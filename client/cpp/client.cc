@@ -32,11 +32,16 @@ Client::Client(const Options& options) : options_(options) {
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
   if (options.retry_unavailable) {
-    args.SetServiceConfigJSON(R"({"methodConfig": [{
-      "name": [{"service": "geosrpc.v1.GeometryService"}],
-      "retryPolicy": {
-        "maxAttempts": 5, "initialBackoff": "0.05s", "maxBackoff": "1s",
-        "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]})");
+    // The health check makes round_robin skip a draining server (it reports
+    // NOT_SERVING first); other policies ignore it.
+    args.SetServiceConfigJSON(R"({
+      "healthCheckConfig": {"serviceName": "geosrpc.v1.GeometryService"},
+      "methodConfig": [{
+        "name": [{"service": "geosrpc.v1.GeometryService"}],
+        "retryPolicy": {
+          "maxAttempts": 5, "initialBackoff": "0.05s", "maxBackoff": "1s",
+          "backoffMultiplier": 2,
+          "retryableStatusCodes": ["UNAVAILABLE", "CANCELLED"]}}]})");
   }
   if (options.dedicated_connection) {
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
@@ -59,6 +64,21 @@ void Client::SetDeadline(grpc::ClientContext* context) const {
 }
 
 namespace {
+
+// How a call ended that got no response, when a retry is safe: the server
+// never ran it (see Options::retry_unavailable).
+bool RetryableBeforeResponse(absl::StatusCode code) {
+  return code == absl::StatusCode::kUnavailable ||
+         code == absl::StatusCode::kCancelled;
+}
+
+// A call's final status, given how many chunks had arrived: a failure
+// after some did is not retryable (part of the work was done), and says so.
+absl::Status AfterChunks(absl::Status status, size_t chunks) {
+  if (chunks == 0 || !RetryableBeforeResponse(status.code())) return status;
+  return absl::AbortedError(
+      absl::StrCat("call lost after ", chunks, " chunks: ", status.message()));
+}
 
 // Values start at `offset`; columns grow to fit (a reduction's one value,
 // an expanding operation's parts) and are cut to the summary's count at the
@@ -103,19 +123,26 @@ void AppendParts(std::vector<v1::ResultChunk>* chunks, ComputeResult* r) {
 
 }  // namespace
 
-absl::StatusOr<ComputeResult> Client::Compute(
-    const v1::ComputeRequest& request) {
+template <typename Result>
+absl::StatusOr<Result> Client::Retrying(
+    const std::function<absl::StatusOr<Result>()>& once) {
   absl::Duration backoff = absl::Milliseconds(50);
   for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<ComputeResult> result = ComputeOnce(request);
-    // ComputeOnce fails UNAVAILABLE only before any response arrived.
+    absl::StatusOr<Result> result = once();
+    // `once` fails UNAVAILABLE or CANCELLED only before any response
+    // arrived (AfterChunks).
     if (result.ok() || !options_.retry_unavailable || attempt == 5 ||
-        result.status().code() != absl::StatusCode::kUnavailable) {
+        !RetryableBeforeResponse(result.status().code())) {
       return result;
     }
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }
+}
+
+absl::StatusOr<ComputeResult> Client::Compute(
+    const v1::ComputeRequest& request) {
+  return Retrying<ComputeResult>([&] { return ComputeOnce(request); });
 }
 
 absl::StatusOr<ComputeResult> Client::ComputeOnce(
@@ -192,12 +219,7 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
   }
   if (result.column != v1::ResultChunk::kDoubles) result.doubles.clear();
   if (absl::Status s = FromGrpcStatus(reader->Finish()); !s.ok()) {
-    if (s.code() == absl::StatusCode::kUnavailable && result.chunks > 0) {
-      // Part of the batch was computed: not safe to retry blindly.
-      return absl::AbortedError(absl::StrCat(
-          "connection lost after ", result.chunks, " chunks: ", s.message()));
-    }
-    return s;
+    return AfterChunks(std::move(s), result.chunks);
   }
   std::sort(result.errors.begin(), result.errors.end(),
             [](const v1::RowError& x, const v1::RowError& y) {
@@ -357,21 +379,6 @@ void Client::Learn(const std::string& digest, bool missed,
 }
 
 template <typename Request>
-absl::StatusOr<JoinResult> Client::PairsWithRetry(const Request& request) {
-  absl::Duration backoff = absl::Milliseconds(50);
-  for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<JoinResult> result = PairsOnce(request);
-    // PairsOnce fails UNAVAILABLE only before any response arrived.
-    if (result.ok() || !options_.retry_unavailable || attempt == 5 ||
-        result.status().code() != absl::StatusCode::kUnavailable) {
-      return result;
-    }
-    absl::SleepFor(backoff);
-    backoff = std::min(backoff * 2, absl::Seconds(1));
-  }
-}
-
-template <typename Request>
 absl::StatusOr<JoinResult> Client::PairsOnce(const Request& request) {
   grpc::ClientContext context;
   SetDeadline(&context);
@@ -393,12 +400,8 @@ absl::StatusOr<JoinResult> Client::PairsOnce(const Request& request) {
     if (chunk.a_rows_size() > 0) chunks.push_back(std::move(chunk));
   }
   if (absl::Status s = FromGrpcStatus(reader->Finish()); !s.ok()) {
-    if (s.code() == absl::StatusCode::kUnavailable && any_response) {
-      // Part of the join was done: not safe to retry blindly.
-      return absl::AbortedError(absl::StrCat(
-          "connection lost after ", result.chunks, " chunks: ", s.message()));
-    }
-    return s;
+    return AfterChunks(std::move(s),
+                       any_response ? std::max<size_t>(result.chunks, 1) : 0);
   }
   GatherPairs(&chunks, PairCall<Request>::kNearest, &result);
   std::sort(result.errors.begin(), result.errors.end(),

@@ -27,6 +27,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -103,10 +104,14 @@ class Client {
     // Open a connection of its own rather than share gRPC's global
     // subchannel pool with other clients of the same target.
     bool dedicated_connection = false;
-    // Retry calls that fail UNAVAILABLE before any response arrived (a
-    // server draining or gone), up to 5 attempts with backoff, through
-    // gRPC's retry policy and again in Compute(). Safe: a call that got no
-    // response was not admitted, so nothing is computed twice.
+    // Retry calls that fail before any response arrived with UNAVAILABLE (a
+    // server draining or gone) or CANCELLED (a server shutting down with
+    // the call not yet started; this client never cancels its calls), up to
+    // 5 attempts with backoff, through gRPC's retry policy and again here.
+    // Safe: a call that got no response was not run, and geosrpc's calls
+    // have no effects a retry could repeat. With round_robin the channel
+    // also checks each server's health, so a draining server gets no new
+    // calls.
     bool retry_unavailable = true;
     // Join and Nearest send a set.geometries of at least
     // digest_first_min_bytes (serialized) by digest first, and again whole
@@ -145,14 +150,20 @@ class Client {
  private:
   explicit Client(const Options& options);
   void SetDeadline(grpc::ClientContext* context) const;
+  // `once` again while it fails before any response as Options::
+  // retry_unavailable allows.
+  template <typename Result>
+  absl::StatusOr<Result> Retrying(
+      const std::function<absl::StatusOr<Result>()>& once);
   absl::StatusOr<ComputeResult> ComputeOnce(const v1::ComputeRequest& request);
-  // Join and Nearest: digest first, then the UNAVAILABLE retries around
-  // PairsOnce.
+  // Join and Nearest: digest first, with retries around PairsOnce.
   template <typename Request>
   absl::StatusOr<JoinResult> Pairs(const Request& request,
                                    absl::string_view set_digest);
   template <typename Request>
-  absl::StatusOr<JoinResult> PairsWithRetry(const Request& request);
+  absl::StatusOr<JoinResult> PairsWithRetry(const Request& request) {
+    return Retrying<JoinResult>([&] { return PairsOnce(request); });
+  }
   template <typename Request>
   absl::StatusOr<JoinResult> PairsOnce(const Request& request);
 
