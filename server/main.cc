@@ -102,6 +102,9 @@ GEOSRPC_OPTION_FLAG(max_inflight_bytes, max_inflight_bytes,
                     "Bytes held for calls in flight (requests and unsent "
                     "results) before new calls get RESOURCE_EXHAUSTED; 0: "
                     "half the container's memory limit, none outside one");
+GEOSRPC_OPTION_FLAG(release_memory_when_idle, release_memory_when_idle,
+                    "Give freed memory back to the system once no call has "
+                    "been in flight for a moment");
 GEOSRPC_OPTION_FLAG(max_pairs, service.limits.max_pairs,
                     "Pairs one Join or Nearest call may return");
 GEOSRPC_OPTION_FLAG(max_unsent_chunks, service.limits.max_unsent_chunks,

@@ -1,11 +1,14 @@
 #include "server/exec/memory_budget.h"
 
+#include <malloc.h>
+
 #include <fstream>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 
 namespace geosrpc::exec {
 namespace {
@@ -22,6 +25,54 @@ uint64_t ReadLimit(const char* path) {
 }
 
 }  // namespace
+
+MemoryBudget::MemoryBudget(uint64_t limit, bool release_when_idle,
+                           absl::Duration idle_delay)
+    : limit_(limit), idle_delay_(idle_delay) {
+  if (release_when_idle) trimmer_ = std::thread([this] { Trimmer(); });
+}
+
+MemoryBudget::~MemoryBudget() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  idle_.SignalAll();
+  if (trimmer_.joinable()) trimmer_.join();
+}
+
+void MemoryBudget::Release(uint64_t bytes) {
+  if (held_.fetch_sub(bytes, std::memory_order_relaxed) != bytes) return;
+  if (!trimmer_.joinable()) return;
+  {
+    MutexLock lock(&mu_);
+    went_idle_ = true;
+  }
+  idle_.Signal();
+}
+
+uint64_t MemoryBudget::trims() {
+  MutexLock lock(&mu_);
+  return trims_;
+}
+
+void MemoryBudget::Trimmer() {
+  MutexLock lock(&mu_);
+  for (;;) {
+    idle_.Wait(&mu_, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return went_idle_ || stopping_;
+    });
+    if (stopping_) return;
+    went_idle_ = false;
+    // Still idle a moment later (not between two calls of a busy client)?
+    mu_.Unlock();
+    absl::SleepFor(idle_delay_);
+    const bool idle = held() == 0;
+    if (idle) malloc_trim(0);
+    mu_.Lock();
+    if (idle) ++trims_;
+  }
+}
 
 absl::Status MemoryBudget::TryAdmit(uint64_t bytes) {
   uint64_t held = held_.load(std::memory_order_relaxed);

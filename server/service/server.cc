@@ -105,7 +105,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
   RETURN_IF_ERROR(server->LoadLayers(options));
   server->memory_ = std::make_unique<exec::MemoryBudget>(
       options.max_inflight_bytes != 0 ? options.max_inflight_bytes
-                                      : exec::CgroupMemoryLimit() / 2);
+                                      : exec::CgroupMemoryLimit() / 2,
+      options.release_memory_when_idle);
   server->service_ = std::make_unique<GeometryService>(
       server->pool_.get(), options.service, *server->metrics_,
       server->sets_.get(), server->memory_.get());

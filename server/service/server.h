@@ -63,6 +63,10 @@ class Server {
     // a new call that would pass it gets RESOURCE_EXHAUSTED. 0: half the
     // container's memory limit (its cgroup's), or none where there is none.
     uint64_t max_inflight_bytes = 0;
+    // Give freed memory back to the system (malloc_trim) once no call has
+    // been in flight for a moment, so an idle server does not keep the RSS
+    // of its last burst.
+    bool release_memory_when_idle = false;
     GeometryService::Options service;
   };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/time/clock.h"
+
 namespace geosrpc::exec {
 namespace {
 
@@ -30,6 +32,25 @@ TEST(MemoryBudgetTest, ALimitOfZeroOnlyCounts) {
   MemoryBudget budget(0);
   EXPECT_TRUE(budget.TryAdmit(uint64_t{1} << 40).ok());
   EXPECT_EQ(budget.held(), uint64_t{1} << 40);
+}
+
+// With release_when_idle, memory goes back to the system once nothing has
+// been held for the idle delay: not while a call holds bytes.
+TEST(MemoryBudgetTest, GivesMemoryBackOnceIdle) {
+  MemoryBudget budget(0, /*release_when_idle=*/true, absl::Milliseconds(5));
+  ASSERT_TRUE(budget.TryAdmit(100).ok());
+  budget.Hold(50);
+  budget.Release(50);  // Still 100 held: not idle.
+  absl::SleepFor(absl::Milliseconds(30));
+  EXPECT_EQ(budget.trims(), 0u);
+  budget.Release(100);
+  while (budget.trims() == 0) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ(budget.trims(), 1u);
+
+  MemoryBudget never(0);  // Without it, nothing is trimmed.
+  ASSERT_TRUE(never.TryAdmit(10).ok());
+  never.Release(10);
+  EXPECT_EQ(never.trims(), 0u);
 }
 
 }  // namespace
