@@ -66,6 +66,10 @@ for round in $(seq "$ROUNDS"); do
     s2=$(seconds distance seed 120000)
     b=$(seconds buffer seed 50000 "radius=1,quadsegs=8")
     u=$(seconds union_all polygons 20000)
+    stop
+    # Memory on a fresh server: idle, the burst's peak, idle again.
+    # shellcheck disable=SC2086
+    start 2 $env_vars
     i0=$(rss)
     $LOAD --target=127.0.0.1:$PORT --op=buffer --dataset=seed \
       --batch_rows=200000 --param=radius=1,quadsegs=8 --concurrency=4 \
