@@ -176,7 +176,8 @@ std::string FormatResult(const client::ComputeResult& result,
 std::string OperationsMarkdown(const v1::ListOperationsResponse& list) {
   std::string out =
       "# Operations\n\n"
-      "Generated from the operation table (`server/ops/`: each family's entries "
+      "Generated from the operation table (`server/ops/`: each family's "
+      "entries "
       "beside its kernels), the "
       "same table that drives dispatch, parameter validation and "
       "`ListOperations`. Regenerate with `make docs`; a test fails when this "
