@@ -64,15 +64,61 @@ class Reader {
   }
 
   double F64(bool big_endian) {
+    const double d = F64At(big_endian, pos_);
+    pos_ += 8;
+    return d;
+  }
+  double F64At(bool big_endian, size_t at) const {
     unsigned char b[8];
-    std::memcpy(b, bytes_.data() + pos_, 8);
+    std::memcpy(b, bytes_.data() + at, 8);
     if (big_endian) {
       for (int i = 0; i < 4; ++i) std::swap(b[i], b[7 - i]);
     }
     double d;
     std::memcpy(&d, b, 8);
-    pos_ += 8;
     return d;
+  }
+
+  // A line string's points: GEOS 3.11.1 refuses a single point
+  // (IllegalArgumentException).
+  // Errors name the offset of the point count.
+  absl::Status Line(bool big_endian, int dims) {
+    const size_t at = pos_;
+    uint32_t count = 0;
+    if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
+    if (absl::Status s = Points(big_endian, count, dims, false); !s.ok()) {
+      return s;
+    }
+    if (count == 1) {
+      pos_ = at;
+      return Error("a line string needs 0 or at least 2 points, got 1");
+    }
+    return absl::OkStatus();
+  }
+
+  // A polygon's ring: GEOS 3.11.1 refuses one of 1 to 3 points, or one
+  // whose last point is not its first (in x and y).
+  absl::Status Ring(bool big_endian, int dims) {
+    const size_t at = pos_;
+    uint32_t count = 0;
+    if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
+    const size_t start = pos_;
+    if (absl::Status s = Points(big_endian, count, dims, false); !s.ok()) {
+      return s;
+    }
+    if (count == 0) return absl::OkStatus();
+    if (count < 4) {
+      pos_ = at;
+      return Error(
+          absl::StrCat("a ring needs 0 or at least 4 points, got ", count));
+    }
+    const size_t last = pos_ - dims * 8;
+    if (F64At(big_endian, start) != F64At(big_endian, last) ||
+        F64At(big_endian, start + 8) != F64At(big_endian, last + 8)) {
+      pos_ = at;
+      return Error("a ring's last point must be its first");
+    }
+    return absl::OkStatus();
   }
 
   // Checks that `count` points of `dims` ordinates fit, then that each is
@@ -173,19 +219,25 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
       return Points(big_endian, 1, dims,
                     /*allow_empty=*/required_type != kPoint);
     case kLineString:
-      if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
-      return Points(big_endian, count, dims, false);
+      return Line(big_endian, dims);
     case kPolygon: {
       if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
       if (count > remaining() / 4) {
         return Error(absl::StrCat("claims ", count, " rings but only ",
                                   remaining(), " bytes remain"));
       }
+      bool empty_shell = false;
       for (uint32_t i = 0; i < count; ++i) {
-        uint32_t n = 0;
-        if (absl::Status s = U32(big_endian, &n); !s.ok()) return s;
-        if (absl::Status s = Points(big_endian, n, dims, false); !s.ok()) {
-          return s;
+        const uint64_t before = vertices_;
+        const size_t at = pos_;
+        if (absl::Status s = Ring(big_endian, dims); !s.ok()) return s;
+        const bool empty = vertices_ == before;
+        if (i == 0) {
+          empty_shell = empty;
+        } else if (empty_shell && !empty) {
+          // GEOS 3.11.1: "shell is empty but holes are not".
+          pos_ = at;
+          return Error("a polygon with an empty shell has a non-empty hole");
         }
       }
       return absl::OkStatus();

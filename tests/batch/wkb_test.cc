@@ -114,6 +114,50 @@ TEST(WkbTest, RejectsEmptyPointsInsideMultipoints) {
   EXPECT_TRUE(ValidateWkb(Wkb("MULTIPOINT EMPTY"), {}).ok());
 }
 
+// Found by fuzz/wkb_fuzzer: well-formed WKB that GEOS 3.11.1's reader
+// refuses (IllegalArgumentException) is refused here first, so what
+// ValidateWkb accepts always decodes.
+TEST(WkbTest, RejectsLinesAndRingsGeosRefuses) {
+  struct Case {
+    const char* hex;
+    const char* message;
+  } cases[] = {
+      // LINESTRING of one point.
+      {"010200000001000000000000000000f03f0000000000000040",
+       "invalid WKB at byte 5: a line string needs 0 or at least 2 points, "
+       "got 1"},
+      // POLYGON whose ring has 3 points.
+      {"01030000000100000003000000"
+       "00000000000000000000000000000000000000000000f03f0000000000000000"
+       "00000000000000000000000000000000",
+       "invalid WKB at byte 9: a ring needs 0 or at least 4 points, got 3"},
+      // POLYGON whose ring does not close: (0 0, 1 0, 1 1, 0 1).
+      {"010300000001000000040000000000000000000000000000000000000000000000"
+       "0000f03f0000000000000000000000000000f03f000000000000f03f0000000000"
+       "000000000000000000f03f",
+       "invalid WKB at byte 9: a ring's last point must be its first"},
+      // POLYGON with an empty shell and a hole.
+      {"0103000000020000000000000004000000000000000000000000000000000000"
+       "0000000000000000400000000000000000000000000000004000000000000000"
+       "4000000000000000000000000000000000",
+       "invalid WKB at byte 13: a polygon with an empty shell has a non-empty "
+       "hole"},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = ValidateWkb(Hex(c.hex), {});
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.hex;
+    EXPECT_EQ(s.message(), c.message) << c.hex;
+  }
+  // Big endian, with Z: closed in x and y is closed, whatever z does.
+  EXPECT_TRUE(ValidateWkb(Wkb("POLYGON Z ((0 0 1, 1 0 2, 1 1 3, 0 0 4))",
+                              {.big_endian = true}),
+                          {})
+                  .ok());
+  EXPECT_TRUE(
+      ValidateWkb(Wkb("POLYGON ((0 0, 1 0, 1 1, 0 0), EMPTY)"), {}).ok());
+  EXPECT_TRUE(ValidateWkb(Wkb("MULTILINESTRING (EMPTY, (0 0, 1 1))"), {}).ok());
+}
+
 TEST(WkbTest, RejectsCoordinatesBeyondTheMagnitudeLimit) {
   absl::Status s = ValidateWkb(Wkb("LINESTRING (0 0, 1 1, -1e308 5)"), {});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
