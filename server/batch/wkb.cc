@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "server/batch/internal/geojson_positions.h"
 
 namespace geosrpc::batch {
 namespace {
@@ -274,14 +275,16 @@ absl::Status CheckNesting(absl::string_view text, absl::string_view format,
                           absl::string_view opens, absl::string_view closes,
                           int max_depth, absl::string_view unit,
                           absl::string_view unclosed, bool json_strings) {
+  // GEOS is handed the text as a C string: a NUL anywhere, even escaped
+  // inside a JSON string, would end it before what was checked.
+  if (const size_t nul = text.find('\0'); nul != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid ", format, ": NUL byte at offset ", nul));
+  }
   int depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (c == '\0') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid ", format, ": NUL byte at offset ", i));
-    }
     if (in_string) {
       if (c == '\\') {
         ++i;  // The escaped character, whatever it is.
@@ -417,7 +420,7 @@ absl::Status PrecheckGeoJson(absl::string_view json,
   if (IsNullGeometry(json)) {
     return absl::InvalidArgumentError("GeoJSON: null geometry");
   }
-  return absl::OkStatus();
+  return internal::CheckGeoJsonPositions(json);
 }
 
 }  // namespace geosrpc::batch

@@ -277,6 +277,60 @@ TEST(GeoJsonPrecheckTest, IgnoresBracketsInStrings) {
             "invalid GeoJSON: NUL byte at offset 3");
 }
 
+// Found by fuzz/geojson_fuzzer: a NUL escaped inside a string was skipped
+// by the bracket scan, and GEOS, handed the text as a C string, read less
+// than was checked.
+TEST(GeoJsonPrecheckTest, RefusesEscapedNulBytes) {
+  EXPECT_EQ(PrecheckGeoJson(std::string("{\"a\\\0\": 1}", 10), {}).message(),
+            "invalid GeoJSON: NUL byte at offset 4");
+}
+
+// Found by fuzz/geojson_fuzzer: GEOS 3.11.1's reader dereferences null for
+// an empty position anywhere but a Point's own coordinates.
+TEST(GeoJsonPrecheckTest, RefusesEmptyPositions) {
+  for (const char* json : {
+           R"({"type":"LineString","coordinates":[[]]})",
+           R"({"type":"MultiPoint","coordinates":[[1,2],[]]})",
+           R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[],[0,0]]]})",
+           R"({"type":"MultiLineString","coordinates":[[[5,0],[]]]})",
+           R"({"type":"MultiPolygon","coordinates":[[[[0,0],[ ]]]]})",
+           R"({"type":"GeometryCollection","geometries":[{"type":"Point",
+               "coordinates":[]},{"type":"LineString","coordinates":[[]]}]})",
+           R"({"type":"Feature","geometry":{"type":"LineString",
+               "coordinates":[[]]},"properties":null})",
+           R"({"type":"FeatureCollection","features":[{"type":"Feature",
+               "geometry":{"type":"MultiPoint","coordinates":[[]]}}]})",
+           R"({"coordinates":[[]],"type":"Line\u0053tring"})",
+       }) {
+    SCOPED_TRACE(json);
+    absl::Status s = PrecheckGeoJson(json, {});
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("GeoJSON: empty position in a "),
+              std::string::npos)
+        << s;
+  }
+  // A key given twice leaves which one GEOS reads unclear.
+  EXPECT_EQ(
+      PrecheckGeoJson(
+          R"({"type":"Point","type":"LineString","coordinates":[[]]})", {})
+          .message(),
+      "invalid GeoJSON: \"type\" given twice at byte 23");
+  // Empty points, empty rings and empty parts are fine; so are empty
+  // positions where GEOS reads none (properties, unknown members).
+  for (const char* json : {
+           R"({"type":"Point","coordinates":[]})",
+           R"({"type":"LineString","coordinates":[]})",
+           R"({"type":"Polygon","coordinates":[[]]})",
+           R"({"type":"MultiPolygon","coordinates":[[], [[]]]})",
+           R"({"type":"Feature","properties":{"type":"LineString",
+               "coordinates":[[]]},"geometry":{"type":"Point",
+               "coordinates":[1,2]}})",
+       }) {
+    SCOPED_TRACE(json);
+    EXPECT_TRUE(PrecheckGeoJson(json, {}).ok());
+  }
+}
+
 TEST(GeoJsonPrecheckTest, RefusesANullGeometry) {
   for (const char* json :
        {R"({"type": "Feature", "geometry": null, "properties": {}})",
