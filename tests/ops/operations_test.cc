@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "server/geos/context.h"
 #include "server/ops/describe.h"
 
 namespace geosrpc::ops {
@@ -111,6 +112,41 @@ TEST(OperationsTest, FindOperationRejectsUnknownCodes) {
             "operation.op is not set");
   EXPECT_EQ(FindOperation(static_cast<v1::OpCode>(9999)).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Found by fuzz/join_fuzzer: GEOS 3.11.1's contains (and so within) takes a
+// rectangle shortcut that dereferences the null coordinate of an empty
+// point inside a collection. Every binary predicate without parameters,
+// both ways round, on a rectangle and collections with empty members.
+TEST(OperationsTest, BinaryPredicatesSurviveEmptyMembersAgainstARectangle) {
+  geos::Context c;
+  absl::StatusOr<geos::GeometryPtr> rect =
+      c.ReadWkt("POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0))");
+  ASSERT_TRUE(rect.ok());
+  for (const char* wkt :
+       {"GEOMETRYCOLLECTION (POINT EMPTY, POINT (1 1))",
+        "GEOMETRYCOLLECTION (POINT EMPTY, POINT EMPTY, POINT (1 1))",
+        "GEOMETRYCOLLECTION (POINT (1 1), LINESTRING EMPTY, POLYGON EMPTY)",
+        "MULTILINESTRING (EMPTY, (1 1, 2 2))",
+        "MULTIPOLYGON (EMPTY, ((1 1, 2 1, 2 2, 1 1)))"}) {
+    absl::StatusOr<geos::GeometryPtr> g = c.ReadWkt(wkt);
+    ASSERT_TRUE(g.ok()) << wkt;
+    for (const OpSpec& spec : AllOperations()) {
+      if (spec.arity != 2 || spec.kernel == nullptr ||
+          spec.result != ResultType::kBool || spec.params_field != nullptr) {
+        continue;
+      }
+      Value inside, outside;
+      EXPECT_TRUE(
+          spec.kernel(c, {g->get(), rect->get(), nullptr}, {}, &inside).ok())
+          << spec.name << " " << wkt;
+      EXPECT_TRUE(
+          spec.kernel(c, {rect->get(), g->get(), nullptr}, {}, &outside).ok())
+          << spec.name << " " << wkt;
+      if (spec.code == v1::OP_CODE_WITHIN) EXPECT_TRUE(inside.flag) << wkt;
+      if (spec.code == v1::OP_CODE_CONTAINS) EXPECT_TRUE(outside.flag) << wkt;
+    }
+  }
 }
 
 TEST(ResolveParamsTest, AppliesDefaults) {
