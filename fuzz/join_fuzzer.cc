@@ -38,6 +38,7 @@
 #include "fuzz/proto_mutator.h"
 #include "fuzz/row_checks.h"
 #include "geosrpc/v1/geometry_service.pb.h"
+#include "google/protobuf/stubs/logging.h"
 #include "server/exec/join_job.h"
 #include "server/exec/join_plan.h"
 #include "server/exec/load_layer.h"
@@ -189,6 +190,13 @@ void CheckOutcome(uint64_t rows, const Expect& expect, const Recorder& job) {
 
 }  // namespace
 }  // namespace geosrpc::fuzz
+
+// Malformed UTF-8 in string fields is a parse failure here, as in gRPC;
+// protobuf's log line for each one would drown libFuzzer's output.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace geosrpc;
