@@ -97,8 +97,9 @@ class Reader {
     return absl::OkStatus();
   }
 
-  // A polygon's ring: GEOS 3.11.1 refuses one of 1 to 3 points, or one
-  // whose last point is not its first (in x and y).
+  // A polygon's ring: GEOS 3.11.1 refuses one of 1 or 2 points, or one
+  // whose last point is not its first (in x and y). Three points, closed,
+  // make an invalid but readable ring (is_valid answers false).
   absl::Status Ring(bool big_endian, int dims) {
     const size_t at = pos_;
     uint32_t count = 0;
@@ -108,10 +109,10 @@ class Reader {
       return s;
     }
     if (count == 0) return absl::OkStatus();
-    if (count < 4) {
+    if (count < 3) {
       pos_ = at;
       return Error(
-          absl::StrCat("a ring needs 0 or at least 4 points, got ", count));
+          absl::StrCat("a ring needs 0 or at least 3 points, got ", count));
     }
     const size_t last = pos_ - dims * 8;
     if (F64At(big_endian, start) != F64At(big_endian, last) ||
