@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "server/geos/context.h"
 #include "server/ops/describe.h"
 
@@ -147,6 +148,66 @@ TEST(OperationsTest, BinaryPredicatesSurviveEmptyMembersAgainstARectangle) {
       if (spec.code == v1::OP_CODE_CONTAINS) EXPECT_TRUE(outside.flag) << wkt;
     }
   }
+}
+
+// Found by fuzz/compute_fuzzer: set_precision with grid_size 5e-324 made
+// GEOS 3.11.1 throw inside its SnapRoundingNoder, which leaked. Grids too
+// fine for the operands' ordinates are refused before GEOS sees them, in
+// every operation that snap-rounds.
+TEST(OperationsTest, GridsTooFineForTheOrdinatesAreRefused) {
+  geos::Context c;
+  auto square = c.ReadWkt("POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0))");
+  auto far = c.ReadWkt("LINESTRING (0 0, 3e150 1e150)");
+  ASSERT_TRUE(square.ok() && far.ok());
+  struct Case {
+    v1::OpCode code;
+    double grid;
+    const GEOSGeometry* a;
+    bool refused;
+  } cases[] = {
+      {v1::OP_CODE_SET_PRECISION, 5e-324, square->get(), true},
+      {v1::OP_CODE_SET_PRECISION, 1e-140, square->get(), false},
+      {v1::OP_CODE_SET_PRECISION, 0, far->get(), false},
+      {v1::OP_CODE_INTERSECTION, 1e-160, far->get(), true},
+      {v1::OP_CODE_UNION, 1e-300, square->get(), true},
+      {v1::OP_CODE_UNARY_UNION, 1e-10, far->get(), true},
+      {v1::OP_CODE_UNARY_UNION, 1e-10, square->get(), false},
+  };
+  for (const Case& k : cases) {
+    const OpSpec* spec = *FindOperation(k.code);
+    v1::Operation op;
+    op.set_op(k.code);
+    if (k.code == v1::OP_CODE_SET_PRECISION) {
+      op.mutable_set_precision()->set_grid_size(k.grid);
+    } else {
+      op.mutable_overlay()->set_grid_size(k.grid);
+    }
+    absl::StatusOr<Params> params = ResolveParams(*spec, op);
+    ASSERT_TRUE(params.ok()) << params.status();
+    Value value;
+    const absl::Status s =
+        spec->kernel(c, {k.a, square->get(), nullptr}, *params, &value);
+    SCOPED_TRACE(absl::StrCat(spec->name, " grid ", k.grid));
+    if (k.refused) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+      EXPECT_NE(s.message().find("is too fine for ordinates up to"),
+                std::string::npos)
+          << s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s;
+    }
+  }
+  // The reductions too.
+  const OpSpec* union_all = *FindOperation(v1::OP_CODE_UNION_ALL);
+  v1::Operation op;
+  op.mutable_overlay()->set_grid_size(1e-300);
+  std::vector<geos::GeometryPtr> inputs;
+  inputs.push_back(c.Own(GEOSGeom_clone_r(c.handle(), square->get())));
+  EXPECT_EQ(
+      union_all->reducer(c, std::move(inputs), *ResolveParams(*union_all, op))
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ResolveParamsTest, AppliesDefaults) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "server/geos/handles.h"
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
@@ -318,6 +319,7 @@ constexpr int kPrecisionMode = ParamIndex(kSetPrecisionParams, "mode");
 
 absl::Status SetPrecision(geos::Context& c, const Row& r, const Params& p,
                           Value* out) {
+  RETURN_IF_ERROR(CheckGrid(c, r.a, nullptr, p.number(kPrecisionGrid)));
   // Shapely's modes are GEOS's flags.
   return SetGeometry(
       c,
