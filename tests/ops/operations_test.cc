@@ -117,35 +117,60 @@ TEST(OperationsTest, FindOperationRejectsUnknownCodes) {
 
 // Found by fuzz/join_fuzzer: GEOS 3.11.1's contains (and so within) takes a
 // rectangle shortcut that dereferences the null coordinate of an empty
-// point inside a collection. Every binary predicate without parameters,
-// both ways round, on a rectangle and collections with empty members.
-TEST(OperationsTest, BinaryPredicatesSurviveEmptyMembersAgainstARectangle) {
+// point inside a collection, and dwithin's distance dereferences null on
+// such a collection too. Every binary predicate, both ways round, on a
+// rectangle, a line and a point against collections with empty members.
+TEST(OperationsTest, BinaryPredicatesSurviveEmptyMembers) {
   geos::Context c;
   absl::StatusOr<geos::GeometryPtr> rect =
       c.ReadWkt("POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0))");
   ASSERT_TRUE(rect.ok());
+  std::vector<geos::GeometryPtr> others;
+  for (const char* wkt : {"LINESTRING (0 0, 2 2)", "POINT Z (1 2 3)"}) {
+    others.push_back(*c.ReadWkt(wkt));
+  }
   for (const char* wkt :
        {"GEOMETRYCOLLECTION (POINT EMPTY, POINT (1 1))",
         "GEOMETRYCOLLECTION (POINT EMPTY, POINT EMPTY, POINT (1 1))",
         "GEOMETRYCOLLECTION (POINT (1 1), LINESTRING EMPTY, POLYGON EMPTY)",
+        "GEOMETRYCOLLECTION (POINT EMPTY, LINESTRING (0 0, 2 2))",
         "MULTILINESTRING (EMPTY, (1 1, 2 2))",
         "MULTIPOLYGON (EMPTY, ((1 1, 2 1, 2 2, 1 1)))"}) {
     absl::StatusOr<geos::GeometryPtr> g = c.ReadWkt(wkt);
     ASSERT_TRUE(g.ok()) << wkt;
     for (const OpSpec& spec : AllOperations()) {
       if (spec.arity != 2 || spec.kernel == nullptr ||
-          spec.result != ResultType::kBool || spec.params_field != nullptr) {
+          spec.result != ResultType::kBool) {
         continue;
       }
+      v1::Operation op;
+      if (spec.code == v1::OP_CODE_DWITHIN) {
+        op.mutable_distance()->set_distance(1);
+      } else if (spec.code == v1::OP_CODE_RELATE_PATTERN) {
+        op.mutable_relate_pattern()->set_pattern("T********");
+      }
+      absl::StatusOr<Params> params = ResolveParams(spec, op);
+      ASSERT_TRUE(params.ok()) << spec.name << " " << params.status();
       Value inside, outside;
       EXPECT_TRUE(
-          spec.kernel(c, {g->get(), rect->get(), nullptr}, {}, &inside).ok())
+          spec.kernel(c, {g->get(), rect->get(), nullptr}, *params, &inside)
+              .ok())
           << spec.name << " " << wkt;
       EXPECT_TRUE(
-          spec.kernel(c, {rect->get(), g->get(), nullptr}, {}, &outside).ok())
+          spec.kernel(c, {rect->get(), g->get(), nullptr}, *params, &outside)
+              .ok())
           << spec.name << " " << wkt;
       if (spec.code == v1::OP_CODE_WITHIN) EXPECT_TRUE(inside.flag) << wkt;
       if (spec.code == v1::OP_CODE_CONTAINS) EXPECT_TRUE(outside.flag) << wkt;
+      for (const geos::GeometryPtr& other : others) {
+        Value v;
+        EXPECT_TRUE(
+            spec.kernel(c, {g->get(), other.get(), nullptr}, *params, &v).ok())
+            << spec.name << " " << wkt;
+        EXPECT_TRUE(
+            spec.kernel(c, {other.get(), g->get(), nullptr}, *params, &v).ok())
+            << spec.name << " " << wkt;
+      }
     }
   }
 }

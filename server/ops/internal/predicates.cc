@@ -127,7 +127,8 @@ absl::Status IsValidReason(geos::Context& c, const Row& r, const Params&,
 // the null coordinate of an empty point inside a collection (contains of
 // POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0)) and GEOMETRYCOLLECTION (POINT EMPTY,
 // POINT (1 1)) crashes): they ignore empty members, as Preparable keeps
-// them from the prepared forms.
+// them from the prepared forms. So does dwithin, whose distance crashes on
+// them as distance's does (see HasEmptyMember).
 constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_INTERSECTS,
      .arity = 2,
@@ -165,7 +166,7 @@ constexpr OpSpec kOperations[] = {
      .result = ResultType::kBool,
      .params_field = "distance",
      .params = kDWithinParams,
-     .kernel = DWithin,
+     .kernel = IgnoringEmptyMembers<DWithin>,
      .prepared_kernel = PreparedDWithin,
      .description =
          "True if a and b are within the given distance of each other."},
