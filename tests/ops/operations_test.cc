@@ -235,6 +235,40 @@ TEST(OperationsTest, GridsTooFineForTheOrdinatesAreRefused) {
       absl::StatusCode::kInvalidArgument);
 }
 
+// Found by fuzz/compute_fuzzer: maximum_inscribed_circle of a sliver never
+// returned (GEOS 3.11.1 covers the envelope with cells as wide as its
+// narrower side, uninterruptibly). Slivers, and envelopes narrower than
+// their ordinates' precision, are a row error.
+TEST(OperationsTest, MaximumInscribedCircleRefusesSlivers) {
+  geos::Context c;
+  const OpSpec* mic = *FindOperation(v1::OP_CODE_MAXIMUM_INSCRIBED_CIRCLE);
+  v1::Operation op;
+  const Params params = *ResolveParams(*mic, op);
+  for (const auto& [wkt, ok] : std::vector<std::pair<const char*, bool>>{
+           {"POLYGON ((0 0, 1e-155 6.54314235374807e-310, "
+            "-834617.425382963 1e-155, 0 0))",
+            false},
+           {"POLYGON ((0 0, 1e7 1, 0 1, 0 0))", false},
+           {"POLYGON ((1e12 1e12, 1000000000000.5 1e12, 1e12 1000000000000.5, "
+            "1e12 1e12))",
+            false},
+           {"POLYGON ((0 0, 1000 1, 0 1, 0 0))", true},
+           {"POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0))", true},
+       }) {
+    SCOPED_TRACE(wkt);
+    absl::StatusOr<geos::GeometryPtr> g = c.ReadWkt(wkt);
+    ASSERT_TRUE(g.ok());
+    Value value;
+    const absl::Status s = mic->kernel(c, {g->get()}, params, &value);
+    if (ok) {
+      EXPECT_TRUE(s.ok()) << s;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+      EXPECT_NE(s.message().find("too thin"), std::string::npos) << s;
+    }
+  }
+}
+
 TEST(ResolveParamsTest, AppliesDefaults) {
   const OpSpec* buffer = *FindOperation(v1::OP_CODE_BUFFER);
   v1::Operation op;
