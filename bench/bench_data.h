@@ -1,0 +1,70 @@
+// The join and nearest benchmarks' data, the same in every program that
+// uses it (join_inprocess, nearest_inprocess, join_rpc, and the PostGIS
+// load in run.sh): seeded uniform random points as WKB, and geometry files
+// of hex-WKB lines (tests/data/countries.js writes the countries so).
+//
+// No GEOS and no client library: the RPC driver links neither, and the
+// points are made the same way for every program from (count, bounds, seed).
+//
+// Thread-safety: pure functions; PointSet is immutable once made.
+#ifndef GEOSRPC_BENCH_BENCH_DATA_H_
+#define GEOSRPC_BENCH_BENCH_DATA_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace geosrpc::bench {
+
+struct Bounds {
+  double xmin = 0, ymin = 0, xmax = 1, ymax = 1;
+};
+
+// "xmin,ymin,xmax,ymax".
+absl::StatusOr<Bounds> ParseBounds(absl::string_view text);
+
+// The bounds of the Natural Earth 1:10m countries (countries.js prints
+// them): the join's points are drawn from this box.
+inline constexpr Bounds kCountriesBounds{-180, -85.22193775799991, 180,
+                                         83.63410065300008};
+
+// Rows of WKB, packed as a GeometryBatch packs them: row i is
+// data[offsets[i], offsets[i + 1]).
+struct WkbRows {
+  std::string data;
+  std::vector<uint64_t> offsets{0};
+
+  size_t size() const { return offsets.size() - 1; }
+  absl::string_view row(size_t i) const {
+    return absl::string_view(data).substr(offsets[i],
+                                          offsets[i + 1] - offsets[i]);
+  }
+  void Add(absl::string_view wkb) {
+    data.append(wkb.data(), wkb.size());
+    offsets.push_back(data.size());
+  }
+};
+
+// `n` points drawn uniformly from `bounds` (x then y, from a 64-bit
+// Mersenne twister seeded with `seed`; the same on every machine), as
+// little-endian 2D WKB of 21 bytes each.
+WkbRows RandomPoints(size_t n, const Bounds& bounds, uint64_t seed);
+
+// A file of hex-WKB lines (blank lines skipped), decoded to WKB rows.
+absl::StatusOr<WkbRows> ReadHexWkbLines(const std::string& path);
+
+// Writes "row<TAB>hex WKB" lines, for PostgreSQL's COPY.
+absl::Status WriteCopyFile(const WkbRows& rows, const std::string& path);
+
+// An order-free digest of a join's pairs, for comparing answers across
+// programs: the sum over pairs of a_row * 1000003 + set_row, modulo 2^64.
+inline uint64_t PairHash(uint64_t a_row, uint64_t set_row) {
+  return a_row * 1000003 + set_row;
+}
+
+}  // namespace geosrpc::bench
+
+#endif  // GEOSRPC_BENCH_BENCH_DATA_H_
