@@ -1,9 +1,13 @@
 #include "bench/bench_data.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -98,6 +102,36 @@ absl::Status WriteCopyFile(const WkbRows& rows, const std::string& path) {
     return absl::DataLossError(absl::StrCat("cannot write ", path));
   }
   return absl::OkStatus();
+}
+
+double CpuSeconds() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+absl::StatusOr<double> CpuSecondsOf(int pid) {
+  const std::string path = absl::StrCat("/proc/", pid, "/stat");
+  std::ifstream in(path);
+  std::string stat;
+  if (!in || !std::getline(in, stat)) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  }
+  // Fields after the command (which may hold spaces) in parentheses:
+  // state is field 3, utime and stime fields 14 and 15.
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 && !absl::SimpleAtod(field, &utime)) break;
+    if (i == 15 && absl::SimpleAtod(field, &stime)) {
+      return (utime + stime) / sysconf(_SC_CLK_TCK);
+    }
+  }
+  return absl::DataLossError(absl::StrCat("cannot parse ", path));
 }
 
 }  // namespace geosrpc::bench

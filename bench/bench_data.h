@@ -1,15 +1,20 @@
 // The join and nearest benchmarks' data, the same in every program that
 // uses it (join_inprocess, nearest_inprocess, join_rpc, and the PostGIS
 // load in run.sh): seeded uniform random points as WKB, and geometry files
-// of hex-WKB lines (tests/data/countries.js writes the countries so).
+// of hex-WKB lines (tests/data/countries.js writes the countries so); and
+// what the programs share to measure: rows handed to threads in chunks, and
+// CPU time.
 //
 // No GEOS and no client library: the RPC driver links neither, and the
 // points are made the same way for every program from (count, bounds, seed).
 //
-// Thread-safety: pure functions; PointSet is immutable once made.
+// Thread-safety: pure functions; WkbRows is not synchronized (fill it, then
+// share it read-only); any number of threads may call ChunkQueue::Next.
 #ifndef GEOSRPC_BENCH_BENCH_DATA_H_
 #define GEOSRPC_BENCH_BENCH_DATA_H_
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -58,6 +63,34 @@ absl::StatusOr<WkbRows> ReadHexWkbLines(const std::string& path);
 
 // Writes "row<TAB>hex WKB" lines, for PostgreSQL's COPY.
 absl::Status WriteCopyFile(const WkbRows& rows, const std::string& path);
+
+// Rows [0, rows) handed to threads in chunks, first come first served, as
+// the server's workers take chunks: a thread slowed by other work on its
+// core does not hold the others back, as with a fixed share per thread.
+class ChunkQueue {
+ public:
+  explicit ChunkQueue(size_t rows, size_t chunk_rows = 1024)
+      : rows_(rows), chunk_rows_(chunk_rows) {}
+
+  // The next chunk, [*begin, *end); false when every row was handed out.
+  bool Next(size_t* begin, size_t* end) {
+    *begin = next_.fetch_add(chunk_rows_, std::memory_order_relaxed);
+    if (*begin >= rows_) return false;
+    *end = std::min(rows_, *begin + chunk_rows_);
+    return true;
+  }
+
+ private:
+  const size_t rows_;
+  const size_t chunk_rows_;
+  std::atomic<size_t> next_{0};
+};
+
+// CPU seconds (user and system, every thread) this process has used.
+double CpuSeconds();
+
+// The same for process `pid`, from /proc (10 ms ticks).
+absl::StatusOr<double> CpuSecondsOf(int pid);
 
 // An order-free digest of a join's pairs, for comparing answers across
 // programs: the sum over pairs of a_row * 1000003 + set_row, modulo 2^64.

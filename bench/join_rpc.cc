@@ -1,6 +1,9 @@
 // The bench's Join and Nearest driver: times calls end to end through the
 // generated stub (no client library), from sending the request to having
-// every pair in memory, and prints one line of JSON.
+// every pair in memory, and prints one line of JSON. With --server_pid it
+// also reports the CPU time the server (every thread) and this client spend
+// on each call: a figure less at the mercy of other work on the machine than
+// the wall time.
 //
 // The batch `a` (uniform random points as WKB, bench_data.h, the same as the
 // in-process baselines') is built once. The set is
@@ -55,6 +58,9 @@ ABSL_FLAG(uint32_t, k, 1, "Nearest: neighbours per row");
 ABSL_FLAG(bool, all_matches, true, "Nearest: ties with the k-th too");
 ABSL_FLAG(uint32_t, chunk_rows, 0, "Rows of `a` per task (0: the server's)");
 ABSL_FLAG(absl::Duration, timeout, absl::Minutes(10), "Deadline per call");
+ABSL_FLAG(int, server_pid, 0,
+          "The server's process id, to report the CPU time it spends on each "
+          "call (0: not reported)");
 
 namespace geosrpc::bench {
 namespace {
@@ -68,7 +74,9 @@ v1::GeometryBatch BatchOf(const WkbRows& rows) {
 }
 
 struct Call {
-  double seconds = 0;  // End to end.
+  double seconds = 0;     // End to end.
+  double server_cpu = 0;  // CPU seconds, when --server_pid is given.
+  double client_cpu = 0;  // This process's CPU seconds.
   grpc::Status status;
   v1::JoinSummary summary;
   uint64_t pairs = 0;  // Received.
@@ -86,6 +94,9 @@ Call Time(v1::GeometryService::Stub* stub, Method method,
                        absl::ToChronoSeconds(absl::GetFlag(FLAGS_timeout)));
   Call call;
   std::vector<uint64_t> a_rows, set_rows;
+  const int server = absl::GetFlag(FLAGS_server_pid);
+  const double server_start = server > 0 ? CpuSecondsOf(server).value_or(0) : 0;
+  const double client_start = CpuSeconds();
   const absl::Time start = absl::Now();
   std::unique_ptr<grpc::ClientReader<Response>> reader =
       (stub->*method)(&context, request);
@@ -103,6 +114,10 @@ Call Time(v1::GeometryService::Stub* stub, Method method,
   }
   call.status = reader->Finish();
   call.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  call.client_cpu = CpuSeconds() - client_start;
+  if (server > 0) {
+    call.server_cpu = CpuSecondsOf(server).value_or(0) - server_start;
+  }
   call.pairs = a_rows.size();
   for (size_t i = 0; i < a_rows.size(); ++i) {
     call.hash += PairHash(a_rows[i], set_rows[i]);
@@ -213,6 +228,8 @@ int Main() {
                                       absl::GetFlag(FLAGS_seed)));
 
   std::vector<double> cold, cold_index, held, held_server, resend;
+  // CPU seconds of the held calls: server, client, both.
+  std::vector<double> held_server_cpu, held_client_cpu, held_cpu;
   Call last;
   const auto check = [&](Call call, const char* what) {
     if (!call.status.ok()) {
@@ -250,6 +267,9 @@ int Main() {
     if (!check(driver.Run(), layer.empty() ? "digest" : "layer")) return 1;
     held.push_back(last.seconds);
     held_server.push_back(last.summary.server_seconds());
+    held_server_cpu.push_back(last.server_cpu);
+    held_client_cpu.push_back(last.client_cpu);
+    held_cpu.push_back(last.server_cpu + last.client_cpu);
   }
   for (int i = 0; layer.empty() && i < absl::GetFlag(FLAGS_resend); ++i) {
     *driver.set()->mutable_geometries() = set_batch;
@@ -258,12 +278,16 @@ int Main() {
   }
   std::printf(
       "{\"mode\": \"%s\", \"set\": \"%s\", \"rows\": %d, \"held_s\": %.4f, "
-      "\"held_server_s\": %.4f, \"held_calls_s\": %s, \"cold_s\": %.4f, "
+      "\"held_server_s\": %.4f, \"held_calls_s\": %s, "
+      "\"held_cpu_s\": %.4f, \"held_server_cpu_s\": %.4f, "
+      "\"held_client_cpu_s\": %.4f, \"cold_s\": "
+      "%.4f, "
       "\"cold_index_s\": %.4f, \"cold_calls_s\": %s, \"resend_s\": %.4f, "
       "\"pairs\": %llu, \"pair_hash\": %llu, \"error_rows\": %llu, "
       "\"set_rows\": %llu, \"set_vertices\": %llu, \"set_bytes\": %llu}\n",
       mode.c_str(), set_flag.c_str(), absl::GetFlag(FLAGS_rows), Min(held),
-      Min(held_server), Seconds(held).c_str(), Min(cold), Min(cold_index),
+      Min(held_server), Seconds(held).c_str(), Min(held_cpu),
+      Min(held_server_cpu), Min(held_client_cpu), Min(cold), Min(cold_index),
       Seconds(cold).c_str(), Min(resend),
       static_cast<unsigned long long>(last.pairs),
       static_cast<unsigned long long>(last.hash),

@@ -228,9 +228,9 @@ if want join; then
     # Interleaved rounds, the best of each kind (the seed section's reason).
     for _ in $(seq "$ROUNDS"); do
       start_server "$w" --layer=countries=$COUNTRIES
-      record join "$w" layer "$($JOIN_RPC --target=127.0.0.1:$PORT \
+      record join "$w" layer "$($JOIN_RPC --target=127.0.0.1:$PORT --server_pid=$server_pid \
         --set=layer:countries --rows=$JOIN_ROWS --bounds=$BOUNDS --repeat=3)"
-      record join "$w" sent "$($JOIN_RPC --target=127.0.0.1:$PORT \
+      record join "$w" sent "$($JOIN_RPC --target=127.0.0.1:$PORT --server_pid=$server_pid \
         --set=hexwkb:$COUNTRIES --rows=$JOIN_ROWS --bounds=$BOUNDS \
         --cold=2 --repeat=3 --resend=1)"
       stop_server
@@ -256,10 +256,10 @@ if want nearest; then
   for w in $(seq 1 "$MAX_WORKERS"); do
     for _ in $(seq "$ROUNDS"); do
       start_server "$w"
-      record nearest "$w" ties "$($JOIN_RPC --target=127.0.0.1:$PORT \
+      record nearest "$w" ties "$($JOIN_RPC --target=127.0.0.1:$PORT --server_pid=$server_pid \
         --mode=nearest --set=random:$NEAREST_SET --bounds=0,0,1,1 \
         --rows=$JOIN_ROWS --cold=1 --repeat=3)"
-      record nearest "$w" noties "$($JOIN_RPC --target=127.0.0.1:$PORT \
+      record nearest "$w" noties "$($JOIN_RPC --target=127.0.0.1:$PORT --server_pid=$server_pid \
         --mode=nearest --set=random:$NEAREST_SET --bounds=0,0,1,1 \
         --rows=$JOIN_ROWS --cold=1 --repeat=3 --all_matches=false)"
       stop_server
@@ -368,7 +368,7 @@ SQL
       e2e=$($PY -c "print($(date +%s.%N) - $t0)")
       record postgis 0 sql "{\"explain_s\": $($PY -c "print($exec_ms / 1000)"), \"e2e_s\": $e2e}"
       start_server "$MAX_WORKERS" --layer=countries=$COUNTRIES
-      record postgis "$MAX_WORKERS" layer "$($JOIN_RPC --target=127.0.0.1:$PORT \
+      record postgis "$MAX_WORKERS" layer "$($JOIN_RPC --target=127.0.0.1:$PORT --server_pid=$server_pid \
         --set=layer:countries --rows=$JOIN_ROWS --bounds=$BOUNDS --repeat=3)"
       stop_server
     done
