@@ -104,6 +104,47 @@ absl::Status WriteCopyFile(const WkbRows& rows, const std::string& path) {
   return absl::OkStatus();
 }
 
+Team::Team(int threads) {
+  for (int t = 0; t < threads; ++t)
+    threads_.emplace_back([this, t] { Loop(t); });
+}
+
+Team::~Team() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  start_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+void Team::Run(const std::function<void(int)>& work) {
+  std::unique_lock<std::mutex> lock(mu_);
+  work_ = &work;
+  running_ = static_cast<int>(threads_.size());
+  ++generation_;
+  start_.notify_all();
+  done_.wait(lock, [this] { return running_ == 0; });
+  work_ = nullptr;
+}
+
+void Team::Loop(int t) {
+  uint64_t seen = 0;
+  for (;;) {
+    const std::function<void(int)>* work;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      work = work_;
+    }
+    (*work)(t);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--running_ == 0) done_.notify_one();
+  }
+}
+
 double CpuSeconds() {
   rusage usage;
   getrusage(RUSAGE_SELF, &usage);

@@ -9,14 +9,19 @@
 // points are made the same way for every program from (count, bounds, seed).
 //
 // Thread-safety: pure functions; WkbRows is not synchronized (fill it, then
-// share it read-only); any number of threads may call ChunkQueue::Next.
+// share it read-only); any number of threads may call ChunkQueue::Next;
+// Team::Run is for one thread at a time.
 #ifndef GEOSRPC_BENCH_BENCH_DATA_H_
 #define GEOSRPC_BENCH_BENCH_DATA_H_
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -84,6 +89,32 @@ class ChunkQueue {
   const size_t rows_;
   const size_t chunk_rows_;
   std::atomic<size_t> next_{0};
+};
+
+// Threads started once and reused by every timed run, as the server's
+// workers are: runs time the work, not thread creation, and long-lived
+// threads are scheduled as the server's are.
+class Team {
+ public:
+  explicit Team(int threads);
+  ~Team();
+  Team(const Team&) = delete;
+  Team& operator=(const Team&) = delete;
+
+  // Runs work(t) on thread t, for every t, and returns when all are done.
+  void Run(const std::function<void(int)>& work);
+
+ private:
+  void Loop(int t);
+
+  std::mutex mu_;
+  std::condition_variable start_;
+  std::condition_variable done_;
+  const std::function<void(int)>* work_ = nullptr;  // Guarded by mu_.
+  uint64_t generation_ = 0;                         // Guarded by mu_.
+  int running_ = 0;                                 // Guarded by mu_.
+  bool stop_ = false;                               // Guarded by mu_.
+  std::vector<std::thread> threads_;  // Last: they use the members above.
 };
 
 // CPU seconds (user and system, every thread) this process has used.

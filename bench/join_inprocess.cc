@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -77,7 +76,8 @@ uint32_t RowOf(void* item) {
   return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(item) - 1);
 }
 
-Run Once(const WkbRows& countries, const WkbRows& points, int threads) {
+Run Once(const WkbRows& countries, const WkbRows& points, Team& team,
+         int threads) {
   Run run;
   const double cpu_start = CpuSeconds();
   const absl::Time start = absl::Now();
@@ -100,52 +100,48 @@ Run Once(const WkbRows& countries, const WkbRows& points, int threads) {
 
   ChunkQueue chunks(points.size());
   std::vector<Run> results(threads);
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      geos::Context c;
-      const GEOSContextHandle_t h = c.handle();
-      // Declared after `set` (outside), destroyed first.
-      std::vector<geos::PreparedPtr> prepared(set.size());
-      std::vector<uint32_t> candidates;
-      std::vector<uint64_t> a_rows, set_rows;
-      Run& r = results[t];
-      for (size_t begin, end; chunks.Next(&begin, &end);) {
-        for (size_t i = begin; i < end; ++i) {
-          const geos::GeometryPtr point = *c.ReadWkb(points.row(i));
-          candidates.clear();
-          GEOSSTRtree_query_r(
-              h, tree, point.get(),
-              [](void* item, void* out) {
-                static_cast<std::vector<uint32_t>*>(out)->push_back(
-                    RowOf(item));
-              },
-              &candidates);
-          std::sort(candidates.begin(), candidates.end());
-          for (const uint32_t id : candidates) {
-            if (prepared[id] == nullptr) {
-              prepared[id] =
-                  geos::PreparedPtr(GEOSPrepare_r(h, set[id].get()), {h});
-            }
-            switch (
-                GEOSPreparedIntersects_r(h, prepared[id].get(), point.get())) {
-              case 1:
-                a_rows.push_back(i);
-                set_rows.push_back(id);
-                r.hash += PairHash(i, id);
-                break;
-              case 0:
-                break;
-              default:
-                ++r.errors;
-            }
+  team.Run([&](int t) {
+    geos::Context c;
+    const GEOSContextHandle_t h = c.handle();
+    // Declared after `set` (outside), destroyed first.
+    std::vector<geos::PreparedPtr> prepared(set.size());
+    std::vector<uint32_t> candidates;
+    std::vector<uint64_t> a_rows, set_rows;
+    Run r;  // Local: results[t] shares a cache line with its neighbour.
+    for (size_t begin, end; chunks.Next(&begin, &end);) {
+      for (size_t i = begin; i < end; ++i) {
+        const geos::GeometryPtr point = *c.ReadWkb(points.row(i));
+        candidates.clear();
+        GEOSSTRtree_query_r(
+            h, tree, point.get(),
+            [](void* item, void* out) {
+              static_cast<std::vector<uint32_t>*>(out)->push_back(RowOf(item));
+            },
+            &candidates);
+        std::sort(candidates.begin(), candidates.end());
+        for (const uint32_t id : candidates) {
+          if (prepared[id] == nullptr) {
+            prepared[id] =
+                geos::PreparedPtr(GEOSPrepare_r(h, set[id].get()), {h});
+          }
+          switch (
+              GEOSPreparedIntersects_r(h, prepared[id].get(), point.get())) {
+            case 1:
+              a_rows.push_back(i);
+              set_rows.push_back(id);
+              r.hash += PairHash(i, id);
+              break;
+            case 0:
+              break;
+            default:
+              ++r.errors;
           }
         }
       }
-      r.pairs = a_rows.size();
-    });
-  }
-  for (auto& th : pool) th.join();
+    }
+    r.pairs = a_rows.size();
+    results[t] = r;
+  });
   run.total_s = absl::ToDoubleSeconds(absl::Now() - start);
   run.cpu_s = CpuSeconds() - cpu_start;
   GEOSSTRtree_destroy_r(mh, tree);
@@ -185,8 +181,9 @@ int Main() {
     return 2;
   }
   Run best{1e300, 1e300, 1e300, 0, 0, 0};
+  Team team(threads);
   for (int r = 0; r < absl::GetFlag(FLAGS_repeat); ++r) {
-    const Run run = Once(*countries, points, threads);
+    const Run run = Once(*countries, points, team, threads);
     best.total_s = std::min(best.total_s, run.total_s);
     best.index_s = std::min(best.index_s, run.index_s);
     best.cpu_s = std::min(best.cpu_s, run.cpu_s);
