@@ -281,7 +281,7 @@ absl::Status Layers() {
         static_cast<unsigned long long>(l.bytes()),
         absl::StrJoin(l.bounds(), ",",
                       [](std::string* out, double v) {
-                        absl::StrAppend(out, absl::StrFormat("%.17g", v));
+                        absl::StrAppend(out, cli::ShortestDouble(v));
                       })
             .c_str(),
         l.digest().c_str());
