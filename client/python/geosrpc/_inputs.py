@@ -172,8 +172,9 @@ def as_batch(value: Any) -> Batch:
     if _is_single(value):
         value = [value]
     elif _is_geopandas(value):
-        if hasattr(value, "geometry") and not hasattr(value, "geom_type"):
-            value = value.geometry  # A GeoDataFrame's active column.
+        import geopandas
+        if isinstance(value, geopandas.GeoDataFrame):
+            value = value.geometry  # Its active geometry column.
         value = list(value)
     elif isinstance(value, dict):  # A FeatureCollection.
         value = value.get("features") or []
