@@ -141,8 +141,8 @@ class CliTest(unittest.TestCase):
         # Ties with the third nearest stay (squares 3 and 6).
         self.assertEqual(out.splitlines(), [
             "a_row,set_row,distance,error_code,error_message",
-            "0,4,2,,", "0,5,2,,", "0,3,2.2360679774997898,,",
-            "0,6,2.2360679774997898,,", "1,0,0,,", "1,1,0.5,,", "1,2,1.5,,"])
+            "0,4,2,,", "0,5,2,,", "0,3,2.23606797749979,,",
+            "0,6,2.23606797749979,,", "1,0,0,,", "1,1,0.5,,", "1,2,1.5,,"])
         out = self.cli("nearest", f"--a={a}", f"--set={self.squares}",
                        "--all_matches=false", "--max_distance=2.5")
         self.assertEqual(out.splitlines()[1:], ["0,4,,", "1,0,,"])

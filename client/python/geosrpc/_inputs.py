@@ -224,5 +224,6 @@ def to_shapely(values: np.ndarray, encoding: int) -> np.ndarray:
     else:
         load = shapely.wkb.loads
     out = np.empty(len(values), dtype=object)
-    out[:] = [None if v is None else load(v) for v in values]
+    for i, v in enumerate(values):  # One by one: numpy must not unpack them.
+        out[i] = None if v is None else load(v)
     return out
