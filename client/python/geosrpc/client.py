@@ -495,17 +495,32 @@ class Client:
                 f"'Client' has no attribute '{name}' and the server offers "
                 f"no operation '{name}'")
 
-        def call(a: Geometries, b: Geometries = None, *,
-                 result_encoding: str = "wkb", timeout: Any = _UNSET,
-                 **params: Any) -> Result:
-            return self.compute(name, a, b, params=params,
+        def call(*args: Any, result_encoding: str = "wkb",
+                 timeout: Any = _UNSET, **params: Any) -> Result:
+            # Shapely's positional order: the geometries (a, and b for a
+            # binary operation), then the parameters in their order
+            # (simplify(geoms, 0.5), dwithin(a, b, 2)).
+            arity = max(1, info.arity)
+            if not args or len(args) > arity + len(info.parameters):
+                raise TypeError(
+                    f"{name}() takes {'a, b' if arity == 2 else 'a'}"
+                    + "".join(f", {p.name}" for p in info.parameters)
+                    + f" ({len(args)} positional arguments given)")
+            for p, value in zip(info.parameters, args[arity:]):
+                if p.name in params:
+                    raise TypeError(f"{name}() got '{p.name}' twice")
+                params[p.name] = value
+            b = args[1] if arity == 2 and len(args) > 1 else None
+            return self.compute(name, args[0], b, params=params,
                                 result_encoding=result_encoding,
                                 timeout=timeout)
         call.__name__ = name
-        call.__doc__ = (f"{info.description}\n\nParameters: " +
-                        (", ".join(f"{p.name} ({p.type}, default "
-                                   f"{p.default_value})"
-                                   for p in info.parameters) or "none"))
+        call.__doc__ = (
+            f"{info.description}\n\n{name}(a{', b' if info.arity == 2 else ''}"
+            + "".join(f", {p.name}" for p in info.parameters) + ")\n" +
+            "".join(f"  {p.name}: {p.type}, default {p.default_value}"
+                    f"{' in ' + p.allowed if p.allowed else ''}\n"
+                    for p in info.parameters))
         return call
 
     def __dir__(self) -> List[str]:

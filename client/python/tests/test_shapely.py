@@ -135,6 +135,20 @@ class ShapelyTest(unittest.TestCase):
                                   quad_segs=np.int64(1))
         self.assertAlmostEqual(self.client.area(area.values).values[0], 2)
 
+    def test_operations_take_shapely_positional_parameters(self):
+        line = LineString([(0, 0), (1, 0.01), (2, 0), (3, 1)])
+        self.assertSameGeometries(self.client.simplify([line], 0.1)
+                                  .geometries(), [line.simplify(0.1)])
+        self.assertSameGeometries(
+            self.client.simplify(line, tolerance=0.1).geometries(),
+            [line.simplify(0.1)])
+        pts = [Point(0, 0), Point(3, 4), Point(10, 0)]
+        np.testing.assert_array_equal(
+            self.client.dwithin(pts, Point(0, 0), 5).values,
+            [True, True, False])
+        with self.assertRaises(TypeError):
+            self.client.area()
+
     def test_one_geometry_is_one_row(self):
         for one in (Point(1, 2), "POINT (1 2)", Point(1, 2).wkb,
                     {"type": "Point", "coordinates": [1, 2]},
