@@ -32,7 +32,10 @@ import numpy as np
 
 from geosrpc.v1 import geometry_service_pb2 as pb
 from geosrpc.v1 import geometry_service_pb2_grpc as pb_grpc
-from geosrpc._inputs import Batch, as_batch, broadcast, to_shapely
+# Batch, batch and points live in _inputs; they are named here too, as
+# before.
+from geosrpc._inputs import (Batch, as_batch, batch, broadcast, points,  # noqa: F401
+                             to_shapely)
 
 from google.protobuf.descriptor import FieldDescriptor
 
