@@ -110,7 +110,22 @@ function makeBatch(geometries) {
   for (const p of parts) offsets.push(offsets[offsets.length - 1] + p.length);
   const encoding = {wkt: 'ENCODING_WKT', wkb: 'ENCODING_WKB',
     geojson: 'ENCODING_GEOJSON'}[kind];
-  return {encoding, data: Buffer.concat(parts), offsets};
+  const batch = {encoding, data: Buffer.concat(parts), offsets};
+  // Rows given as null (sent empty; the server fails them): their errors
+  // say so rather than "empty geometry". Not sent: not enumerable.
+  const missing = [];
+  rows.forEach((g, i) => { if (g === null || g === undefined) missing.push(i); });
+  Object.defineProperty(batch, 'missing', {value: missing});
+  return batch;
+}
+
+// Rows of `batch` given as null: their errors say so.
+function nameMissing(result, batch) {
+  for (const row of batch.missing ?? []) {
+    const error = result.errors.get(row);
+    if (error) error.message = 'a: no geometry (null)';
+  }
+  return result;
 }
 
 /**
@@ -582,7 +597,7 @@ class Client {
         place(result, rows, response.chunk);
       });
       call.on('error', (err) => reject(new ComputeError(err.code, err.details)));
-      call.on('end', () => resolve(finish(result)));
+      call.on('end', () => resolve(nameMissing(finish(result), request.a)));
     }));
   }
 
@@ -646,7 +661,7 @@ class Client {
       });
       call.on('end', () => {
         result.summary = summary;
-        if (!failed) resolve(finish(result));
+        if (!failed) resolve(nameMissing(finish(result), batchA));
       });
       starts.forEach((start, id) => {
         const stop = Math.min(start + step, rows);

@@ -204,6 +204,10 @@ test('a FeatureCollection with null geometries: row errors, the rest computed', 
   assert.deepEqual([...out.errors.keys()], [1]);
   assert.equal(out.errors.get(1).code, grpc.status.INVALID_ARGUMENT);
   assert.match(out.errors.get(1).message, /null geometry/);
+  const withNull = await client.compute('length', [turf.lineString([[0, 0], [3, 4]]), null]);
+  assert.equal(withNull.values[0], 5);
+  assert.deepEqual(withNull.errors.get(1),
+                   {code: grpc.status.INVALID_ARGUMENT, message: 'a: no geometry (null)'});
 });
 
 test('points from typed arrays; computeStream matches compute', async () => {

@@ -38,6 +38,9 @@ class Batch:
     encoding: int
     data: bytes
     offsets: np.ndarray  # uint64, n + 1 entries
+    # Rows given as None (sent empty; the server fails them): their errors
+    # say so rather than "empty geometry".
+    missing: Optional[np.ndarray] = None
 
     def __len__(self) -> int:
         return max(len(self.offsets) - 1, 0)
@@ -180,6 +183,14 @@ def as_batch(value: Any) -> Batch:
         value = value.get("features") or []
     rows = list(value)
     kinds = [_kind(v) for v in rows]
+    missing = np.asarray([i for i, v in enumerate(rows) if _missing(v)],
+                         dtype=np.int64)
+    batch = _rows(rows, kinds)
+    batch.missing = missing if len(missing) else None
+    return batch
+
+
+def _rows(rows: List[Any], kinds: List[str]) -> Batch:
     present = set(kinds) - {_NULL}
     if {_WKB, _WKT} <= present:
         raise TypeError("mix of WKT (str) and WKB (bytes) in one batch")

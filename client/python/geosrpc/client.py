@@ -790,18 +790,18 @@ class Client:
         `timeout`: seconds, overriding the client's. Raises ComputeError
         when the batch as a whole fails; per-row failures are in the
         result."""
+        a = as_batch(a)
         request = self.request(op, a, b, params=params,
                                result_encoding=result_encoding)
-        rows = len(request.a.offsets) - 1 if request.a.offsets else 0
 
         def once(received):
-            assembler = _Assembler(rows)
+            assembler = _Assembler(len(a))
             for response in self._stub.Compute(
                     request, timeout=self._deadline(timeout)):
                 received[0] = True
                 assembler.add(response)
             return assembler.result()
-        return self._retrying(once)
+        return _name_missing(self._retrying(once), a)
 
     def compute_stream(self, op: str, a: Geometries, b: Geometries = None, *,
                        batch_rows: int = 50_000,
@@ -856,7 +856,7 @@ class Client:
                 assembler.add(inner)
             assembler.summary = summary
             return assembler.result()
-        return self._retrying(once)
+        return _name_missing(self._retrying(once), a)
 
     def compute_frame(self, frame, op: str, b: Geometries = None, *,
                       column: Optional[str] = None, timeout: Any = _UNSET,
@@ -871,6 +871,15 @@ class Client:
         from geosrpc import frames
         return frames.compute_frame(self, frame, op, b, column, timeout,
                                     params)
+
+
+def _name_missing(result: Result, a: Batch) -> Result:
+    """Rows of `a` given as None: their errors say so."""
+    if a.missing is not None and result.codes.size:
+        for row in a.missing:
+            if result.codes[row] != 0:
+                result.messages[int(row)] = "a: no geometry (None)"
+    return result
 
 
 def _add_summary(total: pb.ComputeSummary, part: pb.ComputeSummary) -> None:

@@ -187,6 +187,8 @@ class ShapelyTest(unittest.TestCase):
         np.testing.assert_allclose(dicts.values, [g.length for g in geoms])
         with_none = self.client.length([geoms[0], None, geoms[2]])
         np.testing.assert_array_equal(with_none.mask, [False, True, False])
+        self.assertEqual(with_none.errors[1], (grpc.StatusCode.INVALID_ARGUMENT,
+                                               "a: no geometry (None)"))
         self.assertEqual(with_none.values[2], geoms[2].length)
         # Results as GeoJSON text read back as the same geometries.
         text = self.client.buffer(geoms, 1, result_encoding="geojson")
