@@ -13,6 +13,7 @@ PKGS=(
   libcivetweb-dev prometheus-cpp-dev
   grpc-proto
   python3-grpcio python3-protobuf python3-numpy python3-shapely
+  python3-geopandas python3-setuptools python3-pip python3-venv
   prometheus
   openssl
 )

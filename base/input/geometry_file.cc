@@ -53,7 +53,9 @@ absl::StatusOr<v1::GeometryBatch> ParseGeometries(absl::string_view content,
   if (format == InputFormat::kAuto) {
     absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(content);
     absl::ConsumePrefix(&trimmed, "\xEF\xBB\xBF");  // A UTF-8 byte order mark.
-    if (absl::StartsWith(trimmed, "{")) {
+    // GeoJSON: an object, or a GeoJSON text sequence (RFC 8142), whose
+    // records open with the record separator.
+    if (absl::StartsWith(trimmed, "{") || absl::StartsWith(trimmed, "\x1e")) {
       format = InputFormat::kGeoJson;
     } else {
       absl::string_view first = trimmed.substr(0, trimmed.find('\n'));

@@ -27,8 +27,8 @@ enum class InputFormat { kAuto, kWkt, kHexWkb, kGeoJson };
 absl::StatusOr<InputFormat> ParseInputFormat(absl::string_view name);
 
 // The batch that `content` describes. kAuto: GeoJSON when the first
-// non-blank byte is '{', hex WKB when the first line is hex digits, else
-// WKT.
+// non-blank byte is '{' or a record separator (RFC 8142), hex WKB when the
+// first line is hex digits, else WKT.
 absl::StatusOr<v1::GeometryBatch> ParseGeometries(absl::string_view content,
                                                   InputFormat format);
 

@@ -21,7 +21,6 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -281,7 +280,7 @@ absl::Status Layers() {
         static_cast<unsigned long long>(l.bytes()),
         absl::StrJoin(l.bounds(), ",",
                       [](std::string* out, double v) {
-                        absl::StrAppend(out, absl::StrFormat("%.17g", v));
+                        absl::StrAppend(out, cli::ShortestDouble(v));
                       })
             .c_str(),
         l.digest().c_str());

@@ -1,5 +1,6 @@
 #include "client/cli/output.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -8,7 +9,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "client/cpp/batch.h"
@@ -20,6 +20,14 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name) {
   if (name == "json") return OutputFormat::kJson;
   return absl::InvalidArgumentError(
       absl::StrCat("unknown output format '", name, "' (csv, json)"));
+}
+
+std::string ShortestDouble(double v) {
+  if (std::isnan(v)) return "nan";  // Not "-nan" for a negative NaN.
+  char
+      text[32];  // The longest shortest form, "-2.2250738585072014e-308", fits.
+  const std::to_chars_result end = std::to_chars(text, text + sizeof(text), v);
+  return std::string(text, end.ptr);
 }
 
 namespace {
@@ -66,11 +74,11 @@ std::pair<std::string, bool> ValueText(const client::ComputeResult& r,
                                        size_t i) {
   switch (r.column) {
     case v1::ResultChunk::kDoubles: {
-      if (r.width == 1) return {absl::StrFormat("%.17g", r.doubles[i]), false};
+      if (r.width == 1) return {ShortestDouble(r.doubles[i]), false};
       std::vector<std::string> values;
       for (int k = 0; k < r.width; ++k) {
         const double v = r.doubles[i * r.width + k];
-        values.push_back(std::isfinite(v) ? absl::StrFormat("%.17g", v)
+        values.push_back(std::isfinite(v) ? ShortestDouble(v)
                                           : std::string("null"));
       }
       return {absl::StrCat("[", absl::StrJoin(values, ","), "]"), false};
@@ -179,7 +187,7 @@ std::string FormatPairs(const client::JoinResult& result, OutputFormat format) {
     if (format == OutputFormat::kJson && !std::isfinite(d)) {
       return std::string("null");
     }
-    return absl::StrFormat("%.17g", d);
+    return ShortestDouble(d);
   };
   std::string out;
   if (format == OutputFormat::kCsv) {

@@ -20,6 +20,11 @@ enum class OutputFormat { kCsv, kJson };
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
 
+// `v` as the shortest text that reads back to the same double ("2.4", not
+// "2.3999999999999999"), as Shapely, PostGIS and JavaScript print numbers;
+// "nan", "inf" or "-inf" when not finite.
+std::string ShortestDouble(double v);
+
 // Renders every row of `result`: numbers and booleans as such, WKT as text,
 // WKB as lower-case hex.
 std::string FormatResult(const client::ComputeResult& result,

@@ -1,7 +1,18 @@
 // Types for the geosrpc Node client.
 import * as grpc from '@grpc/grpc-js';
 
-export type Geometry = string | Buffer;  // WKT text or WKB bytes
+/** A GeoJSON geometry, Feature or FeatureCollection (Turf's objects). */
+export interface GeoJSONObject { type: string; [key: string]: any; }
+
+/** One geometry: WKT text, WKB bytes, or a GeoJSON geometry or Feature. */
+export type Geometry = string | Buffer | Uint8Array | GeoJSONObject;
+
+/** A packed batch (makeBatch, points). */
+export interface Batch { encoding: string; data: Buffer; offsets: number[]; }
+
+/** Geometries: an array (null for a missing one), a FeatureCollection, a
+ *  Batch, or one geometry (one row). */
+export type Geometries = Geometry | Array<Geometry | null> | Batch;
 
 export interface RowError { code: number; message: string; }
 
@@ -11,6 +22,9 @@ export interface ComputeSummary {
   error_rows: number;
   chunks: number;
   server_seconds: number;
+  worker_seconds: number;
+  result_rows: number;
+  row_errors_by_code: Record<string, number>;
 }
 
 export interface Result {
@@ -31,11 +45,45 @@ export interface Result {
 
 export interface ComputeOptions {
   /** One geometry (broadcast) or one per row of `a`. */
-  b?: Geometry | Geometry[];
+  b?: Geometries;
+  /** The operation's parameters (listOperations) by proto or camelCase
+   *  name, checked: numbers, integers, booleans; enums by short name
+   *  ('flat', 'mitre'), full name or number. */
   params?: Record<string, number | boolean | string>;
   /** wkb (default), wkt, hex_wkb or geojson, in any case. */
   resultEncoding?: string;
+  /** Overrides the client's timeoutMs. */
+  timeoutMs?: number;
 }
+
+export interface ComputeStreamOptions extends ComputeOptions {
+  /** Rows per request on the stream; default 50000. */
+  batchRows?: number;
+}
+
+export interface GeoJSONOptions {
+  b?: Geometries;
+  params?: Record<string, number | boolean | string>;
+  /** The property a non-geometry result goes to; default the op's name. */
+  property?: string;
+  timeoutMs?: number;
+}
+
+export interface BufferOptions {
+  /** 'round' (default), 'flat' or 'square' (Shapely's names). */
+  capStyle?: 'round' | 'flat' | 'square';
+  /** 'round' (default), 'mitre' or 'bevel'. */
+  joinStyle?: 'round' | 'mitre' | 'bevel';
+  /** Segments per quarter circle (Turf's `steps`); default 8. */
+  quadSegs?: number;
+  steps?: number;
+  mitreLimit?: number;
+  singleSided?: boolean;
+  timeoutMs?: number;
+}
+
+/** GeoJSON results with the row errors (row -> error), non-enumerable. */
+export type WithErrors<T> = T & { readonly errors: Map<number, RowError> };
 
 export interface ParameterInfo {
   name: string; type: string; default_value: string; allowed: string;
@@ -56,8 +104,8 @@ export type JoinPredicate =
 
 /** The indexed side: geometries sent with the call, or a loaded layer. */
 export type SetOption =
-    { set: Geometry[]; layer?: undefined } |
-    { layer: string; set?: undefined };
+    ({ set: Geometries; layer?: undefined } |
+     { layer: string; set?: undefined }) & { timeoutMs?: number };
 
 export type JoinOptions = SetOption & {
   /** Default 'intersects'. */
@@ -122,21 +170,40 @@ export class Client {
     timeoutMs?: number;
     /** e.g. 'round_robin' for a target naming several servers. */
     loadBalancingPolicy?: string;
+    /** More grpc-js channel options; they win over the client's. */
+    channelOptions?: grpc.ChannelOptions;
+    /** Retry UNAVAILABLE / CANCELLED before any response (default true). */
+    retryUnavailable?: boolean;
     /** Sets at least this large (bytes) go by digest first; null: never.
      *  Default 64 KiB. */
     digestFirstBytes?: number | null;
   });
-  listOperations(): Promise<Map<string, OperationInfo>>;
-  listLayers(): Promise<Map<string, IndexedSetInfo>>;
-  compute(op: string, a: Geometry[], options?: ComputeOptions): Promise<Result>;
-  join(a: Geometry[], options: JoinOptions): Promise<JoinResult>;
-  nearest(a: Geometry[], options: NearestOptions): Promise<JoinResult>;
+  listOperations(options?: { timeoutMs?: number }):
+      Promise<Map<string, OperationInfo>>;
+  listLayers(options?: { timeoutMs?: number }):
+      Promise<Map<string, IndexedSetInfo>>;
+  compute(op: string, a: Geometries, options?: ComputeOptions): Promise<Result>;
+  computeStream(op: string, a: Geometries, options?: ComputeStreamOptions):
+      Promise<Result>;
+  /** `op` on GeoJSON, answered in the input's shape with properties kept. */
+  computeGeoJSON<T extends GeoJSONObject>(op: string, geojson: T,
+                                          options?: GeoJSONOptions):
+      Promise<WithErrors<T>>;
+  /** Turf's buffer shape, GEOS's planar units. */
+  buffer<T extends GeoJSONObject>(geojson: T, radius: number,
+                                  options?: BufferOptions):
+      Promise<WithErrors<T>>;
+  join(a: Geometries, options: JoinOptions): Promise<JoinResult>;
+  nearest(a: Geometries, options: NearestOptions): Promise<JoinResult>;
   close(): void;
 }
 
 /** The digest a server knows a set by ("sha256:" and 64 hex digits). */
-export function setDigest(set: Geometry[] | ReturnType<typeof makeBatch>):
-    string;
+export function setDigest(set: Geometries): string;
 
-export function makeBatch(geometries: Geometry[]):
-    { encoding: 'ENCODING_WKT' | 'ENCODING_WKB'; data: Buffer; offsets: number[] };
+export function makeBatch(geometries: Geometries): Batch;
+
+/** 2D points as WKB: x, y interleaved in any typed or plain array, or
+ *  [x, y] pairs. */
+export function points(coords: ArrayLike<number> | Array<[number, number]>):
+    Batch;

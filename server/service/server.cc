@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
+#include "grpc/health/v1/health.pb.h"
 #include "server/exec/load_layer.h"
 
 namespace geosrpc::service {
@@ -114,6 +115,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Reflection serves the files of the generated descriptor pool; gRPC's own
+  // health service registers none, so health.proto comes from
+  // geosrpc_health_proto, kept in the binary by this use.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);

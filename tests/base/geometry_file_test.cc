@@ -64,6 +64,20 @@ TEST(ParseGeometriesTest, ReadsNewlineDelimitedGeoJson) {
   EXPECT_EQ(batch->offsets_size(), 3);
 }
 
+TEST(ParseGeometriesTest, DetectsGeoJsonTextSequences) {
+  // RFC 8142: each record opens with the record separator (0x1e).
+  auto batch = ParseGeometries(
+      "\x1e{\"type\": \"Point\", \"coordinates\": [1, 2]}\n"
+      "\x1e{\"type\": \"Feature\", \"geometry\": null, "
+      "\"properties\": {}}\n",
+      InputFormat::kAuto);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_EQ(batch->encoding(), v1::ENCODING_GEOJSON);
+  EXPECT_EQ(batch->offsets_size(), 3);
+  EXPECT_EQ(batch->data().substr(0, batch->offsets(1)),
+            "{\"type\": \"Point\", \"coordinates\": [1, 2]}");
+}
+
 TEST(ParseInputFormatTest, NamesTheFormats) {
   EXPECT_EQ(*ParseInputFormat("hex"), InputFormat::kHexWkb);
   EXPECT_EQ(*ParseInputFormat("geojson"), InputFormat::kGeoJson);

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
+
 #include "client/cli/output.h"
 
 namespace geosrpc::cli {
@@ -39,6 +42,27 @@ TEST(FormatResultTest, WritesJsonWithEscapes) {
   numbers.doubles = {0.5, std::nan("")};
   EXPECT_EQ(FormatResult(numbers, OutputFormat::kJson),
             "[\n{\"row\":0,\"value\":0.5},\n{\"row\":1,\"value\":null}\n]\n");
+}
+
+TEST(ShortestDoubleTest, ReadsBackToTheSameDouble) {
+  EXPECT_EQ(ShortestDouble(2.4), "2.4");  // %.17g: 2.3999999999999999
+  EXPECT_EQ(ShortestDouble(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(ShortestDouble(3), "3");
+  EXPECT_EQ(ShortestDouble(-0.0), "-0");
+  EXPECT_EQ(ShortestDouble(1e300), "1e+300");
+  EXPECT_EQ(ShortestDouble(std::nan("")), "nan");
+  EXPECT_EQ(ShortestDouble(-std::nan("")), "nan");
+  EXPECT_EQ(ShortestDouble(-HUGE_VAL), "-inf");
+  for (double v :
+       {2.4, 1.0 / 3, 5e-324, 1.7976931348623157e308, -123.456, 0.1 + 0.2}) {
+    EXPECT_EQ(std::strtod(ShortestDouble(v).c_str(), nullptr), v);
+  }
+  client::ComputeResult numbers;
+  numbers.summary.set_rows(1);
+  numbers.column = v1::ResultChunk::kDoubles;
+  numbers.doubles = {2.4};
+  EXPECT_EQ(FormatResult(numbers, OutputFormat::kCsv),
+            "row,value,error_code,error_message\n0,2.4,,\n");
 }
 
 TEST(FormatResultTest, WritesBoundsAsArraysAndPartsWithTheirRows) {

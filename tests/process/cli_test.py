@@ -102,6 +102,20 @@ class CliTest(unittest.TestCase):
                        "--b_wkt=POINT (0 0)")
         self.assertEqual(out.splitlines()[1:], ["0,5,,", "1,10,,"])
 
+    def test_compute_geojson_text_sequence(self):
+        # RFC 8142: records open with the record separator; a null geometry
+        # is its row's error; numbers print in their shortest form.
+        a = self.write("a.geojsons", "".join("\x1e" + json.dumps(g) + "\n" for g in [
+            {"type": "Point", "coordinates": [1.2, 1.6]},
+            {"type": "Feature", "properties": {}, "geometry": None},
+            {"type": "Feature", "properties": {"id": 2},
+             "geometry": {"type": "Point", "coordinates": [0.1, 0.2]}}]))
+        out = self.cli("compute", "--op=distance", f"--a={a}",
+                       "--b_wkt=POINT (0 0)")
+        self.assertEqual(out.splitlines()[1:], [
+            "0,2,,", "1,,3,a: GeoJSON: null geometry",
+            f"2,{repr(0.223606797749979)},,"])
+
     def test_malformed_geojson_names_the_byte(self):
         a = self.write("bad.geojson", '{"type": "FeatureCollection", '
                                       '"features": [{"type": "Feature",}]}')
@@ -141,8 +155,8 @@ class CliTest(unittest.TestCase):
         # Ties with the third nearest stay (squares 3 and 6).
         self.assertEqual(out.splitlines(), [
             "a_row,set_row,distance,error_code,error_message",
-            "0,4,2,,", "0,5,2,,", "0,3,2.2360679774997898,,",
-            "0,6,2.2360679774997898,,", "1,0,0,,", "1,1,0.5,,", "1,2,1.5,,"])
+            "0,4,2,,", "0,5,2,,", "0,3,2.23606797749979,,",
+            "0,6,2.23606797749979,,", "1,0,0,,", "1,1,0.5,,", "1,2,1.5,,"])
         out = self.cli("nearest", f"--a={a}", f"--set={self.squares}",
                        "--all_matches=false", "--max_distance=2.5")
         self.assertEqual(out.splitlines()[1:], ["0,4,,", "1,0,,"])

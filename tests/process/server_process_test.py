@@ -221,5 +221,40 @@ class TlsTest(unittest.TestCase):
         self.assertIn("needs both tls_cert_file and tls_key_file", out.stderr)
 
 
+
+_BUF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                    "proto", "check", "node_modules", ".bin", "buf")
+
+
+@unittest.skipUnless(os.path.exists(_BUF),
+                     "buf is not installed (npm ci in proto/check)")
+class ReflectionTest(unittest.TestCase):
+    """A generic tool, knowing no schema, calls the server by reflection."""
+
+    def test_buf_curl_calls_health_check_by_reflection(self):
+        proc, target, _ = start("--workers=1")
+        try:
+            def curl(*args):
+                return subprocess.run(
+                    [_BUF, "curl", "--protocol", "grpc",
+                     "--http2-prior-knowledge", *args],
+                    capture_output=True, text=True, timeout=60)
+            listed = curl("--list-services", f"http://{target}")
+            self.assertEqual(listed.returncode, 0, listed.stderr)
+            self.assertIn("grpc.health.v1.Health", listed.stdout.split())
+            for service in ("", "geosrpc.v1.GeometryService"):
+                out = curl("-d", json.dumps({"service": service}),
+                           f"http://{target}/grpc.health.v1.Health/Check")
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.assertEqual(json.loads(out.stdout), {"status": "SERVING"})
+            ops = curl(f"http://{target}/geosrpc.v1.GeometryService/"
+                       "ListOperations")
+            self.assertEqual(ops.returncode, 0, ops.stderr)
+            names = [op["name"] for op in json.loads(ops.stdout)["operations"]]
+            self.assertIn("buffer", names)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=60), 0)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

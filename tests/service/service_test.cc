@@ -1,6 +1,7 @@
 // End-to-end: a real server on loopback, the C++ client, and results
 // checked row by row against direct GEOS calls.
 #include <gmock/gmock.h>
+#include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -1233,7 +1234,7 @@ TEST(ServiceMetricsTest, CountsWhatTheServerDid) {
   EXPECT_THAT(text, ::testing::HasSubstr("geosrpc_batch_rows_count 1\n"));
 }
 
-TEST_F(ServiceTest, ReflectionListsTheService) {
+TEST_F(ServiceTest, ReflectionListsTheServicesAndServesTheirSchemas) {
   auto channel =
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                           grpc::InsecureChannelCredentials());
@@ -1243,7 +1244,6 @@ TEST_F(ServiceTest, ReflectionListsTheService) {
   grpc::reflection::v1alpha::ServerReflectionRequest request;
   request.set_list_services("");
   ASSERT_TRUE(stream->Write(request));
-  stream->WritesDone();
   grpc::reflection::v1alpha::ServerReflectionResponse response;
   ASSERT_TRUE(stream->Read(&response));
   std::vector<std::string> names;
@@ -1252,6 +1252,33 @@ TEST_F(ServiceTest, ReflectionListsTheService) {
   }
   EXPECT_THAT(names, ::testing::Contains("geosrpc.v1.GeometryService"));
   EXPECT_THAT(names, ::testing::Contains("grpc.health.v1.Health"));
+
+  // Every listed service's schema resolves, as generic tools (grpcurl,
+  // buf curl) ask for it before a call: the file holding the service, with
+  // its methods.
+  for (const std::string& name : names) {
+    SCOPED_TRACE(name);
+    request.set_file_containing_symbol(name);
+    ASSERT_TRUE(stream->Write(request));
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_TRUE(response.has_file_descriptor_response())
+        << response.error_response().error_message();
+    std::vector<std::string> services;
+    for (const std::string& bytes :
+         response.file_descriptor_response().file_descriptor_proto()) {
+      google::protobuf::FileDescriptorProto file;
+      ASSERT_TRUE(file.ParseFromString(bytes));
+      for (const auto& service : file.service()) {
+        services.push_back(absl::StrCat(file.package(), ".", service.name()));
+        if (services.back() == "grpc.health.v1.Health") {
+          EXPECT_EQ(file.name(), "grpc/health/v1/health.proto");
+          EXPECT_EQ(service.method(0).name(), "Check");
+        }
+      }
+    }
+    EXPECT_THAT(services, ::testing::Contains(name));
+  }
+  stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
 }
 

@@ -1,30 +1,34 @@
 """Python client for geosrpc: vectorized GEOS operations over gRPC.
 
-    import numpy as np, geosrpc
+    import geosrpc
+    from shapely.geometry import Point
     with geosrpc.Client("127.0.0.1:50051") as client:
-        points = geosrpc.points(np.random.rand(1000, 2))
-        result = client.compute("distance", points, b="POINT (0.5 0.5)")
+        # Geometries as users hold them: Shapely objects (1.8 or 2.x), WKB,
+        # WKT, GeoJSON dicts, a GeoSeries or GeoDataFrame, numpy points.
+        polys = client.buffer([Point(0, 0), Point(5, 5)], 1,
+                              cap_style="flat").geometries()
+        result = client.distance(numpy.random.rand(1000, 2), "POINT (0.5 0.5)")
         result.values      # numpy float64 array, NaN where result.mask is set
-        result.mask        # True for rows that failed
-        result.messages    # {row: "why"} for those rows
+        result.errors      # {row: (grpc.StatusCode, "why")} for failed rows
+
+        # GeoPandas: index, properties and CRS kept.
+        buffered = client.compute_frame(gdf, "buffer", radius=10)
+        joined = client.sjoin(gdf, other, predicate="within")
 
         # Spatial joins, in Shapely's STRtree forms.
-        pairs = client.join(points, set=["POLYGON ((0 0, 1 0, 1 1, 0 0))"],
-                            predicate="within")      # (2, n) int64
+        pairs = client.join(points, set=polygons, predicate="within")
         pairs, dist = client.nearest(points, set=points, k=2,
                                      exclusive=True, return_distance=True)
 """
 
+from geosrpc._inputs import Batch, as_batch, batch, points
 from geosrpc.client import (
-    Batch,
     Client,
     ComputeError,
     JoinResult,
     Result,
-    batch,
-    points,
     set_digest,
 )
 
-__all__ = ["Batch", "Client", "ComputeError", "JoinResult", "Result", "batch",
-           "points", "set_digest"]
+__all__ = ["Batch", "Client", "ComputeError", "JoinResult", "Result",
+           "as_batch", "batch", "points", "set_digest"]

@@ -1,6 +1,11 @@
-"""The geosrpc client: batches in, numpy columns out.
+"""The geosrpc client: geometries in the forms users hold, numpy columns
+(or Shapely geometries, or GeoDataFrames) out.
 
 A Client is safe to share between threads (gRPC channels are).
+
+Calls that fail UNAVAILABLE or CANCELLED before any response arrived (a
+server draining, gone, or shutting down) ran nothing, so they are retried:
+up to 5 attempts, backing off from 50 ms to 1 s, as the C++ client does.
 
 Joins (join, nearest) answer in Shapely's STRtree forms; a large set goes
 by digest first (set_digest): the full set is sent only to a server that
@@ -15,73 +20,34 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+import re
 import threading
-from typing import (Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
-                    Tuple, Union)
+import time
+from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional,
+                    Sequence, Tuple, TypeVar, Union)
 
 import grpc
 import numpy as np
 
 from geosrpc.v1 import geometry_service_pb2 as pb
 from geosrpc.v1 import geometry_service_pb2_grpc as pb_grpc
+# Batch, batch and points live in _inputs; they are named here too, as
+# before.
+from geosrpc._inputs import (Batch, as_batch, batch, broadcast, points,  # noqa: F401
+                             to_shapely)
+
+from google.protobuf.descriptor import FieldDescriptor
 
 _ENCODINGS = {"wkb": pb.ENCODING_WKB, "wkt": pb.ENCODING_WKT, "hex": pb.ENCODING_HEX_WKB,
               "geojson": pb.ENCODING_GEOJSON}
 
-Geometry = Union[bytes, str]
-
-
-@dataclasses.dataclass
-class Batch:
-    """One packed buffer plus n+1 offsets, as the v1 API carries it."""
-
-    encoding: int
-    data: bytes
-    offsets: np.ndarray  # uint64, n + 1 entries
-
-    def __len__(self) -> int:
-        return max(len(self.offsets) - 1, 0)
-
-    def to_proto(self) -> pb.GeometryBatch:
-        return pb.GeometryBatch(encoding=self.encoding, data=self.data,
-                                offsets=self.offsets.tolist())
-
-    def slice(self, start: int, stop: int) -> "Batch":
-        lo, hi = int(self.offsets[start]), int(self.offsets[stop])
-        return Batch(self.encoding, self.data[lo:hi],
-                     self.offsets[start:stop + 1] - lo)
-
-
-def batch(geometries: Sequence[Geometry]) -> Batch:
-    """A batch from WKB (bytes) or WKT (str) values; all of one kind."""
-    if len(geometries) == 0:
-        return Batch(pb.ENCODING_WKB, b"", np.zeros(1, dtype=np.uint64))
-    is_text = isinstance(geometries[0], str)
-    if any(isinstance(g, str) != is_text for g in geometries):
-        raise TypeError("mix of WKT (str) and WKB (bytes) in one batch")
-    parts = [g.encode() if is_text else bytes(g) for g in geometries]
-    lengths = np.fromiter((len(p) for p in parts), dtype=np.uint64,
-                          count=len(parts))
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.uint64)
-    return Batch(pb.ENCODING_WKT if is_text else pb.ENCODING_WKB, b"".join(parts), offsets)
-
-
-_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"),
-                   ("y", "<f8")])
-
-
-def points(coords: np.ndarray) -> Batch:
-    """A batch of 2D points from an (n, 2) array, encoded with numpy alone."""
-    coords = np.asarray(coords, dtype=np.float64)
-    if coords.ndim != 2 or coords.shape[1] != 2:
-        raise ValueError(f"coords must have shape (n, 2), got {coords.shape}")
-    rows = np.empty(len(coords), dtype=_POINT)
-    rows["order"] = 1
-    rows["type"] = 1
-    rows["x"] = coords[:, 0]
-    rows["y"] = coords[:, 1]
-    offsets = np.arange(len(coords) + 1, dtype=np.uint64) * _POINT.itemsize
-    return Batch(pb.ENCODING_WKB, rows.tobytes(), offsets)
+# One geometry: WKB, WKT, a Shapely geometry, a GeoJSON dict, ...
+Geometry = Any
+# Geometries: a sequence of them, a GeoSeries or GeoDataFrame, a
+# FeatureCollection dict, an (n, 2) numeric array of points, a Batch, or one
+# geometry (one row). See geosrpc._inputs.
+Geometries = Any
 
 
 # Bytes of a set's data hashed at a time (set_digest).
@@ -90,12 +56,12 @@ _DIGEST_BLOCK = 8 << 20
 _MAX_WHOLE_CALLS = 8
 
 
-def set_digest(value: Union["Batch", Sequence[Geometry], np.ndarray]) -> str:
+def set_digest(value: Geometries) -> str:
     """The digest a server knows a set by (IndexedSet.digest): "sha256:" and
     the hex SHA-256 of the encoding as one byte (unspecified counts as WKB),
     the row count as 8 little-endian bytes, then each row as its length in 8
     little-endian bytes followed by its bytes."""
-    b = _as_batch(value)
+    b = as_batch(value)
     n = len(b)
     h = hashlib.sha256()
     h.update(bytes([b.encoding or pb.ENCODING_WKB]) + n.to_bytes(8, "little"))
@@ -150,6 +116,23 @@ class Result:
     messages: Dict[int, str]
     summary: pb.ComputeSummary
     source_rows: Optional[np.ndarray] = None
+    encoding: int = pb.ENCODING_WKB  # Of geometry (or encoded) values.
+
+    @property
+    def errors(self) -> Dict[int, Tuple[grpc.StatusCode, str]]:
+        """Failed rows: row -> (grpc.StatusCode, message)."""
+        return {int(row): (_status_code(int(self.codes[row])),
+                           self.messages.get(int(row), ""))
+                for row in np.flatnonzero(self.codes)}
+
+    def geometries(self) -> np.ndarray:
+        """The geometry values as Shapely geometries (None where a row
+        failed), an object array like Shapely 2's. Needs Shapely (1.8 or
+        2.x)."""
+        if self.values.dtype != object or not all(
+                v is None or isinstance(v, (bytes, str)) for v in self.values):
+            raise TypeError("this result holds no geometries")
+        return to_shapely(self.values, self.encoding)
 
 
 @dataclasses.dataclass
@@ -199,6 +182,76 @@ def _status_code(code: int) -> grpc.StatusCode:
     return grpc.StatusCode(_code_tuple(code))
 
 
+def _snake(name: str) -> str:
+    """A camelCase spelling's proto name: mitreLimit -> mitre_limit."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def _kind_name(field: FieldDescriptor) -> str:
+    if field.enum_type is not None:
+        return "one of " + ", ".join(_enum_names(field))
+    return {FieldDescriptor.CPPTYPE_DOUBLE: "a number",
+            FieldDescriptor.CPPTYPE_FLOAT: "a number",
+            FieldDescriptor.CPPTYPE_BOOL: "true or false",
+            FieldDescriptor.CPPTYPE_STRING: "a string"}.get(
+                field.cpp_type, "an integer")
+
+
+def _enum_names(field: FieldDescriptor) -> List[str]:
+    """An enum field's short names: BUFFER_CAP_STYLE_FLAT -> flat."""
+    prefix = _enum_prefix(field)
+    return [v.name[len(prefix):].lower() for v in field.enum_type.values
+            if v.number != 0]
+
+
+def _enum_prefix(field: FieldDescriptor) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", field.enum_type.name).upper() + "_"
+
+
+def _param_value(op: str, field: FieldDescriptor, value: Any) -> Any:
+    """`value` checked against `field`'s type: enums also by short name
+    ("flat"), full name or number (Shapely's CAP_STYLE.flat)."""
+    wrong = TypeError(f"parameter '{field.name}' of '{op}' takes "
+                      f"{_kind_name(field)}, not {type(value).__name__} "
+                      f"{value!r}")
+    if field.enum_type is not None:
+        if isinstance(value, str):
+            name = value.upper()
+            if not name.startswith(_enum_prefix(field)):
+                name = _enum_prefix(field) + name
+            found = field.enum_type.values_by_name.get(name)
+            if found is None or found.number == 0:
+                raise ValueError(str(wrong).replace(
+                    f", not str {value!r}", f", not '{value}'"))
+            return found.number
+        if (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                and int(value) in field.enum_type.values_by_number):
+            return int(value)
+        raise wrong
+    if field.cpp_type == FieldDescriptor.CPPTYPE_BOOL:
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        raise wrong
+    if field.cpp_type == FieldDescriptor.CPPTYPE_STRING:
+        if isinstance(value, str):
+            return value
+        raise wrong
+    if isinstance(value, (bool, np.bool_)):
+        raise wrong
+    if field.cpp_type in (FieldDescriptor.CPPTYPE_DOUBLE,
+                          FieldDescriptor.CPPTYPE_FLOAT):
+        if isinstance(value, (int, float, np.integer, np.floating)):
+            return float(value)
+        raise wrong
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    raise wrong
+
+
+_T = TypeVar("_T")
+_RETRIES = 5
+
+
 def _gather_pairs(chunks: List[pb.PairChunk], nearest: bool,
                   with_distance: bool):
     """Pairs from chunks that arrived in any order, sorted."""
@@ -221,14 +274,6 @@ def _gather_pairs(chunks: List[pb.PairChunk], nearest: bool,
     return indices, None if distances is None else distances[order]
 
 
-def _as_batch(value: Union[Batch, Sequence[Geometry], np.ndarray]) -> Batch:
-    if isinstance(value, Batch):
-        return value
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        return points(value)
-    return batch(list(value))
-
-
 class _Assembler:
     """Places out-of-order chunks into whole columns."""
 
@@ -240,8 +285,11 @@ class _Assembler:
         self.summary = pb.ComputeSummary()
         self.parts: List[Tuple[int, list, list]] = []  # get_parts chunks
         self.reduced: Optional[list] = None
+        self.encoding = pb.ENCODING_WKB
+        self.received = False  # Any response: a retry could repeat work.
 
     def add(self, response: pb.ComputeResponse) -> None:
+        self.received = True
         if response.HasField("summary"):
             self.summary = response.summary
             return
@@ -255,6 +303,7 @@ class _Assembler:
             return
         if kind in ("geometries", "encoded"):
             col = getattr(chunk, kind)
+            self.encoding = col.encoding or pb.ENCODING_WKB
             text = col.encoding in (pb.ENCODING_WKT, pb.ENCODING_HEX_WKB, pb.ENCODING_GEOJSON)
             data, offs = col.data, col.offsets
             slices = [data[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
@@ -296,6 +345,11 @@ class _Assembler:
         return self.values
 
     def result(self) -> Result:
+        result = self._result()
+        result.encoding = self.encoding
+        return result
+
+    def _result(self) -> Result:
         mask = self.codes != 0
         if self.parts or self.reduced is not None:
             if self.reduced is not None:
@@ -319,30 +373,64 @@ class _Assembler:
         return Result(values, mask, self.codes, self.messages, self.summary)
 
 
+_UNSET: Any = object()
+
+
 class Client:
-    """A connection to a geosrpc server."""
+    """A connection to a geosrpc server.
+
+    Every operation the server offers is also a method taking Shapely's
+    keyword names: `client.area(polygons)`, `client.distance(points,
+    "POINT (0 0)")`, `client.buffer(geoms, 1, cap_style="flat")`; each
+    returns a Result (`.values`, `.geometries()`, `.errors`)."""
 
     def __init__(self, target: str = "127.0.0.1:50051", *,
                  credentials: Optional[grpc.ChannelCredentials] = None,
                  max_message_bytes: int = 256 << 20,
                  timeout: Optional[float] = None,
                  load_balancing_policy: Optional[str] = None,
+                 channel_options: Sequence[Tuple[str, Any]] = (),
+                 retry_unavailable: bool = True,
                  digest_first_bytes: Optional[int] = 64 << 10):
-        """`load_balancing_policy`: e.g. "round_robin" for a target naming
-        several servers ("ipv4:10.0.0.1:50051,10.0.0.2:50051").
+        """`target`: host:port, or e.g. "dns:///geosrpc:50051".
+        `timeout`: seconds per call unless a call gives its own.
+        `load_balancing_policy`: e.g. "round_robin" for a target naming
+        several servers ("ipv4:10.0.0.1:50051,10.0.0.2:50051" or a headless
+        service's DNS name, as deploy/README.md advises).
+        `channel_options`: more gRPC channel arguments, (key, value) pairs;
+        they win over the ones set here.
+        `retry_unavailable`: retry calls that failed UNAVAILABLE or
+        CANCELLED before any response arrived (see the module docstring).
         `digest_first_bytes`: a join's set at least this large (serialized)
         goes by digest first; None turns that off."""
-        options = [("grpc.max_receive_message_length", max_message_bytes),
-                   ("grpc.max_send_message_length", max_message_bytes)]
+        options: Dict[str, Any] = {
+            "grpc.max_receive_message_length": max_message_bytes,
+            "grpc.max_send_message_length": max_message_bytes}
         if load_balancing_policy:
-            options.append(("grpc.lb_policy_name", load_balancing_policy))
+            options["grpc.lb_policy_name"] = load_balancing_policy
+        if retry_unavailable:
+            # gRPC's own retries too (transparent ones included), and a
+            # health check that makes round_robin skip a draining server.
+            options["grpc.service_config"] = json.dumps({
+                "healthCheckConfig": {
+                    "serviceName": "geosrpc.v1.GeometryService"},
+                "methodConfig": [{
+                    "name": [{"service": "geosrpc.v1.GeometryService"}],
+                    "retryPolicy": {
+                        "maxAttempts": _RETRIES, "initialBackoff": "0.05s",
+                        "maxBackoff": "1s", "backoffMultiplier": 2,
+                        "retryableStatusCodes": ["UNAVAILABLE",
+                                                 "CANCELLED"]}}]})
+        options.update(dict(channel_options))
+        self._retry = retry_unavailable
         self._digest_first_bytes = digest_first_bytes
         # Sets going whole, by digest: the calls left to send them so.
         self._whole_calls: Dict[str, int] = {}
         self._lock = threading.Lock()
-        self._channel = (grpc.secure_channel(target, credentials, options)
-                         if credentials else
-                         grpc.insecure_channel(target, options))
+        self._channel = (
+            grpc.secure_channel(target, credentials, list(options.items()))
+            if credentials else
+            grpc.insecure_channel(target, list(options.items())))
         self._stub = pb_grpc.GeometryServiceStub(self._channel)
         self._timeout = timeout
         self._ops: Optional[Dict[str, pb.OperationInfo]] = None
@@ -356,35 +444,134 @@ class Client:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def list_operations(self) -> Dict[str, pb.OperationInfo]:
-        if self._ops is None:
+    def _deadline(self, timeout: Any) -> Optional[float]:
+        return self._timeout if timeout is _UNSET else timeout
+
+    def _retrying(self, once: Callable[[List[bool]], _T]) -> _T:
+        """once(received) until it succeeds, fails otherwise than
+        UNAVAILABLE/CANCELLED, or fails after a response arrived (once sets
+        received[0]): a call that got an answer may have done work."""
+        backoff = 0.05
+        for attempt in range(1, _RETRIES + 1):
+            received = [False]
             try:
-                response = self._stub.ListOperations(pb.ListOperationsRequest(),
-                                                     timeout=self._timeout)
+                return once(received)
             except grpc.RpcError as e:
-                raise ComputeError(e.code(), e.details()) from None
+                if (not self._retry or received[0] or attempt == _RETRIES or
+                        e.code() not in (grpc.StatusCode.UNAVAILABLE,
+                                         grpc.StatusCode.CANCELLED)):
+                    raise ComputeError(e.code(), e.details()) from None
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 1.0)
+        raise AssertionError("unreachable")
+
+    def _unary(self, method, request, timeout: Any):
+        def once(received):
+            return method(request, timeout=self._deadline(timeout))
+        return self._retrying(once)
+
+    def list_operations(self, *, timeout: Any = _UNSET
+                        ) -> Dict[str, pb.OperationInfo]:
+        """The server's operations by name (cached after the first call)."""
+        if self._ops is None:
+            response = self._unary(self._stub.ListOperations,
+                                   pb.ListOperationsRequest(), timeout)
             self._ops = {op.name: op for op in response.operations}
         return self._ops
 
-    def list_layers(self) -> Dict[str, pb.IndexedSetInfo]:
+    def list_layers(self, *, timeout: Any = _UNSET
+                    ) -> Dict[str, pb.IndexedSetInfo]:
         """The layers the server loaded at start-up, by name."""
-        try:
-            response = self._stub.ListLayers(pb.ListLayersRequest(),
-                                             timeout=self._timeout)
-        except grpc.RpcError as e:
-            raise ComputeError(e.code(), e.details()) from None
+        response = self._unary(self._stub.ListLayers, pb.ListLayersRequest(),
+                               timeout)
         return {info.layer: info for info in response.layers}
 
-    def join(self, a, set=None, layer=None, predicate: str = "intersects",
+    # ------------------------------------------------------------------
+    # Operations by name, with Shapely's keywords.
+
+    def __getattr__(self, name: str) -> Callable[..., Result]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        info = self.list_operations().get(name)
+        if info is None:
+            raise AttributeError(
+                f"'Client' has no attribute '{name}' and the server offers "
+                f"no operation '{name}'")
+
+        def call(*args: Any, result_encoding: str = "wkb",
+                 timeout: Any = _UNSET, **params: Any) -> Result:
+            # Shapely's positional order: the geometries (a, and b for a
+            # binary operation), then the parameters in their order
+            # (simplify(geoms, 0.5), dwithin(a, b, 2)).
+            arity = max(1, info.arity)
+            if not args or len(args) > arity + len(info.parameters):
+                raise TypeError(
+                    f"{name}() takes {'a, b' if arity == 2 else 'a'}"
+                    + "".join(f", {p.name}" for p in info.parameters)
+                    + f" ({len(args)} positional arguments given)")
+            for p, value in zip(info.parameters, args[arity:]):
+                if p.name in params:
+                    raise TypeError(f"{name}() got '{p.name}' twice")
+                params[p.name] = value
+            b = args[1] if arity == 2 and len(args) > 1 else None
+            return self.compute(name, args[0], b, params=params,
+                                result_encoding=result_encoding,
+                                timeout=timeout)
+        call.__name__ = name
+        call.__doc__ = (
+            f"{info.description}\n\n{name}(a{', b' if info.arity == 2 else ''}"
+            + "".join(f", {p.name}" for p in info.parameters) + ")\n" +
+            "".join(f"  {p.name}: {p.type}, default {p.default_value}"
+                    f"{' in ' + p.allowed if p.allowed else ''}\n"
+                    for p in info.parameters))
+        return call
+
+    def __dir__(self) -> List[str]:
+        names = list(super().__dir__())
+        try:
+            names += list(self.list_operations())
+        except ComputeError:
+            pass
+        return names
+
+    def buffer(self, geometries: Geometries, distance: float,
+               quad_segs: Optional[int] = None,
+               cap_style: Union[str, int, None] = None,
+               join_style: Union[str, int, None] = None,
+               mitre_limit: Optional[float] = None,
+               single_sided: Optional[bool] = None, *,
+               result_encoding: str = "wkb",
+               timeout: Any = _UNSET) -> Result:
+        """Each geometry buffered by `distance`, as Shapely 2's
+        shapely.buffer(geometries, distance, quad_segs, cap_style,
+        join_style, mitre_limit, single_sided): cap_style "round", "flat"
+        or "square", join_style "round", "mitre" or "bevel" (or Shapely's
+        numbers, CAP_STYLE.flat ...). Result.geometries() gives Shapely
+        geometries."""
+        params: Dict[str, Any] = {"radius": distance}
+        for name, value in (("quadsegs", quad_segs), ("cap_style", cap_style),
+                            ("join_style", join_style),
+                            ("mitre_limit", mitre_limit),
+                            ("single_sided", single_sided)):
+            if value is not None:
+                params[name] = value
+        return self.compute("buffer", geometries, params=params,
+                            result_encoding=result_encoding, timeout=timeout)
+
+    # ------------------------------------------------------------------
+    # Joins.
+
+    def join(self, a: Geometries, set: Geometries = None,
+             layer: Optional[str] = None, predicate: str = "intersects",
              distance: Optional[float] = None, return_distance: bool = False,
-             max_pairs: int = 0):
+             max_pairs: int = 0, *, timeout: Any = _UNSET):
         """Every (row of `a`, set row) whose geometries satisfy
         predicate(a row, set geometry), as Shapely's
         STRtree(set).query(a, predicate) answers: a (2, n) int64 array, and
         with return_distance a tuple (indices, distances).
 
-        `a` and `set`: a Batch, WKB/WKT values or an (n, 2) point array;
-        or `layer`, a layer's name (list_layers). `predicate`: Shapely's
+        `a` and `set`: geometries in any form Client takes; or `layer`, a
+        layer's name (list_layers). `predicate`: Shapely's
         names (intersects, within, contains, overlaps, crosses, touches,
         covers, covered_by, contains_properly, dwithin with `distance`) or
         envelope (envelopes intersect: Shapely's query without predicate).
@@ -392,27 +579,32 @@ class Client:
         max_pairs). Rows of `a` that fail have no pairs; join_result gives
         their errors."""
         return self.join_result(a, set, layer, predicate, distance,
-                                return_distance, max_pairs).shapely()
+                                return_distance, max_pairs,
+                                timeout=timeout).shapely()
 
-    def join_result(self, a, set=None, layer=None,
+    def join_result(self, a: Geometries, set: Geometries = None,
+                    layer: Optional[str] = None,
                     predicate: str = "intersects",
                     distance: Optional[float] = None,
                     return_distance: bool = False,
-                    max_pairs: int = 0) -> JoinResult:
+                    max_pairs: int = 0, *,
+                    timeout: Any = _UNSET) -> JoinResult:
         """join, with the row errors and the summary (JoinResult)."""
-        request = pb.JoinRequest(a=_as_batch(a).to_proto(),
+        request = pb.JoinRequest(a=as_batch(a).to_proto(),
                                  predicate=_predicate(predicate),
                                  return_distance=return_distance,
                                  max_pairs=max_pairs)
         if distance is not None:
             request.distance = distance
         self._set(request, set, layer)
-        return self._pairs(self._stub.Join, request, nearest=False)
+        return self._pairs(self._stub.Join, request, False, timeout)
 
-    def nearest(self, a, set=None, layer=None, k: int = 1,
+    def nearest(self, a: Geometries, set: Geometries = None,
+                layer: Optional[str] = None, k: int = 1,
                 max_distance: Optional[float] = None,
                 return_distance: bool = False, exclusive: bool = False,
-                all_matches: bool = True, max_pairs: int = 0):
+                all_matches: bool = True, max_pairs: int = 0, *,
+                timeout: Any = _UNSET):
         """For each row of `a` its k nearest set geometries, as Shapely's
         STRtree(set).query_nearest(a, max_distance, return_distance,
         exclusive, all_matches) answers for k=1: a (2, n) int64 array, or
@@ -421,15 +613,17 @@ class Client:
         row. Errors as join."""
         return self.nearest_result(a, set, layer, k, max_distance,
                                    return_distance, exclusive, all_matches,
-                                   max_pairs).shapely()
+                                   max_pairs, timeout=timeout).shapely()
 
-    def nearest_result(self, a, set=None, layer=None, k: int = 1,
+    def nearest_result(self, a: Geometries, set: Geometries = None,
+                       layer: Optional[str] = None, k: int = 1,
                        max_distance: Optional[float] = None,
                        return_distance: bool = False, exclusive: bool = False,
                        all_matches: bool = True,
-                       max_pairs: int = 0) -> JoinResult:
+                       max_pairs: int = 0, *,
+                       timeout: Any = _UNSET) -> JoinResult:
         """nearest, with the row errors and the summary (JoinResult)."""
-        request = pb.NearestRequest(a=_as_batch(a).to_proto(), k=k,
+        request = pb.NearestRequest(a=as_batch(a).to_proto(), k=k,
                                     return_distance=return_distance,
                                     exclusive=exclusive,
                                     all_matches=all_matches,
@@ -437,7 +631,31 @@ class Client:
         if max_distance is not None:
             request.max_distance = max_distance
         self._set(request, set, layer)
-        return self._pairs(self._stub.Nearest, request, nearest=True)
+        return self._pairs(self._stub.Nearest, request, True, timeout)
+
+    def sjoin(self, left, right, how: str = "inner",
+              predicate: str = "intersects", lsuffix: str = "left",
+              rsuffix: str = "right", distance: Optional[float] = None, *,
+              timeout: Any = _UNSET):
+        """GeoPandas' sjoin(left, right, how, predicate), computed by the
+        server: a GeoDataFrame of left's rows (index and columns) with the
+        matching right rows' columns and their index as "index_right"."""
+        from geosrpc import frames
+        return frames.sjoin(self, left, right, how, predicate, lsuffix,
+                            rsuffix, distance, timeout)
+
+    def sjoin_nearest(self, left, right, how: str = "inner",
+                      max_distance: Optional[float] = None,
+                      lsuffix: str = "left", rsuffix: str = "right",
+                      distance_col: Optional[str] = None,
+                      exclusive: bool = False, *, timeout: Any = _UNSET):
+        """GeoPandas' sjoin_nearest(left, right, how, max_distance,
+        distance_col=...), computed by the server: every right row as near
+        as the nearest (ties all kept, as GeoPandas does)."""
+        from geosrpc import frames
+        return frames.sjoin_nearest(self, left, right, how, max_distance,
+                                    lsuffix, rsuffix, distance_col, exclusive,
+                                    timeout)
 
     @staticmethod
     def _set(request, set, layer) -> None:
@@ -446,14 +664,14 @@ class Client:
         if layer is not None:
             request.set.layer = layer
         else:
-            request.set.geometries.CopyFrom(_as_batch(set).to_proto())
+            request.set.geometries.CopyFrom(as_batch(set).to_proto())
 
-    def _pairs(self, method, request, nearest: bool) -> JoinResult:
+    def _pairs(self, method, request, nearest: bool, timeout) -> JoinResult:
         """The call, by digest first when the set is large enough."""
         if (self._digest_first_bytes is None
                 or request.set.WhichOneof("source") != "geometries"
                 or request.set.geometries.ByteSize() < self._digest_first_bytes):
-            return self._pairs_once(method, request, nearest)
+            return self._pairs_once(method, request, nearest, timeout)
         g = request.set.geometries
         digest = set_digest(Batch(g.encoding, g.data,
                                   np.asarray(g.offsets, dtype=np.uint64)))
@@ -464,7 +682,7 @@ class Client:
             elif whole:
                 del self._whole_calls[digest]
         if whole:
-            result = self._pairs_once(method, request, nearest)
+            result = self._pairs_once(method, request, nearest, timeout)
             result.sent_whole = True
             self._learn(digest, result, missed=False)
             return result
@@ -472,11 +690,11 @@ class Client:
         by_digest.CopyFrom(request)
         by_digest.set.digest = digest
         try:
-            return self._pairs_once(method, by_digest, nearest)
+            return self._pairs_once(method, by_digest, nearest, timeout)
         except ComputeError as e:
             if e.code != grpc.StatusCode.NOT_FOUND or digest not in e.message:
                 raise
-        result = self._pairs_once(method, request, nearest)
+        result = self._pairs_once(method, request, nearest, timeout)
         result.digest_missed = True
         self._learn(digest, result, missed=True)
         return result
@@ -494,12 +712,14 @@ class Client:
                     self._whole_calls.clear()
                 self._whole_calls[digest] = _MAX_WHOLE_CALLS
 
-    def _pairs_once(self, method, request, nearest: bool) -> JoinResult:
-        chunks: List[pb.PairChunk] = []
-        errors: Dict[int, Tuple[grpc.StatusCode, str]] = {}
-        summary = pb.JoinSummary()
-        try:
-            for response in method(request, timeout=self._timeout):
+    def _pairs_once(self, method, request, nearest: bool,
+                    timeout) -> JoinResult:
+        def once(received):
+            chunks: List[pb.PairChunk] = []
+            errors: Dict[int, Tuple[grpc.StatusCode, str]] = {}
+            summary = pb.JoinSummary()
+            for response in method(request, timeout=self._deadline(timeout)):
+                received[0] = True
                 if response.HasField("summary"):
                     summary = response.summary
                     continue
@@ -507,8 +727,8 @@ class Client:
                     errors[e.row] = (_status_code(e.code), e.message)
                 if response.chunk.a_rows:
                     chunks.append(response.chunk)
-        except grpc.RpcError as e:
-            raise ComputeError(e.code(), e.details()) from None
+            return chunks, errors, summary
+        chunks, errors, summary = self._retrying(once)
         indices, distances = _gather_pairs(chunks, nearest,
                                            request.return_distance)
         return JoinResult(
@@ -516,64 +736,88 @@ class Client:
             {e.row: (_status_code(e.code), e.message)
              for e in summary.set_errors})
 
-    def request(self, op: str, a, b=None, *,
-                params: Optional[Mapping[str, object]] = None,
+    # ------------------------------------------------------------------
+    # Compute.
+
+    def request(self, op: str, a: Geometries, b: Geometries = None, *,
+                params: Optional[Mapping[str, Any]] = None,
                 result_encoding: str = "wkb") -> pb.ComputeRequest:
-        """The ComputeRequest for `op` on `a` (and `b`)."""
+        """The ComputeRequest for `op` on `a` (and `b`). Parameters are
+        checked against the operation's: their proto names or camelCase
+        spellings (mitre_limit, mitreLimit), and their types (enums by name,
+        "flat", or number)."""
         info = self.list_operations().get(op)
         if info is None:
             raise ValueError(f"the server offers no operation '{op}'")
         operation = pb.Operation(op=info.op)
         if params:
             if not info.params_message:
-                raise ValueError(f"operation '{op}' takes no parameters")
+                raise ValueError(f"operation '{op}' takes no parameters "
+                                 f"(given: {', '.join(params)})")
             message = getattr(operation, info.params_message)
+            fields = message.DESCRIPTOR.fields_by_name
             for name, value in params.items():
-                if name not in message.DESCRIPTOR.fields_by_name:
+                field = fields.get(name) or fields.get(_snake(name))
+                if field is None:
                     raise ValueError(
-                        f"operation '{op}' has no parameter '{name}'")
-                setattr(message, name, value)
+                        f"operation '{op}' has no parameter '{name}' "
+                        f"(its parameters: {', '.join(fields)})")
+                setattr(message, field.name, _param_value(op, field, value))
+        if result_encoding not in _ENCODINGS:
+            raise ValueError(f"unknown result encoding '{result_encoding}' "
+                             f"({', '.join(_ENCODINGS)})")
         request = pb.ComputeRequest(
-            operation=operation, a=_as_batch(a).to_proto(),
+            operation=operation, a=as_batch(a).to_proto(),
             result_encoding=_ENCODINGS[result_encoding])
-        if isinstance(b, (bytes, str)):
-            request.b_broadcast.encoding = pb.ENCODING_WKT if isinstance(b, str) else pb.ENCODING_WKB
-            request.b_broadcast.data = b.encode() if isinstance(b, str) else b
+        one = broadcast(b) if b is not None else None
+        if one is not None:
+            request.b_broadcast.encoding, request.b_broadcast.data = one
         elif b is not None:
-            request.b_rows.CopyFrom(_as_batch(b).to_proto())
+            request.b_rows.CopyFrom(as_batch(b).to_proto())
         return request
 
-    def compute(self, op: str, a, b=None, *,
-                params: Optional[Mapping[str, object]] = None,
-                result_encoding: str = "wkb") -> Result:
+    def compute(self, op: str, a: Geometries, b: Geometries = None, *,
+                params: Optional[Mapping[str, Any]] = None,
+                result_encoding: str = "wkb",
+                timeout: Any = _UNSET) -> Result:
         """Runs `op` on every row of `a`.
 
-        `a`: a Batch, a list of WKB bytes or WKT strings, or an (n, 2) float
-        array of points. `b`: one geometry (bytes/str, broadcast) or a
-        batch-like of the same length (row-wise). Raises ComputeError when
-        the batch as a whole fails; per-row failures are in the result.
-        """
+        `a`: geometries in any form (a sequence of Shapely geometries, WKB
+        or WKT; a GeoSeries or GeoDataFrame; a GeoJSON FeatureCollection;
+        an (n, 2) numeric array of points; one geometry is one row). `b`:
+        one geometry (broadcast to every row) or as many rows as `a`
+        (row-wise). `params`: the operation's parameters (list_operations).
+        `timeout`: seconds, overriding the client's. Raises ComputeError
+        when the batch as a whole fails; per-row failures are in the
+        result."""
+        a = as_batch(a)
         request = self.request(op, a, b, params=params,
                                result_encoding=result_encoding)
-        assembler = _Assembler(len(request.a.offsets) - 1 if request.a.offsets else 0)
-        try:
-            for response in self._stub.Compute(request, timeout=self._timeout):
-                assembler.add(response)
-        except grpc.RpcError as e:
-            raise ComputeError(e.code(), e.details()) from None
-        return assembler.result()
 
-    def compute_stream(self, op: str, a, b=None, *, batch_rows: int = 50_000,
-                       params: Optional[Mapping[str, object]] = None,
-                       result_encoding: str = "wkb") -> Result:
+        def once(received):
+            assembler = _Assembler(len(a))
+            for response in self._stub.Compute(
+                    request, timeout=self._deadline(timeout)):
+                received[0] = True
+                assembler.add(response)
+            return assembler.result()
+        return _name_missing(self._retrying(once), a)
+
+    def compute_stream(self, op: str, a: Geometries, b: Geometries = None, *,
+                       batch_rows: int = 50_000,
+                       params: Optional[Mapping[str, Any]] = None,
+                       result_encoding: str = "wkb",
+                       timeout: Any = _UNSET) -> Result:
         """Like compute, for inputs too large for one message: `a` (and
         row-wise `b`) go in slices of `batch_rows`, pipelined on one
-        ComputeStream, and the answers are stitched back in order."""
+        ComputeStream, and the answers are stitched back in order; the
+        summary adds up the slices'."""
         info = self.list_operations().get(op)
         if info is not None and info.reduces:
             raise ValueError(f"'{op}' reduces the whole batch: use compute()")
-        a = _as_batch(a)
-        b_rows = None if b is None or isinstance(b, (bytes, str)) else _as_batch(b)
+        a = as_batch(a)
+        one = broadcast(b) if b is not None else None
+        b_rows = None if b is None or one is not None else as_batch(b)
         template = self.request(op, a.slice(0, 0), b if b_rows is None else
                                 b_rows.slice(0, 0), params=params,
                                 result_encoding=result_encoding)
@@ -589,17 +833,20 @@ class Client:
                     r.b_rows.CopyFrom(b_rows.slice(start, stop).to_proto())
                 yield pb.ComputeStreamRequest(id=i, request=r)
 
-        assembler = _Assembler(len(a))
-        try:
-            for response in self._stub.ComputeStream(requests(),
-                                                     timeout=self._timeout):
+        def once(received):
+            assembler = _Assembler(len(a))
+            summary = pb.ComputeSummary()
+            for response in self._stub.ComputeStream(
+                    requests(), timeout=self._deadline(timeout)):
+                received[0] = True
                 start = starts[response.id]
                 inner = response.response
                 if inner.HasField("summary"):
-                    if inner.summary.status.code != 0:
-                        raise ComputeError(
-                            grpc.StatusCode(_code_tuple(inner.summary.status.code)),
-                            inner.summary.status.message)
+                    s = inner.summary
+                    if s.status.code != 0:
+                        raise ComputeError(_status_code(s.status.code),
+                                           s.status.message)
+                    _add_summary(summary, s)
                     continue
                 inner.chunk.row_offset += start
                 for e in inner.chunk.errors:
@@ -607,9 +854,44 @@ class Client:
                 for i in range(len(inner.chunk.source_rows)):
                     inner.chunk.source_rows[i] += start
                 assembler.add(inner)
-        except grpc.RpcError as e:
-            raise ComputeError(e.code(), e.details()) from None
-        return assembler.result()
+            assembler.summary = summary
+            return assembler.result()
+        return _name_missing(self._retrying(once), a)
+
+    def compute_frame(self, frame, op: str, b: Geometries = None, *,
+                      column: Optional[str] = None, timeout: Any = _UNSET,
+                      **params: Any):
+        """`op` on a GeoDataFrame's (or GeoSeries') geometries, as GeoPandas
+        would answer: the frame with the same index, properties and CRS,
+        its geometry replaced by a geometry result (`gdf.buffer(1)`), or
+        with a column of the values (named `column`, default `op`); failed
+        rows hold None / NaN, and frame.attrs["geosrpc_errors"] maps their
+        index labels to (grpc.StatusCode, message). A GeoSeries gives a
+        GeoSeries (or Series) with its index."""
+        from geosrpc import frames
+        return frames.compute_frame(self, frame, op, b, column, timeout,
+                                    params)
+
+
+def _name_missing(result: Result, a: Batch) -> Result:
+    """Rows of `a` given as None: their errors say so."""
+    if a.missing is not None and result.codes.size:
+        for row in a.missing:
+            if result.codes[row] != 0:
+                result.messages[int(row)] = "a: no geometry (None)"
+    return result
+
+
+def _add_summary(total: pb.ComputeSummary, part: pb.ComputeSummary) -> None:
+    """One ComputeStream request's summary added to the call's."""
+    total.rows += part.rows
+    total.error_rows += part.error_rows
+    total.chunks += part.chunks
+    total.server_seconds += part.server_seconds
+    total.worker_seconds += part.worker_seconds
+    total.result_rows += part.result_rows
+    for code, n in part.row_errors_by_code.items():
+        total.row_errors_by_code[code] += n
 
 
 def _code_tuple(code: int):
