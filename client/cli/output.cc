@@ -250,7 +250,8 @@ std::string OperationsMarkdown(const v1::ListOperationsResponse& list) {
       "Binary operations take `b` either broadcast (one geometry against "
       "every row; *prepared* marks those that then use GEOS's prepared "
       "geometry) or row-wise. Parameters go in the `Operation.params` field "
-      "named in the table; unset ones take their defaults.\n\n"
+      "named in the table; unset ones take their defaults. Reductions "
+      "answer one value per batch, or one per key with `group_keys`.\n\n"
       "| Operation | Inputs | Result | Parameters | Description |\n"
       "| --- | --- | --- | --- | --- |\n";
   for (const v1::OperationInfo& op : list.operations()) {
@@ -260,7 +261,8 @@ std::string OperationsMarkdown(const v1::ListOperationsResponse& list) {
       absl::StrAppend(&result, " x", op.values_per_row());
     }
     if (op.expands()) absl::StrAppend(&result, " per part");
-    if (op.reduces()) absl::StrAppend(&result, " (one per batch)");
+    if (op.reduces())
+      absl::StrAppend(&result, " (one per batch, or per group)");
     std::vector<std::string> params;
     for (const v1::ParameterInfo& p : op.parameters()) {
       params.push_back(absl::StrCat("`", op.params_message(), ".", p.name(),

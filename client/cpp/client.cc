@@ -163,6 +163,9 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
     ++result.chunks;
     result.errors.insert(result.errors.end(), chunk.errors().begin(),
                          chunk.errors().end());
+    result.group_errors.insert(result.group_errors.end(),
+                               chunk.group_errors().begin(),
+                               chunk.group_errors().end());
     if (chunk.column_case() == v1::ResultChunk::COLUMN_NOT_SET) continue;
     result.column = chunk.column_case();
     mapping = chunk.mapping();
@@ -171,6 +174,9 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
       continue;
     }
     const size_t at = chunk.row_offset();
+    if (mapping == v1::RESULT_MAPPING_ONE_PER_GROUP) {
+      Place(&result.group_keys, at, chunk.group_keys());
+    }
     switch (chunk.column_case()) {
       case v1::ResultChunk::kDoubles:
         result.width = std::max<int>(1, chunk.doubles().width());
@@ -205,7 +211,8 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
       request.a().offsets_size() > 0 ? request.a().offsets_size() - 1 : 0;
   const size_t values = mapping == v1::RESULT_MAPPING_PER_PART
                             ? result.source_rows.size()
-                        : mapping == v1::RESULT_MAPPING_ONE_PER_BATCH
+                        : mapping == v1::RESULT_MAPPING_ONE_PER_BATCH ||
+                                mapping == v1::RESULT_MAPPING_ONE_PER_GROUP
                             ? result.summary.result_rows()
                             : rows;
   result.doubles.resize(values * result.width);
@@ -221,10 +228,14 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
   if (absl::Status s = FromGrpcStatus(reader->Finish()); !s.ok()) {
     return AfterChunks(std::move(s), result.chunks);
   }
-  std::sort(result.errors.begin(), result.errors.end(),
-            [](const v1::RowError& x, const v1::RowError& y) {
-              return x.row() < y.row();
-            });
+  const auto by_row = [](const v1::RowError& x, const v1::RowError& y) {
+    return x.row() < y.row();
+  };
+  std::sort(result.errors.begin(), result.errors.end(), by_row);
+  std::sort(result.group_errors.begin(), result.group_errors.end(), by_row);
+  if (mapping == v1::RESULT_MAPPING_ONE_PER_GROUP) {
+    result.group_keys.resize(result.summary.result_rows());
+  }
   return result;
 }
 

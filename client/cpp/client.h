@@ -60,6 +60,10 @@ struct ComputeResult {
   std::vector<uint64_t> source_rows;  // Expanding operations only.
   v1::ResultMapping mapping = v1::RESULT_MAPPING_ONE_PER_ROW;
   std::vector<v1::RowError> errors;  // Sorted by row.
+  // A grouped reduction (RESULT_MAPPING_ONE_PER_GROUP): value i is group i's,
+  // whose key is group_keys[i]; group_errors name the groups that failed.
+  std::vector<int64_t> group_keys;
+  std::vector<v1::RowError> group_errors;  // Sorted by group.
   v1::ComputeSummary summary;
   size_t chunks = 0;
 

@@ -1,8 +1,10 @@
 #include "server/exec/chunk_builder.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
 namespace geosrpc::exec {
@@ -19,11 +21,12 @@ void BatchCounters::AddErrors(const RowErrorCounts& errors) {
 }
 
 ChunkBuilder::ChunkBuilder(const ops::OpSpec& spec, v1::Encoding encoding,
-                           geos::Context* context, Mode mode)
+                           geos::Context* context, Mode mode, bool grouped)
     : type_(spec.result),
       width_(spec.values_per_row),
       expands_(spec.expands),
       mode_(mode),
+      grouped_(grouped),
       encoding_(encoding == v1::ENCODING_UNSPECIFIED ? v1::ENCODING_WKB
                                                      : encoding),
       context_(context) {}
@@ -32,9 +35,11 @@ void ChunkBuilder::Open(size_t row) {
   if (chunk_) return;
   chunk_ = std::make_unique<v1::ResultChunk>();
   chunk_->set_row_offset(row);
-  chunk_->set_mapping(mode_ != Mode::kRows ? v1::RESULT_MAPPING_ONE_PER_BATCH
-                      : expands_           ? v1::RESULT_MAPPING_PER_PART
-                                           : v1::RESULT_MAPPING_ONE_PER_ROW);
+  chunk_->set_mapping(mode_ == Mode::kRows
+                          ? (expands_ ? v1::RESULT_MAPPING_PER_PART
+                                      : v1::RESULT_MAPPING_ONE_PER_ROW)
+                      : grouped_ ? v1::RESULT_MAPPING_ONE_PER_GROUP
+                                 : v1::RESULT_MAPPING_ONE_PER_BATCH);
   binary_ = nullptr;
   if (mode_ == Mode::kRowErrors) return;
   if (type_ == ops::ResultType::kGeometry) {
@@ -93,10 +98,54 @@ int ChunkBuilder::Add(size_t row, absl::Status status, ops::Value& value) {
 }
 
 absl::Status ChunkBuilder::AddReduced(const GEOSGeometry* result) {
-  RETURN_IF_ERROR(WriteGeometry(result));
-  binary_->add_offsets(binary_->data().size());
+  RETURN_IF_ERROR(WriteReduced(result));
   chunk_->set_row_count(1);
   ++values_;
+  return absl::OkStatus();
+}
+
+int ChunkBuilder::AddGroup(size_t group, int64_t key, absl::Status status,
+                           const GEOSGeometry* result) {
+  if (status.ok()) status = WriteReduced(result);
+  if (!status.ok()) {
+    if (binary_ != nullptr) {
+      binary_->mutable_data()->resize(
+          binary_->offsets(binary_->offsets_size() - 1));
+      binary_->add_offsets(binary_->data().size());
+    } else {
+      constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+      for (int i = 0; i < width_; ++i)
+        chunk_->mutable_doubles()->add_values(kNaN);
+    }
+  }
+  chunk_->add_group_keys(key);
+  chunk_->set_row_count(chunk_->row_count() + 1);
+  ++values_;
+  if (status.ok()) return 0;
+  v1::RowError* e = chunk_->add_group_errors();
+  e->set_row(group);
+  e->set_code(static_cast<int>(status.code()));
+  e->set_message(std::string(status.message()));
+  return e->code();
+}
+
+absl::Status ChunkBuilder::WriteReduced(const GEOSGeometry* g) {
+  if (type_ == ops::ResultType::kGeometry) {
+    RETURN_IF_ERROR(WriteGeometry(g));
+    binary_->add_offsets(binary_->data().size());
+    return absl::OkStatus();
+  }
+  // Bounds: xmin, ymin, xmax, ymax; NaN for an empty geometry.
+  const GEOSContextHandle_t h = context_->handle();
+  double b[4];
+  std::fill(b, b + 4, std::numeric_limits<double>::quiet_NaN());
+  if (GEOSisEmpty_r(h, g) == 0 && (GEOSGeom_getXMin_r(h, g, &b[0]) == 0 ||
+                                   GEOSGeom_getYMin_r(h, g, &b[1]) == 0 ||
+                                   GEOSGeom_getXMax_r(h, g, &b[2]) == 0 ||
+                                   GEOSGeom_getYMax_r(h, g, &b[3]) == 0)) {
+    return context_->Error(absl::StatusCode::kFailedPrecondition, "bounds");
+  }
+  for (double v : b) chunk_->mutable_doubles()->add_values(v);
   return absl::OkStatus();
 }
 

@@ -7,7 +7,9 @@
 // per part and its source row. The caller Take()s the chunk when it has
 // grown past ComputeLimits::max_chunk_bytes or its task is done. A
 // reduction's chunks carry only row errors (Mode::kRowErrors); its single
-// value goes in a chunk of its own (Mode::kReducedValue).
+// value goes in a chunk of its own (Mode::kReducedValue), and a grouped
+// reduction's values, one per group, in chunks of groups
+// (Mode::kGroupValues).
 //
 // Thread-safety: a ChunkBuilder belongs to one worker. BatchCounters may be
 // updated from any number of threads.
@@ -82,12 +84,15 @@ class ChunkBuilder {
     kRows,          // One value per row (or per part, when expanding).
     kRowErrors,     // A reduction's chunk: row errors only, no column.
     kReducedValue,  // A reduction's one value.
+    kGroupValues,   // A grouped reduction's values, one per group.
   };
 
   // Geometries are written in `encoding` through `context`, which must
-  // outlive the builder.
+  // outlive the builder. `grouped`: a grouped reduction's chunk
+  // (RESULT_MAPPING_ONE_PER_GROUP).
   ChunkBuilder(const ops::OpSpec& spec, v1::Encoding encoding,
-               geos::Context* context, Mode mode = Mode::kRows);
+               geos::Context* context, Mode mode = Mode::kRows,
+               bool grouped = false);
 
   // Starts a chunk at `row` unless one is open.
   void Open(size_t row);
@@ -101,6 +106,12 @@ class ChunkBuilder {
 
   // A reduction's one value, in a chunk opened at row 0.
   absl::Status AddReduced(const GEOSGeometry* result);
+
+  // Group `group`'s value (kGroupValues; groups go in in order, in a chunk
+  // opened at the first): `result` when `status` is OK, else a placeholder
+  // and a group error. Returns the status code (0 when OK).
+  int AddGroup(size_t group, int64_t key, absl::Status status,
+               const GEOSGeometry* result);
 
   // Records a failed row without a value (kRowErrors, expanding rows).
   // Returns the status code.
@@ -124,11 +135,15 @@ class ChunkBuilder {
   int AddNumbers(size_t row, const absl::Status& status,
                  const ops::Value& value);
   absl::Status WriteGeometry(const GEOSGeometry* g);
+  // A reduced geometry as the operation's value: the geometry, or its
+  // bounds (total_bounds).
+  absl::Status WriteReduced(const GEOSGeometry* g);
 
   const ops::ResultType type_;
   const int width_;
   const bool expands_;
   const Mode mode_;
+  const bool grouped_;
   const v1::Encoding encoding_;
   geos::Context* const context_;
   uint64_t values_ = 0;

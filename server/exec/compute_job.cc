@@ -40,8 +40,15 @@ absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
            .then = [self] { return self->FreezeOperand(); }});
     }
   }
+  if (p.ordered()) {
+    self->strips_.emplace(p.a(), limits.geometry, p.group_keys());
+  }
+  if (p.ordered() && !p.strips()) {
+    stages.push_back({.tasks = 1, .run = [self](Worker&, size_t) {
+                        self->strips_->Sort();
+                      }});
+  }
   if (p.strips()) {
-    self->strips_.emplace(p.a(), limits.geometry);
     stages.push_back({.tasks = p.num_key_tasks(),
                       .run =
                           [self](Worker& w, size_t task) {
@@ -66,6 +73,18 @@ absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
         {.tasks = chunk_tasks,
          .run = [self](Worker& w,
                        size_t chunk) { self->ComputeRows(w, chunk); },
+         .window = self->window_});
+  } else if (p.grouped()) {
+    self->group_partials_.resize(p.num_chunks());
+    stages.push_back(
+        {.tasks = chunk_tasks,
+         .run = [self](Worker& w,
+                       size_t chunk) { self->ReduceChunk(w, chunk); },
+         .window = self->window_});
+    stages.push_back(
+        {.tasks = chunk_tasks,
+         .run = [self](Worker& w,
+                       size_t chunk) { self->ReduceSpanningGroup(w, chunk); },
          .window = self->window_});
   } else {
     self->partials_.resize(p.num_chunks());
@@ -204,7 +223,7 @@ void ComputeJob::ReduceChunk(Worker& worker, size_t chunk) {
   // Rows with no value of their own: the chunk carries only their errors,
   // named by input row.
   ChunkBuilder builder(plan_.op(), plan_.result_encoding(), &context,
-                       ChunkBuilder::Mode::kRowErrors);
+                       ChunkBuilder::Mode::kRowErrors, plan_.grouped());
   RowErrorCounts errors;
   std::vector<geos::GeometryPtr> inputs;
   for (size_t i = begin; i < end; ++i) {
@@ -215,12 +234,21 @@ void ComputeJob::ReduceChunk(Worker& worker, size_t chunk) {
       errors.Add(
           builder.AddError(strips_ ? strips_->row(i) : i,
                            RowInputError("a", rows.statuses[i - begin])));
-    } else {
-      inputs.push_back(std::move(g));
     }
+    // Grouped: by position, failed rows as null; else the rows that decoded.
+    if (g != nullptr || plan_.grouped()) inputs.push_back(std::move(g));
     if (builder.byte_size() >= limits_.max_chunk_bytes && i + 1 < end) {
       Send(builder.Take());
     }
+  }
+
+  if (plan_.grouped()) {
+    std::unique_ptr<v1::ResultChunk> last = builder.Take();
+    if (!last->errors().empty()) Send(std::move(last));
+    counters_.AddErrors(errors);
+    ReduceGroups(worker, chunk, std::move(inputs));
+    counters_.AddWorkerTime(absl::Now() - started);
+    return;
   }
 
   InterruptScope interrupt(deadline(), stopping());
@@ -272,6 +300,98 @@ void ComputeJob::ReducePartials(Worker& worker) {
   }
   Send(builder.Take());
   counters_.AddValues(builder.values());
+  counters_.AddWorkerTime(absl::Now() - started);
+}
+
+void ComputeJob::ReduceGroups(Worker& worker, size_t chunk,
+                              std::vector<geos::GeometryPtr> inputs) {
+  const size_t begin = plan_.chunk_begin(chunk);
+  const size_t end = plan_.chunk_end(chunk);
+  geos::Context& context = worker.geos();
+  const StripOrder& order = *strips_;
+  ChunkBuilder values(plan_.op(), plan_.result_encoding(), &context,
+                      ChunkBuilder::Mode::kGroupValues, /*grouped=*/true);
+  RowErrorCounts errors;
+  InterruptScope interrupt(deadline(), stopping());
+  // The chunk's rows in runs of one group; groups that lie wholly in the
+  // chunk are answered here, the (at most two) that cross its ends leave a
+  // partial result for ReduceSpanningGroup.
+  for (size_t i = begin; i < end;) {
+    const size_t g = order.group_at(i);
+    const size_t run_end = std::min(end, order.group_end(g));
+    std::vector<geos::GeometryPtr> group;
+    for (size_t j = i; j < run_end; ++j) {
+      if (inputs[j - begin] != nullptr) {
+        group.push_back(std::move(inputs[j - begin]));
+      }
+    }
+    absl::StatusOr<geos::GeometryPtr> result =
+        plan_.op().reducer(context, std::move(group), plan_.params());
+    if (interrupt.interrupted()) return Interrupted(interrupt);
+    if (order.group_begin(g) >= begin && order.group_end(g) <= end) {
+      values.Open(g);
+      if (const int code =
+              values.AddGroup(g, order.group_key(g), result.status(),
+                              result.ok() ? result->get() : nullptr);
+          code != 0) {
+        errors.Add(code);
+      }
+      if (values.byte_size() >= limits_.max_chunk_bytes) Send(values.Take());
+    } else {
+      group_partials_[chunk].push_back({g, std::move(result)});
+    }
+    i = run_end;
+  }
+  if (std::unique_ptr<v1::ResultChunk> last = values.Take()) {
+    Send(std::move(last));
+  }
+  counters_.AddValues(values.values());
+  counters_.AddErrors(errors);
+}
+
+void ComputeJob::ReduceSpanningGroup(Worker& worker, size_t chunk) {
+  if (DeadlinePassed()) return;
+  const size_t begin = plan_.chunk_begin(chunk);
+  const size_t end = plan_.chunk_end(chunk);
+  const StripOrder& order = *strips_;
+  // The group that crosses this chunk's end, taken by the chunk it starts
+  // in; every chunk's task has returned, so their partials are readable.
+  if (begin >= end) return;
+  const size_t g = order.group_at(end - 1);
+  if (order.group_end(g) <= end || order.group_begin(g) < begin) return;
+  const absl::Time started = absl::Now();
+  geos::Context& context = worker.geos();
+  absl::Status status;
+  std::vector<geos::GeometryPtr> pieces;
+  const size_t last_chunk = (order.group_end(g) - 1) / plan_.chunk_rows();
+  for (size_t c = chunk; c <= last_chunk; ++c) {
+    for (GroupPartial& p : group_partials_[c]) {
+      if (p.group != g) continue;
+      if (!p.result.ok()) {
+        status.Update(p.result.status());
+      } else {
+        pieces.push_back(*std::move(p.result));
+      }
+    }
+  }
+  InterruptScope interrupt(deadline(), stopping());
+  absl::StatusOr<geos::GeometryPtr> result =
+      status.ok()
+          ? plan_.op().reducer(context, std::move(pieces), plan_.params())
+          : absl::StatusOr<geos::GeometryPtr>(status);
+  if (interrupt.interrupted()) return Interrupted(interrupt);
+  ChunkBuilder values(plan_.op(), plan_.result_encoding(), &context,
+                      ChunkBuilder::Mode::kGroupValues, /*grouped=*/true);
+  values.Open(g);
+  RowErrorCounts errors;
+  if (const int code = values.AddGroup(g, order.group_key(g), result.status(),
+                                       result.ok() ? result->get() : nullptr);
+      code != 0) {
+    errors.Add(code);
+  }
+  Send(values.Take());
+  counters_.AddValues(values.values());
+  counters_.AddErrors(errors);
   counters_.AddWorkerTime(absl::Now() - started);
 }
 

@@ -8,7 +8,8 @@
 //            a worker (or found in the OperandCache), envelopes primed, and
 //            frozen as shared_ptr<const FrozenBatch>, immutable from then on.
 //   keys     reductions only: rows are ordered into spatial strips first
-//            (StripOrder), keys read in parallel.
+//            (StripOrder), keys read in parallel; a grouped reduction's
+//            rows are ordered by group key first.
 //   chunks   the row path: workers take chunks; each decodes and validates
 //            its own rows of `a` (and row-wise `b`), runs the operation's
 //            kernel on each, and frees them. Rows are never shared between
@@ -17,8 +18,11 @@
 //            to on_chunk as soon as they are ready (so out of order).
 //            The reduce path instead reduces each chunk (a strip) to a
 //            partial result, sending only its row errors;
+//            A grouped reduction reduces each group in its chunk and sends
+//            the values of the groups that lie wholly in it;
 //   reduce   reductions only: one task combines the partial results and
-//            sends the single value.
+//            sends the single value; grouped, one task per chunk reduces
+//            the group that crosses its end, if any.
 //
 // A slow reader holds the job back: while max_unsent_chunks of its chunks
 // are computed but unsent (see Window), its next chunk tasks wait in the
@@ -93,6 +97,11 @@ class ComputeJob final : public StagedJob {
   // partial results to the one value.
   void ReduceChunk(Worker& worker, size_t chunk);
   void ReducePartials(Worker& worker);
+  // Grouped: the groups in a chunk's rows, then each group that spans
+  // chunks from its pieces.
+  void ReduceGroups(Worker& worker, size_t chunk,
+                    std::vector<geos::GeometryPtr> inputs);
+  void ReduceSpanningGroup(Worker& worker, size_t chunk);
 
   // This worker's prepared form of the broadcast operand, or null where the
   // operation or the operand has none (see ops::Preparable).
@@ -111,11 +120,19 @@ class ComputeJob final : public StagedJob {
   // The broadcast operand: its builder exists only until it is frozen.
   std::optional<batch::FrozenBatch::Builder> b_builder_;
   std::shared_ptr<const batch::FrozenBatch> b_;
-  // Reductions in strips: the row order, fixed before the chunks start.
+  // Reductions in strips or groups: the row order, fixed before the chunks
+  // start.
   std::optional<StripOrder> strips_;
   // Reductions: chunk i's partial result, written only by chunk i's task
   // and read by ReducePartials after every chunk task has returned.
   std::vector<geos::GeometryPtr> partials_;
+  // Grouped reductions: chunk i's partial results for the groups that cross
+  // its ends (at most two), with the same discipline as partials_.
+  struct GroupPartial {
+    size_t group;
+    absl::StatusOr<geos::GeometryPtr> result;
+  };
+  std::vector<std::vector<GroupPartial>> group_partials_;
 
   // The chunk stages' bound on unsent chunks.
   const std::shared_ptr<Window> window_;

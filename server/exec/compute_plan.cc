@@ -111,9 +111,31 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
         absl::StrCat("operation '", spec.name, "' is unary: leave b unset"));
   }
 
+  if (!request.group_keys().empty()) {
+    if (!plan.reduces()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("group_keys: operation '", spec.name,
+                       "' is not a reduction; only reductions take keys"));
+    }
+    if (static_cast<size_t>(request.group_keys_size()) != plan.rows_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("group_keys has ", request.group_keys_size(),
+                       " keys but a has ", plan.rows_, " rows"));
+    }
+    plan.group_keys_ = absl::MakeConstSpan(request.group_keys());
+  }
+
   const size_t requested = request.chunk_rows();
   plan.chunk_rows_ = ChunkRowsFor(plan.rows_, requested, workers);
-  if (plan.reduces() && requested == 0) {
+  if (plan.grouped() && requested == 0) {
+    // Groups reduce in parallel within and across chunks; a few chunks per
+    // worker balance uneven groups, and a group that spans chunks has few
+    // partial results to combine. Rows of a group are read in strips.
+    plan.key_rows_ = plan.chunk_rows_;
+    plan.chunk_rows_ =
+        std::max<size_t>(plan.chunk_rows_, CeilDiv(plan.rows_, 4 * workers));
+    plan.strips_ = plan.rows_ > 1;
+  } else if (plan.reduces() && requested == 0) {
     // Every extra chunk is one more partial result for the final, serial
     // step to combine: one chunk per worker, each a spatial strip when
     // there are several.

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "geosrpc/v1/geometry_service.pb.h"
 #include "server/batch/decode.h"
 #include "server/batch/wkb.h"
@@ -88,6 +89,14 @@ class ComputePlan {
   size_t chunk_begin(size_t chunk) const { return chunk * chunk_rows_; }
   size_t chunk_end(size_t chunk) const;
 
+  // A reduction with group_keys: one result per distinct key.
+  bool grouped() const { return !group_keys_.empty(); }
+  // One key per row of a (empty unless grouped()); a view into the request.
+  absl::Span<const int64_t> group_keys() const { return group_keys_; }
+  // Whether the rows are read in an order of their own (see strips.h):
+  // grouped by key, and in spatial strips.
+  bool ordered() const { return strips_ || grouped(); }
+
   // Reductions without a caller-chosen chunk size first order their rows
   // into spatial strips (see strips.h), reading keys in num_key_tasks()
   // tasks of key_rows() rows each.
@@ -102,6 +111,7 @@ class ComputePlan {
   ops::Params params_;
   v1::Encoding result_encoding_ = v1::ENCODING_WKB;
   batch::BatchView a_;
+  absl::Span<const int64_t> group_keys_;
   Operand operand_ = Operand::kNone;
   // The operand's data and encoding; its offsets too for kRows.
   batch::BatchView b_;

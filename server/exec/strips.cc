@@ -10,9 +10,11 @@
 namespace geosrpc::exec {
 
 StripOrder::StripOrder(const batch::BatchView& view,
-                       const batch::GeometryLimits& limits)
+                       const batch::GeometryLimits& limits,
+                       absl::Span<const int64_t> group_keys)
     : view_(view),
       limits_(limits),
+      group_keys_(group_keys),
       keys_(view.size(), std::numeric_limits<double>::infinity()) {}
 
 void StripOrder::ComputeKeys(geos::Context& context, size_t begin, size_t end) {
@@ -29,9 +31,34 @@ void StripOrder::ComputeKeys(geos::Context& context, size_t begin, size_t end) {
 void StripOrder::Sort() {
   order_.resize(keys_.size());
   std::iota(order_.begin(), order_.end(), size_t{0});
-  std::stable_sort(order_.begin(), order_.end(),
-                   [&](size_t x, size_t y) { return keys_[x] < keys_[y]; });
+  group_begins_ = {0};
+  if (group_keys_.empty()) {
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](size_t x, size_t y) { return keys_[x] < keys_[y]; });
+  } else {
+    std::stable_sort(order_.begin(), order_.end(), [&](size_t x, size_t y) {
+      if (group_keys_[x] != group_keys_[y]) {
+        return group_keys_[x] < group_keys_[y];
+      }
+      return keys_[x] < keys_[y];
+    });
+    for (size_t i = 1; i < order_.size(); ++i) {
+      if (group_keys_[order_[i]] != group_keys_[order_[i - 1]]) {
+        group_begins_.push_back(i);
+      }
+    }
+  }
+  group_begins_.push_back(order_.size());
   keys_ = {};
+}
+
+size_t StripOrder::group_at(size_t i) const {
+  return std::upper_bound(group_begins_.begin(), group_begins_.end(), i) -
+         group_begins_.begin() - 1;
+}
+
+int64_t StripOrder::group_key(size_t g) const {
+  return group_keys_.empty() ? 0 : group_keys_[order_[group_begins_[g]]];
 }
 
 batch::BatchView StripOrder::Gather(size_t begin, size_t end, std::string* data,

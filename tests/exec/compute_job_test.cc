@@ -285,6 +285,51 @@ TEST_F(ComputeJobTest, ReducesEveryChunkThenTheChunksOnce) {
   EXPECT_EQ(values, 1);
 }
 
+// Groups that lie in one chunk are answered by it, groups that span chunks
+// by the task of the chunk they start in: every group exactly once.
+TEST_F(ComputeJobTest, ReducesEveryGroupOnceWhereverItsRowsFall) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_UNION_ALL);
+  std::vector<std::string> squares;
+  std::map<int64_t, int> rows_of;
+  for (int x = 0; x < 300; ++x) {
+    squares.push_back(absl::StrCat("POLYGON ((", x, " 0, ", x + 1, " 0, ",
+                                   x + 1, " 1, ", x, " 1, ", x, " 0))"));
+    // Group sizes 1, 2, ..., so some fit in a chunk and some span many.
+    int64_t key = 0;
+    for (int n = x; n > key; ++key) n -= key + 1;
+    request.add_group_keys(1000 - key);
+    ++rows_of[1000 - key];
+  }
+  *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKT, squares);
+  request.set_chunk_rows(5);
+  Outcome out = RunJob(pool_.get(), request);
+  ASSERT_TRUE(out.start.ok()) << out.start;
+  EXPECT_EQ(out.summary.status().code(), 0);
+  EXPECT_EQ(out.summary.result_rows(), rows_of.size());
+  std::map<int64_t, double> area_of;
+  geos::Context context;
+  for (const v1::ResultChunk& chunk : out.chunks) {
+    EXPECT_EQ(chunk.mapping(), v1::RESULT_MAPPING_ONE_PER_GROUP);
+    ASSERT_EQ(chunk.group_keys_size(), static_cast<int>(chunk.row_count()));
+    const v1::BinaryColumn& column = chunk.geometries();
+    for (int i = 0; i < chunk.group_keys_size(); ++i) {
+      const int64_t key = chunk.group_keys(i);
+      // Groups are numbered in ascending key order: descending size here.
+      EXPECT_EQ(std::next(rows_of.begin(), chunk.row_offset() + i)->first, key);
+      auto g = context.ReadWkb(column.data().substr(
+          column.offsets(i), column.offsets(i + 1) - column.offsets(i)));
+      ASSERT_TRUE(g.ok()) << g.status();
+      double area = 0;
+      GEOSArea_r(context.handle(), g->get(), &area);
+      EXPECT_FALSE(area_of.count(key)) << "group " << key << " twice";
+      area_of[key] = area;
+    }
+  }
+  ASSERT_EQ(area_of.size(), rows_of.size());
+  for (const auto& [key, rows] : rows_of) EXPECT_NEAR(area_of[key], rows, 1e-9);
+}
+
 // Without a chunk size, a reduction first orders rows by position (keys
 // computed on both workers) and gives each worker a strip.
 TEST_F(ComputeJobTest, ReducesSpatialStripsAndNamesBadRowsByTheirIndex) {

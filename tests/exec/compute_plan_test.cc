@@ -118,6 +118,26 @@ TEST(ComputePlanTest, AReductionReadsOneStripPerWorker) {
   EXPECT_EQ(fixed->num_chunks(), 10u);
 }
 
+TEST(ComputePlanTest, AGroupedReductionTakesOneKeyPerRow) {
+  v1::ComputeRequest request = Points(v1::OP_CODE_UNION_ALL, 1000);
+  for (int i = 0; i < 1000; ++i) request.add_group_keys(i % 10);
+  auto plan = ComputePlan::Create(request, {}, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_TRUE(plan->grouped());
+  EXPECT_TRUE(plan->ordered());
+  EXPECT_EQ(plan->group_keys().size(), 1000u);
+  EXPECT_GE(plan->num_chunks(), 4u);  // Groups spread over the workers.
+
+  request.add_group_keys(3);
+  EXPECT_EQ(ComputePlan::Create(request, {}, 2).status().message(),
+            "group_keys has 1001 keys but a has 1000 rows");
+  v1::ComputeRequest rows = Points(v1::OP_CODE_AREA, 2);
+  rows.add_group_keys(1);
+  rows.add_group_keys(2);
+  EXPECT_EQ(ComputePlan::Create(rows, {}, 2).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ComputePlanTest, ViewsTheOperandInTheFormGiven) {
   v1::ComputeRequest request = Points(v1::OP_CODE_DISTANCE, 2);
   request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);

@@ -29,6 +29,39 @@ TEST(StripOrderTest, OrdersRowsByTheCentreOfTheirXExtentUnkeyedLast) {
   EXPECT_EQ(order, (std::vector<size_t>{2, 4, 0, 5, 1, 3}));
 }
 
+TEST(StripOrderTest, GroupsRowsByKeyThenStripsWithinAGroup) {
+  OwnedBatch rows;
+  rows.Add("POINT (5 0)");   // key 2
+  rows.Add("POINT (9 0)");   // key -1
+  rows.Add("POINT (1 0)");   // key 2
+  rows.Add("POINT (0 0)");   // key 7
+  rows.Add("POINT (-4 0)");  // key -1
+  const std::vector<int64_t> keys = {2, -1, 2, 7, -1};
+  StripOrder order(rows.view(), {}, keys);
+  geos::Context context;
+  order.ComputeKeys(context, 0, 5);
+  order.Sort();
+  std::vector<size_t> read;
+  for (size_t i = 0; i < 5; ++i) read.push_back(order.row(i));
+  EXPECT_EQ(read, (std::vector<size_t>{4, 1, 2, 0, 3}));
+  ASSERT_EQ(order.num_groups(), 3u);
+  EXPECT_EQ(order.group_key(0), -1);
+  EXPECT_EQ(order.group_key(1), 2);
+  EXPECT_EQ(order.group_key(2), 7);
+  EXPECT_EQ(order.group_begin(1), 2u);
+  EXPECT_EQ(order.group_end(1), 4u);
+  EXPECT_EQ(order.group_at(0), 0u);
+  EXPECT_EQ(order.group_at(3), 1u);
+  EXPECT_EQ(order.group_at(4), 2u);
+
+  // Without keys read (a caller-chosen chunk size): request order per group.
+  StripOrder unkeyed(rows.view(), {}, keys);
+  unkeyed.Sort();
+  read.clear();
+  for (size_t i = 0; i < 5; ++i) read.push_back(unkeyed.row(i));
+  EXPECT_EQ(read, (std::vector<size_t>{1, 4, 0, 2, 3}));
+}
+
 TEST(StripOrderTest, GathersAStripAsABatchOfItsOwn) {
   OwnedBatch rows;
   rows.Add("POINT (3 0)");

@@ -24,7 +24,11 @@ TEST(OperationsTest, EveryOpCodeHasExactlyOneEntry) {
     // A reduction has a reducer instead of a row kernel.
     EXPECT_EQ(spec.kernel == nullptr, spec.reducer != nullptr) << spec.name;
     if (spec.reducer != nullptr) {
-      EXPECT_EQ(spec.result, ResultType::kGeometry) << spec.name;
+      // A geometry, or its bounds (total_bounds).
+      EXPECT_TRUE(
+          spec.result == ResultType::kGeometry ||
+          (spec.result == ResultType::kDouble && spec.values_per_row == 4))
+          << spec.name;
       EXPECT_EQ(spec.arity, 1) << spec.name;
     }
     // Parts are geometries, or (get_coordinates) rows of doubles.

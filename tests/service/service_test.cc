@@ -1128,6 +1128,119 @@ TEST_F(ReductionTest, BadRowsAreReportedAndTheRestReduced) {
   EXPECT_EQ(GEOSisEmpty_r(context_.handle(), g->get()), 1);
 }
 
+// Rows grouped by key, each group against one direct GEOSUnaryUnion_r of
+// its rows; chunk sizes the server picks and ones that split most groups.
+TEST_F(ReductionTest, GroupedUnionAllMatchesAUnionPerGroup) {
+  testing::RandomGeometries random(11);
+  std::vector<std::string> wkts;
+  std::vector<int64_t> keys;
+  std::map<int64_t, std::vector<std::string>> groups;
+  for (int i = 0; i < 300; ++i) {
+    wkts.push_back(random.PolygonWkt(10));
+    keys.push_back((i * 37) % 7 - 3);  // -3..3, interleaved.
+    groups[keys.back()].push_back(wkts.back());
+  }
+  for (const uint32_t chunk_rows : {0u, 11u, 1000u}) {
+    v1::ComputeRequest request;
+    request.mutable_operation()->set_op(v1::OP_CODE_UNION_ALL);
+    *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, wkts);
+    request.mutable_group_keys()->Add(keys.begin(), keys.end());
+    request.set_chunk_rows(chunk_rows);
+    auto result = client_->Compute(request);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->mapping, v1::RESULT_MAPPING_ONE_PER_GROUP);
+    EXPECT_EQ(result->summary.result_rows(), groups.size());
+    EXPECT_TRUE(result->errors.empty());
+    EXPECT_TRUE(result->group_errors.empty());
+    ASSERT_EQ(result->group_keys.size(), groups.size());
+    ASSERT_EQ(result->binary.size(), groups.size());
+    size_t g = 0;
+    for (const auto& [key, rows] : groups) {
+      SCOPED_TRACE(absl::StrCat("chunk_rows ", chunk_rows, ", key ", key));
+      EXPECT_EQ(result->group_keys[g], key);
+      ExpectSameArea(result->binary[g],
+                     GEOSUnaryUnion_r(context_.handle(), Collect(rows).get()));
+      ++g;
+    }
+  }
+}
+
+TEST_F(ReductionTest, GroupedReductionReportsRowsAndGroupsApart) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_COVERAGE_UNION);
+  // Group 5: two squares sharing an edge. Group 7: a point, which coverage
+  // union refuses. Group 9: only a row that does not decode.
+  *request.mutable_a() = client::MakeBatch(
+      v1::ENCODING_WKT,
+      {"POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))", "POINT (3 3)", "POLYGON ((0 0",
+       "POLYGON ((1 0, 2 0, 2 1, 1 1, 1 0))"});
+  for (const int64_t k : {5, 7, 9, 5}) request.add_group_keys(k);
+  request.set_chunk_rows(1);
+  auto result = client_->Compute(request);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->summary.status().code(), 0);
+  ASSERT_EQ(result->group_keys, (std::vector<int64_t>{5, 7, 9}));
+  ASSERT_EQ(result->errors.size(), 1u);
+  EXPECT_EQ(result->errors[0].row(), 2u);  // A row of a.
+  ASSERT_EQ(result->group_errors.size(), 1u);
+  EXPECT_EQ(result->group_errors[0].row(), 1u);  // Group 1: key 7.
+  EXPECT_EQ(result->group_errors[0].code(),
+            static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  ASSERT_EQ(result->binary.size(), 3u);
+  ExpectSameArea(
+      result->binary[0],
+      context_.ReadWkt("POLYGON ((0 0, 2 0, 2 1, 0 1, 0 0))")->release());
+  EXPECT_TRUE(result->binary[1].empty());
+  auto empty = context_.ReadWkb(result->binary[2]);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(GEOSisEmpty_r(context_.handle(), empty->get()), 1);
+}
+
+TEST_F(ReductionTest, GroupKeysNeedAReductionAndOneKeyPerRow) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_AREA);
+  *request.mutable_a() =
+      client::MakeBatch(v1::ENCODING_WKT, {"POINT (0 0)", "POINT (1 1)"});
+  for (const int64_t k : {1, 2}) request.add_group_keys(k);
+  auto result = client_->Compute(request);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(),
+              ::testing::HasSubstr("group_keys: operation 'area' is not a "
+                                   "reduction"));
+  request.mutable_operation()->set_op(v1::OP_CODE_UNION_ALL);
+  request.clear_group_keys();
+  for (const int64_t k : {1}) request.add_group_keys(k);
+  result = client_->Compute(request);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status().message(),
+            "group_keys has 1 keys but a has 2 rows");
+}
+
+TEST_F(ReductionTest, TotalBoundsIsTheEnvelopeOfEveryRow) {
+  const std::vector<std::string> wkts = {
+      "POINT (3 -1)", "LINESTRING (0 0, 10 2)", "POINT EMPTY",
+      "POLYGON ((-5 1, -4 1, -4 8, -5 1))", "POINT (100 100)"};
+  auto result = Reduce(v1::OP_CODE_TOTAL_BOUNDS, wkts);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->doubles, (std::vector<double>{-5, -1, 100, 100}));
+
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_TOTAL_BOUNDS);
+  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, wkts);
+  for (const int64_t k : {1, 1, 2, 1, 3}) request.add_group_keys(k);
+  result = client_->Compute(request);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->group_keys, (std::vector<int64_t>{1, 2, 3}));
+  ASSERT_EQ(result->doubles.size(), 12u);
+  EXPECT_EQ(
+      std::vector<double>(result->doubles.begin(), result->doubles.begin() + 4),
+      (std::vector<double>{-5, -1, 10, 8}));
+  for (int i = 4; i < 8; ++i) EXPECT_TRUE(std::isnan(result->doubles[i]));
+  EXPECT_EQ(
+      std::vector<double>(result->doubles.begin() + 8, result->doubles.end()),
+      (std::vector<double>{100, 100, 100, 100}));
+}
+
 TEST_F(ServiceTest, ConcurrentClientsGetTheirOwnAnswers) {
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};

@@ -1,5 +1,6 @@
 // Reductions: every row of a reduced to one geometry (union_all,
-// intersection_all, symmetric_difference_all, coverage_union). Their
+// intersection_all, symmetric_difference_all, coverage_union) or its bounds
+// (total_bounds). Their
 // reducers are associative: the batch reduces chunk by chunk, then the
 // chunks' results.
 #include <utility>
@@ -93,6 +94,15 @@ absl::StatusOr<geos::GeometryPtr> CoverageUnion(
   return Owned(c, GEOSCoverageUnion_r(h, all.get()));
 }
 
+// The envelope of every input (Shapely's total_bounds); the chunk builder
+// writes it as xmin, ymin, xmax, ymax. Envelopes of envelopes are the
+// envelope of all, so chunks reduce apart.
+absl::StatusOr<geos::GeometryPtr> TotalBounds(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params&) {
+  ASSIGN_OR_RETURN(geos::GeometryPtr all, Collect(c, std::move(inputs)));
+  return Owned(c, GEOSEnvelope_r(c.handle(), all.get()));
+}
+
 // A reduction has a reducer instead of a row kernel.
 constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_UNION_ALL,
@@ -120,6 +130,12 @@ constexpr OpSpec kOperations[] = {
      .description =
          "The points in an odd number of the rows of a: one geometry.",
      .reducer = Fold<GEOSSymDifference_r, GEOSSymDifferencePrec_r>},
+    {.code = v1::OP_CODE_TOTAL_BOUNDS,
+     .result = ResultType::kDouble,
+     .description = "xmin, ymin, xmax, ymax of every row of a together: four "
+                    "values (NaN when all are empty).",
+     .values_per_row = 4,
+     .reducer = TotalBounds},
 };
 
 }  // namespace

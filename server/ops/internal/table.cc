@@ -22,6 +22,11 @@ absl::Status CheckEntry(const OpSpec& spec) {
     return absl::InternalError(absl::StrCat(
         "operation '", name, "' needs either a kernel or a reducer"));
   }
+  if (spec.reducer != nullptr && spec.result != ResultType::kGeometry &&
+      !(spec.result == ResultType::kDouble && spec.values_per_row == 4)) {
+    return absl::InternalError(absl::StrCat(
+        "reduction '", name, "' must yield a geometry or its bounds"));
+  }
   if (spec.description == nullptr) {
     return absl::InternalError(
         absl::StrCat("operation '", name, "' has no description"));
