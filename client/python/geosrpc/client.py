@@ -106,8 +106,11 @@ class Result:
     relate, is_valid_reason) with None for failed rows. For get_parts and
     get_rings it holds one value per part, and for get_coordinates one
     (x, y[, z]) row per coordinate, `source_rows` naming each one's row; for a
-    reduction (union_all, ...) it holds the one result. `mask`, `codes` and
-    `messages` are always per input row.
+    reduction (union_all, ...) it holds the one result (total_bounds: four
+    floats), and for a grouped reduction (`group_keys`) one result per
+    distinct key, in ascending key order, `group_keys` naming each one's
+    key and `group_errors` the groups (by position) the server could not
+    reduce. `mask`, `codes` and `messages` are always per input row.
     """
 
     values: np.ndarray
@@ -117,6 +120,9 @@ class Result:
     summary: pb.ComputeSummary
     source_rows: Optional[np.ndarray] = None
     encoding: int = pb.ENCODING_WKB  # Of geometry (or encoded) values.
+    group_keys: Optional[np.ndarray] = None
+    group_errors: Dict[int, Tuple[grpc.StatusCode, str]] = dataclasses.field(
+        default_factory=dict)
 
     @property
     def errors(self) -> Dict[int, Tuple[grpc.StatusCode, str]]:
@@ -285,6 +291,9 @@ class _Assembler:
         self.summary = pb.ComputeSummary()
         self.parts: List[Tuple[int, list, list]] = []  # get_parts chunks
         self.reduced: Optional[list] = None
+        # Grouped reductions: (first group, values, keys) per chunk.
+        self.groups: List[Tuple[int, Any, list]] = []
+        self.group_errors: Dict[int, Tuple[grpc.StatusCode, str]] = {}
         self.encoding = pb.ENCODING_WKB
         self.received = False  # Any response: a retry could repeat work.
 
@@ -315,8 +324,18 @@ class _Assembler:
                                     dtype=np.float64).reshape(-1, width)
             self.parts.append((at, slices, list(chunk.source_rows)))
             return
-        if chunk.mapping == pb.RESULT_MAPPING_ONE_PER_BATCH:
-            self.reduced = slices
+        if chunk.mapping in (pb.RESULT_MAPPING_ONE_PER_BATCH,
+                             pb.RESULT_MAPPING_ONE_PER_GROUP):
+            if kind == "doubles":  # total_bounds: `width` per value
+                width = max(1, chunk.doubles.width)
+                slices = np.asarray(chunk.doubles.values,
+                                    dtype=np.float64).reshape(-1, width)
+            if chunk.mapping == pb.RESULT_MAPPING_ONE_PER_BATCH:
+                self.reduced = slices
+                return
+            for e in chunk.group_errors:
+                self.group_errors[e.row] = (_status_code(e.code), e.message)
+            self.groups.append((at, slices, list(chunk.group_keys)))
             return
         if kind == "doubles":
             width = max(1, chunk.doubles.width)
@@ -351,6 +370,23 @@ class _Assembler:
 
     def _result(self) -> Result:
         mask = self.codes != 0
+        if self.groups:
+            groups = sorted(self.groups, key=lambda g: g[0])
+            keys = np.asarray([k for _, _, ks in groups for k in ks],
+                              dtype=np.int64)
+            if isinstance(groups[0][1], np.ndarray):  # total_bounds
+                values = np.concatenate([g[1] for g in groups])
+            else:
+                values = np.empty(len(keys), dtype=object)
+                values[:] = [v for _, vs, _ in groups for v in vs]
+                for g in self.group_errors:
+                    values[g] = None
+            return Result(values, mask, self.codes, self.messages,
+                          self.summary, group_keys=keys,
+                          group_errors=dict(self.group_errors))
+        if isinstance(self.reduced, np.ndarray):  # total_bounds
+            return Result(self.reduced.reshape(-1), mask, self.codes,
+                          self.messages, self.summary)
         if self.parts or self.reduced is not None:
             if self.reduced is not None:
                 values, sources = self.reduced, None
@@ -779,6 +815,7 @@ class Client:
     def compute(self, op: str, a: Geometries, b: Geometries = None, *,
                 params: Optional[Mapping[str, Any]] = None,
                 result_encoding: str = "wkb",
+                group_keys: Optional[Sequence[int]] = None,
                 timeout: Any = _UNSET) -> Result:
         """Runs `op` on every row of `a`.
 
@@ -787,12 +824,16 @@ class Client:
         an (n, 2) numeric array of points; one geometry is one row). `b`:
         one geometry (broadcast to every row) or as many rows as `a`
         (row-wise). `params`: the operation's parameters (list_operations).
-        `timeout`: seconds, overriding the client's. Raises ComputeError
-        when the batch as a whole fails; per-row failures are in the
-        result."""
+        `group_keys`: for a reduction, an integer per row of `a`: one
+        result per distinct key (GeoPandas' dissolve). `timeout`: seconds,
+        overriding the client's. Raises ComputeError when the batch as a
+        whole fails; per-row failures are in the result."""
         a = as_batch(a)
         request = self.request(op, a, b, params=params,
                                result_encoding=result_encoding)
+        if group_keys is not None:
+            request.group_keys.extend(
+                int(k) for k in np.asarray(group_keys, dtype=np.int64))
 
         def once(received):
             assembler = _Assembler(len(a))

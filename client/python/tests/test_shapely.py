@@ -81,6 +81,27 @@ class ShapelyTest(unittest.TestCase):
             self.client.intersects(geoms, box(2, 2, 6, 6)).values,
             [g.intersects(box(2, 2, 6, 6)) for g in geoms])
 
+    def test_grouped_reductions_dissolve_like_geopandas(self):
+        from shapely.ops import unary_union
+        geoms = [g.buffer(0.3) for g in shapes(60, seed=3)]
+        keys = np.asarray([i % 4 * 10 - 5 for i in range(60)])
+        result = self.client.compute("union_all", geoms, group_keys=keys)
+        np.testing.assert_array_equal(result.group_keys, [-5, 5, 15, 25])
+        self.assertEqual(result.group_errors, {})
+        self.assertSameGeometries(
+            result.geometries(),
+            [unary_union([g for g, k in zip(geoms, keys) if k == key])
+             for key in (-5, 5, 15, 25)], tolerance=1e-6)
+        bounds = self.client.compute("total_bounds", geoms, group_keys=keys)
+        self.assertEqual(bounds.values.shape, (4, 4))
+        for i, key in enumerate((-5, 5, 15, 25)):
+            members = [g for g, k in zip(geoms, keys) if k == key]
+            np.testing.assert_allclose(
+                bounds.values[i], unary_union(members).bounds, rtol=1e-12)
+        whole = self.client.compute("total_bounds", geoms)
+        np.testing.assert_allclose(whole.values, unary_union(geoms).bounds,
+                                   rtol=1e-12)
+
     def test_buffer_styles_by_shapely_names_and_numbers(self):
         line = LineString([(0, 0), (10, 0), (10, 10)])
         for cap in ("round", "flat", "square"):
