@@ -11,6 +11,8 @@
 # 3. A mixed workload (predicates, buffer, intersection).
 # 3b. A reduction: union_all of 20,000 overlapping polygons, for 1..N
 #    workers, against one in-process GEOSUnaryUnion_r of the same polygons.
+# 3c. A slow reader of a large result (150,000 and 1,000,000 buffers): the
+#    server's RSS growth, bounded by flow control whatever the result's size.
 # 4. Server peak RSS over its idle RSS, against the batch payload.
 # 5. The countries join: 1,000,000 random points joined (intersects) with
 #    the Natural Earth 1:10m countries through Join — the countries a layer
@@ -24,8 +26,8 @@
 # 8. Server memory for the countries layer, and after joins against it.
 # 9. Google Benchmark: raw GEOS loop vs the worker pool, no network.
 #
-# SECTIONS="join nearest" (any of seed latency mixed union deadline memory
-# join nearest postgis layer kernels) runs only those sections; ROUNDS sets
+# SECTIONS="join nearest" (any of seed latency mixed union deadline
+# slowreader memory join nearest postgis layer kernels) runs only those sections; ROUNDS sets
 # the interleaved rounds. The join sections write their data (never
 # committed) under DATA (default /tmp/geosrpc-bench-data) with
 # tests/data/countries.js.
@@ -180,6 +182,19 @@ for attempt in range(3):
     print('  attempt %d: %s after %.0f ms (bound 400 ms, includes CLI start-up)' % (attempt + 1, code, ms))"
   rm -f "$walk"
   stop_server
+  echo
+fi
+
+if want slowreader; then
+  echo "== A slow reader: buffer (radius 1, quadsegs 16) of N points, the client pausing 0.25 s every 5 chunks =="
+  for rows in 150000 1000000; do
+    line=$(GEOSRPC_SLOW_READER_ROWS=$rows GEOSRPC_SERVER=$SERVER \
+      PYTHONPATH=$BUILD/python:tests/testing $PY tests/process/slow_reader_test.py 2>&1 |
+      grep -E "^result" || echo "failed")
+    echo "$rows points: $line"
+  done
+  echo "(the server's RSS sampled every 20 ms from /proc; growth = peak - idle before"
+  echo " the call; --max_unsent_chunks=8 chunks of ~1 MB may wait unsent per call)"
   echo
 fi
 
