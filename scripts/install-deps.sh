@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config ninja-build clang-format
   libgeos-dev
+  libproj-dev proj-data proj-bin python3-pyproj
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
