@@ -134,7 +134,10 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
     b_rows = batch::DecodeRows(context, plan_.b().rows(begin, end),
                                limits_.geometry);
   }
-  if (!CountVertices(a.vertices + (b_rows ? b_rows->vertices : 0))) return;
+  if (!CountVertices(a.vertices + (b_rows ? b_rows->vertices : 0),
+                     limits_.max_vertices)) {
+    return;
+  }
 
   const ops::OpSpec& op = plan_.op();
   ops::Row row;
@@ -197,7 +200,7 @@ void ComputeJob::ReduceChunk(Worker& worker, size_t chunk) {
                         strips_ ? strips_->Gather(begin, end, &data, &offsets)
                                 : plan_.a().rows(begin, end),
                         limits_.geometry);
-  if (!CountVertices(rows.vertices)) return;
+  if (!CountVertices(rows.vertices, limits_.max_vertices)) return;
 
   // Rows with no value of their own: the chunk carries only their errors,
   // named by input row.
@@ -271,17 +274,6 @@ void ComputeJob::ReducePartials(Worker& worker) {
   Send(builder.Take());
   counters_.AddValues(builder.values());
   counters_.AddWorkerTime(absl::Now() - started);
-}
-
-bool ComputeJob::CountVertices(uint64_t vertices) {
-  if (vertices_.fetch_add(vertices, std::memory_order_relaxed) + vertices <=
-      limits_.max_vertices) {
-    return true;
-  }
-  Cancel(absl::ResourceExhaustedError(
-      absl::StrCat("batch has more than ", limits_.max_vertices,
-                   " vertices (max_vertices_per_batch)")));
-  return false;
 }
 
 const GEOSPreparedGeometry* ComputeJob::PreparedOperand(Worker& worker) {

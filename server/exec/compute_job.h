@@ -94,9 +94,6 @@ class ComputeJob final : public StagedJob {
   void ReduceChunk(Worker& worker, size_t chunk);
   void ReducePartials(Worker& worker);
 
-  // Adds a chunk's input vertices to the batch's; false (and the batch
-  // stopped) once they pass limits_.max_vertices.
-  bool CountVertices(uint64_t vertices);
   // This worker's prepared form of the broadcast operand, or null where the
   // operation or the operand has none (see ops::Preparable).
   const GEOSPreparedGeometry* PreparedOperand(Worker& worker);
@@ -122,7 +119,6 @@ class ComputeJob final : public StagedJob {
 
   // The chunk stages' bound on unsent chunks.
   const std::shared_ptr<Window> window_;
-  std::atomic<uint64_t> vertices_{0};
   BatchCounters counters_;
 };
 

@@ -324,13 +324,7 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
   // here, as in the compute row path.
   batch::DecodedRows a =
       batch::DecodeRows(context, plan_.a().rows(begin, end), limits_.geometry);
-  if (vertices_.fetch_add(a.vertices, std::memory_order_relaxed) + a.vertices >
-      limits_.max_vertices) {
-    Cancel(absl::ResourceExhaustedError(
-        absl::StrCat("batch has more than ", limits_.max_vertices,
-                     " vertices (max_vertices_per_batch)")));
-    return;
-  }
+  if (!CountVertices(a.vertices, limits_.max_vertices)) return;
 
   // GEOS calls below, and the loops over candidates, end early if this
   // job's deadline passes or it is cancelled; other jobs are unaffected.

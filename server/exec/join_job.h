@@ -98,7 +98,6 @@ class JoinJob final : public StagedJob {
   absl::Time set_started_;
   absl::Duration index_time_;
 
-  std::atomic<uint64_t> vertices_{0};
   std::atomic<uint64_t> pairs_{0};
   BatchCounters counters_;
 };

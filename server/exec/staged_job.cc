@@ -78,6 +78,16 @@ void StagedJob::StageDone(size_t stage) {
   (void)Submit(stage + 1, /*admit=*/false, 0);
 }
 
+bool StagedJob::CountVertices(uint64_t vertices, uint64_t limit) {
+  if (vertices_.fetch_add(vertices, std::memory_order_relaxed) + vertices <=
+      limit) {
+    return true;
+  }
+  Cancel(absl::ResourceExhaustedError(absl::StrCat(
+      "batch has more than ", limit, " vertices (max_vertices_per_batch)")));
+  return false;
+}
+
 bool StagedJob::DeadlinePassed() {
   if (absl::Now() <= deadline_) return false;
   Cancel(absl::DeadlineExceededError(

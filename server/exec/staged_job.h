@@ -84,6 +84,11 @@ class StagedJob : public std::enable_shared_from_this<StagedJob> {
   std::shared_ptr<void> Hold(const std::shared_ptr<Window>& window,
                              uint64_t bytes);
 
+  // Adds a chunk's input vertices to the job's; false, and the job stopped
+  // with RESOURCE_EXHAUSTED, once they pass `limit`
+  // (max_vertices_per_batch).
+  bool CountVertices(uint64_t vertices, uint64_t limit);
+
   // Whether the deadline has passed; if so, cancels the job with
   // DEADLINE_EXCEEDED (and Progress()). Tasks call it before starting work.
   bool DeadlinePassed();
@@ -115,6 +120,7 @@ class StagedJob : public std::enable_shared_from_this<StagedJob> {
   // Set by Run, read-only afterwards.
   std::vector<Stage> stages_;
   std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> vertices_{0};
 
   Mutex mu_;
   absl::Status stop_reason_ ABSL_GUARDED_BY(mu_);

@@ -5,22 +5,13 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "tests/testing/batches.h"
 #include "tests/testing/random_geometries.h"
 
 namespace geosrpc::batch {
 namespace {
 
-struct OwnedBatch {
-  std::string data;
-  std::vector<uint64_t> offsets{0};
-  void Add(absl::string_view row) {
-    data.append(row.data(), row.size());
-    offsets.push_back(data.size());
-  }
-  BatchView view(Encoding e) const {
-    return {e, data, absl::MakeConstSpan(offsets)};
-  }
-};
+using testing::OwnedBatch;
 
 std::shared_ptr<const FrozenBatch> Decode(const BatchView& view,
                                           GeometryLimits limits = {}) {

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "base/sync.h"
 #include "server/geos/context.h"
+#include "tests/testing/batches.h"
 #include "tests/testing/random_geometries.h"
 
 namespace geosrpc::exec {
@@ -48,18 +49,6 @@ Outcome RunJob(WorkerPool* pool, const v1::ComputeRequest& request,
   return out;
 }
 
-v1::GeometryBatch Batch(v1::Encoding encoding,
-                        const std::vector<std::string>& rows) {
-  v1::GeometryBatch batch;
-  batch.set_encoding(encoding);
-  batch.add_offsets(0);
-  for (const auto& r : rows) {
-    batch.mutable_data()->append(r);
-    batch.add_offsets(batch.data().size());
-  }
-  return batch;
-}
-
 class ComputeJobTest : public ::testing::Test {
  protected:
   void SetUp() override { pool_ = *WorkerPool::Create({.num_workers = 2}); }
@@ -69,7 +58,7 @@ class ComputeJobTest : public ::testing::Test {
     request.mutable_operation()->set_op(v1::OP_CODE_AREA);
     std::vector<std::string> wkts;
     for (int i = 0; i < rows; ++i) wkts.push_back(random.PolygonWkt(10));
-    *request.mutable_a() = Batch(v1::ENCODING_WKT, wkts);
+    *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKT, wkts);
     return request;
   }
   std::unique_ptr<WorkerPool> pool_;
@@ -101,7 +90,7 @@ TEST_F(ComputeJobTest, BroadcastMatchesDirectGeos) {
   const std::string polygon = random.PolygonWkt(50);
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
-  *request.mutable_a() = Batch(v1::ENCODING_WKT, points);
+  *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKT, points);
   request.mutable_b_broadcast()->set_encoding(v1::ENCODING_WKT);
   request.mutable_b_broadcast()->set_data(polygon);
   Outcome out = RunJob(pool_.get(), request);
@@ -126,7 +115,7 @@ TEST_F(ComputeJobTest, SplitsChunksAtTheByteLimit) {
   for (int i = 0; i < 200; ++i) polygons.push_back(random.PolygonWkt(100));
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_CONVEX_HULL);
-  *request.mutable_a() = Batch(v1::ENCODING_WKT, polygons);
+  *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKT, polygons);
   request.set_chunk_rows(200);
   Outcome out = RunJob(pool_.get(), request, {.max_chunk_bytes = 4096});
   ASSERT_EQ(out.summary.status().code(), 0);
@@ -178,10 +167,10 @@ TEST_F(ComputeJobTest, BadBroadcastOperandFailsTheBatch) {
 TEST_F(ComputeJobTest, RowErrorsCarryTheOperandAndKeepTheRest) {
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_INTERSECTION);
-  *request.mutable_a() =
-      Batch(v1::ENCODING_WKT, {"POINT (0 0)", "POINT (nan 0)", "POINT (1 1)"});
-  *request.mutable_b_rows() =
-      Batch(v1::ENCODING_WKT, {"POINT (0 0)", "POINT (0 0)", "LINESTRING (0"});
+  *request.mutable_a() = testing::ProtoBatch(
+      v1::ENCODING_WKT, {"POINT (0 0)", "POINT (nan 0)", "POINT (1 1)"});
+  *request.mutable_b_rows() = testing::ProtoBatch(
+      v1::ENCODING_WKT, {"POINT (0 0)", "POINT (0 0)", "LINESTRING (0"});
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_EQ(out.chunks.size(), 1u);
   const auto& c = out.chunks[0];
@@ -267,7 +256,7 @@ TEST_F(ComputeJobTest, ReducesEveryChunkThenTheChunksOnce) {
                                    x + 1, " 1, ", x, " 1, ", x, " 0))"));
   }
   squares[17] = "POLYGON ((0 0";  // A bad row is reported, not reduced.
-  *request.mutable_a() = Batch(v1::ENCODING_WKT, squares);
+  *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKT, squares);
   request.set_chunk_rows(8);
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_TRUE(out.start.ok()) << out.start;
@@ -309,7 +298,7 @@ TEST_F(ComputeJobTest, ReducesSpatialStripsAndNamesBadRowsByTheirIndex) {
   }
   squares[5] = "POLYGON ((0 0";
   squares[250] = "POINT EMPTY";
-  *request.mutable_a() = Batch(v1::ENCODING_WKT, squares);
+  *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKT, squares);
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_TRUE(out.start.ok()) << out.start;
   EXPECT_EQ(out.summary.status().code(), 0) << out.summary.status().message();
@@ -355,7 +344,7 @@ TEST_F(ComputeJobTest, ExpandsPartsWithTheirSourceRows) {
                        ? "GEOMETRYCOLLECTION EMPTY"
                        : absl::StrCat("MULTIPOINT ((", i, " 0), (", i, " 1))"));
   }
-  *request.mutable_a() = Batch(v1::ENCODING_WKT, rows);
+  *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKT, rows);
   request.set_chunk_rows(9);
   Outcome out = RunJob(pool_.get(), request);
   ASSERT_TRUE(out.start.ok()) << out.start;

@@ -2,26 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/batches.h"
+
 namespace geosrpc::exec {
 namespace {
-
-v1::GeometryBatch Batch(v1::Encoding encoding,
-                        const std::vector<std::string>& rows) {
-  v1::GeometryBatch batch;
-  batch.set_encoding(encoding);
-  batch.add_offsets(0);
-  for (const auto& r : rows) {
-    batch.mutable_data()->append(r);
-    batch.add_offsets(batch.data().size());
-  }
-  return batch;
-}
 
 v1::ComputeRequest Points(v1::OpCode op, int rows) {
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(op);
-  *request.mutable_a() =
-      Batch(v1::ENCODING_WKT, std::vector<std::string>(rows, "POINT (1 2)"));
+  *request.mutable_a() = testing::ProtoBatch(
+      v1::ENCODING_WKT, std::vector<std::string>(rows, "POINT (1 2)"));
   return request;
 }
 
@@ -45,7 +35,8 @@ TEST(ComputePlanTest, RejectsMalformedRequests) {
             "operation 'contains' is binary: set b_broadcast or b_rows");
 
   v1::ComputeRequest mismatched = binary_without_b;
-  *mismatched.mutable_b_rows() = Batch(v1::ENCODING_WKT, {"POINT (0 0)"});
+  *mismatched.mutable_b_rows() =
+      testing::ProtoBatch(v1::ENCODING_WKT, {"POINT (0 0)"});
   EXPECT_EQ(Check(mismatched).message(), "b_rows has 1 rows but a has 3");
 
   v1::ComputeRequest empty_operand = binary_without_b;
@@ -139,7 +130,7 @@ TEST(ComputePlanTest, ViewsTheOperandInTheFormGiven) {
   EXPECT_EQ(plan->b().encoding, batch::Encoding::kWkt);
 
   *request.mutable_b_rows() =
-      Batch(v1::ENCODING_WKT, {"POINT (0 0)", "POINT (9 9)"});
+      testing::ProtoBatch(v1::ENCODING_WKT, {"POINT (0 0)", "POINT (9 9)"});
   plan = ComputePlan::Create(request, {}, 2);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->operand(), ComputePlan::Operand::kRows);

@@ -11,21 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "base/sync.h"
 #include "server/geos/context.h"
+#include "tests/testing/batches.h"
 #include "tests/testing/random_geometries.h"
 
 namespace geosrpc::exec {
 namespace {
-
-v1::GeometryBatch Batch(const std::vector<std::string>& rows) {
-  v1::GeometryBatch batch;
-  batch.set_encoding(v1::ENCODING_WKT);
-  batch.add_offsets(0);
-  for (const auto& r : rows) {
-    batch.mutable_data()->append(r);
-    batch.add_offsets(batch.data().size());
-  }
-  return batch;
-}
 
 // (a row, set row) -> distance (NaN when not asked for).
 using Pairs = std::map<std::pair<uint64_t, uint64_t>, double>;
@@ -101,8 +91,8 @@ class JoinJobTest : public ::testing::Test {
 
   v1::JoinRequest Join(v1::JoinPredicate predicate) {
     v1::JoinRequest r;
-    *r.mutable_a() = Batch(a_);
-    *r.mutable_set()->mutable_geometries() = Batch(set_);
+    *r.mutable_a() = testing::WktBatch(a_);
+    *r.mutable_set()->mutable_geometries() = testing::WktBatch(set_);
     r.set_predicate(predicate);
     r.set_chunk_rows(16);
     return r;
@@ -397,8 +387,8 @@ class NearestTest : public JoinJobTest {
                               " exclusive=", exclusive,
                               " all_matches=", all_matches));
     v1::NearestRequest request;
-    *request.mutable_a() = Batch(a_);
-    *request.mutable_set()->mutable_geometries() = Batch(set_);
+    *request.mutable_a() = testing::WktBatch(a_);
+    *request.mutable_set()->mutable_geometries() = testing::WktBatch(set_);
     request.set_k(k);
     if (max_distance) request.set_max_distance(*max_distance);
     request.set_exclusive(exclusive);
@@ -441,7 +431,7 @@ TEST(JoinPlanTest, RejectsMalformedRequests) {
     return JoinPlan::ForJoin(r, {}, 2).status();
   };
   v1::JoinRequest request;
-  *request.mutable_a() = Batch({"POINT (0 0)"});
+  *request.mutable_a() = testing::WktBatch({"POINT (0 0)"});
   request.mutable_set()->set_layer("towns");
   EXPECT_EQ(check(request).message(), "predicate is not set");
   request.set_predicate(static_cast<v1::JoinPredicate>(99));
@@ -462,12 +452,13 @@ TEST(JoinPlanTest, RejectsMalformedRequests) {
             "set.layer");
   request.mutable_set()->set_digest("");
   EXPECT_EQ(check(request).message(), "set.digest is empty");
-  *request.mutable_set()->mutable_geometries() = Batch({"POINT (0 0)"});
+  *request.mutable_set()->mutable_geometries() =
+      testing::WktBatch({"POINT (0 0)"});
   request.mutable_set()->mutable_geometries()->set_offsets(1, 99);
   EXPECT_EQ(check(request).code(), absl::StatusCode::kInvalidArgument);
 
   v1::NearestRequest nearest;
-  *nearest.mutable_a() = Batch({"POINT (0 0)"});
+  *nearest.mutable_a() = testing::WktBatch({"POINT (0 0)"});
   nearest.mutable_set()->set_layer("towns");
   nearest.set_max_distance(0);
   EXPECT_EQ(JoinPlan::ForNearest(nearest, {}, 2).status().message(),

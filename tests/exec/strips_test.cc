@@ -4,20 +4,12 @@
 
 #include <thread>
 
+#include "tests/testing/batches.h"
+
 namespace geosrpc::exec {
 namespace {
 
-struct OwnedBatch {
-  std::string data;
-  std::vector<uint64_t> offsets{0};
-  void Add(absl::string_view row) {
-    data.append(row.data(), row.size());
-    offsets.push_back(data.size());
-  }
-  batch::BatchView view() const {
-    return {batch::Encoding::kWkt, data, absl::MakeConstSpan(offsets)};
-  }
-};
+using testing::OwnedBatch;
 
 TEST(StripOrderTest, OrdersRowsByTheCentreOfTheirXExtentUnkeyedLast) {
   OwnedBatch rows;

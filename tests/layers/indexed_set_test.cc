@@ -4,22 +4,12 @@
 
 #include <cmath>
 
+#include "tests/testing/batches.h"
+
 namespace geosrpc::layers {
 namespace {
 
-struct OwnedBatch {
-  std::string data;
-  std::vector<uint64_t> offsets{0};
-  explicit OwnedBatch(std::vector<std::string> rows) {
-    for (const auto& r : rows) {
-      data += r;
-      offsets.push_back(data.size());
-    }
-  }
-  batch::BatchView view(batch::Encoding e = batch::Encoding::kWkt) const {
-    return {e, data, absl::MakeConstSpan(offsets)};
-  }
-};
+using testing::OwnedBatch;
 
 std::shared_ptr<const IndexedSet> Build(const OwnedBatch& rows,
                                         std::string layer = "",
@@ -39,7 +29,7 @@ TEST(DigestTest, MatchesTheDocumentedFraming) {
   EXPECT_EQ(Digest(rows.view()),
             "sha256:"
             "f72aedcd576dbbbd0c24e4cd9598a43414ab0a2f5f64d048cad2356cf7b1d3c9");
-  OwnedBatch none({});
+  OwnedBatch none;
   EXPECT_EQ(Digest(none.view(batch::Encoding::kWkb)),
             "sha256:"
             "a536aa3cede6ea3c1f3e0357c3c60e0f216a8c89b853df13b29daa8f85065dfb");
@@ -95,7 +85,7 @@ TEST(IndexedSetTest, RecordsTheRowTestOfEveryDecodedRow) {
 }
 
 TEST(IndexedSetTest, AnEmptySetHasNaNBounds) {
-  OwnedBatch rows({});
+  OwnedBatch rows;
   auto set = Build(rows);
   EXPECT_EQ(set->tree().size(), 0u);
   ASSERT_EQ(set->info().bounds_size(), 4);

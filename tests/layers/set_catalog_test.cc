@@ -2,22 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/batches.h"
+
 namespace geosrpc::layers {
 namespace {
 
-struct OwnedBatch {
-  std::string data;
-  std::vector<uint64_t> offsets{0};
-  explicit OwnedBatch(std::vector<std::string> rows) {
-    for (const auto& r : rows) {
-      data += r;
-      offsets.push_back(data.size());
-    }
-  }
-  batch::BatchView view() const {
-    return {batch::Encoding::kWkt, data, absl::MakeConstSpan(offsets)};
-  }
-};
+using testing::OwnedBatch;
 
 std::shared_ptr<const IndexedSet> Build(const OwnedBatch& rows,
                                         std::string layer = "") {

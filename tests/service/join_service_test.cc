@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "geosrpc/v1/geometry_service.grpc.pb.h"
 #include "server/service/server.h"
+#include "tests/testing/batches.h"
 
 namespace geosrpc {
 namespace {
@@ -33,17 +34,6 @@ class TempFile {
  private:
   std::string path_;
 };
-
-v1::GeometryBatch Wkt(const std::vector<std::string>& rows) {
-  v1::GeometryBatch batch;
-  batch.set_encoding(v1::ENCODING_WKT);
-  batch.add_offsets(0);
-  for (const auto& r : rows) {
-    batch.mutable_data()->append(r);
-    batch.add_offsets(batch.data().size());
-  }
-  return batch;
-}
 
 // Four unit squares at (0,0), (1,0), (0,1), (1,1), one per line.
 constexpr char kSquares[] =
@@ -133,8 +123,9 @@ TEST_F(JoinServiceTest, ListLayersDescribesTheLayerLoadedAtStart) {
 
 TEST_F(JoinServiceTest, JoinsRowsAgainstTheLayer) {
   v1::JoinRequest request;
-  *request.mutable_a() = Wkt({"POINT (0.5 0.5)", "POINT (1 1)", "POINT (5 5)",
-                              "POINT (1", "LINESTRING (0.5 0.5, 1.5 1.5)"});
+  *request.mutable_a() =
+      testing::WktBatch({"POINT (0.5 0.5)", "POINT (1 1)", "POINT (5 5)",
+                         "POINT (1", "LINESTRING (0.5 0.5, 1.5 1.5)"});
   request.mutable_set()->set_layer("squares");
   request.set_predicate(v1::JOIN_PREDICATE_INTERSECTS);
   Pairs out = Join(request);
@@ -162,9 +153,9 @@ TEST_F(JoinServiceTest, JoinsRowsAgainstTheLayer) {
 
 TEST_F(JoinServiceTest, ASetIsSentOnceThenNamedByDigest) {
   v1::JoinRequest request;
-  *request.mutable_a() = Wkt({"POINT (0.5 0.5)", "POINT (3 3)"});
+  *request.mutable_a() = testing::WktBatch({"POINT (0.5 0.5)", "POINT (3 3)"});
   *request.mutable_set()->mutable_geometries() =
-      Wkt({"POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0))", "POINT (3 3)"});
+      testing::WktBatch({"POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0))", "POINT (3 3)"});
   request.set_predicate(v1::JOIN_PREDICATE_INTERSECTS);
 
   v1::JoinRequest by_digest = request;
@@ -195,7 +186,8 @@ TEST_F(JoinServiceTest, ASetIsSentOnceThenNamedByDigest) {
 
 TEST_F(JoinServiceTest, NearestFindsTheNearestSquaresWithTies) {
   v1::NearestRequest request;
-  *request.mutable_a() = Wkt({"POINT (3 0.5)", "POINT (1 3)", "POINT EMPTY"});
+  *request.mutable_a() =
+      testing::WktBatch({"POINT (3 0.5)", "POINT (1 3)", "POINT EMPTY"});
   request.mutable_set()->set_layer("squares");
   request.set_return_distance(true);
   Pairs out = Nearest(request);
@@ -215,7 +207,7 @@ TEST_F(JoinServiceTest, NearestFindsTheNearestSquaresWithTies) {
 
 TEST_F(JoinServiceTest, MalformedRequestsAreInvalidArgument) {
   v1::JoinRequest request;
-  *request.mutable_a() = Wkt({"POINT (0 0)"});
+  *request.mutable_a() = testing::WktBatch({"POINT (0 0)"});
   request.mutable_set()->set_layer("squares");
   Pairs out = Join(request);
   EXPECT_EQ(out.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "server/geos/handles.h"
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
@@ -17,36 +18,43 @@ namespace {
 
 // --- Buffers and offsets ------------------------------------------------
 
+// Parameters buffer and offset_curve share.
+constexpr ParamSpec kQuadsegsParam = {
+    .name = "quadsegs",
+    .type = ParamType::kInt,
+    .default_value = 8,
+    .min = 1,
+    .max = 1000,
+    .description = "Segments approximating a quarter circle."};
+constexpr ParamSpec kJoinStyleParam = {.name = "join_style",
+                                       .type = ParamType::kEnum,
+                                       .default_value = 1,
+                                       .min = 1,
+                                       .max = 3,
+                                       .description = "Join style of corners."};
+constexpr ParamSpec kMitreLimitParam = {
+    .name = "mitre_limit",
+    .type = ParamType::kDouble,
+    .default_value = 5,
+    .min = 0,
+    .max = kInf,
+    .description = "Mitre ratio limit (BUFFER_JOIN_STYLE_MITRE only)."};
+
 constexpr ParamSpec kBufferParams[] = {
     {.name = "radius",
      .type = ParamType::kDouble,
      .min = -kInf,
      .max = kInf,
      .description = "Buffer distance; negative shrinks areas."},
-    {.name = "quadsegs",
-     .type = ParamType::kInt,
-     .default_value = 8,
-     .min = 1,
-     .max = 1000,
-     .description = "Segments approximating a quarter circle."},
+    kQuadsegsParam,
     {.name = "cap_style",
      .type = ParamType::kEnum,
      .default_value = 1,
      .min = 1,
      .max = 3,
      .description = "End cap style of lines."},
-    {.name = "join_style",
-     .type = ParamType::kEnum,
-     .default_value = 1,
-     .min = 1,
-     .max = 3,
-     .description = "Join style of corners."},
-    {.name = "mitre_limit",
-     .type = ParamType::kDouble,
-     .default_value = 5,
-     .min = 0,
-     .max = kInf,
-     .description = "Mitre ratio limit (BUFFER_JOIN_STYLE_MITRE only)."},
+    kJoinStyleParam,
+    kMitreLimitParam,
     {.name = "single_sided",
      .type = ParamType::kBool,
      .min = 0,
@@ -92,24 +100,9 @@ constexpr ParamSpec kOffsetCurveParams[] = {
      .min = -kInf,
      .max = kInf,
      .description = "Offset; positive to the left of the line's direction."},
-    {.name = "quadsegs",
-     .type = ParamType::kInt,
-     .default_value = 8,
-     .min = 1,
-     .max = 1000,
-     .description = "Segments approximating a quarter circle."},
-    {.name = "join_style",
-     .type = ParamType::kEnum,
-     .default_value = 1,
-     .min = 1,
-     .max = 3,
-     .description = "Join style of corners."},
-    {.name = "mitre_limit",
-     .type = ParamType::kDouble,
-     .default_value = 5,
-     .min = 0,
-     .max = kInf,
-     .description = "Mitre ratio limit (BUFFER_JOIN_STYLE_MITRE only)."},
+    kQuadsegsParam,
+    kJoinStyleParam,
+    kMitreLimitParam,
     {.name = "legacy",
      .type = ParamType::kBool,
      .min = 0,
@@ -202,6 +195,31 @@ absl::Status MaximumInscribedCircle(geos::Context& c, const Row& r,
       return absl::InvalidArgumentError(
           absl::StrCat("a's extent ", extent, " is below ", kSmallest,
                        ", too small for GEOS 3.11.1's algorithm"));
+    }
+    // GEOS's search is not interruptible, and its work grows with the
+    // cells it visits. It first covers the envelope with square cells as
+    // wide as its narrower side, stepping by that width: a sliver (found by
+    // fuzz/compute_fuzzer: 834617 by 1e-155) makes longer / narrower
+    // cells, and a width below the ordinates' precision never advances.
+    // It then refines down to the tolerance wherever the centre could lie,
+    // which for a rectangle (a line of equally good centres) or an invalid
+    // polygon is extent / tolerance cells: a tolerance of 3e-269 never
+    // finished. Both are bounded to kMaxCells (~0.2 s at worst).
+    constexpr double kMaxCells = 1e5;
+    const double narrower = std::min(x1 - x0, y1 - y0);
+    const double largest =
+        std::max({std::abs(x0), std::abs(x1), std::abs(y0), std::abs(y1)});
+    if (narrower > 0 &&
+        (extent / narrower > kMaxCells || narrower < largest * 0x1p-40)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a's envelope (", x1 - x0, " by ", y1 - y0,
+                       ") is too thin for GEOS 3.11.1's algorithm (at most ",
+                       kMaxCells, " times longer than wide)"));
+    }
+    if (tolerance > 0 && extent / tolerance > kMaxCells) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tolerance ", tolerance, " is too fine for a's extent ", extent,
+          " (at least extent / ", kMaxCells, " for GEOS 3.11.1's algorithm)"));
     }
     if (tolerance == 0) tolerance = extent / 1000;
   }
@@ -318,6 +336,7 @@ constexpr int kPrecisionMode = ParamIndex(kSetPrecisionParams, "mode");
 
 absl::Status SetPrecision(geos::Context& c, const Row& r, const Params& p,
                           Value* out) {
+  RETURN_IF_ERROR(CheckGrid(c, r.a, nullptr, p.number(kPrecisionGrid)));
   // Shapely's modes are GEOS's flags.
   return SetGeometry(
       c,
