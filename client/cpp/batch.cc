@@ -182,8 +182,8 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseParams(
     const absl::string_view piece = text.substr(0, end);
     const size_t eq = piece.find('=');
     if (eq == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "parameter '", piece, "' is not name=value"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("parameter '", piece, "' is not name=value"));
     }
     params.emplace_back(piece.substr(0, eq), piece.substr(eq + 1));
     text = end == absl::string_view::npos ? absl::string_view()

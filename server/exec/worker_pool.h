@@ -48,8 +48,8 @@ class Worker {
          size_t transform_cache_entries)
       : index_(index),
         prepared_(&geos_, 4096, prepared_cache_vertices),
-        proj_(proj::Context::Options{
-            .max_transformations = transform_cache_entries}) {}
+        proj_(proj::Context::Options{.max_transformations =
+                                         transform_cache_entries}) {}
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 

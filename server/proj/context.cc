@@ -108,9 +108,9 @@ absl::Status Context::Error(absl::StatusCode code, absl::string_view what) {
     const size_t colon = reason.find(": ");
     if (colon != absl::string_view::npos) reason.remove_prefix(colon + 2);
   }
-  std::string message =
-      reason.empty() ? absl::StrCat(what, ": PROJ reported an error")
-                     : absl::StrCat(what, ": ", reason);
+  std::string message = reason.empty()
+                            ? absl::StrCat(what, ": PROJ reported an error")
+                            : absl::StrCat(what, ": ", reason);
   last_error_.clear();
   return absl::Status(code, message);
 }
@@ -186,12 +186,12 @@ absl::StatusOr<const Transformation*> Context::FindTransformation(
       lru_.splice(lru_.begin(), lru_, hit->second);
     } else {
       ++created_;
-      lru_.push_front({.key = std::move(key),
-                       .from = from,
-                       .to = to,
-                       .always_xy = always_xy,
-                       .transformation =
-                           CreateTransformation(from, to, always_xy)});
+      lru_.push_front(
+          {.key = std::move(key),
+           .from = from,
+           .to = to,
+           .always_xy = always_xy,
+           .transformation = CreateTransformation(from, to, always_xy)});
       index_.emplace(lru_.front().key, lru_.begin());
       if (lru_.size() > std::max<size_t>(options_.max_transformations, 1)) {
         index_.erase(lru_.back().key);
@@ -227,15 +227,15 @@ absl::Status Context::Transform(const Transformation& t, const double* in,
     }
     if (last_error_.empty()) last_error_ = "no finite result";
     if (out == in) {
-      return Error(absl::StatusCode::kInvalidArgument,
-                   absl::StrCat("cannot transform coordinate ", i, " ",
-                                t.label));
+      return Error(
+          absl::StatusCode::kInvalidArgument,
+          absl::StrCat("cannot transform coordinate ", i, " ", t.label));
     }
     const double* from = in + i * dims;
     return Error(absl::StatusCode::kInvalidArgument,
                  absl::StrCat("cannot transform (", from[0], " ", from[1],
-                              dims >= 3 ? absl::StrCat(" ", from[2]) : "",
-                              ") ", t.label));
+                              dims >= 3 ? absl::StrCat(" ", from[2]) : "", ") ",
+                              t.label));
   }
   return absl::OkStatus();
 }
@@ -248,10 +248,11 @@ absl::StatusOr<bool> Context::IsGeographic(int srid) {
     if (geographic_.size() >= 1024) geographic_.clear();
     absl::StatusOr<PjPtr> crs = CreateCrs(absl::StrCat("EPSG:", srid));
     it = geographic_
-             .emplace(srid, std::make_pair(
-                                crs.status(),
-                                crs.ok() && IsGeographicType(
-                                                proj_get_type(crs->get()))))
+             .emplace(
+                 srid,
+                 std::make_pair(
+                     crs.status(),
+                     crs.ok() && IsGeographicType(proj_get_type(crs->get()))))
              .first;
   }
   if (!it->second.first.ok()) return it->second.first;

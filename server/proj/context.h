@@ -89,8 +89,8 @@ class Context {
   // first coordinate PROJ could not transform or answered with a
   // non-finite value (its input, unless transformed in place); `out` is
   // then partly transformed.
-  absl::Status Transform(const Transformation& t, const double* in,
-                         double* out, size_t n, int dims);
+  absl::Status Transform(const Transformation& t, const double* in, double* out,
+                         size_t n, int dims);
 
   // Whether EPSG:`srid` is a geographic (longitude/latitude) CRS, cached.
   // INVALID_ARGUMENT when PROJ does not know the code.

@@ -14,11 +14,11 @@
 namespace geosrpc::proj {
 namespace {
 
-constexpr double kA = 6378137.0;             // WGS84 semi-major axis, m.
-constexpr double kF = 1 / 298.257223563;     // WGS84 flattening.
-constexpr double kE2 = kF * (2 - kF);        // First eccentricity squared.
+constexpr double kA = 6378137.0;               // WGS84 semi-major axis, m.
+constexpr double kF = 1 / 298.257223563;       // WGS84 flattening.
+constexpr double kE2 = kF * (2 - kF);          // First eccentricity squared.
 constexpr double kMinRadius = kA * (1 - kE2);  // Meridian's, at the equator.
-constexpr double kMeanRadius = 6371008.8;    // (2a + b) / 3.
+constexpr double kMeanRadius = 6371008.8;      // (2a + b) / 3.
 constexpr double kDegree = M_PI / 180;
 
 const geod_geodesic& Wgs84() {
@@ -196,10 +196,8 @@ double EdgeLowerBound(const Vertex& p, const Vertex& a, const Vertex& b) {
   const double c = Chord(a, b);
   if (c >= kBoundedChord) return 0;
   const double half_length = kMinRadius * std::asin(c / (2 * kMinRadius));
-  const double mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2,
-               mz = (a.z + b.z) / 2;
-  return std::hypot(p.x - mx, p.y - my, p.z - mz) - half_length -
-         kBoundSlack;
+  const double mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2, mz = (a.z + b.z) / 2;
+  return std::hypot(p.x - mx, p.y - my, p.z - mz) - half_length - kBoundSlack;
 }
 
 // Latitude, at longitude a.lon + offset, of the geodesic edge a-b whose
@@ -216,12 +214,12 @@ double CrossingLatitude(const Vertex& a, const Vertex& b, double offset) {
   double lo = 0, hi = s12, lat = 0, lon = 0;
   for (int i = 0; i < 64 && hi - lo > 1e-9; ++i) {
     const double mid = (lo + hi) / 2;
-    geod_genposition(&line, GEOD_LONG_UNROLL, mid, &lat, &lon, nullptr,
-                     nullptr, nullptr, nullptr, nullptr, nullptr);
+    geod_genposition(&line, GEOD_LONG_UNROLL, mid, &lat, &lon, nullptr, nullptr,
+                     nullptr, nullptr, nullptr, nullptr);
     (sense * (lon - target) < 0 ? lo : hi) = mid;
   }
-  geod_genposition(&line, GEOD_LONG_UNROLL, (lo + hi) / 2, &lat, &lon,
-                   nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  geod_genposition(&line, GEOD_LONG_UNROLL, (lo + hi) / 2, &lat, &lon, nullptr,
+                   nullptr, nullptr, nullptr, nullptr, nullptr);
   return lat;
 }
 
@@ -291,8 +289,8 @@ double DistanceTo(const Vertex& p, const Shape& shape, double best,
   }
   if (least_a == nullptr || least >= best) return best;
   auto edge = [&](const Vertex& a, const Vertex& b) {
-    best = std::min(best, PointToSegmentDistance(p.lat, p.lon, a.lat, a.lon,
-                                                 b.lat, b.lon));
+    best = std::min(
+        best, PointToSegmentDistance(p.lat, p.lon, a.lat, a.lon, b.lat, b.lon));
   };
   edge(*least_a, *least_b);
   size_t k = 0;
@@ -327,14 +325,14 @@ double PointToSegmentDistance(double p_lat, double p_lon, double a_lat,
   // geodesic, as a sphere gives it: tan(ds/R) = tan(d/R) cos(angle).
   auto along = [](double d, double angle_degrees) {
     const double sigma = d / kMeanRadius;
-    return kMeanRadius * std::atan2(std::sin(sigma) *
-                                        std::cos(angle_degrees * kDegree),
-                                    std::cos(sigma));
+    return kMeanRadius *
+           std::atan2(std::sin(sigma) * std::cos(angle_degrees * kDegree),
+                      std::cos(sigma));
   };
   geod_geodesicline line;
-  geod_lineinit(&line, &Wgs84(), a_lat, a_lon, azi1,
-                GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_AZIMUTH |
-                    GEOD_DISTANCE_IN);
+  geod_lineinit(
+      &line, &Wgs84(), a_lat, a_lon, azi1,
+      GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_AZIMUTH | GEOD_DISTANCE_IN);
   double s = std::clamp(along(d_a, azi_ap - azi1), 0.0, s12);
   for (int step = 0; step < kMaxSteps; ++step) {
     double lat = 0, lon = 0, azi = 0, azi_xp = 0;

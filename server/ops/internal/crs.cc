@@ -70,7 +70,14 @@ class Reprojector {
  public:
   Reprojector(geos::Context& geos, proj::Context& proj,
               const proj::Transformation& t, double densify)
-      : geos_(geos), proj_(proj), t_(t), densify_(densify) {}
+      : geos_(geos), proj_(proj), t_(t), densify_(densify) {
+    // The calling worker's buffers, reused row after row: a point costs
+    // no allocation of its own.
+    thread_local Buffers buffers;
+    in_ = &buffers.in;
+    out_ = &buffers.out;
+    dense_ = &buffers.dense;
+  }
 
   absl::StatusOr<geos::GeometryPtr> Geometry(const GEOSGeometry* g) {
     const GEOSContextHandle_t h = geos_.handle();
@@ -140,17 +147,17 @@ class Reprojector {
       return GeosFailure(geos_);
     }
     const int d = dims >= 3 ? 3 : 2;
-    in_.resize(size_t{size} * d);
+    in_->resize(size_t{size} * d);
     if (size > 0 &&
-        GEOSCoordSeq_copyToBuffer_r(h, seq, in_.data(), d == 3, 0) == 0) {
+        GEOSCoordSeq_copyToBuffer_r(h, seq, in_->data(), d == 3, 0) == 0) {
       return GeosFailure(geos_);
     }
     if (densify_ > 0) RETURN_IF_ERROR(Densify(d));
-    const size_t n = in_.size() / d;
-    out_.resize(in_.size());
-    RETURN_IF_ERROR(proj_.Transform(t_, in_.data(), out_.data(), n, d));
+    const size_t n = in_->size() / d;
+    out_->resize(in_->size());
+    RETURN_IF_ERROR(proj_.Transform(t_, in_->data(), out_->data(), n, d));
     GEOSCoordSequence* result =
-        GEOSCoordSeq_copyFromBuffer_r(h, out_.data(), n, d == 3, 0);
+        GEOSCoordSeq_copyFromBuffer_r(h, out_->data(), n, d == 3, 0);
     if (result == nullptr) return GeosFailure(geos_);
     return result;
   }
@@ -159,11 +166,11 @@ class Reprojector {
   // interpolated too), counting the row's vertices against the bound
   // before making any.
   absl::Status Densify(int d) {
-    const size_t n = in_.size() / d;
+    const size_t n = in_->size() / d;
     double added = 0;
     for (size_t i = 1; i < n; ++i) {
-      const double* p = &in_[(i - 1) * d];
-      const double* q = &in_[i * d];
+      const double* p = &(*in_)[(i - 1) * d];
+      const double* q = &(*in_)[i * d];
       const double length = std::hypot(q[0] - p[0], q[1] - p[1]);
       if (length > densify_) added += std::ceil(length / densify_) - 1;
     }
@@ -175,35 +182,41 @@ class Reprojector {
     }
     if (added == 0) return absl::OkStatus();
     vertices_ += static_cast<uint64_t>(added);
-    dense_.clear();
-    dense_.reserve(in_.size() + static_cast<size_t>(added) * d);
+    dense_->clear();
+    dense_->reserve(in_->size() + static_cast<size_t>(added) * d);
     for (size_t i = 0; i < n; ++i) {
-      const double* q = &in_[i * d];
+      const double* q = &(*in_)[i * d];
       if (i > 0) {
-        const double* p = &in_[(i - 1) * d];
+        const double* p = &(*in_)[(i - 1) * d];
         const double length = std::hypot(q[0] - p[0], q[1] - p[1]);
         if (length > densify_) {
           const int pieces = static_cast<int>(std::ceil(length / densify_));
           for (int k = 1; k < pieces; ++k) {
             const double f = static_cast<double>(k) / pieces;
             for (int j = 0; j < d; ++j) {
-              dense_.push_back(p[j] + f * (q[j] - p[j]));
+              dense_->push_back(p[j] + f * (q[j] - p[j]));
             }
           }
         }
       }
-      dense_.insert(dense_.end(), q, q + d);
+      dense_->insert(dense_->end(), q, q + d);
     }
-    in_.swap(dense_);
+    in_->swap(*dense_);
     return absl::OkStatus();
   }
+
+  struct Buffers {
+    std::vector<double> in, out, dense;
+  };
 
   geos::Context& geos_;
   proj::Context& proj_;
   const proj::Transformation& t_;
   const double densify_;
   uint64_t vertices_ = 0;
-  std::vector<double> in_, out_, dense_;
+  std::vector<double>* in_;
+  std::vector<double>* out_;
+  std::vector<double>* dense_;
 };
 
 absl::Status NoProjContext() {
@@ -224,9 +237,9 @@ absl::Status Transform(geos::Context& c, const Row& r, const Params& p,
     srid_crs = absl::StrCat("EPSG:", srid);
   }
   const std::string& from = srid_crs.empty() ? p.string(kFromCrs) : srid_crs;
-  ASSIGN_OR_RETURN(const proj::Transformation* t,
-                   r.proj->FindTransformation(from, p.string(kToCrs),
-                                              p.flag(kAlwaysXy)));
+  ASSIGN_OR_RETURN(
+      const proj::Transformation* t,
+      r.proj->FindTransformation(from, p.string(kToCrs), p.flag(kAlwaysXy)));
   Reprojector reprojector(c, *r.proj, *t, p.number(kDensify));
   ASSIGN_OR_RETURN(out->geometry, reprojector.Geometry(r.a));
   GEOSSetSRID_r(c.handle(), out->geometry.get(), t->target_srid);
