@@ -29,7 +29,7 @@ constexpr ParamSpec kTransformParams[] = {
      .max = proj::kMaxCrsLength,
      .description =
          "Source CRS: AUTH:CODE (EPSG:4326), a PROJ string, WKT or PROJJSON "
-         "(not a name). Empty: each row's SRID, as EPSG:<srid> (a row error "
+         "(not a name). Empty: each row's SRID, as EPSG:SRID (a row error "
          "when it has none).",
      .check = proj::CheckCrs},
     {.name = "to_crs",
