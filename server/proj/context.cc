@@ -47,6 +47,26 @@ bool IsProjString(absl::string_view s) {
          absl::StartsWith(s, "init=");
 }
 
+// Whether `s` points PROJ at a file of its choosing: an init file
+// ("+init=epsg:4326", legacy; "EPSG:4326" says the same), or a path where a
+// grid's name belongs ("+nadgrids=/dev/stdin", "@./x", a WKT PARAMETERFILE
+// "/x"). A request must not make the server open (or block reading) any
+// file it names.
+bool NamesAFile(absl::string_view s) {
+  if (absl::StrContains(s, "init=")) return true;
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    const char c = s[i];
+    if (c != '=' && c != ',' && c != '@' && c != '"') continue;
+    absl::string_view rest = s.substr(i + 1);
+    absl::ConsumePrefix(&rest, "@");
+    if (absl::StartsWith(rest, "/") || absl::StartsWith(rest, "./") ||
+        absl::StartsWith(rest, "../") || absl::StartsWith(rest, "~")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // OK if `text` has one of the forms CreateCrs passes to PROJ.
 absl::Status CheckForm(absl::string_view text) {
   if (text.size() > kMaxCrsLength) {
@@ -58,6 +78,12 @@ absl::Status CheckForm(absl::string_view text) {
   }
   const absl::string_view s = absl::StripLeadingAsciiWhitespace(text);
   if (s.empty()) return absl::InvalidArgumentError("empty CRS");
+  if (NamesAFile(s)) {
+    return absl::InvalidArgumentError(
+        "a CRS may not name a file (PROJ would open it on the server: "
+        "+init=, a path in +nadgrids= or a WKT/PROJJSON file parameter); "
+        "grids are found by name among PROJ's data files");
+  }
   if (IsProjString(s) || s[0] == '{' || IsWkt(s) || IsAuthorityCode(s) ||
       absl::StartsWithIgnoreCase(s, "urn:") ||
       absl::StartsWithIgnoreCase(s, "http://www.opengis.net/") ||

@@ -43,6 +43,18 @@ TEST(ContextTest, ReadsEveryFormOfCrsButNames) {
       context.CreateCrs("urn:ogc:def:coordinateOperation:EPSG::16031");
   EXPECT_EQ(operation.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(operation.status().message(), HasSubstr("is not a CRS"));
+  // Nothing that would make the server open a file it is told to.
+  for (const char* text :
+       {"+proj=longlat +ellps=WGS84 +nadgrids=/dev/stdin",
+        "+proj=longlat +ellps=WGS84 +nadgrids=@null,@/etc/passwd",
+        "+init=epsg:4326", "+proj=longlat +geoidgrids=./x.gtx",
+        "GEOGCRS[\"x\",PARAMETERFILE[\"g\",\"/proc/self/environ\"]]"}) {
+    auto file = context.CreateCrs(text);
+    EXPECT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_THAT(file.status().message(), HasSubstr("may not name a file"));
+  }
+  EXPECT_TRUE(
+      context.CreateCrs("+proj=longlat +ellps=WGS84 +nadgrids=@null").ok());
   EXPECT_EQ(context.CreateCrs("").status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(context.CreateCrs(std::string("EPSG:4326\0x", 11)).status().code(),
