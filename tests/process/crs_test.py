@@ -240,6 +240,28 @@ class CrsTest(unittest.TestCase):
         want = np.column_stack(t.transform(xs, ys))
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
 
+    def test_extreme_densify_is_a_row_error_and_empties_pass(self):
+        rows = [line_wkb([(0, 0), (10, 10)]), line_wkb([]),
+                point_wkb(1, 1), line_wkb([(0, 0), (1e-9, 0)])]
+        for densify, mask in [(1e-300, [True, False, False, True]),
+                              (1e-6, [True, False, False, False]),
+                              (1e300, [False, False, False, False])]:
+            with self.subTest(densify=densify):
+                result = self.client.compute(
+                    "transform", rows,
+                    params={"from_crs": "EPSG:4326", "to_crs": "EPSG:3857",
+                            "densify": densify})
+                self.assertEqual(list(result.mask), mask, result.messages)
+                if mask[0]:
+                    self.assertIn("densify less", result.messages[0])
+        for densify in (float("nan"), float("inf"), -1.0):
+            with self.assertRaises(geosrpc.ComputeError):
+                self.client.compute("transform", rows, params={
+                    "to_crs": "EPSG:3857", "densify": densify})
+        with self.assertRaises(geosrpc.ComputeError):
+            self.client.compute("transform", rows, params={
+                "to_crs": "+proj=merc " + "x" * 20000})
+
     def test_rows_without_srid_or_outside_the_domain_fail_alone(self):
         rows = [
             point_wkb(10, 50, srid=4326),
