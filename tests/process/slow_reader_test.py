@@ -77,8 +77,14 @@ class SlowReaderTest(unittest.TestCase):
                   f"{idle / 1e6:.0f} MB, peak {peak[0] / 1e6:.0f} MB, "
                   f"growth {growth / 1e6:.0f} MB")
             # The request (3 MB), a window of 1 MB chunks and gRPC's own
-            # buffers; nowhere near the result's size.
-            self.assertLess(growth, 64 << 20)
+            # buffers; nowhere near the result's size. A sanitizer's
+            # allocator keeps freed memory on purpose (ASan's quarantine),
+            # so the bound holds for plain builds only.
+            if os.environ.get("GEOSRPC_SANITIZE"):
+                print("memory bound not checked: server built with "
+                      f"-fsanitize={os.environ['GEOSRPC_SANITIZE']}")
+            else:
+                self.assertLess(growth, 64 << 20)
         finally:
             server.proc.terminate()
             self.assertEqual(server.proc.wait(timeout=60), 0)
