@@ -25,9 +25,13 @@
 #    PostgreSQL cluster (skipped, saying why, where PostGIS is unavailable).
 # 8. Server memory for the countries layer, and after joins against it.
 # 9. Google Benchmark: raw GEOS loop vs the worker pool, no network.
+# 10. transform: 1,000,000 random points EPSG:4326 -> 3857, and the Natural
+#    Earth 1:10m countries -> LAEA Europe (3035), through the service
+#    against proj_trans_generic in-process on the same threads.
 #
 # SECTIONS="join nearest" (any of seed latency mixed union deadline
-# slowreader memory join nearest postgis layer kernels) runs only those sections; ROUNDS sets
+# slowreader memory join nearest postgis layer kernels transform) runs only
+# those sections; ROUNDS sets
 # the interleaved rounds. The join sections write their data (never
 # committed) under DATA (default /tmp/geosrpc-bench-data) with
 # tests/data/countries.js.
@@ -42,12 +46,15 @@ KERNELS=$BUILD/bench/kernels_bench
 JOIN_INPROC=$BUILD/bench/join_inprocess
 NEAREST_INPROC=$BUILD/bench/nearest_inprocess
 JOIN_RPC=$BUILD/bench/join_rpc
+TRANSFORM_INPROC=$BUILD/bench/transform_inprocess
+TRANSFORM_RPC=$BUILD/bench/transform_rpc
 PORT=${PORT:-50071}
 ROWS=120000
 MAX_WORKERS=${MAX_WORKERS:-$(nproc)}
 PY=/usr/bin/python3
 DATA=${DATA:-/tmp/geosrpc-bench-data}
 JOIN_ROWS=${JOIN_ROWS:-1000000}
+TRANSFORM_ROWS=${TRANSFORM_ROWS:-1000000}
 
 json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 want() { [ -z "${SECTIONS:-}" ] || [[ " $SECTIONS " == *" $1 "* ]]; }
@@ -230,7 +237,7 @@ prepare_data() {
   COUNTRY_ROWS=$(echo "$countries_info" | json 'd["rows"]')
   COUNTRY_VERTICES=$(echo "$countries_info" | json 'd["vertices"]')
 }
-if want join || want postgis || want layer; then prepare_data; fi
+if want join || want postgis || want layer || want transform; then prepare_data; fi
 # Each measurement's JSON, tagged, for the summaries below.
 results=$(mktemp)
 record() { echo "{\"section\": \"$1\", \"w\": $2, \"kind\": \"$3\", \"r\": $4}" >>"$results"; }
@@ -288,6 +295,34 @@ if want nearest; then
   echo " build included; ties: all_matches (the default), by digest after a first"
   echo " call that sends the set; no ties: all_matches=false; x: in-process time /"
   echo " service time)"
+  echo
+fi
+
+if want transform; then
+  echo "== transform: $TRANSFORM_ROWS random points EPSG:4326 -> EPSG:3857, and the $COUNTRY_ROWS countries ($COUNTRY_VERTICES vertices) -> EPSG:3035 (LAEA Europe) =="
+  PTS="--input=random:$TRANSFORM_ROWS --bounds=-180,-85,180,85 --from_crs=EPSG:4326"
+  CTRY="--input=hexwkb:$COUNTRIES --from_crs=EPSG:4326 --to_crs=EPSG:3035"
+  for w in $(seq 1 "$MAX_WORKERS"); do
+    for _ in $(seq "$ROUNDS"); do
+      start_server "$w"
+      record transform "$w" points_svc "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
+        --server_pid=$server_pid $PTS --to_crs=EPSG:3857 --repeat=3)"
+      record transform "$w" countries_svc "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
+        --server_pid=$server_pid $CTRY --repeat=3)"
+      stop_server
+      record transform "$w" points_inproc "$($TRANSFORM_INPROC --threads=$w $PTS \
+        --to_crs=EPSG:3857 --srid=3857 --repeat=3)"
+      record transform "$w" countries_inproc "$($TRANSFORM_INPROC --threads=$w $CTRY \
+        --srid=3035 --repeat=3)"
+    done
+  done
+  summarize transform
+  echo "(seconds, best of 3 calls in each of $ROUNDS interleaved rounds; service: one"
+  echo " Compute call end to end, WKB in and out, after a first call (first_s) that"
+  echo " makes each worker's transformation; in-process: T threads, each with its own"
+  echo " PROJ context and transformation made beforehand, WKB decode (GEOS), one"
+  echo " proj_trans_generic per coordinate sequence, geometry rebuilt and written as"
+  echo " WKB; x: in-process time / service time, >1 = service faster; goal >= 0.85x)"
   echo
 fi
 

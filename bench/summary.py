@@ -1,4 +1,4 @@
-"""Tables for bench/run.sh's join, nearest and PostGIS sections.
+"""Tables for bench/run.sh's join, nearest, PostGIS and transform sections.
 
     summary.py SECTION RESULTS
 
@@ -154,9 +154,43 @@ def postgis(rows):
     print_answers(rows, {"valid_answer", "valid_inprocess"})
 
 
+def transform(rows):
+    """Kinds: points_svc / points_inproc (random points to EPSG:3857),
+    countries_svc / countries_inproc (the countries to LAEA Europe)."""
+    print("%-7s | %10s %10s %6s %9s | %10s %10s %6s %9s"
+          % ("workers", "points_in", "points_svc", "x", "first_s",
+             "ctry_in", "ctry_svc", "x", "first_s"))
+    for w in workers(rows):
+        out = ["%-7d" % w]
+        for data in ("points", "countries"):
+            inp = best(rows, w, data + "_inproc", "seconds")
+            svc = best(rows, w, data + "_svc", "seconds")
+            out.append("%10.3f %10.3f %5.2fx %9.3f"
+                       % (inp, svc, ratio(inp, svc),
+                          best(rows, w, data + "_svc", "first_s")))
+        print(" | ".join(out))
+    print("CPU seconds (in-process: every thread; service: the server):")
+    for w in workers(rows):
+        print("%-7d | points %8.3f in-process, %8.3f server | countries %8.3f in-process, %8.3f server"
+              % (w, best(rows, w, "points_inproc", "cpu_s"),
+                 best(rows, w, "points_svc", "server_cpu_s"),
+                 best(rows, w, "countries_inproc", "cpu_s"),
+                 best(rows, w, "countries_svc", "server_cpu_s")))
+    for data in ("points", "countries"):
+        errs = {(k, r.get("errors")) for (w, k), rs in rows.items()
+                if k.startswith(data) for r in rs}
+        byts = {r.get("bytes") for (w, k), rs in rows.items()
+                if k.startswith(data) for r in rs}
+        same = len(byts) == 1
+        print("%s: row errors %s; result WKB bytes %s" % (
+            data, sorted(errs), "the same in both" if same else
+            "DIFFER: %s" % sorted(byts)))
+
+
 def main():
     section, path = sys.argv[1], sys.argv[2]
-    {"join": join, "nearest": nearest, "postgis": postgis}[section](load(path, section))
+    {"join": join, "nearest": nearest, "postgis": postgis,
+     "transform": transform}[section](load(path, section))
 
 
 if __name__ == "__main__":

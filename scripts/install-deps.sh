@@ -7,6 +7,7 @@ PKGS=(
   build-essential cmake pkg-config ninja-build clang-format
   clang-14 libfuzzer-14-dev
   libgeos-dev
+  libproj-dev proj-data proj-bin python3-pyproj
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev

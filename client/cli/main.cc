@@ -22,7 +22,6 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/flags.h"
 #include "base/input/geometry_file.h"
@@ -47,8 +46,9 @@ ABSL_FLAG(std::string, b_wkt, "", "A WKT geometry broadcast as b");
 ABSL_FLAG(std::string, input_format, "auto",
           "auto, wkt (one per line), hex (hex WKB, one per line) or geojson "
           "(a FeatureCollection, Feature or geometry, or one per line)");
-ABSL_FLAG(std::vector<std::string>, param, {},
-          "Operation parameters as name=value, comma-separated");
+ABSL_FLAG(std::string, param, "",
+          "Operation parameters as name=value, comma-separated; a value may "
+          "hold commas (to_crs=PROJCRS[...])");
 ABSL_FLAG(std::string, result_encoding, "wkt",
           "Encoding of geometry results: wkt, wkb or hex");
 ABSL_FLAG(std::string, format, "csv", "Output format: csv or json");
@@ -140,13 +140,10 @@ absl::Status Compute() {
   if (!c.ok()) return c.status();
   auto info = (*c)->DescribeOperation(absl::GetFlag(FLAGS_op));
   if (!info.ok()) return info.status();
-  std::vector<std::pair<std::string, std::string>> params;
-  for (const std::string& p : absl::GetFlag(FLAGS_param)) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(p, '=');
-    params.push_back(std::move(kv));
-  }
+  auto params = client::ParseParams(absl::GetFlag(FLAGS_param));
+  if (!params.ok()) return params.status();
   v1::ComputeRequest request;
-  auto op = client::MakeOperation(*info, params);
+  auto op = client::MakeOperation(*info, *params);
   if (!op.ok()) return op.status();
   *request.mutable_operation() = *std::move(op);
 

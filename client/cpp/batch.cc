@@ -149,13 +149,48 @@ absl::Status SetField(google::protobuf::Message* msg, const FieldDescriptor* f,
       r->SetEnumValue(msg, f, number);
       break;
     }
+    case FieldDescriptor::CPPTYPE_STRING:
+      r->SetString(msg, f, std::string(text));
+      break;
     default:
       return bad();
   }
   return absl::OkStatus();
 }
 
+// Whether `rest` opens with a parameter name and '='.
+bool StartsWithName(absl::string_view rest) {
+  size_t i = 0;
+  while (i < rest.size() && (absl::ascii_isalnum(rest[i]) || rest[i] == '_')) {
+    ++i;
+  }
+  return i > 0 && !absl::ascii_isdigit(rest[0]) && i < rest.size() &&
+         rest[i] == '=';
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseParams(
+    absl::string_view text) {
+  std::vector<std::pair<std::string, std::string>> params;
+  while (!text.empty()) {
+    size_t end = 0;
+    while ((end = text.find(',', end)) != absl::string_view::npos &&
+           !StartsWithName(text.substr(end + 1))) {
+      ++end;
+    }
+    const absl::string_view piece = text.substr(0, end);
+    const size_t eq = piece.find('=');
+    if (eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("parameter '", piece, "' is not name=value"));
+    }
+    params.emplace_back(piece.substr(0, eq), piece.substr(eq + 1));
+    text = end == absl::string_view::npos ? absl::string_view()
+                                          : text.substr(end + 1);
+  }
+  return params;
+}
 
 absl::StatusOr<v1::Operation> MakeOperation(
     const v1::OperationInfo& info,

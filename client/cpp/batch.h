@@ -56,6 +56,15 @@ absl::StatusOr<v1::JoinPredicate> ParseJoinPredicate(absl::string_view name);
 // there: "DOUBLE" for RESULT_TYPE_DOUBLE, "FLAT" for BUFFER_CAP_STYLE_FLAT.
 std::string ShortName(const google::protobuf::EnumValueDescriptor& value);
 
+// Parameters written as one piece of text, "radius=1,quadsegs=2", as
+// name/value pairs. Each value runs to the next comma followed by a name and
+// '=' (a letter or '_', then letters, digits or '_'), or to the end, so a
+// value may hold commas and '=' signs: a WKT or PROJ string CRS
+// ("to_crs=+proj=utm +zone=33 +datum=WGS84", "to_crs=PROJCRS[\"x\", ...]").
+// INVALID_ARGUMENT for a piece without '='.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseParams(
+    absl::string_view text);
+
 // An Operation for `info` with parameters given as name/value text
 // ("radius", "0.2"); enums by name, whole or short and in any case
 // ("BUFFER_CAP_STYLE_FLAT", "flat"), or number; bools as

@@ -27,7 +27,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/flags.h"
 #include "base/input/geometry_file.h"
@@ -56,8 +55,9 @@ ABSL_FLAG(std::string, dataset, "seed",
           "seed (random points; b = the buffered 20-point multipoint), "
           "polygons (random 32-gons; b = the same), or file:PATH (WKT lines, "
           "hex WKB lines or GeoJSON, sent whole as each request's a)");
-ABSL_FLAG(std::vector<std::string>, param, {},
-          "Parameters name=value, applied to the operations that take them");
+ABSL_FLAG(std::string, param, "",
+          "Parameters name=value, comma-separated (a value may hold commas), "
+          "applied to the operations that take them");
 ABSL_FLAG(int, batch_rows, 1000, "Rows per request");
 ABSL_FLAG(int, concurrency, 4, "Calls in flight");
 ABSL_FLAG(double, rate, 0, "Open-loop target requests/s (0 = closed loop)");
@@ -161,11 +161,9 @@ absl::StatusOr<std::vector<Call>> BuildCalls(client::Client* c) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown dataset '", absl::GetFlag(FLAGS_dataset), "'"));
   }
-  std::vector<std::pair<std::string, std::string>> params;
-  for (const std::string& p : absl::GetFlag(FLAGS_param)) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(p, '=');
-    params.push_back(kv);
-  }
+  auto parsed = client::ParseParams(absl::GetFlag(FLAGS_param));
+  if (!parsed.ok()) return parsed.status();
+  const std::vector<std::pair<std::string, std::string>>& params = *parsed;
   std::vector<Call> out;
   for (const std::string& name : absl::GetFlag(FLAGS_op)) {
     if (name == "join" || name == "nearest") {

@@ -160,6 +160,7 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
 
   const ops::OpSpec& op = plan_.op();
   ops::Row row;
+  row.proj = &worker.proj();
   if (b_ != nullptr) row.b = b_->geometry(0);
   const GEOSPreparedGeometry* prepared = PreparedOperand(worker);
   // GEOS calls below end early if this job's deadline passes or it is

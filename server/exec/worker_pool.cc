@@ -121,7 +121,8 @@ void WorkerPool::Resume(std::shared_ptr<TaskGroup> group) {
 }
 
 void WorkerPool::Loop(int index) {
-  Worker worker(index, options_.prepared_cache_vertices);
+  Worker worker(index, options_.prepared_cache_vertices,
+                options_.transform_cache_entries);
   for (;;) {
     std::shared_ptr<TaskGroup> group;
     size_t task;

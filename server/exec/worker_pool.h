@@ -1,5 +1,6 @@
-// WorkerPool: a fixed set of threads, each owning the GEOS state it computes
-// with (a geos::Context and a prepared-geometry cache).
+// WorkerPool: a fixed set of threads, each owning the GEOS and PROJ state it
+// computes with (a geos::Context, a prepared-geometry cache, and a
+// proj::Context with its cached transformations).
 //
 // Work arrives as TaskGroups: n independent tasks and a completion callback.
 // Workers take tasks round-robin across the groups in flight, so concurrent
@@ -36,26 +37,35 @@
 #include "base/sync.h"
 #include "server/exec/prepared_cache.h"
 #include "server/geos/context.h"
+#include "server/proj/context.h"
 
 namespace geosrpc::exec {
 
 // What one worker thread owns. Only that thread touches it.
 class Worker {
  public:
-  Worker(int index, uint64_t prepared_cache_vertices)
-      : index_(index), prepared_(&geos_, 4096, prepared_cache_vertices) {}
+  Worker(int index, uint64_t prepared_cache_vertices,
+         size_t transform_cache_entries)
+      : index_(index),
+        prepared_(&geos_, 4096, prepared_cache_vertices),
+        proj_(proj::Context::Options{.max_transformations =
+                                         transform_cache_entries}) {}
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
   int index() const { return index_; }
   geos::Context& geos() { return geos_; }
   PreparedCache& prepared() { return prepared_; }
+  proj::Context& proj() { return proj_; }
 
  private:
   const int index_;
   geos::Context geos_;
   // Declared after geos_: its entries are destroyed with geos_'s handle.
   PreparedCache prepared_;
+  // PROJ's context and the transformations made through it; independent of
+  // GEOS.
+  proj::Context proj_;
 };
 
 // Receives the pool's timings (e.g. for metrics). Called on worker threads;
@@ -160,6 +170,9 @@ class WorkerPool {
     // Each worker's prepared geometries are bounded by the vertices of
     // their base geometries (see PreparedCache).
     uint64_t prepared_cache_vertices = 2'000'000;
+    // Each worker keeps this many PROJ transformations (LRU by their pair
+    // of CRSs; see proj::Context).
+    size_t transform_cache_entries = 64;
     // Optional; must outlive the pool.
     PoolObserver* observer = nullptr;
   };

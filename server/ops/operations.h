@@ -5,7 +5,8 @@
 //
 // Thread-safety: the table is built once, on first use, immutable afterwards,
 // and may be read from any thread. Kernels run on worker threads with that
-// worker's geos::Context; they never share a context or a prepared geometry.
+// worker's geos::Context (and proj::Context); they never share a context or
+// a prepared geometry.
 #ifndef GEOSRPC_SERVER_OPS_OPERATIONS_H_
 #define GEOSRPC_SERVER_OPS_OPERATIONS_H_
 
@@ -22,17 +23,21 @@
 #include "server/geos/context.h"
 #include "server/geos/handles.h"
 #include "server/ops/params.h"
+#include "server/proj/context.h"
 
 namespace geosrpc::ops {
 
 enum class ResultType { kDouble, kBool, kInt, kGeometry, kBytes, kString };
 
 // One row's inputs. `b` is null for unary operations. `prepared_b` is set
-// when `b` is broadcast and the operation has a prepared kernel.
+// when `b` is broadcast and the operation has a prepared kernel. `proj` is
+// the worker's PROJ context and transformation cache, for the CRS
+// operations (server/ops/internal/crs.cc).
 struct Row {
   const GEOSGeometry* a = nullptr;
   const GEOSGeometry* b = nullptr;
   const GEOSPreparedGeometry* prepared_b = nullptr;
+  proj::Context* proj = nullptr;
 };
 
 // One row's output; the kernel sets the member matching the operation's

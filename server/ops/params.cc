@@ -102,6 +102,13 @@ absl::StatusOr<std::string> ReadString(const OpSpec& spec, const ParamSpec& p,
                      spec.name, "' must be ", Allowed(p, f), ", got \"",
                      absl::CHexEscape(v.substr(0, 64)), "\""));
   }
+  if (p.check != nullptr && !v.empty()) {
+    if (absl::Status s = p.check(v); !s.ok()) {
+      return absl::Status(
+          s.code(), absl::StrCat("parameter '", spec.params_field, ".", p.name,
+                                 "' of '", spec.name, "': ", s.message()));
+    }
+  }
   return v;
 }
 
@@ -139,6 +146,7 @@ std::string TypeName(const ParamSpec& param, const FieldDescriptor* f) {
 
 std::string DefaultText(const ParamSpec& param, const FieldDescriptor* f) {
   if (param.required) return "(required)";
+  if (param.type == ParamType::kString) return "\"\"";
   if (param.type == ParamType::kBool) {
     return param.default_value != 0 ? "true" : "false";
   }

@@ -5,7 +5,9 @@
 // SimplifyParams, ...). ResolveParams reads that message by reflection against
 // the operation's ParamSpecs, fills defaults for unset fields, and rejects
 // out-of-range values with INVALID_ARGUMENT naming the parameter and its
-// allowed range. Pure functions and immutable values: thread-safe.
+// allowed range. A string parameter may name a further check (a CRS must be
+// one PROJ reads), run here too: once per request, never per row. Pure
+// functions and immutable values: thread-safe, as each check must be.
 #ifndef GEOSRPC_SERVER_OPS_PARAMS_H_
 #define GEOSRPC_SERVER_OPS_PARAMS_H_
 
@@ -40,6 +42,10 @@ struct ParamSpec {
   const char* description = nullptr;
   // Strings only: the characters allowed, or null for any.
   const char* charset = nullptr;
+  // Strings only: a further check of a non-empty value, once its length
+  // and characters pass (an empty string is a default, never checked).
+  // Must be thread-safe; its message follows the parameter's name.
+  absl::Status (*check)(const std::string& value) = nullptr;
 };
 
 namespace params_internal {
@@ -64,7 +70,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Validated parameter values, in the order of the operation's ParamSpecs.
 // Numeric kinds are held as doubles (ints and enums are exact up to 2^53);
-// strings alongside, at the same index.
+// strings alongside, at the same index (an unset string is empty).
 class Params {
  public:
   Params() = default;

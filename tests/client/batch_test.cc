@@ -53,6 +53,25 @@ TEST(MakeOperationTest, SetsTypedParametersByName) {
   EXPECT_FALSE(MakeOperation(info, {{"radius", "1"}}).ok());
 }
 
+TEST(ParseParamsTest, ValuesMayHoldCommasAndEqualSigns) {
+  using Params = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(*ParseParams("radius=1,quadsegs=2"),
+            (Params{{"radius", "1"}, {"quadsegs", "2"}}));
+  EXPECT_EQ(*ParseParams(""), Params{});
+  EXPECT_EQ(*ParseParams("to_crs=+proj=utm +zone=33 +datum=WGS84,densify=1"),
+            (Params{{"to_crs", "+proj=utm +zone=33 +datum=WGS84"},
+                    {"densify", "1"}}));
+  EXPECT_EQ(
+      *ParseParams("from_crs=EPSG:4326,to_crs=PROJCRS[\"x\",BASEGEOGCRS[1,2]]"),
+      (Params{{"from_crs", "EPSG:4326"},
+              {"to_crs", "PROJCRS[\"x\",BASEGEOGCRS[1,2]]"}}));
+  // A comma followed by something other than a name and '=' stays in the
+  // value.
+  EXPECT_EQ(*ParseParams("pattern=a,1=b"), (Params{{"pattern", "a,1=b"}}));
+  EXPECT_EQ(ParseParams("radius").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ParseOpCodeTest, AcceptsNamesInAnyCase) {
   EXPECT_EQ(*ParseOpCode("distance"), v1::OP_CODE_DISTANCE);
   EXPECT_EQ(*ParseOpCode("Symmetric_Difference"),

@@ -86,7 +86,8 @@ TEST(OperationsTest, ParamSpecsMatchTheProtoMessages) {
           break;
         case ParamType::kString:
           EXPECT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_STRING) << p.name;
-          EXPECT_TRUE(p.required) << p.name << ": strings have no default";
+          // An optional string's default is the empty string.
+          if (!p.required) EXPECT_EQ(p.min, 0) << p.name;
           break;
       }
       if (!p.required) {
@@ -356,6 +357,36 @@ TEST(ResolveParamsTest, ChecksStringLengthAndCharacters) {
   ASSERT_TRUE(ResolveParams(*relate, op).ok());
   EXPECT_EQ(ResolveParams(*relate, op)->string(0), "T*F**F***");
   EXPECT_EQ(Describe(*relate).parameters(0).type(), "string");
+}
+
+TEST(ResolveParamsTest, ChecksCrsOncePerRequestWithProjsReason) {
+  const OpSpec* transform = *FindOperation(v1::OP_CODE_TRANSFORM);
+  v1::Operation op;
+  op.mutable_transform()->set_to_crs("EPSG:3857");
+  auto p = ResolveParams(*transform, op);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->string(0), "");  // from_crs unset: each row's SRID.
+  EXPECT_EQ(p->string(1), "EPSG:3857");
+  EXPECT_TRUE(p->flag(2));  // always_xy
+  EXPECT_EQ(p->number(3), 0);
+  op.mutable_transform()->set_to_crs("EPSG:999999");
+  EXPECT_EQ(ResolveParams(*transform, op).status().message(),
+            "parameter 'transform.to_crs' of 'transform': PROJ cannot read "
+            "\"EPSG:999999\": crs not found");
+  op.mutable_transform()->set_to_crs("EPSG:3857");
+  op.mutable_transform()->set_from_crs("+proj=nosuch");
+  const absl::Status bad = ResolveParams(*transform, op).status();
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("'transform.from_crs'"), std::string::npos)
+      << bad;
+  op.mutable_transform()->clear_from_crs();
+  op.mutable_transform()->clear_to_crs();
+  EXPECT_EQ(ResolveParams(*transform, op).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  op.mutable_transform()->set_to_crs("EPSG:3857");
+  op.mutable_transform()->set_densify(-1);
+  EXPECT_EQ(ResolveParams(*transform, op).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ResolveParamsTest, RejectsAnotherOperationsParameters) {

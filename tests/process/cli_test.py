@@ -4,6 +4,7 @@ layers (a layer loaded at start-up), demo and --help."""
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -47,6 +48,36 @@ class CliTest(unittest.TestCase):
         out = self.cli("list")
         self.assertRegex(out, r"distance +arity=2 result=DOUBLE prepared")
         self.assertIn("buffer.quadsegs: int = 8 in [1, 1000]", out)
+
+    def test_compute_transform_with_a_proj_string_and_wkt(self):
+        def point(line):
+            x, y = re.fullmatch(r"0,POINT \((\S+) (\S+)\),,", line).groups()
+            return float(x), float(y)
+
+        a = self.write("lonlat.wkt", "POINT (15 0)\nPOINT (15 91)\n")
+        out = self.cli("compute", "--op=transform", f"--a={a}",
+                       "--param=from_crs=EPSG:4326,to_crs=+proj=utm +zone=33 "
+                       "+datum=WGS84")
+        lines = out.splitlines()
+        # The central meridian at the equator: 500 km east, 0 north.
+        x, y = point(lines[1])
+        self.assertAlmostEqual(x, 500000, places=6)
+        self.assertAlmostEqual(y, 0, places=6)
+        self.assertRegex(lines[2], r"^1,,3,.*cannot transform \(15 91\)")
+        wkt = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,'
+               '298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",'
+               '0.0174532925199433]]')
+        utm = self.write("utm.wkt", "POINT (500000 0)\n")
+        out = self.cli("compute", "--op=transform", f"--a={utm}",
+                       f"--param=from_crs=EPSG:32633,to_crs={wkt}")
+        x, y = point(out.splitlines()[1])
+        self.assertAlmostEqual(x, 15, places=9)
+        self.assertAlmostEqual(y, 0, places=9)
+        line = self.write("line.wkt", "LINESTRING (0 0, 1 0)\n")
+        out = self.cli("compute", "--op=geodesic_length", f"--a={line}",
+                       "--format=json")
+        self.assertAlmostEqual(json.loads(out)[0]["value"],
+                               111319.49079327357, places=6)
 
     def test_compute_wkt_to_csv_with_a_bad_row(self):
         a = self.write("a.wkt", "LINESTRING (0 0, 3 4)\nPOINT (1\nPOINT (0 0)\n")

@@ -1,7 +1,8 @@
 // Reference results: each operation computed by calling GEOS's C API
-// directly, written independently of server/ops (its own switch, its own
-// defaults), so tests compare the service against GEOS rather than against
-// itself. Uses the caller's context: one thread per context.
+// directly (PROJ's for the CRS operations), written independently of server/ops
+// (its own switch, its own defaults), so tests compare the service against GEOS
+// rather than against itself. Uses the caller's context: one thread per
+// context.
 #ifndef GEOSRPC_TESTS_TESTING_REFERENCE_H_
 #define GEOSRPC_TESTS_TESTING_REFERENCE_H_
 
@@ -32,6 +33,11 @@ struct Expected {
   std::vector<double> more;
   std::string text;                // relate, is_valid_reason.
   std::vector<std::string> parts;  // get_parts, as WKB.
+  // Doubles: the relative difference allowed (0: exactly equal). Set where
+  // the reference computes by another route (geodesic measures).
+  double tolerance = 0;
+  // No reference for this row (the service's answer is checked elsewhere).
+  bool unchecked = false;
 };
 
 Expected Reference(geos::Context& context, const v1::Operation& op,

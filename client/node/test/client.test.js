@@ -98,6 +98,26 @@ test('bounds, text, parts, coordinates and reductions', async () => {
   assert.ok(Math.abs(area.values[0] - 50) < 1e-9);
 });
 
+test('CRS operations take string parameters', async () => {
+  // Web Mercator: x = R * longitude in radians, R = 6378137.
+  const res = await client.compute('transform',
+      ['POINT (10 0)', 'POINT (10 91)'],
+      {params: {from_crs: 'EPSG:4326', to_crs: 'EPSG:3857'},
+       resultEncoding: 'wkt'});
+  const x = Number(res.values[0].split(/[( ]/)[2]);
+  assert.ok(Math.abs(x - 6378137 * Math.PI / 18) < 1e-6, res.values[0]);
+  assert.match(res.errors.get(1).message, /cannot transform/);
+  await assert.rejects(
+      client.compute('transform', ['POINT (0 0)'],
+                     {params: {to_crs: 'EPSG:999999'}}),
+      (err) => err.code === grpc.status.INVALID_ARGUMENT &&
+          /transform\.to_crs/.test(err.details));
+  // A degree of the equator on WGS84 (pyproj.Geod.inv).
+  const length = await client.compute('geodesic_length',
+                                      ['LINESTRING (0 0, 1 0)']);
+  assert.ok(Math.abs(length.values[0] - 111319.49079327357) < 1e-6);
+});
+
 test('invalid parameters reject the whole batch', async () => {
   await assert.rejects(
       client.compute('buffer', ['POINT (0 0)'], {params: {quadsegs: 0}}),

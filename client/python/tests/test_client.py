@@ -114,6 +114,25 @@ class ClientTest(unittest.TestCase):
             "is_valid_reason", ["POLYGON ((0 0, 1 1, 1 0, 0 1, 0 0))"])
         self.assertTrue(reason.values[0].startswith("Self-intersection"))
 
+    def test_crs_operations_take_string_parameters(self):
+        # Web Mercator: x = R * longitude in radians, R = 6378137.
+        result = self.client.compute(
+            "transform", ["POINT (10 0)", "POINT (10 91)"],
+            params={"from_crs": "EPSG:4326", "to_crs": "EPSG:3857"},
+            result_encoding="wkt")
+        self.assertEqual(result.values[0][:7], "POINT (")
+        x = float(result.values[0][7:].split()[0])
+        self.assertAlmostEqual(x, 6378137 * np.radians(10), places=6)
+        self.assertEqual(list(result.mask), [False, True])
+        with self.assertRaises(geosrpc.ComputeError) as e:
+            self.client.compute("transform", ["POINT (0 0)"],
+                                params={"to_crs": "EPSG:999999"})
+        self.assertIn("transform.to_crs", str(e.exception))
+        # A degree of the equator on WGS84 (pyproj.Geod.inv).
+        length = self.client.compute("geodesic_length",
+                                     ["LINESTRING (0 0, 1 0)"])
+        self.assertAlmostEqual(length.values[0], 111319.49079327357, places=6)
+
     def test_parts_map_back_to_their_rows(self):
         result = self.client.compute(
             "get_parts",

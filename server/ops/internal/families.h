@@ -10,6 +10,7 @@
 //   reductions.cc          union_all, ..., coverage_union     one geometry
 //   accessors.cc           get_x, get_parts, ...              int, ..., parts
 //   output.cc              to_wkt, to_wkb, to_geojson         bytes
+//   crs.cc                 transform, geodesic_area, ...      geometry, double
 //
 // Adding an operation:
 //   1. Its OpCode in proto/geosrpc/v1/geometry_service.proto (and, if it
@@ -48,6 +49,7 @@ absl::Span<const OpSpec> SetOperations();
 absl::Span<const OpSpec> ReductionOperations();
 absl::Span<const OpSpec> AccessorOperations();
 absl::Span<const OpSpec> OutputOperations();
+absl::Span<const OpSpec> CrsOperations();
 
 // OverlayParams, read by the set operations and the reductions alike.
 inline constexpr ParamSpec kOverlayParams[] = {

@@ -74,7 +74,7 @@ std::vector<OpSpec> EveryFamily() {
   for (absl::Span<const OpSpec> family :
        {MeasureOperations(), PredicateOperations(), ConstructiveOperations(),
         LinearReferencingOperations(), SetOperations(), ReductionOperations(),
-        AccessorOperations(), OutputOperations()}) {
+        AccessorOperations(), OutputOperations(), CrsOperations()}) {
     all.insert(all.end(), family.begin(), family.end());
   }
   return all;
