@@ -92,12 +92,11 @@ int ChunkBuilder::Add(size_t row, absl::Status status, ops::Value& value) {
   return ok ? 0 : AddError(row, status);
 }
 
-absl::Status ChunkBuilder::AddReduced(const GEOSGeometry* result) {
-  RETURN_IF_ERROR(WriteGeometry(result));
-  binary_->add_offsets(binary_->data().size());
-  chunk_->set_row_count(1);
-  ++values_;
-  return absl::OkStatus();
+absl::Status ChunkBuilder::AddReduced(ops::Value& value) {
+  if (Add(0, absl::OkStatus(), value) == 0) return absl::OkStatus();
+  // Only writing a geometry can fail; Add recorded why as row 0's error.
+  const v1::RowError& e = chunk_->errors(chunk_->errors_size() - 1);
+  return absl::Status(static_cast<absl::StatusCode>(e.code()), e.message());
 }
 
 int ChunkBuilder::AddError(size_t row, const absl::Status& status) {

@@ -254,15 +254,24 @@ void ComputeJob::ReducePartials(Worker& worker) {
   for (geos::GeometryPtr& p : partials_) {
     if (p != nullptr) partials.push_back(std::move(p));
   }
+  const ops::OpSpec& op = plan_.op();
   InterruptScope interrupt(deadline(), stopping());
-  absl::StatusOr<geos::GeometryPtr> result =
-      plan_.op().reducer(context, std::move(partials), plan_.params());
+  absl::StatusOr<geos::GeometryPtr> reduced =
+      op.reducer(context, std::move(partials), plan_.params());
+  // The value: the reduced geometry, or what the operation's kernel makes
+  // of it (total_bounds: four doubles).
+  ops::Value value;
+  absl::Status status = reduced.status();
+  if (status.ok() && op.kernel != nullptr) {
+    status = op.kernel(context, {.a = reduced->get()}, plan_.params(), &value);
+  } else if (status.ok()) {
+    value.geometry = *std::move(reduced);
+  }
   if (interrupt.interrupted()) return Interrupted(interrupt);
-  ChunkBuilder builder(plan_.op(), plan_.result_encoding(), &context,
+  ChunkBuilder builder(op, plan_.result_encoding(), &context,
                        ChunkBuilder::Mode::kReducedValue);
   builder.Open(0);
-  absl::Status status = result.status();
-  if (status.ok()) status = builder.AddReduced(result->get());
+  if (status.ok()) status = builder.AddReduced(value);
   if (!status.ok()) {
     // As when a chunk's partial result fails: the batch fails.
     Cancel(absl::Status(

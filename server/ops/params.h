@@ -5,7 +5,10 @@
 // SimplifyParams, ...). ResolveParams reads that message by reflection against
 // the operation's ParamSpecs, fills defaults for unset fields, and rejects
 // out-of-range values with INVALID_ARGUMENT naming the parameter and its
-// allowed range. Pure functions and immutable values: thread-safe.
+// allowed range; it also rejects a field set that the operation does not
+// read (messages some operations share), and parameters that break the
+// operation's rules between them (OpSpec::check_params). Pure functions and
+// immutable values: thread-safe.
 #ifndef GEOSRPC_SERVER_OPS_PARAMS_H_
 #define GEOSRPC_SERVER_OPS_PARAMS_H_
 

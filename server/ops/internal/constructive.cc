@@ -3,6 +3,7 @@
 // validity, vertices and linework, triangulations.
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -11,6 +12,7 @@
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
 #include "server/ops/internal/kernels.h"
+#include "server/ops/internal/rewrite.h"
 
 namespace geosrpc::ops::internal {
 namespace {
@@ -417,6 +419,31 @@ absl::Status Polygonize(geos::Context& c, const Row& r, const Params&,
       out);
 }
 
+// Shapely's polygonize_full on one row: the polygons, then the edges GEOS
+// left out of them (cuts, dangles, invalid rings), each a collection, in
+// one GEOMETRYCOLLECTION so the row keeps one value (get_geometry with
+// index 0-3 takes one out; polygonize_full_all does the whole batch).
+absl::Status PolygonizeFull(geos::Context& c, const Row& r, const Params&,
+                            Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  GEOSGeometry *cuts = nullptr, *dangles = nullptr, *invalid = nullptr;
+  geos::GeometryPtr parts[4];
+  parts[0] = c.Own(GEOSPolygonize_full_r(h, r.a, &cuts, &dangles, &invalid));
+  parts[1] = c.Own(cuts);
+  parts[2] = c.Own(dangles);
+  parts[3] = c.Own(invalid);
+  for (const auto& part : parts) {
+    if (!part) return GeosFailure(c);
+  }
+  GEOSGeometry* raw[4] = {parts[0].get(), parts[1].get(), parts[2].get(),
+                          parts[3].get()};
+  GEOSGeometry* all =
+      GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, raw, 4);
+  if (all == nullptr) return GeosFailure(c);
+  for (auto& part : parts) part.release();  // Now the collection's.
+  return SetGeometry(c, all, out);
+}
+
 constexpr ParamSpec kLineMergeParams[] = {
     {.name = "directed",
      .type = ParamType::kBool,
@@ -433,6 +460,127 @@ absl::Status LineMerge(geos::Context& c, const Row& r, const Params& p,
                          ? GEOSLineMergeDirected_r(c.handle(), r.a)
                          : GEOSLineMerge_r(c.handle(), r.a),
                      out);
+}
+
+// --- Boxes, empties and orientation ---------------------------------------
+
+constexpr ParamSpec kBoxParams[] = {
+    {.name = "ccw",
+     .type = ParamType::kBool,
+     .default_value = 1,
+     .min = 0,
+     .max = 1,
+     .description = "Counter-clockwise from (xmax, ymin); else clockwise "
+                    "from (xmin, ymin)."},
+};
+constexpr int kCcw = ParamIndex(kBoxParams, "ccw");
+
+// Shapely's box(xmin, ymin, xmax, ymax, ccw) of a's bounds: always a
+// polygon (a degenerate one for a point or a straight line, where
+// envelope answers a point or a line), empty for empty a.
+absl::Status Box(geos::Context& c, const Row& r, const Params& p,
+                 Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  if (GEOSisEmpty_r(h, r.a) != 0) {
+    return SetGeometry(c, GEOSGeom_createEmptyPolygon_r(h), out);
+  }
+  double x0, y0, x1, y1;
+  if (GEOSGeom_getExtent_r(h, r.a, &x0, &y0, &x1, &y1) != 1) {
+    return GeosFailure(c);
+  }
+  const double ccw[] = {x1, y0, x1, y1, x0, y1, x0, y0, x1, y0};
+  const double cw[] = {x0, y0, x0, y1, x1, y1, x1, y0, x0, y0};
+  GEOSCoordSequence* seq =
+      GEOSCoordSeq_copyFromBuffer_r(h, p.flag(kCcw) ? ccw : cw, 5, 0, 0);
+  geos::GeometryPtr ring =
+      c.Own(seq != nullptr ? GEOSGeom_createLinearRing_r(h, seq) : nullptr);
+  if (!ring) return GeosFailure(c);
+  GEOSGeometry* polygon = GEOSGeom_createPolygon_r(h, ring.get(), nullptr, 0);
+  if (polygon != nullptr) ring.release();  // Now the polygon's.
+  return SetGeometry(c, polygon, out);
+}
+
+constexpr ParamSpec kEmptyParams[] = {
+    {.name = "type_id",
+     .type = ParamType::kInt,
+     .default_value = -1,
+     .min = -1,
+     .max = 7,
+     .description = "GEOS type id (Shapely's GeometryType): 0 point, 1 line "
+                    "string, 2 linear ring, 3 polygon, 4-6 multi-, 7 "
+                    "collection; -1: a's type."},
+};
+constexpr int kTypeId = ParamIndex(kEmptyParams, "type_id");
+
+// Shapely's empty(geom_type): an empty geometry of a type, one per row.
+absl::Status Empty(geos::Context& c, const Row& r, const Params& p,
+                   Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  int type = p.integer(kTypeId);
+  if (type < 0) type = GEOSGeomTypeId_r(h, r.a);
+  switch (type) {
+    case GEOS_POINT:
+      return SetGeometry(c, GEOSGeom_createEmptyPoint_r(h), out);
+    case GEOS_LINESTRING:
+      return SetGeometry(c, GEOSGeom_createEmptyLineString_r(h), out);
+    case GEOS_LINEARRING: {
+      GEOSCoordSequence* seq = GEOSCoordSeq_create_r(h, 0, 2);
+      if (seq == nullptr) return GeosFailure(c);
+      return SetGeometry(c, GEOSGeom_createLinearRing_r(h, seq), out);
+    }
+    case GEOS_POLYGON:
+      return SetGeometry(c, GEOSGeom_createEmptyPolygon_r(h), out);
+    default:
+      return SetGeometry(c, GEOSGeom_createEmptyCollection_r(h, type), out);
+  }
+}
+
+constexpr ParamSpec kOrientPolygonsParams[] = {
+    {.name = "exterior_cw",
+     .type = ParamType::kBool,
+     .min = 0,
+     .max = 1,
+     .description = "Exterior rings clockwise, interior ones "
+                    "counter-clockwise (default: the opposite)."},
+};
+constexpr int kExteriorCw = ParamIndex(kOrientPolygonsParams, "exterior_cw");
+
+// Shapely 2.1's orient_polygons on GEOS 3.11 (its fallback, which GEOS
+// 3.12's GEOSOrientPolygons replaces): a ring's orientation as is_ccw
+// finds it (false under 4 points), reversed where it disagrees. Polygons
+// inside collections too; everything else unchanged.
+absl::Status OrientPolygons(geos::Context& c, const Row& r, const Params& p,
+                            Value* out) {
+  const bool exterior_cw = p.flag(kExteriorCw);
+  const GEOSContextHandle_t h = c.handle();
+  absl::StatusOr<geos::GeometryPtr> oriented = RewriteCoordinates(
+      c, r.a, [&](Part part, Coords& coords, bool*) -> absl::Status {
+        if (part != Part::kShell && part != Part::kHole) {
+          return absl::OkStatus();
+        }
+        char ccw = 0;
+        if (coords.size() >= 4) {
+          const geos::CoordSeqPtr seq(
+              GEOSCoordSeq_copyFromBuffer_r(
+                  h, coords.v.data(), static_cast<unsigned>(coords.size()),
+                  coords.dims == 3, 0),
+              {h});
+          if (!seq || GEOSCoordSeq_isCCW_r(h, seq.get(), &ccw) == 0) {
+            return GeosFailure(c);
+          }
+        }
+        const bool want_ccw = (part == Part::kShell) != exterior_cw;
+        if ((ccw != 0) != want_ccw) {
+          for (size_t i = 0, j = coords.size() - 1; i < j; ++i, --j) {
+            std::swap_ranges(coords.at(i), coords.at(i) + coords.dims,
+                             coords.at(j));
+          }
+        }
+        return absl::OkStatus();
+      });
+  if (!oriented.ok()) return oriented.status();
+  out->geometry = *std::move(oriented);
+  return absl::OkStatus();
 }
 
 // --- Triangulations -----------------------------------------------------
@@ -452,6 +600,54 @@ constexpr ParamSpec kTriangulationParams[] = {
 constexpr int kSnapping = ParamIndex(kTriangulationParams, "tolerance");
 constexpr int kOnlyEdges = ParamIndex(kTriangulationParams, "only_edges");
 
+// An extend_to bound: unset is infinite, so the four defaults make GEOS's
+// null envelope (min above max), which extends nothing.
+constexpr ParamSpec ExtendTo(const char* name, double default_value) {
+  return {.name = name,
+          .type = ParamType::kDouble,
+          .default_value = default_value,
+          .min = -kInf,
+          .max = kInf,
+          .description = "Bound of the box the diagram extends to cover "
+                         "(Shapely's extend_to, as its envelope); all four "
+                         "or none."};
+}
+
+constexpr ParamSpec kVoronoiParams[] = {
+    kTriangulationParams[kSnapping],
+    kTriangulationParams[kOnlyEdges],
+    ExtendTo("extend_to_xmin", kInf),
+    ExtendTo("extend_to_ymin", kInf),
+    ExtendTo("extend_to_xmax", -kInf),
+    ExtendTo("extend_to_ymax", -kInf),
+};
+constexpr int kVoronoiSnapping = ParamIndex(kVoronoiParams, "tolerance");
+constexpr int kVoronoiOnlyEdges = ParamIndex(kVoronoiParams, "only_edges");
+constexpr int kExtendXMin = ParamIndex(kVoronoiParams, "extend_to_xmin");
+constexpr int kExtendYMin = ParamIndex(kVoronoiParams, "extend_to_ymin");
+constexpr int kExtendXMax = ParamIndex(kVoronoiParams, "extend_to_xmax");
+constexpr int kExtendYMax = ParamIndex(kVoronoiParams, "extend_to_ymax");
+
+// Set values are finite: an infinite bound is one left unset.
+absl::Status CheckExtendTo(const Params& p) {
+  int set = 0;
+  for (int i : {kExtendXMin, kExtendYMin, kExtendXMax, kExtendYMax}) {
+    set += std::isfinite(p.number(i)) ? 1 : 0;
+  }
+  if (set != 0 && set != 4) {
+    return absl::InvalidArgumentError(
+        "set all four of extend_to_xmin, extend_to_ymin, extend_to_xmax and "
+        "extend_to_ymax, or none");
+  }
+  if (set == 4 && (p.number(kExtendXMin) > p.number(kExtendXMax) ||
+                   p.number(kExtendYMin) > p.number(kExtendYMax))) {
+    return absl::InvalidArgumentError(
+        "extend_to_xmin and extend_to_ymin may not exceed extend_to_xmax and "
+        "extend_to_ymax");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DelaunayTriangles(geos::Context& c, const Row& r, const Params& p,
                                Value* out) {
   return SetGeometry(
@@ -463,11 +659,20 @@ absl::Status DelaunayTriangles(geos::Context& c, const Row& r, const Params& p,
 
 absl::Status VoronoiPolygons(geos::Context& c, const Row& r, const Params& p,
                              Value* out) {
-  return SetGeometry(
-      c,
-      GEOSVoronoiDiagram_r(c.handle(), r.a, nullptr, p.number(kSnapping),
-                           p.integer(kOnlyEdges)),
-      out);
+  const GEOSContextHandle_t h = c.handle();
+  geos::GeometryPtr extend_to;
+  if (std::isfinite(p.number(kExtendXMin))) {
+    // GEOS takes the envelope of a geometry: the box's corners.
+    extend_to = c.Own(GEOSGeom_createRectangle_r(
+        h, p.number(kExtendXMin), p.number(kExtendYMin),
+        p.number(kExtendXMax), p.number(kExtendYMax)));
+    if (!extend_to) return GeosFailure(c);
+  }
+  return SetGeometry(c,
+                     GEOSVoronoiDiagram_r(h, r.a, extend_to.get(),
+                                          p.number(kVoronoiSnapping),
+                                          p.integer(kVoronoiOnlyEdges)),
+                     out);
 }
 
 constexpr OpSpec kOperations[] = {
@@ -605,7 +810,9 @@ constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_POLYGONIZE,
      .result = ResultType::kGeometry,
      .kernel = Polygonize,
-     .description = "The polygons formed by a's linework, as a collection."},
+     .description = "The polygons formed by a's linework, as a collection, "
+                    "row by row (Shapely's polygonize of all rows together "
+                    "is polygonize_all)."},
     {.code = v1::OP_CODE_DELAUNAY_TRIANGLES,
      .result = ResultType::kGeometry,
      .params_field = "triangulation",
@@ -615,9 +822,11 @@ constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_VORONOI_POLYGONS,
      .result = ResultType::kGeometry,
      .params_field = "triangulation",
-     .params = kTriangulationParams,
+     .params = kVoronoiParams,
      .kernel = VoronoiPolygons,
-     .description = "Voronoi diagram of a's vertices."},
+     .description = "Voronoi diagram of a's vertices, clipped to GEOS's "
+                    "frame around them, grown to cover extend_to when set.",
+     .check_params = CheckExtendTo},
     {.code = v1::OP_CODE_SET_PRECISION,
      .result = ResultType::kGeometry,
      .params_field = "set_precision",
@@ -634,6 +843,37 @@ constexpr OpSpec kOperations[] = {
      .result = ResultType::kGeometry,
      .kernel = UnaryConstructive<GEOSMinimumRotatedRectangle_r>,
      .description = "Alias of oriented_envelope."},
+    {.code = v1::OP_CODE_POLYGONIZE_FULL,
+     .result = ResultType::kGeometry,
+     .kernel = PolygonizeFull,
+     .description =
+         "Polygonization of a's linework as one GEOMETRYCOLLECTION of four "
+         "collections: polygons, cut edges, dangles, invalid rings (Shapely's "
+         "polygonize_full on one row; polygonize_full_all reduces the "
+         "batch)."},
+    {.code = v1::OP_CODE_ORIENT_POLYGONS,
+     .result = ResultType::kGeometry,
+     .params_field = "orient_polygons",
+     .params = kOrientPolygonsParams,
+     .kernel = OrientPolygons,
+     .description = "a with exterior rings counter-clockwise and interior "
+                    "rings clockwise, or the opposite (Shapely's "
+                    "orient_polygons)."},
+    {.code = v1::OP_CODE_BOX,
+     .result = ResultType::kGeometry,
+     .params_field = "box",
+     .params = kBoxParams,
+     .kernel = Box,
+     .description = "The rectangle polygon spanning a's bounds (Shapely's "
+                    "box of bounds(a)): degenerate for points and straight "
+                    "lines, empty for empty a."},
+    {.code = v1::OP_CODE_EMPTY,
+     .result = ResultType::kGeometry,
+     .params_field = "empty",
+     .params = kEmptyParams,
+     .kernel = Empty,
+     .description = "An empty geometry of the given type, or of a's "
+                    "(Shapely's empty)."},
 };
 
 }  // namespace

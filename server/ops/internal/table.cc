@@ -18,9 +18,15 @@ namespace {
 // describe.
 absl::Status CheckEntry(const OpSpec& spec) {
   const std::string name = OperationName(spec.code);
-  if ((spec.kernel == nullptr) == (spec.reducer == nullptr)) {
+  if (spec.kernel == nullptr && spec.reducer == nullptr) {
     return absl::InternalError(absl::StrCat(
-        "operation '", name, "' needs either a kernel or a reducer"));
+        "operation '", name, "' needs a kernel, a reducer or both"));
+  }
+  if (spec.reducer != nullptr &&
+      (spec.arity != 1 || spec.expands || spec.prepared_kernel != nullptr)) {
+    return absl::InternalError(absl::StrCat(
+        "reduction '", name, "' must be unary, not expand, and have no "
+        "prepared kernel"));
   }
   if (spec.description == nullptr) {
     return absl::InternalError(
