@@ -4,7 +4,11 @@
 #   make test    install what is missing, check the v1 API with buf and
 #                the C++ formatting, build and run every test in a Release
 #                build and an ASan+UBSan build, and the threading core's
-#                tests under TSan
+#                tests under TSan, and each libFuzzer harness for a few
+#                seconds
+#   make fuzz    build the libFuzzer harnesses (clang, build/fuzz) and fuzz
+#                each in turn: FUZZ_SECONDS in all (default 300), split
+#                evenly; FUZZERS picks some; FUZZ_JOBS processes each
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -13,8 +17,12 @@ SERVE_FLAGS ?= --listen=127.0.0.1:50051
 RELEASE := build/release
 ASAN := build/asan
 TSAN := build/tsan
+FUZZ := build/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_JOBS ?= 1
+FUZZERS ?=
 
-.PHONY: all deps build serve test test-release test-asan test-tsan check-proto check-format format docs conformance clean
+.PHONY: all deps build serve test test-release test-asan test-tsan test-fuzz fuzz fuzz-build check-proto check-format format docs conformance clean
 
 all: build
 
@@ -31,6 +39,14 @@ $(TSAN)/build.ninja:
 $(ASAN)/build.ninja:
 	cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DGEOSRPC_SANITIZE=address,undefined -DGEOSRPC_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+
+# The libFuzzer build: clang, every library with coverage, ASan and UBSan
+# (see GEOSRPC_FUZZ in CMakeLists.txt); only the harnesses are built.
+$(FUZZ)/build.ninja:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 \
+	  -DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -DGEOSRPC_FUZZ=ON \
+	  -DGEOSRPC_BUILD_TESTS=OFF -DGEOSRPC_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 
 build: deps $(RELEASE)/build.ninja
 	cmake --build $(RELEASE) -j $(JOBS)
@@ -54,6 +70,18 @@ test-tsan: deps $(TSAN)/build.ninja
 	cmake --build $(TSAN) -j $(JOBS) --target tsan_tests
 	cd $(TSAN) && TSAN_OPTIONS="suppressions=$(CURDIR)/tsan.supp halt_on_error=1" \
 	  ctest -j $(JOBS) --output-on-failure -L tsan
+
+fuzz-build: deps $(FUZZ)/build.ninja
+	cmake --build $(FUZZ) -j $(JOBS) --target fuzzers
+
+# Each harness briefly (GEOSRPC_FUZZ_SECONDS, 4 s), as ctest entries:
+# fails on any crash, leak, timeout or sanitizer report.
+test-fuzz: fuzz-build
+	cd $(FUZZ) && ctest -j $(JOBS) --output-on-failure -L fuzz
+
+# Every harness (or FUZZERS) for FUZZ_SECONDS in all.
+fuzz: fuzz-build
+	FUZZ_JOBS=$(FUZZ_JOBS) bash scripts/fuzz.sh $(FUZZ)/fuzz $(FUZZ_SECONDS) $(FUZZERS)
 
 # docs/operations.md, regenerated from the operation table.
 docs: build
@@ -80,7 +108,7 @@ check-format: deps
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
-test: check-proto check-format test-tsan test-asan test-release
+test: check-proto check-format test-tsan test-asan test-release test-fuzz
 
 clean:
 	rm -rf build

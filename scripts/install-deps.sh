@@ -5,6 +5,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config ninja-build clang-format
+  clang-14 libfuzzer-14-dev
   libgeos-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev
@@ -35,14 +36,16 @@ else
 fi
 
 # Node.js for the Node client (the machine image may already carry a newer
-# one than Debian's; either works), then the client's npm dependencies.
+# one than Debian's; either works), then the npm dependencies: the client's,
+# the manifest and proto checks', and tests/data's (the reference outlines
+# that tests and bench/run.sh write out with tests/data/countries.js).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "install-deps: installing nodejs npm"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 here="$(cd "$(dirname "$0")/.." && pwd)"
-for dir in client/node deploy/check proto/check; do
+for dir in client/node deploy/check proto/check tests/data; do
   if [ ! -d "$here/$dir/node_modules" ] || \
      [ "$here/$dir/package-lock.json" -nt "$here/$dir/node_modules" ]; then
     echo "install-deps: npm ci ($dir)"

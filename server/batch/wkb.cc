@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "server/batch/internal/geojson_positions.h"
 
 namespace geosrpc::batch {
 namespace {
@@ -64,15 +65,62 @@ class Reader {
   }
 
   double F64(bool big_endian) {
+    const double d = F64At(big_endian, pos_);
+    pos_ += 8;
+    return d;
+  }
+  double F64At(bool big_endian, size_t at) const {
     unsigned char b[8];
-    std::memcpy(b, bytes_.data() + pos_, 8);
+    std::memcpy(b, bytes_.data() + at, 8);
     if (big_endian) {
       for (int i = 0; i < 4; ++i) std::swap(b[i], b[7 - i]);
     }
     double d;
     std::memcpy(&d, b, 8);
-    pos_ += 8;
     return d;
+  }
+
+  // A line string's points: GEOS 3.11.1 refuses a single point
+  // (IllegalArgumentException).
+  // Errors name the offset of the point count.
+  absl::Status Line(bool big_endian, int dims) {
+    const size_t at = pos_;
+    uint32_t count = 0;
+    if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
+    if (absl::Status s = Points(big_endian, count, dims, false); !s.ok()) {
+      return s;
+    }
+    if (count == 1) {
+      pos_ = at;
+      return Error("a line string needs 0 or at least 2 points, got 1");
+    }
+    return absl::OkStatus();
+  }
+
+  // A polygon's ring: GEOS 3.11.1 refuses one of 1 or 2 points, or one
+  // whose last point is not its first (in x and y). Three points, closed,
+  // make an invalid but readable ring (is_valid answers false).
+  absl::Status Ring(bool big_endian, int dims) {
+    const size_t at = pos_;
+    uint32_t count = 0;
+    if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
+    const size_t start = pos_;
+    if (absl::Status s = Points(big_endian, count, dims, false); !s.ok()) {
+      return s;
+    }
+    if (count == 0) return absl::OkStatus();
+    if (count < 3) {
+      pos_ = at;
+      return Error(
+          absl::StrCat("a ring needs 0 or at least 3 points, got ", count));
+    }
+    const size_t last = pos_ - dims * 8;
+    if (F64At(big_endian, start) != F64At(big_endian, last) ||
+        F64At(big_endian, start + 8) != F64At(big_endian, last + 8)) {
+      pos_ = at;
+      return Error("a ring's last point must be its first");
+    }
+    return absl::OkStatus();
   }
 
   // Checks that `count` points of `dims` ordinates fit, then that each is
@@ -173,19 +221,25 @@ absl::Status Reader::Geometry(int depth, uint32_t required_type) {
       return Points(big_endian, 1, dims,
                     /*allow_empty=*/required_type != kPoint);
     case kLineString:
-      if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
-      return Points(big_endian, count, dims, false);
+      return Line(big_endian, dims);
     case kPolygon: {
       if (absl::Status s = U32(big_endian, &count); !s.ok()) return s;
       if (count > remaining() / 4) {
         return Error(absl::StrCat("claims ", count, " rings but only ",
                                   remaining(), " bytes remain"));
       }
+      bool empty_shell = false;
       for (uint32_t i = 0; i < count; ++i) {
-        uint32_t n = 0;
-        if (absl::Status s = U32(big_endian, &n); !s.ok()) return s;
-        if (absl::Status s = Points(big_endian, n, dims, false); !s.ok()) {
-          return s;
+        const uint64_t before = vertices_;
+        const size_t at = pos_;
+        if (absl::Status s = Ring(big_endian, dims); !s.ok()) return s;
+        const bool empty = vertices_ == before;
+        if (i == 0) {
+          empty_shell = empty;
+        } else if (empty_shell && !empty) {
+          // GEOS 3.11.1: "shell is empty but holes are not".
+          pos_ = at;
+          return Error("a polygon with an empty shell has a non-empty hole");
         }
       }
       return absl::OkStatus();
@@ -222,14 +276,16 @@ absl::Status CheckNesting(absl::string_view text, absl::string_view format,
                           absl::string_view opens, absl::string_view closes,
                           int max_depth, absl::string_view unit,
                           absl::string_view unclosed, bool json_strings) {
+  // GEOS is handed the text as a C string: a NUL anywhere, even escaped
+  // inside a JSON string, would end it before what was checked.
+  if (const size_t nul = text.find('\0'); nul != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid ", format, ": NUL byte at offset ", nul));
+  }
   int depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (c == '\0') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid ", format, ": NUL byte at offset ", i));
-    }
     if (in_string) {
       if (c == '\\') {
         ++i;  // The escaped character, whatever it is.
@@ -365,7 +421,7 @@ absl::Status PrecheckGeoJson(absl::string_view json,
   if (IsNullGeometry(json)) {
     return absl::InvalidArgumentError("GeoJSON: null geometry");
   }
-  return absl::OkStatus();
+  return internal::CheckGeoJsonPositions(json);
 }
 
 }  // namespace geosrpc::batch

@@ -60,8 +60,9 @@ absl::Status PrecheckWkt(absl::string_view wkt, const GeometryLimits& limits);
 // The same for GeoJSON: bounded bracket nesting outside strings (GEOS's JSON
 // parser recurses once per level; a Feature's properties may hold any text)
 // and no NUL bytes. Also refuses null and a Feature whose geometry is null
-// ("GeoJSON: null geometry"), which GEOS fails on with an opaque message.
-// Validated after parsing like WKT.
+// ("GeoJSON: null geometry"), which GEOS fails on with an opaque message,
+// and empty positions in the geometries GEOS reads, which crash it (see
+// internal/geojson_positions.h). Validated after parsing like WKT.
 absl::Status PrecheckGeoJson(absl::string_view json,
                              const GeometryLimits& limits);
 

@@ -114,6 +114,51 @@ TEST(WkbTest, RejectsEmptyPointsInsideMultipoints) {
   EXPECT_TRUE(ValidateWkb(Wkb("MULTIPOINT EMPTY"), {}).ok());
 }
 
+// Found by fuzz/wkb_fuzzer: well-formed WKB that GEOS 3.11.1's reader
+// refuses (IllegalArgumentException) is refused here first, so what
+// ValidateWkb accepts always decodes.
+TEST(WkbTest, RejectsLinesAndRingsGeosRefuses) {
+  struct Case {
+    const char* hex;
+    const char* message;
+  } cases[] = {
+      // LINESTRING of one point.
+      {"010200000001000000000000000000f03f0000000000000040",
+       "invalid WKB at byte 5: a line string needs 0 or at least 2 points, "
+       "got 1"},
+      // POLYGON whose ring has 2 points.
+      {"0103000000010000000200000000000000000000000000000000000000000000"
+       "00000000000000000000000000",
+       "invalid WKB at byte 9: a ring needs 0 or at least 3 points, got 2"},
+      // POLYGON whose ring does not close: (0 0, 1 0, 1 1, 0 1).
+      {"010300000001000000040000000000000000000000000000000000000000000000"
+       "0000f03f0000000000000000000000000000f03f000000000000f03f0000000000"
+       "000000000000000000f03f",
+       "invalid WKB at byte 9: a ring's last point must be its first"},
+      // POLYGON with an empty shell and a hole.
+      {"0103000000020000000000000004000000000000000000000000000000000000"
+       "0000000000000000400000000000000000000000000000004000000000000000"
+       "4000000000000000000000000000000000",
+       "invalid WKB at byte 13: a polygon with an empty shell has a non-empty "
+       "hole"},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = ValidateWkb(Hex(c.hex), {});
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.hex;
+    EXPECT_EQ(s.message(), c.message) << c.hex;
+  }
+  // Big endian, with Z: closed in x and y is closed, whatever z does.
+  EXPECT_TRUE(ValidateWkb(Wkb("POLYGON Z ((0 0 1, 1 0 2, 1 1 3, 0 0 4))",
+                              {.big_endian = true}),
+                          {})
+                  .ok());
+  EXPECT_TRUE(
+      ValidateWkb(Wkb("POLYGON ((0 0, 1 0, 1 1, 0 0), EMPTY)"), {}).ok());
+  // Three points, closed: invalid, but GEOS reads it (and says so).
+  EXPECT_TRUE(ValidateWkb(Wkb("POLYGON ((0 0, 10 10, 0 0))"), {}).ok());
+  EXPECT_TRUE(ValidateWkb(Wkb("MULTILINESTRING (EMPTY, (0 0, 1 1))"), {}).ok());
+}
+
 TEST(WkbTest, RejectsCoordinatesBeyondTheMagnitudeLimit) {
   absl::Status s = ValidateWkb(Wkb("LINESTRING (0 0, 1 1, -1e308 5)"), {});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -231,6 +276,60 @@ TEST(GeoJsonPrecheckTest, IgnoresBracketsInStrings) {
             "invalid GeoJSON: unterminated string");
   EXPECT_EQ(PrecheckGeoJson(std::string("{\"a\0\": 1}", 9), {}).message(),
             "invalid GeoJSON: NUL byte at offset 3");
+}
+
+// Found by fuzz/geojson_fuzzer: a NUL escaped inside a string was skipped
+// by the bracket scan, and GEOS, handed the text as a C string, read less
+// than was checked.
+TEST(GeoJsonPrecheckTest, RefusesEscapedNulBytes) {
+  EXPECT_EQ(PrecheckGeoJson(std::string("{\"a\\\0\": 1}", 10), {}).message(),
+            "invalid GeoJSON: NUL byte at offset 4");
+}
+
+// Found by fuzz/geojson_fuzzer: GEOS 3.11.1's reader dereferences null for
+// an empty position anywhere but a Point's own coordinates.
+TEST(GeoJsonPrecheckTest, RefusesEmptyPositions) {
+  for (const char* json : {
+           R"({"type":"LineString","coordinates":[[]]})",
+           R"({"type":"MultiPoint","coordinates":[[1,2],[]]})",
+           R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[],[0,0]]]})",
+           R"({"type":"MultiLineString","coordinates":[[[5,0],[]]]})",
+           R"({"type":"MultiPolygon","coordinates":[[[[0,0],[ ]]]]})",
+           R"({"type":"GeometryCollection","geometries":[{"type":"Point",
+               "coordinates":[]},{"type":"LineString","coordinates":[[]]}]})",
+           R"({"type":"Feature","geometry":{"type":"LineString",
+               "coordinates":[[]]},"properties":null})",
+           R"({"type":"FeatureCollection","features":[{"type":"Feature",
+               "geometry":{"type":"MultiPoint","coordinates":[[]]}}]})",
+           R"({"coordinates":[[]],"type":"Line\u0053tring"})",
+       }) {
+    SCOPED_TRACE(json);
+    absl::Status s = PrecheckGeoJson(json, {});
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("GeoJSON: empty position in a "),
+              std::string::npos)
+        << s;
+  }
+  // A key given twice leaves which one GEOS reads unclear.
+  EXPECT_EQ(
+      PrecheckGeoJson(
+          R"({"type":"Point","type":"LineString","coordinates":[[]]})", {})
+          .message(),
+      "invalid GeoJSON: \"type\" given twice at byte 23");
+  // Empty points, empty rings and empty parts are fine; so are empty
+  // positions where GEOS reads none (properties, unknown members).
+  for (const char* json : {
+           R"({"type":"Point","coordinates":[]})",
+           R"({"type":"LineString","coordinates":[]})",
+           R"({"type":"Polygon","coordinates":[[]]})",
+           R"({"type":"MultiPolygon","coordinates":[[], [[]]]})",
+           R"({"type":"Feature","properties":{"type":"LineString",
+               "coordinates":[[]]},"geometry":{"type":"Point",
+               "coordinates":[1,2]}})",
+       }) {
+    SCOPED_TRACE(json);
+    EXPECT_TRUE(PrecheckGeoJson(json, {}).ok());
+  }
 }
 
 TEST(GeoJsonPrecheckTest, RefusesANullGeometry) {

@@ -5,6 +5,8 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "server/geos/context.h"
 #include "server/ops/describe.h"
 
 namespace geosrpc::ops {
@@ -111,6 +113,184 @@ TEST(OperationsTest, FindOperationRejectsUnknownCodes) {
             "operation.op is not set");
   EXPECT_EQ(FindOperation(static_cast<v1::OpCode>(9999)).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Found by fuzz/join_fuzzer: GEOS 3.11.1's contains (and so within) takes a
+// rectangle shortcut that dereferences the null coordinate of an empty
+// point inside a collection, and dwithin's distance dereferences null on
+// such a collection too. Every binary predicate, both ways round, on a
+// rectangle, a line and a point against collections with empty members.
+TEST(OperationsTest, BinaryPredicatesSurviveEmptyMembers) {
+  geos::Context c;
+  absl::StatusOr<geos::GeometryPtr> rect =
+      c.ReadWkt("POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0))");
+  ASSERT_TRUE(rect.ok());
+  std::vector<geos::GeometryPtr> others;
+  for (const char* wkt : {"LINESTRING (0 0, 2 2)", "POINT Z (1 2 3)"}) {
+    others.push_back(*c.ReadWkt(wkt));
+  }
+  for (const char* wkt :
+       {"GEOMETRYCOLLECTION (POINT EMPTY, POINT (1 1))",
+        "GEOMETRYCOLLECTION (POINT EMPTY, POINT EMPTY, POINT (1 1))",
+        "GEOMETRYCOLLECTION (POINT (1 1), LINESTRING EMPTY, POLYGON EMPTY)",
+        "GEOMETRYCOLLECTION (POINT EMPTY, LINESTRING (0 0, 2 2))",
+        "MULTILINESTRING (EMPTY, (1 1, 2 2))",
+        "MULTIPOLYGON (EMPTY, ((1 1, 2 1, 2 2, 1 1)))"}) {
+    absl::StatusOr<geos::GeometryPtr> g = c.ReadWkt(wkt);
+    ASSERT_TRUE(g.ok()) << wkt;
+    for (const OpSpec& spec : AllOperations()) {
+      if (spec.arity != 2 || spec.kernel == nullptr ||
+          spec.result != ResultType::kBool) {
+        continue;
+      }
+      v1::Operation op;
+      if (spec.code == v1::OP_CODE_DWITHIN) {
+        op.mutable_distance()->set_distance(1);
+      } else if (spec.code == v1::OP_CODE_RELATE_PATTERN) {
+        op.mutable_relate_pattern()->set_pattern("T********");
+      }
+      absl::StatusOr<Params> params = ResolveParams(spec, op);
+      ASSERT_TRUE(params.ok()) << spec.name << " " << params.status();
+      Value inside, outside;
+      EXPECT_TRUE(
+          spec.kernel(c, {g->get(), rect->get(), nullptr}, *params, &inside)
+              .ok())
+          << spec.name << " " << wkt;
+      EXPECT_TRUE(
+          spec.kernel(c, {rect->get(), g->get(), nullptr}, *params, &outside)
+              .ok())
+          << spec.name << " " << wkt;
+      if (spec.code == v1::OP_CODE_WITHIN) EXPECT_TRUE(inside.flag) << wkt;
+      if (spec.code == v1::OP_CODE_CONTAINS) EXPECT_TRUE(outside.flag) << wkt;
+      for (const geos::GeometryPtr& other : others) {
+        Value v;
+        EXPECT_TRUE(
+            spec.kernel(c, {g->get(), other.get(), nullptr}, *params, &v).ok())
+            << spec.name << " " << wkt;
+        EXPECT_TRUE(
+            spec.kernel(c, {other.get(), g->get(), nullptr}, *params, &v).ok())
+            << spec.name << " " << wkt;
+      }
+    }
+  }
+}
+
+// Found by fuzz/compute_fuzzer: set_precision with grid_size 5e-324 made
+// GEOS 3.11.1 throw inside its SnapRoundingNoder, which leaked. Grids too
+// fine for the operands' ordinates are refused before GEOS sees them, in
+// every operation that snap-rounds.
+TEST(OperationsTest, GridsTooFineForTheOrdinatesAreRefused) {
+  geos::Context c;
+  auto square = c.ReadWkt("POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0))");
+  auto far = c.ReadWkt("LINESTRING (0 0, 3e150 1e150)");
+  ASSERT_TRUE(square.ok() && far.ok());
+  struct Case {
+    v1::OpCode code;
+    double grid;
+    const GEOSGeometry* a;
+    bool refused;
+  } cases[] = {
+      {v1::OP_CODE_SET_PRECISION, 5e-324, square->get(), true},
+      {v1::OP_CODE_SET_PRECISION, 1e-140, square->get(), false},
+      {v1::OP_CODE_SET_PRECISION, 0, far->get(), false},
+      {v1::OP_CODE_INTERSECTION, 1e-160, far->get(), true},
+      {v1::OP_CODE_UNION, 1e-300, square->get(), true},
+      {v1::OP_CODE_UNARY_UNION, 1e-10, far->get(), true},
+      {v1::OP_CODE_UNARY_UNION, 1e-10, square->get(), false},
+  };
+  for (const Case& k : cases) {
+    const OpSpec* spec = *FindOperation(k.code);
+    v1::Operation op;
+    op.set_op(k.code);
+    if (k.code == v1::OP_CODE_SET_PRECISION) {
+      op.mutable_set_precision()->set_grid_size(k.grid);
+    } else {
+      op.mutable_overlay()->set_grid_size(k.grid);
+    }
+    absl::StatusOr<Params> params = ResolveParams(*spec, op);
+    ASSERT_TRUE(params.ok()) << params.status();
+    Value value;
+    const absl::Status s =
+        spec->kernel(c, {k.a, square->get(), nullptr}, *params, &value);
+    SCOPED_TRACE(absl::StrCat(spec->name, " grid ", k.grid));
+    if (k.refused) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+      EXPECT_NE(s.message().find("is too fine for ordinates up to"),
+                std::string::npos)
+          << s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s;
+    }
+  }
+  // The reductions too.
+  const OpSpec* union_all = *FindOperation(v1::OP_CODE_UNION_ALL);
+  v1::Operation op;
+  op.mutable_overlay()->set_grid_size(1e-300);
+  std::vector<geos::GeometryPtr> inputs;
+  inputs.push_back(c.Own(GEOSGeom_clone_r(c.handle(), square->get())));
+  EXPECT_EQ(
+      union_all->reducer(c, std::move(inputs), *ResolveParams(*union_all, op))
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+// Found by fuzz/compute_fuzzer: maximum_inscribed_circle of a sliver never
+// returned (GEOS 3.11.1 covers the envelope with cells as wide as its
+// narrower side, uninterruptibly). Slivers, and envelopes narrower than
+// their ordinates' precision, are a row error.
+TEST(OperationsTest, MaximumInscribedCircleRefusesSlivers) {
+  geos::Context c;
+  const OpSpec* mic = *FindOperation(v1::OP_CODE_MAXIMUM_INSCRIBED_CIRCLE);
+  v1::Operation op;
+  const Params params = *ResolveParams(*mic, op);
+  for (const auto& [wkt, ok] : std::vector<std::pair<const char*, bool>>{
+           {"POLYGON ((0 0, 1e-155 6.54314235374807e-310, "
+            "-834617.425382963 1e-155, 0 0))",
+            false},
+           {"POLYGON ((0 0, 1e6 1, 0 1, 0 0))", false},
+           {"POLYGON ((1e12 1e12, 1000000000000.5 1e12, 1e12 1000000000000.5, "
+            "1e12 1e12))",
+            false},
+           {"POLYGON ((0 0, 1000 1, 0 1, 0 0))", true},
+           {"POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0))", true},
+       }) {
+    SCOPED_TRACE(wkt);
+    absl::StatusOr<geos::GeometryPtr> g = c.ReadWkt(wkt);
+    ASSERT_TRUE(g.ok());
+    Value value;
+    const absl::Status s = mic->kernel(c, {g->get()}, params, &value);
+    if (ok) {
+      EXPECT_TRUE(s.ok()) << s;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+      EXPECT_NE(s.message().find("too thin"), std::string::npos) << s;
+    }
+  }
+
+  // Refining to a tolerance far below the extent never finished either
+  // (found by fuzz/compute_fuzzer: 3e-269).
+  for (const auto& [tolerance, ok] : std::vector<std::pair<double, bool>>{
+           {3e-269, false}, {1e-5, false}, {1e-4, true}, {0, true}}) {
+    SCOPED_TRACE(tolerance);
+    v1::Operation with_tolerance;
+    with_tolerance.mutable_tolerance()->set_tolerance(tolerance);
+    absl::StatusOr<Params> p = ResolveParams(*mic, with_tolerance);
+    ASSERT_TRUE(p.ok()) << p.status();
+    absl::StatusOr<geos::GeometryPtr> g = c.ReadWkt(
+        "MULTIPOLYGON (((0 0, 2 0, 2 2, 0 0)), ((1 0, 3 0, 3 2, 1 0)))");
+    ASSERT_TRUE(g.ok());
+    Value value;
+    const absl::Status s = mic->kernel(c, {g->get()}, *p, &value);
+    if (ok) {
+      EXPECT_TRUE(s.ok()) << s;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+      EXPECT_NE(s.message().find("is too fine for a's extent"),
+                std::string::npos)
+          << s;
+    }
+  }
 }
 
 TEST(ResolveParamsTest, AppliesDefaults) {

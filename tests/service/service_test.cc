@@ -824,6 +824,42 @@ TEST_F(ServiceTest, ComputeStreamPipelinesBatchesByIdAndSurvivesABadOne) {
   }
 }
 
+// Batches that fail validation end on the reading thread while good ones end
+// on workers: both start the next read, and only one read may be in flight.
+TEST_F(ServiceTest, ComputeStreamBatchesEndingOnEveryThreadReadOneAtATime) {
+  grpc::ClientContext context;
+  auto stream = client_->stub()->ComputeStream(&context);
+  constexpr int kBatches = 400;
+  for (int id = 0; id < kBatches; ++id) {
+    v1::ComputeStreamRequest request;
+    request.set_id(id);
+    v1::ComputeRequest* r = request.mutable_request();
+    r->mutable_operation()->set_op(id % 3 == 0 ? v1::OP_CODE_UNSPECIFIED
+                                               : v1::OP_CODE_AREA);
+    *r->mutable_a() = client::MakeBatch(
+        v1::ENCODING_WKT, {"POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))"});
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  std::map<uint64_t, v1::ComputeSummary> summaries;
+  v1::ComputeStreamResponse response;
+  while (stream->Read(&response)) {
+    if (response.response().has_summary()) {
+      summaries[response.id()] = response.response().summary();
+    } else {
+      EXPECT_EQ(response.response().chunk().doubles().values(0), 4.0);
+    }
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(summaries.size(), static_cast<size_t>(kBatches));
+  for (const auto& [id, summary] : summaries) {
+    EXPECT_EQ(
+        summary.status().code(),
+        id % 3 == 0 ? static_cast<int>(absl::StatusCode::kInvalidArgument) : 0)
+        << id;
+  }
+}
+
 TEST_F(ServiceTest, ComputeStreamCancelledMidwayEnds) {
   const v1::ComputeRequest heavy = HeavyRequest(5000);
   grpc::ClientContext context;

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "server/geos/handles.h"
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
@@ -197,6 +198,31 @@ absl::Status MaximumInscribedCircle(geos::Context& c, const Row& r,
           absl::StrCat("a's extent ", extent, " is below ", kSmallest,
                        ", too small for GEOS 3.11.1's algorithm"));
     }
+    // GEOS's search is not interruptible, and its work grows with the
+    // cells it visits. It first covers the envelope with square cells as
+    // wide as its narrower side, stepping by that width: a sliver (found by
+    // fuzz/compute_fuzzer: 834617 by 1e-155) makes longer / narrower
+    // cells, and a width below the ordinates' precision never advances.
+    // It then refines down to the tolerance wherever the centre could lie,
+    // which for a rectangle (a line of equally good centres) or an invalid
+    // polygon is extent / tolerance cells: a tolerance of 3e-269 never
+    // finished. Both are bounded to kMaxCells (~0.2 s at worst).
+    constexpr double kMaxCells = 1e5;
+    const double narrower = std::min(x1 - x0, y1 - y0);
+    const double largest =
+        std::max({std::abs(x0), std::abs(x1), std::abs(y0), std::abs(y1)});
+    if (narrower > 0 &&
+        (extent / narrower > kMaxCells || narrower < largest * 0x1p-40)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a's envelope (", x1 - x0, " by ", y1 - y0,
+                       ") is too thin for GEOS 3.11.1's algorithm (at most ",
+                       kMaxCells, " times longer than wide)"));
+    }
+    if (tolerance > 0 && extent / tolerance > kMaxCells) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tolerance ", tolerance, " is too fine for a's extent ", extent,
+          " (at least extent / ", kMaxCells, " for GEOS 3.11.1's algorithm)"));
+    }
     if (tolerance == 0) tolerance = extent / 1000;
   }
   if (tolerance <= 0) tolerance = 1;  // A point or empty: nothing to refine.
@@ -312,6 +338,7 @@ constexpr int kPrecisionMode = ParamIndex(kSetPrecisionParams, "mode");
 
 absl::Status SetPrecision(geos::Context& c, const Row& r, const Params& p,
                           Value* out) {
+  RETURN_IF_ERROR(CheckGrid(c, r.a, nullptr, p.number(kPrecisionGrid)));
   // Shapely's modes are GEOS's flags.
   return SetGeometry(
       c,

@@ -1,5 +1,7 @@
 #include "server/ops/internal/guards.h"
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -34,6 +36,25 @@ const GEOSGeometry* WithoutEmptyMembers(geos::Context& c, const GEOSGeometry* g,
   if (g == nullptr || !HasEmptyMember(c.handle(), g)) return g;
   *holder = c.Own(StripEmptyMembers(c.handle(), g));
   return holder->get();
+}
+
+absl::Status CheckGrid(geos::Context& c, const GEOSGeometry* a,
+                       const GEOSGeometry* b, double grid) {
+  if (!(grid > 0)) return absl::OkStatus();
+  const GEOSContextHandle_t h = c.handle();
+  double largest = 0;
+  for (const GEOSGeometry* g : {a, b}) {
+    if (g == nullptr || GEOSisEmpty_r(h, g) != 0) continue;
+    for (auto extreme : {GEOSGeom_getXMin_r, GEOSGeom_getXMax_r,
+                         GEOSGeom_getYMin_r, GEOSGeom_getYMax_r}) {
+      double v = 0;
+      if (extreme(h, g, &v) == 1) largest = std::max(largest, std::abs(v));
+    }
+  }
+  if (largest / grid <= kMaxGridCells) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "grid_size ", grid, " is too fine for ordinates up to ", largest,
+      " (at most ", kMaxGridCells, " grid cells from the origin)"));
 }
 
 absl::Status CheckDensify(geos::Context& c, const Row& r, double densify) {

@@ -46,6 +46,19 @@ absl::Status IgnoringEmptyMembers(geos::Context& c, const Row& r,
   return K(c, row, p, out);
 }
 
+// Snap-rounding to a grid (grid_size in set_precision, the overlays and
+// the reductions) scales ordinates by 1 / grid_size. Once they or their
+// products overflow, GEOS 3.11.1 throws ("orientationIndex encountered
+// NaN/Inf numbers") and its SnapRoundingNoder leaks what it had allocated
+// (found by fuzz/compute_fuzzer with grid_size 5e-324). A grid finer than
+// an ordinate / kMaxGridCells is far below a double's resolution anyway.
+inline constexpr double kMaxGridCells = 1e150;
+
+// INVALID_ARGUMENT when `grid` (> 0; 0 means no grid) is finer than the
+// largest ordinate of `a` or `b` (either may be null) / kMaxGridCells.
+absl::Status CheckGrid(geos::Context& c, const GEOSGeometry* a,
+                       const GEOSGeometry* b, double grid);
+
 // Densifying multiplies vertices: refuse a row that would exceed this
 // rather than exhaust memory or stall a worker.
 inline constexpr double kMaxDensifiedVertices = 10'000'000;

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "server/geos/handles.h"
 #include "server/ops/internal/families.h"
+#include "server/ops/internal/guards.h"
 #include "server/ops/internal/kernels.h"
 
 namespace geosrpc::ops::internal {
@@ -240,6 +241,14 @@ absl::Status IsValidReason(geos::Context& c, const Row& r, const Params&,
 
 // A binary predicate's prepared form is its converse, evaluated on the
 // prepared b (see PreparedPredicate).
+//
+// contains and within take GEOS 3.11.1's rectangle shortcut when the
+// containing operand is a rectangle, and RectangleContains dereferences
+// the null coordinate of an empty point inside a collection (contains of
+// POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0)) and GEOMETRYCOLLECTION (POINT EMPTY,
+// POINT (1 1)) crashes): they ignore empty members, as Preparable keeps
+// them from the prepared forms. So does dwithin, whose distance crashes on
+// them as distance's does (see HasEmptyMember).
 constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_INTERSECTS,
      .arity = 2,
@@ -250,14 +259,14 @@ constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_CONTAINS,
      .arity = 2,
      .result = ResultType::kBool,
-     .kernel = BinaryPredicate<GEOSContains_r>,
+     .kernel = IgnoringEmptyMembers<BinaryPredicate<GEOSContains_r>>,
      .prepared_kernel = PreparedPredicate<GEOSPreparedWithin_r>,
      .description =
          "True if no point of b lies outside a and their interiors meet."},
     {.code = v1::OP_CODE_WITHIN,
      .arity = 2,
      .result = ResultType::kBool,
-     .kernel = BinaryPredicate<GEOSWithin_r>,
+     .kernel = IgnoringEmptyMembers<BinaryPredicate<GEOSWithin_r>>,
      .prepared_kernel = PreparedPredicate<GEOSPreparedContains_r>,
      .description = "True if a lies within b (contains with a and b swapped)."},
     {.code = v1::OP_CODE_COVERS,
@@ -277,7 +286,7 @@ constexpr OpSpec kOperations[] = {
      .result = ResultType::kBool,
      .params_field = "distance",
      .params = kDWithinParams,
-     .kernel = DWithin,
+     .kernel = IgnoringEmptyMembers<DWithin>,
      .prepared_kernel = PreparedDWithin,
      .description =
          "True if a and b are within the given distance of each other."},

@@ -44,6 +44,7 @@ absl::StatusOr<geos::GeometryPtr> UnionAll(
     geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params& p) {
   ASSIGN_OR_RETURN(geos::GeometryPtr all, Collect(c, std::move(inputs)));
   const double grid = p.number(kGridSize);
+  RETURN_IF_ERROR(CheckGrid(c, all.get(), nullptr, grid));
   return Owned(c, grid > 0 ? GEOSUnaryUnionPrec_r(c.handle(), all.get(), grid)
                            : GEOSUnaryUnion_r(c.handle(), all.get()));
 }
@@ -61,8 +62,10 @@ absl::StatusOr<geos::GeometryPtr> Fold(geos::Context& c,
   if (inputs.empty()) return Collect(c, {});
   const double grid = p.number(kGridSize);
   geos::GeometryPtr acc = std::move(inputs[0]);
+  RETURN_IF_ERROR(CheckGrid(c, acc.get(), nullptr, grid));
   for (size_t i = 1; i < inputs.size(); ++i) {
     const GEOSGeometry* next = inputs[i].get();
+    RETURN_IF_ERROR(CheckGrid(c, next, nullptr, grid));
     ASSIGN_OR_RETURN(
         acc, Owned(c, grid > 0 ? PrecFn(c.handle(), acc.get(), next, grid)
                                : Fn(c.handle(), acc.get(), next)));

@@ -2,6 +2,7 @@
 // symmetric difference), and the union of a's own parts; snap-rounded when
 // OverlayParams.grid_size is set.
 #include "absl/status/status.h"
+#include "base/status_macros.h"
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
 #include "server/ops/internal/kernels.h"
@@ -17,6 +18,7 @@ template <GEOSGeometry* (*Fn)(GEOSContextHandle_t, const GEOSGeometry*,
 absl::Status Overlay(geos::Context& c, const Row& r, const Params& p,
                      Value* out) {
   const double grid = p.number(kGridSize);
+  RETURN_IF_ERROR(CheckGrid(c, r.a, r.b, grid));
   return SetGeometry(
       c,
       grid > 0 ? PrecFn(c.handle(), r.a, r.b, grid) : Fn(c.handle(), r.a, r.b),
@@ -26,6 +28,7 @@ absl::Status Overlay(geos::Context& c, const Row& r, const Params& p,
 absl::Status UnaryUnion(geos::Context& c, const Row& r, const Params& p,
                         Value* out) {
   const double grid = p.number(kGridSize);
+  RETURN_IF_ERROR(CheckGrid(c, r.a, nullptr, grid));
   return SetGeometry(c,
                      grid > 0 ? GEOSUnaryUnionPrec_r(c.handle(), r.a, grid)
                               : GEOSUnaryUnion_r(c.handle(), r.a),

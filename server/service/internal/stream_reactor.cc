@@ -38,7 +38,7 @@ class StreamReactor final
         deadline_(DeadlineOf(context, options)),
         writes_(this) {
     metrics_.RpcStarted("ComputeStream");
-    ReadNext();
+    MaybeReadNext();
   }
 
   void OnReadDone(bool ok) override {
@@ -79,24 +79,23 @@ class StreamReactor final
     absl::Time started;
   };
 
-  void ReadNext() {
-    {
-      MutexLock lock(&mu_);
-      incoming_ = std::make_shared<Batch>();
-      reading_ = true;
-    }
-    StartRead(&incoming_->request);
-  }
-
+  // Starts the next read unless one is pending, the client has half-closed,
+  // the call is cancelled or max_inflight batches run. Checking and claiming
+  // the read is one critical section: OnReadDone and batches ending on
+  // workers race here, and gRPC allows a single read in flight.
   void MaybeReadNext() {
+    v1::ComputeStreamRequest* into;
     {
       MutexLock lock(&mu_);
       if (reading_ || reads_done_ || cancelled_ ||
           inflight_ >= options_.max_inflight_per_stream) {
         return;
       }
+      reading_ = true;
+      incoming_ = std::make_shared<Batch>();
+      into = &incoming_->request;
     }
-    ReadNext();
+    StartRead(into);
   }
 
   std::unique_ptr<v1::ComputeStreamResponse> Tagged(uint64_t id) {
@@ -206,7 +205,8 @@ class StreamReactor final
   WriteQueue<StreamReactor, v1::ComputeStreamResponse> writes_;
 
   Mutex mu_;
-  std::shared_ptr<Batch> incoming_;  // Written by ReadNext, read in OnReadDone.
+  // The batch the pending read fills.
+  std::shared_ptr<Batch> incoming_ ABSL_GUARDED_BY(mu_);
   std::map<Batch*, std::shared_ptr<Batch>> running_ ABSL_GUARDED_BY(mu_);
   int inflight_ ABSL_GUARDED_BY(mu_) = 0;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;

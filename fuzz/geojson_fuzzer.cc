@@ -1,0 +1,16 @@
+// libFuzzer harness: the bytes as one GeoJSON row (PrecheckGeoJson, GEOS's
+// parse, the WKB it writes held to ValidateWkb, InspectRow, re-encoding);
+// see row_checks.h for what is asserted. geojson.dict holds GeoJSON's
+// words.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz/row_checks.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  geosrpc::fuzz::CheckRow(
+      geosrpc::batch::Encoding::kGeoJson,
+      absl::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
