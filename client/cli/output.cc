@@ -1,6 +1,5 @@
 #include "client/cli/output.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -115,13 +114,9 @@ std::string FormatResult(const client::ComputeResult& result,
       entries.push_back(entry);
     }
   } else {
-    // A reduction's one value: a geometry, or (total_bounds) one row of
-    // doubles.
-    const size_t values =
-        result.mapping == v1::RESULT_MAPPING_PER_PART ? result.source_rows.size()
-        : result.column == v1::ResultChunk::kDoubles
-            ? result.doubles.size() / std::max(result.width, 1)
-            : result.binary.size();
+    const size_t values = result.mapping == v1::RESULT_MAPPING_PER_PART
+                              ? result.source_rows.size()
+                              : result.binary.size();
     for (size_t i = 0; i < values; ++i) {
       entries.push_back({result.mapping == v1::RESULT_MAPPING_PER_PART
                              ? result.source_rows[i]

@@ -20,7 +20,7 @@ export interface Result {
    *  (Buffer | string | null)[] for geometries and encoded output. For
    *  get_parts and get_rings one value per part, for get_coordinates
    *  `width` numbers per coordinate (see sourceRows); for a reduction
-   *  (union_all, ...) the one result (total_bounds: `width` 4 numbers). */
+   *  (union_all, ...) the one result. */
   values: Float64Array | boolean[] | number[] | Array<Buffer | string | null>;
   width: number;
   /** Expanding operations only: the input row of each value. */

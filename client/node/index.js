@@ -412,10 +412,6 @@ function place(result, rows, chunk) {
       } else {
         result.values = slices(chunk.geometries);  // A reduction's one value.
       }
-    } else if (chunk.column === 'doubles') {
-      // total_bounds: a reduction's one value of `width` doubles.
-      result.width = Math.max(1, chunk.doubles.width);
-      result.values = Float64Array.from(chunk.doubles.values);
     }
     return;
   }

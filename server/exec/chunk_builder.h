@@ -99,8 +99,7 @@ class ChunkBuilder {
   // with a placeholder. Returns the row's status code (0 when OK).
   int Add(size_t row, absl::Status status, ops::Value& value);
 
-  // A reduction's one value (a geometry, or total_bounds' doubles), in a
-  // chunk opened at row 0.
+  // A reduction's one value, in a chunk opened at row 0.
   absl::Status AddReduced(ops::Value& value);
 
   // Records a failed row without a value (kRowErrors, expanding rows).

@@ -259,7 +259,7 @@ void ComputeJob::ReducePartials(Worker& worker) {
   absl::StatusOr<geos::GeometryPtr> reduced =
       op.reducer(context, std::move(partials), plan_.params());
   // The value: the reduced geometry, or what the operation's kernel makes
-  // of it (total_bounds: four doubles).
+  // of it (polygonize_all: the polygons of the collected linework).
   ops::Value value;
   absl::Status status = reduced.status();
   if (status.ok() && op.kernel != nullptr) {

@@ -19,7 +19,8 @@
 //            partial result, sending only its row errors;
 //   reduce   reductions only: one task combines the partial results and
 //            sends the single value (through the operation's kernel, for
-//            a reduction that has one: total_bounds' four doubles).
+//            a reduction that has one: polygonize_all polygonizes the
+//            collected rows).
 //
 // A slow reader holds the job back: while max_unsent_chunks of its chunks
 // are computed but unsent (see Window), its next chunk tasks wait in the

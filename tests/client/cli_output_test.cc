@@ -49,17 +49,6 @@ TEST(FormatResultTest, WritesBoundsAsArraysAndPartsWithTheirRows) {
   bounds.doubles = {0, 1, 2.5, 3};
   EXPECT_EQ(FormatResult(bounds, OutputFormat::kJson),
             "[\n{\"row\":0,\"value\":[0,1,2.5,3]}\n]\n");
-  // total_bounds: one value for the batch, and the rows it left out.
-  bounds.summary.set_rows(2);
-  bounds.mapping = v1::RESULT_MAPPING_ONE_PER_BATCH;
-  bounds.errors.emplace_back();
-  bounds.errors.back().set_row(1);
-  bounds.errors.back().set_code(3);
-  bounds.errors.back().set_message("a: bad");
-  EXPECT_EQ(FormatResult(bounds, OutputFormat::kCsv),
-            "row,value,error_code,error_message\n"
-            "0,\"[0,1,2.5,3]\",,\n"
-            "1,,3,a: bad\n");
 
   client::ComputeResult parts;
   parts.summary.set_rows(3);

@@ -1,6 +1,5 @@
 #include "server/exec/chunk_builder.h"
 
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -100,20 +99,6 @@ TEST(ChunkBuilderTest, AReductionsChunksCarryRowErrorsThenItsOneValue) {
   chunk = value.Take();
   EXPECT_EQ(chunk->row_count(), 1u);
   EXPECT_EQ(chunk->geometries().data(), "POINT (3 4)");
-
-  // total_bounds reduces to four doubles.
-  ChunkBuilder bounds(Op(v1::OP_CODE_TOTAL_BOUNDS), v1::ENCODING_WKB,
-                      &context, ChunkBuilder::Mode::kReducedValue);
-  bounds.Open(0);
-  ops::Value box;
-  box.number = 1;
-  box.more[0] = 2, box.more[1] = 3, box.more[2] = 4;
-  ASSERT_TRUE(bounds.AddReduced(box).ok());
-  chunk = bounds.Take();
-  EXPECT_EQ(chunk->mapping(), v1::RESULT_MAPPING_ONE_PER_BATCH);
-  EXPECT_EQ(chunk->row_count(), 1u);
-  EXPECT_EQ(chunk->doubles().width(), 4u);
-  EXPECT_THAT(chunk->doubles().values(), ::testing::ElementsAre(1, 2, 3, 4));
 }
 
 TEST(BatchCountersTest, FillsTheSummaryFromEveryChunk) {

@@ -96,10 +96,6 @@ test('bounds, text, parts, coordinates and reductions', async () => {
   assert.equal(union.values.length, 1);
   const area = await client.compute('area', union.values);
   assert.ok(Math.abs(area.values[0] - 50) < 1e-9);
-
-  const bounds = await client.compute('total_bounds', squares);
-  assert.equal(bounds.width, 4);
-  assert.deepEqual(Array.from(bounds.values), [0, 0, 50, 1]);
 });
 
 test('invalid parameters reject the whole batch', async () => {

@@ -267,10 +267,6 @@ class _Assembler:
             self.parts.append((at, slices, list(chunk.source_rows)))
             return
         if chunk.mapping == pb.RESULT_MAPPING_ONE_PER_BATCH:
-            if kind == "doubles":  # total_bounds: one row of `width`
-                width = max(1, chunk.doubles.width)
-                slices = np.asarray(chunk.doubles.values,
-                                    dtype=np.float64).reshape(-1, width)
             self.reduced = slices
             return
         if kind == "doubles":
@@ -302,9 +298,6 @@ class _Assembler:
     def result(self) -> Result:
         mask = self.codes != 0
         if self.parts or self.reduced is not None:
-            if isinstance(self.reduced, np.ndarray):  # total_bounds
-                return Result(self.reduced, mask, self.codes, self.messages,
-                              self.summary)
             if self.reduced is not None:
                 values, sources = self.reduced, None
             else:

@@ -147,12 +147,6 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             self.client.compute_stream("union_all", squares)
 
-    def test_total_bounds_reduces_to_four_doubles(self):
-        result = self.client.compute(
-            "total_bounds", ["POINT (1 2)", "LINESTRING (-1 5, 3 0)", "POINT ("])
-        np.testing.assert_array_equal(result.values, [[-1, 0, 3, 5]])
-        np.testing.assert_array_equal(result.mask, [False, False, True])
-
     def test_streaming_large_inputs_matches_one_batch(self):
         rng = np.random.default_rng(5)
         coords = rng.uniform(0, 10, size=(25000, 2))
