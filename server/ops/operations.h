@@ -100,9 +100,9 @@ struct OpSpec {
   // part its own value.
   bool expands = false;
   // Set for reductions. A reduction's `kernel`, if any, turns the one
-  // reduced geometry (its Row::a) into the result (total_bounds: the bounds
-  // of the batch's extent; polygonize_all: the polygons of its linework);
-  // without one, the reduced geometry is the result.
+  // reduced geometry (its Row::a) into the result (polygonize_all: the
+  // polygons of the batch's linework); without one, the reduced geometry is
+  // the result.
   Reducer reducer = nullptr;
   // Rules between parameters, if any (see ParamsCheck).
   ParamsCheck check_params = nullptr;

@@ -150,7 +150,6 @@ std::string DefaultText(const ParamSpec& param, const FieldDescriptor* f) {
   return absl::StrCat(param.default_value);
 }
 
-
 // INVALID_ARGUMENT if `msg` sets a field `spec` does not read (a message
 // shared by several operations may have fields only some of them read:
 // triangulation.extend_to_* are voronoi_polygons' alone).
@@ -199,8 +198,8 @@ absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
   Params params(std::move(values), std::move(strings));
   if (spec.check_params != nullptr) {
     if (absl::Status s = spec.check_params(params); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "parameters of '", spec.name, "': ", s.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("parameters of '", spec.name, "': ", s.message()));
     }
   }
   return params;

@@ -8,6 +8,7 @@
 #include <geos_c.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,12 @@ struct Expected {
   std::vector<double> more;
   std::string text;                // relate, is_valid_reason.
   std::vector<std::string> parts;  // get_parts, as WKB.
+  // Where the answer is judged by its properties rather than compared
+  // (subdivide's pieces, as_mvt_geom's tile geometry): checks the row's
+  // values (its parts, or its one value), as WKB, with gtest assertions.
+  std::function<void(geos::Context&, const std::vector<std::string>&)> check;
+  // With `check`: GEOS may also fail the row (FAILED_PRECONDITION).
+  bool may_fail = false;
 };
 
 Expected Reference(geos::Context& context, const v1::Operation& op,

@@ -433,6 +433,8 @@ absl::Status ClipByRect(geos::Context& c, const Row& r, const Params& p,
       out);
 }
 
+}  // namespace
+
 // Polygons formed by a's linework (its parts, for a collection).
 absl::Status Polygonize(geos::Context& c, const Row& r, const Params&,
                         Value* out) {
@@ -471,6 +473,8 @@ absl::Status PolygonizeFull(geos::Context& c, const Row& r, const Params&,
   return SetGeometry(c, all, out);
 }
 
+namespace {
+
 constexpr ParamSpec kLineMergeParams[] = {
     {.name = "directed",
      .type = ParamType::kBool,
@@ -489,43 +493,7 @@ absl::Status LineMerge(geos::Context& c, const Row& r, const Params& p,
                      out);
 }
 
-// --- Boxes, empties and orientation ---------------------------------------
-
-constexpr ParamSpec kBoxParams[] = {
-    {.name = "ccw",
-     .type = ParamType::kBool,
-     .default_value = 1,
-     .min = 0,
-     .max = 1,
-     .description = "Counter-clockwise from (xmax, ymin); else clockwise "
-                    "from (xmin, ymin)."},
-};
-constexpr int kCcw = ParamIndex(kBoxParams, "ccw");
-
-// Shapely's box(xmin, ymin, xmax, ymax, ccw) of a's bounds: always a
-// polygon (a degenerate one for a point or a straight line, where
-// envelope answers a point or a line), empty for empty a.
-absl::Status Box(geos::Context& c, const Row& r, const Params& p,
-                 Value* out) {
-  const GEOSContextHandle_t h = c.handle();
-  if (GEOSisEmpty_r(h, r.a) != 0) {
-    return SetGeometry(c, GEOSGeom_createEmptyPolygon_r(h), out);
-  }
-  double x0, y0, x1, y1;
-  if (GEOSGeom_getExtent_r(h, r.a, &x0, &y0, &x1, &y1) != 1) {
-    return GeosFailure(c);
-  }
-  const double ccw[] = {x1, y0, x1, y1, x0, y1, x0, y0, x1, y0};
-  const double cw[] = {x0, y0, x0, y1, x1, y1, x1, y0, x0, y0};
-  GEOSCoordSequence* seq =
-      GEOSCoordSeq_copyFromBuffer_r(h, p.flag(kCcw) ? ccw : cw, 5, 0, 0);
-  geos::GeometryPtr ring =
-      c.Own(seq != nullptr ? GEOSGeom_createLinearRing_r(h, seq) : nullptr);
-  if (!ring) return GeosFailure(c);
-  GEOSGeometry* polygon = GEOSGeom_createPolygon_r(h, ring.get(), nullptr, 0);
-  if (polygon != nullptr) ring.release();  // Now the polygon's.
-  return SetGeometry(c, polygon, out);
-}
+// --- Empties and orientation --------------------------------------------
 
 constexpr ParamSpec kEmptyParams[] = {
     {.name = "type_id",
@@ -573,38 +541,11 @@ constexpr ParamSpec kOrientPolygonsParams[] = {
 constexpr int kExteriorCw = ParamIndex(kOrientPolygonsParams, "exterior_cw");
 
 // Shapely 2.1's orient_polygons on GEOS 3.11 (its fallback, which GEOS
-// 3.12's GEOSOrientPolygons replaces): a ring's orientation as is_ccw
-// finds it (false under 4 points), reversed where it disagrees. Polygons
-// inside collections too; everything else unchanged.
+// 3.12's GEOSOrientPolygons replaces): see OrientRings.
 absl::Status OrientPolygons(geos::Context& c, const Row& r, const Params& p,
                             Value* out) {
-  const bool exterior_cw = p.flag(kExteriorCw);
-  const GEOSContextHandle_t h = c.handle();
-  absl::StatusOr<geos::GeometryPtr> oriented = RewriteCoordinates(
-      c, r.a, [&](Part part, Coords& coords, bool*) -> absl::Status {
-        if (part != Part::kShell && part != Part::kHole) {
-          return absl::OkStatus();
-        }
-        char ccw = 0;
-        if (coords.size() >= 4) {
-          const geos::CoordSeqPtr seq(
-              GEOSCoordSeq_copyFromBuffer_r(
-                  h, coords.v.data(), static_cast<unsigned>(coords.size()),
-                  coords.dims == 3, 0),
-              {h});
-          if (!seq || GEOSCoordSeq_isCCW_r(h, seq.get(), &ccw) == 0) {
-            return GeosFailure(c);
-          }
-        }
-        const bool want_ccw = (part == Part::kShell) != exterior_cw;
-        if ((ccw != 0) != want_ccw) {
-          for (size_t i = 0, j = coords.size() - 1; i < j; ++i, --j) {
-            std::swap_ranges(coords.at(i), coords.at(i) + coords.dims,
-                             coords.at(j));
-          }
-        }
-        return absl::OkStatus();
-      });
+  absl::StatusOr<geos::GeometryPtr> oriented =
+      OrientRings(c, r.a, p.flag(kExteriorCw));
   if (!oriented.ok()) return oriented.status();
   out->geometry = *std::move(oriented);
   return absl::OkStatus();
@@ -635,18 +576,16 @@ constexpr ParamSpec ExtendTo(const char* name, double default_value) {
           .default_value = default_value,
           .min = -kInf,
           .max = kInf,
-          .description = "Bound of the box the diagram extends to cover "
-                         "(Shapely's extend_to, as its envelope); all four "
-                         "or none."};
+          .description =
+              "Bound of the box the diagram extends to cover "
+              "(Shapely's extend_to, as its envelope); all four "
+              "or none."};
 }
 
 constexpr ParamSpec kVoronoiParams[] = {
-    kTriangulationParams[kSnapping],
-    kTriangulationParams[kOnlyEdges],
-    ExtendTo("extend_to_xmin", kInf),
-    ExtendTo("extend_to_ymin", kInf),
-    ExtendTo("extend_to_xmax", -kInf),
-    ExtendTo("extend_to_ymax", -kInf),
+    kTriangulationParams[kSnapping],   kTriangulationParams[kOnlyEdges],
+    ExtendTo("extend_to_xmin", kInf),  ExtendTo("extend_to_ymin", kInf),
+    ExtendTo("extend_to_xmax", -kInf), ExtendTo("extend_to_ymax", -kInf),
 };
 constexpr int kVoronoiSnapping = ParamIndex(kVoronoiParams, "tolerance");
 constexpr int kVoronoiOnlyEdges = ParamIndex(kVoronoiParams, "only_edges");
@@ -691,15 +630,15 @@ absl::Status VoronoiPolygons(geos::Context& c, const Row& r, const Params& p,
   if (std::isfinite(p.number(kExtendXMin))) {
     // GEOS takes the envelope of a geometry: the box's corners.
     extend_to = c.Own(GEOSGeom_createRectangle_r(
-        h, p.number(kExtendXMin), p.number(kExtendYMin),
-        p.number(kExtendXMax), p.number(kExtendYMax)));
+        h, p.number(kExtendXMin), p.number(kExtendYMin), p.number(kExtendXMax),
+        p.number(kExtendYMax)));
     if (!extend_to) return GeosFailure(c);
   }
-  return SetGeometry(c,
-                     GEOSVoronoiDiagram_r(h, r.a, extend_to.get(),
-                                          p.number(kVoronoiSnapping),
-                                          p.integer(kVoronoiOnlyEdges)),
-                     out);
+  return SetGeometry(
+      c,
+      GEOSVoronoiDiagram_r(h, r.a, extend_to.get(), p.number(kVoronoiSnapping),
+                           p.integer(kVoronoiOnlyEdges)),
+      out);
 }
 
 constexpr OpSpec kOperations[] = {
@@ -872,7 +811,7 @@ constexpr OpSpec kOperations[] = {
      .description = "Alias of oriented_envelope."},
     {.code = v1::OP_CODE_POLYGONIZE_FULL,
      .result = ResultType::kGeometry,
-     .kernel = PolygonizeFull,
+     .kernel = IgnoringEmptyMembers<PolygonizeFull>,
      .description =
          "Polygonization of a's linework as one GEOMETRYCOLLECTION of four "
          "collections: polygons, cut edges, dangles, invalid rings (Shapely's "
@@ -886,14 +825,6 @@ constexpr OpSpec kOperations[] = {
      .description = "a with exterior rings counter-clockwise and interior "
                     "rings clockwise, or the opposite (Shapely's "
                     "orient_polygons)."},
-    {.code = v1::OP_CODE_BOX,
-     .result = ResultType::kGeometry,
-     .params_field = "box",
-     .params = kBoxParams,
-     .kernel = Box,
-     .description = "The rectangle polygon spanning a's bounds (Shapely's "
-                    "box of bounds(a)): degenerate for points and straight "
-                    "lines, empty for empty a."},
     {.code = v1::OP_CODE_EMPTY,
      .result = ResultType::kGeometry,
      .params_field = "empty",

@@ -117,10 +117,9 @@ char IdenticalSequences(geos::Context& c, const GEOSGeometry* a,
   if (na != nb || da != db) return 0;
   const int width = da >= 3 ? 3 : 2;
   std::vector<double> va(na * width), vb(nb * width);
-  if (na > 0 && (!GEOSCoordSeq_copyToBuffer_r(h, sa, va.data(), width == 3,
-                                              0) ||
-                 !GEOSCoordSeq_copyToBuffer_r(h, sb, vb.data(), width == 3,
-                                              0))) {
+  if (na > 0 &&
+      (!GEOSCoordSeq_copyToBuffer_r(h, sa, va.data(), width == 3, 0) ||
+       !GEOSCoordSeq_copyToBuffer_r(h, sb, vb.data(), width == 3, 0))) {
     return 2;
   }
   for (size_t i = 0; i < va.size(); ++i) {

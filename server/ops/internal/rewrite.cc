@@ -1,5 +1,6 @@
 #include "server/ops/internal/rewrite.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <utility>
@@ -33,9 +34,8 @@ absl::StatusOr<Coords> CopyOut(geos::Context& c, const GEOSGeometry* g) {
 absl::Status CheckFinite(const Coords& coords) {
   for (double d : coords.v) {
     if (!(std::fabs(d) <= kMaxAbsCoordinate)) {
-      return absl::OutOfRangeError(
-          absl::StrCat("a result coordinate (", d, ") is beyond +-",
-                       kMaxAbsCoordinate));
+      return absl::OutOfRangeError(absl::StrCat(
+          "a result coordinate (", d, ") is beyond +-", kMaxAbsCoordinate));
     }
   }
   return absl::OkStatus();
@@ -47,14 +47,20 @@ absl::StatusOr<GEOSGeometry*> Create(geos::Context& c, int type,
                                      const Coords& coords) {
   RETURN_IF_ERROR(CheckFinite(coords));
   const GEOSContextHandle_t h = c.handle();
-  GEOSCoordSequence* seq = GEOSCoordSeq_copyFromBuffer_r(
-      h, coords.v.data(), static_cast<unsigned>(coords.size()),
-      coords.dims == 3, 0);
+  // An empty sequence from a buffer has three dimensions whatever it is
+  // told: GEOS's own constructor keeps an empty 2D part 2D.
+  GEOSCoordSequence* seq =
+      coords.size() == 0
+          ? GEOSCoordSeq_create_r(h, 0, coords.dims)
+          : GEOSCoordSeq_copyFromBuffer_r(h, coords.v.data(),
+                                          static_cast<unsigned>(coords.size()),
+                                          coords.dims == 3, 0);
   if (seq == nullptr) return GeosFailure(c);
   // Each constructor takes the sequence, also when it fails.
-  GEOSGeometry* g = type == GEOS_POINT        ? GEOSGeom_createPoint_r(h, seq)
-                    : type == GEOS_LINEARRING ? GEOSGeom_createLinearRing_r(h, seq)
-                                              : GEOSGeom_createLineString_r(h, seq);
+  GEOSGeometry* g = type == GEOS_POINT ? GEOSGeom_createPoint_r(h, seq)
+                    : type == GEOS_LINEARRING
+                        ? GEOSGeom_createLinearRing_r(h, seq)
+                        : GEOSGeom_createLineString_r(h, seq);
   if (g == nullptr) return GeosFailure(c);
   return g;
 }
@@ -71,8 +77,7 @@ class Rewriter {
       case GEOS_POINT:
       case GEOS_LINESTRING:
       case GEOS_LINEARRING:
-        return Simple(g, type,
-                      type == GEOS_POINT ? Part::kPoint : Part::kLine);
+        return Simple(g, type, type == GEOS_POINT ? Part::kPoint : Part::kLine);
       case GEOS_POLYGON:
         return Polygon(g);
       case GEOS_MULTIPOINT:
@@ -108,8 +113,7 @@ class Rewriter {
     RETURN_IF_ERROR(fn_(Part::kShell, coords, &keep));
     std::vector<geos::GeometryPtr> rings;
     if (!keep) coords.v.clear();
-    ASSIGN_OR_RETURN(GEOSGeometry * ring,
-                     Create(c_, GEOS_LINEARRING, coords));
+    ASSIGN_OR_RETURN(GEOSGeometry * ring, Create(c_, GEOS_LINEARRING, coords));
     rings.push_back(c_.Own(ring));
     for (int i = 0; keep && i < holes; ++i) {
       ASSIGN_OR_RETURN(Coords hole,
@@ -121,10 +125,11 @@ class Rewriter {
       rings.push_back(c_.Own(ring));
     }
     std::vector<GEOSGeometry*> raw_holes;
-    for (size_t i = 1; i < rings.size(); ++i) raw_holes.push_back(rings[i].get());
-    GEOSGeometry* polygon = GEOSGeom_createPolygon_r(
-        h, rings[0].get(), raw_holes.data(),
-        static_cast<unsigned>(raw_holes.size()));
+    for (size_t i = 1; i < rings.size(); ++i)
+      raw_holes.push_back(rings[i].get());
+    GEOSGeometry* polygon =
+        GEOSGeom_createPolygon_r(h, rings[0].get(), raw_holes.data(),
+                                 static_cast<unsigned>(raw_holes.size()));
     if (polygon == nullptr) return GeosFailure(c_);
     for (auto& r : rings) r.release();  // Now the polygon's.
     return c_.Own(polygon);
@@ -159,8 +164,8 @@ class Rewriter {
 // Squared distance from `p` to segment (a, b) times its squared length,
 // as PostGIS's ptarray_dp_findsplit_in_place computes it (the division
 // left out on purpose).
-double ScaledDistanceSquared(const double* a, const double* b,
-                             const double* p, double ab_length_sqr) {
+double ScaledDistanceSquared(const double* a, const double* b, const double* p,
+                             double ab_length_sqr) {
   const double ba_x = b[0] - a[0], ba_y = b[1] - a[1];
   const double ca_x = p[0] - a[0], ca_y = p[1] - a[1];
   const double dot = ca_x * ba_x + ca_y * ba_y;
@@ -231,6 +236,39 @@ absl::StatusOr<geos::GeometryPtr> RewriteCoordinates(
   ASSIGN_OR_RETURN(geos::GeometryPtr out, rewriter.Rewrite(g));
   GEOSSetSRID_r(c.handle(), out.get(), GEOSGetSRID_r(c.handle(), g));
   return out;
+}
+
+absl::StatusOr<geos::GeometryPtr> OrientRings(geos::Context& c,
+                                              const GEOSGeometry* g,
+                                              bool exterior_cw) {
+  const GEOSContextHandle_t h = c.handle();
+  return RewriteCoordinates(
+      c, g, [&](Part part, Coords& coords, bool*) -> absl::Status {
+        // Empty rings have no orientation.
+        if ((part != Part::kShell && part != Part::kHole) ||
+            coords.size() < 2) {
+          return absl::OkStatus();
+        }
+        char ccw = 0;
+        if (coords.size() >= 4) {
+          const geos::CoordSeqPtr seq(
+              GEOSCoordSeq_copyFromBuffer_r(
+                  h, coords.v.data(), static_cast<unsigned>(coords.size()),
+                  coords.dims == 3, 0),
+              {h});
+          if (!seq || GEOSCoordSeq_isCCW_r(h, seq.get(), &ccw) == 0) {
+            return GeosFailure(c);
+          }
+        }
+        const bool want_ccw = (part == Part::kShell) != exterior_cw;
+        if ((ccw != 0) != want_ccw) {
+          for (size_t i = 0, j = coords.size() - 1; i < j; ++i, --j) {
+            std::swap_ranges(coords.at(i), coords.at(i) + coords.dims,
+                             coords.at(j));
+          }
+        }
+        return absl::OkStatus();
+      });
 }
 
 void SnapToGrid(const Grid& grid, Coords& c) {

@@ -68,6 +68,15 @@ absl::StatusOr<geos::GeometryPtr> RewriteCoordinates(
     geos::Context& c, const GEOSGeometry* g, CoordsFn fn,
     const RewriteOptions& options = {});
 
+// Polygons' rings (inside collections too) oriented: exterior rings
+// counter-clockwise and interior ones clockwise, or with `exterior_cw` the
+// opposite. A ring's orientation is GEOS's is_ccw (false under 4 points),
+// reversed where it disagrees, as Shapely 2.1 does on GEOS 3.11; other
+// parts unchanged.
+absl::StatusOr<geos::GeometryPtr> OrientRings(geos::Context& c,
+                                              const GEOSGeometry* g,
+                                              bool exterior_cw);
+
 // PostGIS's gridspec: x and y rounded to the nearest multiple of their
 // size from the origin (a size of 0 leaves that ordinate alone).
 struct Grid {

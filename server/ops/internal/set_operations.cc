@@ -100,7 +100,7 @@ constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_DISJOINT_SUBSET_UNION,
      .arity = 2,
      .result = ResultType::kGeometry,
-     .kernel = BinaryConstructive<GEOSUnion_r>,
+     .kernel = IgnoringEmptyMembers<BinaryConstructive<GEOSUnion_r>>,
      .description = "Shapely's disjoint_subset_union: on GEOS 3.11, which "
                     "has no faster path for it, the union."},
 };

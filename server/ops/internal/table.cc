@@ -24,9 +24,10 @@ absl::Status CheckEntry(const OpSpec& spec) {
   }
   if (spec.reducer != nullptr &&
       (spec.arity != 1 || spec.expands || spec.prepared_kernel != nullptr)) {
-    return absl::InternalError(absl::StrCat(
-        "reduction '", name, "' must be unary, not expand, and have no "
-        "prepared kernel"));
+    return absl::InternalError(
+        absl::StrCat("reduction '", name,
+                     "' must be unary, not expand, and have no "
+                     "prepared kernel"));
   }
   if (spec.description == nullptr) {
     return absl::InternalError(
@@ -75,7 +76,8 @@ std::vector<OpSpec> EveryFamily() {
   for (absl::Span<const OpSpec> family :
        {MeasureOperations(), PredicateOperations(), ConstructiveOperations(),
         LinearReferencingOperations(), SetOperations(), ReductionOperations(),
-        AccessorOperations(), OutputOperations()}) {
+        AccessorOperations(), OutputOperations(), TransformOperations(),
+        PieceOperations()}) {
     all.insert(all.end(), family.begin(), family.end());
   }
   return all;
