@@ -13,6 +13,9 @@ PKGS=(
   libcivetweb-dev prometheus-cpp-dev
   grpc-proto
   python3-grpcio python3-protobuf python3-numpy python3-shapely
+  # PostGIS, the peer of the PostGIS operations' tests (which start a
+  # throwaway cluster of their own, and skip without it).
+  postgresql-15-postgis-3
   prometheus
   openssl
 )
