@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "server/geos/context.h"
 #include "server/ops/operations.h"
 #include "server/ops/params.h"
@@ -238,6 +239,146 @@ TEST_F(CatalogTest, VoronoiExtendsToABox) {
   // Only voronoi_polygons reads them.
   op.set_op(v1::OP_CODE_DELAUNAY_TRIANGLES);
   EXPECT_EQ(Run(op, "MULTIPOINT (0 0, 2 0)").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// True if WKT `a` and `b` are the same geometry in normal form.
+bool SameNormalized(geos::Context& c, const std::string& a,
+                    const std::string& b) {
+  absl::StatusOr<geos::GeometryPtr> ga = c.ReadWkt(a), gb = c.ReadWkt(b);
+  if (!ga.ok() || !gb.ok()) return false;
+  GEOSNormalize_r(c.handle(), ga->get());
+  GEOSNormalize_r(c.handle(), gb->get());
+  return GEOSEqualsExact_r(c.handle(), ga->get(), gb->get(), 0) == 1;
+}
+
+TEST_F(CatalogTest, LineSubstringAndSplit) {
+  v1::Operation op;
+  op.set_op(v1::OP_CODE_LINE_SUBSTRING);
+  op.mutable_line_substring()->set_start_fraction(0.2);
+  op.mutable_line_substring()->set_end_fraction(0.75);
+  EXPECT_EQ(*Run(op, "LINESTRING Z (0 0 0, 10 0 10, 10 10 20)"),
+            "LINESTRING Z (4 0 4, 10 0 10, 10 5 15)");
+  op.mutable_line_substring()->set_end_fraction(0.2);
+  EXPECT_EQ(*Run(op, "LINESTRING (0 0, 10 0)"), "POINT (2 0)");
+  EXPECT_EQ(*Run(op, "LINESTRING EMPTY"), "LINESTRING EMPTY");
+  EXPECT_EQ(Run(op, "POLYGON ((0 0, 1 0, 0 1, 0 0))").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  op.mutable_line_substring()->set_end_fraction(0.1);  // Before the start.
+  EXPECT_EQ(Run(op, "LINESTRING (0 0, 10 0)").status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(
+      *Run(v1::OP_CODE_SPLIT, "LINESTRING (0 0, 10 0)", "POINT (4 0)"),
+      "GEOMETRYCOLLECTION (LINESTRING (0 0, 4 0), LINESTRING (4 0, 10 0))");
+  // A point off the line, or at its end, cuts nothing.
+  EXPECT_EQ(*Run(v1::OP_CODE_SPLIT, "LINESTRING (0 0, 10 0)",
+                 "MULTIPOINT (4 1, 10 0)"),
+            "GEOMETRYCOLLECTION (LINESTRING (0 0, 10 0))");
+  absl::StatusOr<std::string> halves =
+      Run(v1::OP_CODE_SPLIT, "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))",
+          "LINESTRING (4 -1, 4 11)");
+  ASSERT_TRUE(halves.ok()) << halves.status();
+  EXPECT_TRUE(SameNormalized(c_, *halves,
+                             "GEOMETRYCOLLECTION (POLYGON ((0 0, 4 0, 4 10, 0 "
+                             "10, 0 0)), POLYGON ((4 0, 10 0, 10 10, 4 10, 4 "
+                             "0)))"))
+      << *halves;
+  // What PostGIS does not split: a row error.
+  EXPECT_EQ(Run(v1::OP_CODE_SPLIT, "POLYGON ((0 0, 1 0, 0 1, 0 0))",
+                "POLYGON ((0 0, 1 0, 0 1, 0 0))")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Run(v1::OP_CODE_SPLIT, "LINESTRING (0 0, 10 0)", "LINESTRING (2 0, 5 0)")
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CatalogTest, Subdivide) {
+  // A 41-vertex square cut in two: the halves lose the vertices lying on
+  // their straight edges (PostGIS answers these two).
+  std::string ring = "POLYGON ((";
+  for (int i = 0; i < 10; ++i) ring += absl::StrCat(i, " 0, ");
+  for (int i = 0; i < 10; ++i) ring += absl::StrCat("10 ", i, ", ");
+  for (int i = 10; i > 0; --i) ring += absl::StrCat(i, " 10, ");
+  for (int i = 10; i > 0; --i) ring += absl::StrCat("0 ", i, ", ");
+  ring += "0 0))";
+  v1::Operation op;
+  op.set_op(v1::OP_CODE_SUBDIVIDE);
+  op.mutable_subdivide()->set_max_vertices(8);
+  const OpSpec& spec = **FindOperation(v1::OP_CODE_SUBDIVIDE);
+  absl::StatusOr<Params> params = ResolveParams(spec, op);
+  ASSERT_TRUE(params.ok());
+  geos::GeometryPtr square = *c_.ReadWkt(ring);
+  Value v;
+  ASSERT_TRUE(spec.kernel(c_, {square.get()}, *params, &v).ok());
+  ASSERT_EQ(v.parts.size(), 2u);
+  const char* halves[] = {"POLYGON ((0 0, 0 5, 10 5, 10 0, 0 0))",
+                          "POLYGON ((10 5, 0 5, 0 10, 10 10, 10 5))"};
+  for (int i = 0; i < 2; ++i) {
+    std::string wkt;
+    ASSERT_TRUE(c_.WriteWkt(v.parts[i].get(), {}, &wkt).ok());
+    EXPECT_EQ(wkt, halves[i]);
+  }
+  // Fewer than 5 vertices a piece is refused, as PostGIS refuses it.
+  op.mutable_subdivide()->set_max_vertices(4);
+  EXPECT_EQ(ResolveParams(spec, op).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CatalogTest, TileEnvelopeAndMvtGeom) {
+  // PostGIS's documentation.
+  v1::Operation op;
+  op.set_op(v1::OP_CODE_TILE_ENVELOPE);
+  op.mutable_tile_envelope()->set_zoom(2);
+  EXPECT_EQ(*Run(op, "POINT (1 1)"),
+            "POLYGON ((-10018754.171394622 0, -10018754.171394622 "
+            "10018754.171394622, 0 10018754.171394622, 0 0, "
+            "-10018754.171394622 0))");
+  auto* t = op.mutable_tile_envelope();
+  t->set_zoom(3), t->set_xmin(-180), t->set_ymin(-90), t->set_xmax(180),
+      t->set_ymax(90);
+  EXPECT_EQ(*Run(op, "POINT (1 1)"),
+            "POLYGON ((-135 45, -135 67.5, -90 67.5, -90 45, -135 45))");
+  // Not a tile of the zoom level: a row error.
+  for (const char* tile : {"POINT (8 0)", "POINT (0.5 1)", "POINT (-1 0)",
+                           "LINESTRING (0 0, 1 1)", "POINT EMPTY"}) {
+    EXPECT_EQ(Run(op, tile).status().code(), absl::StatusCode::kInvalidArgument)
+        << tile;
+  }
+  t->set_zoom(32);
+  EXPECT_EQ(Run(op, "POINT (0 0)").status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // PostGIS's documentation: a bow tie, unclipped, is two triangles.
+  op.Clear();
+  op.set_op(v1::OP_CODE_AS_MVT_GEOM);
+  auto* m = op.mutable_mvt_geom();
+  m->set_xmin(0), m->set_ymin(0), m->set_xmax(4096), m->set_ymax(4096);
+  m->set_buffer(0), m->set_clip_geom(false);
+  absl::StatusOr<std::string> tie =
+      Run(op, "POLYGON ((0 0, 10 0, 10 5, 0 -5, 0 0))");
+  ASSERT_TRUE(tie.ok()) << tie.status();
+  EXPECT_TRUE(SameNormalized(c_, *tie,
+                             "MULTIPOLYGON (((5 4096, 10 4091, 10 4096, 5 "
+                             "4096)), ((5 4096, 0 4101, 0 4096, 5 4096)))"))
+      << *tie;
+  // Clipped to the buffered tile, y down.
+  m->set_buffer(10), m->set_clip_geom(true);
+  EXPECT_EQ(*Run(op, "LINESTRING (-100 10, 100 10)"),
+            "LINESTRING (-10 4086, 100 4086)");
+  EXPECT_EQ(*Run(op, "POINT (5000 1)"), "POINT EMPTY");
+  EXPECT_EQ(*Run(op, "MULTIPOINT (1 1, 1.2 1.3)"), "POINT (1 4095)");
+  // A tile of no width is refused; one too small for its extent is a row
+  // error.
+  m->set_xmax(0);
+  EXPECT_EQ(Run(op, "POINT (1 1)").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  m->set_xmax(1e-320);
+  EXPECT_EQ(Run(op, "POINT (0 0)").status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
