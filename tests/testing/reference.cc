@@ -273,11 +273,13 @@ Expected SplitReference(geos::Context& c, const GEOSGeometry* a,
   GEOSContextHandle_t h = c.handle();
   Expected refused;
   refused.code = absl::StatusCode::kInvalidArgument;
-  std::vector<GEOSGeometry*> pieces;
+  // Owned until the collection takes them (a refused row drops them).
+  std::vector<geos::GeometryPtr> pieces;
+  auto own = [&](GEOSGeometry* g) { pieces.push_back(c.Own(g)); };
   auto keep = [&](GEOSGeometry* g) {
-    if (GEOSGeomTypeId_r(h, g) < GEOS_MULTIPOINT) return pieces.push_back(g);
+    if (GEOSGeomTypeId_r(h, g) < GEOS_MULTIPOINT) return own(g);
     for (int i = 0; i < GEOSGetNumGeometries_r(h, g); ++i) {
-      pieces.push_back(GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, g, i)));
+      own(GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, g, i)));
     }
     GEOSGeom_destroy_r(h, g);
   };
@@ -286,19 +288,19 @@ Expected SplitReference(geos::Context& c, const GEOSGeometry* a,
   for (int i = 0; i < n; ++i) {
     const GEOSGeometry* part = GEOSGetGeometryN_r(h, a, i);
     if (GEOSisEmpty_r(h, b)) {
-      pieces.push_back(GEOSGeom_clone_r(h, part));
+      own(GEOSGeom_clone_r(h, part));
       continue;
     }
     if (GEOSisEmpty_r(h, part)) continue;
     const int type = GEOSGeomTypeId_r(h, part);
     if (type >= GEOS_MULTIPOINT) return refused;
     if (type == GEOS_POINT) {
-      pieces.push_back(GEOSGeom_clone_r(h, part));
+      own(GEOSGeom_clone_r(h, part));
     } else if (type == GEOS_LINESTRING && blade == 0) {
       // Random points lie exactly on a random line almost never: the
       // service's own tests cut lines by points.
       if (GEOSIntersects_r(h, part, b) == 1) return Expected();
-      pieces.push_back(GEOSGeom_clone_r(h, part));
+      own(GEOSGeom_clone_r(h, part));
     } else if (type == GEOS_LINESTRING && blade == 1) {
       if (GEOSRelatePattern_r(h, part, b, "1********") == 1) return refused;
       keep(GEOSDifference_r(h, part, b));
@@ -311,7 +313,7 @@ Expected SplitReference(geos::Context& c, const GEOSGeometry* a,
         const GEOSGeometry* p = GEOSGetGeometryN_r(h, polygons, k);
         GEOSGeometry* inside = GEOSPointOnSurface_r(h, p);
         if (GEOSIntersects_r(h, part, inside) == 1) {
-          pieces.push_back(GEOSGeom_clone_r(h, p));
+          own(GEOSGeom_clone_r(h, p));
         }
         GEOSGeom_destroy_r(h, inside);
       }
@@ -322,8 +324,10 @@ Expected SplitReference(geos::Context& c, const GEOSGeometry* a,
       return refused;
     }
   }
+  std::vector<GEOSGeometry*> raw;
+  for (geos::GeometryPtr& piece : pieces) raw.push_back(piece.release());
   return Geometry(c, GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION,
-                                                 pieces.data(), pieces.size()));
+                                                 raw.data(), raw.size()));
 }
 
 // What the operation's parameter message holds, with Shapely's defaults.
