@@ -15,6 +15,9 @@ PKGS=(
   grpc-proto
   python3-grpcio python3-protobuf python3-numpy python3-shapely
   python3-geopandas python3-setuptools python3-pip python3-venv
+  # PostGIS, the peer of the PostGIS operations' tests (which start a
+  # throwaway cluster of their own, and skip without it).
+  postgresql-15-postgis-3
   prometheus
   openssl
 )

@@ -283,15 +283,18 @@ void ComputeJob::ReducePartials(Worker& worker) {
   for (geos::GeometryPtr& p : partials_) {
     if (p != nullptr) partials.push_back(std::move(p));
   }
+  const ops::OpSpec& op = plan_.op();
   InterruptScope interrupt(deadline(), stopping());
-  absl::StatusOr<geos::GeometryPtr> result =
-      plan_.op().reducer(context, std::move(partials), plan_.params());
+  absl::StatusOr<geos::GeometryPtr> reduced =
+      op.reducer(context, std::move(partials), plan_.params());
+  absl::StatusOr<geos::GeometryPtr> value =
+      FinishReduced(context, std::move(reduced));
   if (interrupt.interrupted()) return Interrupted(interrupt);
-  ChunkBuilder builder(plan_.op(), plan_.result_encoding(), &context,
+  ChunkBuilder builder(op, plan_.result_encoding(), &context,
                        ChunkBuilder::Mode::kReducedValue);
   builder.Open(0);
-  absl::Status status = result.status();
-  if (status.ok()) status = builder.AddReduced(result->get());
+  absl::Status status = value.status();
+  if (status.ok()) status = builder.AddReduced(value->get());
   if (!status.ok()) {
     // As when a chunk's partial result fails: the batch fails.
     Cancel(absl::Status(
@@ -328,8 +331,11 @@ void ComputeJob::ReduceGroups(Worker& worker, size_t chunk,
     }
     absl::StatusOr<geos::GeometryPtr> result =
         plan_.op().reducer(context, std::move(group), plan_.params());
+    const bool whole =
+        order.group_begin(g) >= begin && order.group_end(g) <= end;
+    if (whole) result = FinishReduced(context, std::move(result));
     if (interrupt.interrupted()) return Interrupted(interrupt);
-    if (order.group_begin(g) >= begin && order.group_end(g) <= end) {
+    if (whole) {
       values.Open(g);
       if (const int code =
               values.AddGroup(g, order.group_key(g), result.status(),
@@ -376,10 +382,10 @@ void ComputeJob::ReduceSpanningGroup(Worker& worker, size_t chunk) {
     }
   }
   InterruptScope interrupt(deadline(), stopping());
-  absl::StatusOr<geos::GeometryPtr> result =
-      status.ok()
-          ? plan_.op().reducer(context, std::move(pieces), plan_.params())
-          : absl::StatusOr<geos::GeometryPtr>(status);
+  absl::StatusOr<geos::GeometryPtr> result = FinishReduced(
+      context, status.ok() ? plan_.op().reducer(context, std::move(pieces),
+                                                plan_.params())
+                           : absl::StatusOr<geos::GeometryPtr>(status));
   if (interrupt.interrupted()) return Interrupted(interrupt);
   ChunkBuilder values(plan_.op(), plan_.result_encoding(), &context,
                       ChunkBuilder::Mode::kGroupValues, /*grouped=*/true);
@@ -394,6 +400,18 @@ void ComputeJob::ReduceSpanningGroup(Worker& worker, size_t chunk) {
   counters_.AddValues(values.values());
   counters_.AddErrors(errors);
   counters_.AddWorkerTime(absl::Now() - started);
+}
+
+absl::StatusOr<geos::GeometryPtr> ComputeJob::FinishReduced(
+    geos::Context& context, absl::StatusOr<geos::GeometryPtr> reduced) {
+  const ops::OpSpec& op = plan_.op();
+  if (!reduced.ok() || op.kernel == nullptr) return reduced;
+  // What the operation's kernel makes of the reduced geometry
+  // (polygonize_all: the polygons of the collected linework).
+  ops::Value value;
+  RETURN_IF_ERROR(
+      op.kernel(context, {.a = reduced->get()}, plan_.params(), &value));
+  return std::move(value.geometry);
 }
 
 const GEOSPreparedGeometry* ComputeJob::PreparedOperand(Worker& worker) {

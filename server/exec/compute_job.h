@@ -21,8 +21,11 @@
 //            A grouped reduction reduces each group in its chunk and sends
 //            the values of the groups that lie wholly in it;
 //   reduce   reductions only: one task combines the partial results and
-//            sends the single value; grouped, one task per chunk reduces
-//            the group that crosses its end, if any.
+//            sends the single value (through the operation's kernel, for
+//            a reduction that has one: polygonize_all polygonizes the
+//            collected rows); grouped, one task per chunk reduces the
+//            group that crosses its end, if any, and every group's value
+//            goes through that kernel too.
 //
 // A slow reader holds the job back: while max_unsent_chunks of its chunks
 // are computed but unsent (see Window), its next chunk tasks wait in the
@@ -102,6 +105,10 @@ class ComputeJob final : public StagedJob {
   void ReduceGroups(Worker& worker, size_t chunk,
                     std::vector<geos::GeometryPtr> inputs);
   void ReduceSpanningGroup(Worker& worker, size_t chunk);
+  // A reduction's final value: `reduced`, or what the operation's kernel
+  // makes of it where it has one (polygonize_all).
+  absl::StatusOr<geos::GeometryPtr> FinishReduced(
+      geos::Context& context, absl::StatusOr<geos::GeometryPtr> reduced);
 
   // This worker's prepared form of the broadcast operand, or null where the
   // operation or the operand has none (see ops::Preparable).

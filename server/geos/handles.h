@@ -54,6 +54,7 @@ using WktWriterPtr = Handle<GEOSWKTWriter, GEOSWKTWriter_destroy_r>;
 using GeoJsonReaderPtr = Handle<GEOSGeoJSONReader, GEOSGeoJSONReader_destroy_r>;
 using GeoJsonWriterPtr = Handle<GEOSGeoJSONWriter, GEOSGeoJSONWriter_destroy_r>;
 using BufferParamsPtr = Handle<GEOSBufferParams, GEOSBufferParams_destroy_r>;
+using CoordSeqPtr = Handle<GEOSCoordSequence, GEOSCoordSeq_destroy_r>;
 // Buffers GEOS allocates for its callers (WKB, WKT, reasons).
 using CharBuffer = Handle<char, FreeBuffer<char>>;
 using ByteBuffer = Handle<unsigned char, FreeBuffer<unsigned char>>;

@@ -69,6 +69,11 @@ using Reducer = absl::StatusOr<geos::GeometryPtr> (*)(
     geos::Context& context, std::vector<geos::GeometryPtr> inputs,
     const Params& params);
 
+// Checks rules between an operation's parameters (ParamSpec checks each
+// one's range): INVALID_ARGUMENT naming them. Runs once per request, in
+// ResolveParams.
+using ParamsCheck = absl::Status (*)(const Params& params);
+
 // One operation: what it takes, what it yields, the kernel that computes a
 // row, and how ListOperations describes it. Entries live with their kernels
 // in their family's file (server/ops/internal/families.h) and name their
@@ -99,8 +104,13 @@ struct OpSpec {
   // Rows yield Value::parts (kGeometry) or Value::numbers (kDouble), each
   // part its own value.
   bool expands = false;
-  // Set for reductions, which have no kernel.
+  // Set for reductions. A reduction's `kernel`, if any, turns the one
+  // reduced geometry (its Row::a) into the result (polygonize_all: the
+  // polygons of the batch's linework); without one, the reduced geometry is
+  // the result.
   Reducer reducer = nullptr;
+  // Rules between parameters, if any (see ParamsCheck).
+  ParamsCheck check_params = nullptr;
 };
 
 // Whether an operation's prepared kernel may serve `g`, as the broadcast b

@@ -158,11 +158,30 @@ std::string DefaultText(const ParamSpec& param, const FieldDescriptor* f) {
   return absl::StrCat(param.default_value);
 }
 
+// INVALID_ARGUMENT if `msg` sets a field `spec` does not read (a message
+// shared by several operations may have fields only some of them read:
+// triangulation.extend_to_* are voronoi_polygons' alone).
+absl::Status CheckAllFieldsRead(const OpSpec& spec, const Message& msg) {
+  std::vector<const FieldDescriptor*> set;
+  msg.GetReflection()->ListFields(msg, &set);
+  for (const FieldDescriptor* f : set) {
+    bool read = false;
+    for (const ParamSpec& p : spec.params) read |= f->name() == p.name;
+    if (!read) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("operation '", spec.name, "' does not read '",
+                       spec.params_field, ".", f->name(), "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
                                      const v1::Operation& operation) {
   ASSIGN_OR_RETURN(const Message* msg, GivenParams(spec, operation));
+  if (msg != nullptr) RETURN_IF_ERROR(CheckAllFieldsRead(spec, *msg));
   // A string's slot in `values` holds 0; a number's in `strings`, "".
   std::vector<double> values(spec.params.size());
   std::vector<std::string> strings(spec.params.size());
@@ -184,7 +203,14 @@ absl::StatusOr<Params> ResolveParams(const OpSpec& spec,
       ASSIGN_OR_RETURN(values[i], ReadNumber(spec, p, *msg, f));
     }
   }
-  return Params(std::move(values), std::move(strings));
+  Params params(std::move(values), std::move(strings));
+  if (spec.check_params != nullptr) {
+    if (absl::Status s = spec.check_params(params); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("parameters of '", spec.name, "': ", s.message()));
+    }
+  }
+  return params;
 }
 
 v1::ParameterInfo DescribeParam(const ParamSpec& param,

@@ -5,9 +5,12 @@
 // SimplifyParams, ...). ResolveParams reads that message by reflection against
 // the operation's ParamSpecs, fills defaults for unset fields, and rejects
 // out-of-range values with INVALID_ARGUMENT naming the parameter and its
-// allowed range. A string parameter may name a further check (a CRS must be
-// one PROJ reads), run here too: once per request, never per row. Pure
-// functions and immutable values: thread-safe, as each check must be.
+// allowed range; it also rejects a field set that the operation does not
+// read (messages some operations share), and parameters that break the
+// operation's rules between them (OpSpec::check_params). A string parameter
+// may name a further check (a CRS must be one PROJ reads), run here too:
+// once per request, never per row. Pure functions and immutable values:
+// thread-safe, as each check must be.
 #ifndef GEOSRPC_SERVER_OPS_PARAMS_H_
 #define GEOSRPC_SERVER_OPS_PARAMS_H_
 

@@ -83,18 +83,25 @@ TEST(OperationTableTest, CreateRejectsCodesNamingNoOperation) {
   }
 }
 
-TEST(OperationTableTest, CreateRejectsAnEntryWithoutExactlyOneWayToRun) {
+TEST(OperationTableTest, CreateRejectsAnEntryWithoutAWayToRun) {
   std::vector<OpSpec> entries = Entries();
   Entry(entries, v1::OP_CODE_AREA).kernel = nullptr;
   EXPECT_EQ(OperationTable::Create(entries).status(),
             absl::InternalError(
-                "operation 'area' needs either a kernel or a reducer"));
-  entries = Entries();
+                "operation 'area' needs a kernel, a reducer or both"));
+}
+
+// A reduction's kernel finishes the reduced geometry; a reduction reads only
+// a, one value per batch.
+TEST(OperationTableTest, CreateRejectsAReductionOfTheWrongShape) {
+  std::vector<OpSpec> entries = Entries();
   Entry(entries, v1::OP_CODE_UNION_ALL).kernel =
       Entry(entries, v1::OP_CODE_AREA).kernel;
+  EXPECT_TRUE(OperationTable::Create(entries).ok());
+  Entry(entries, v1::OP_CODE_UNION_ALL).arity = 2;
   EXPECT_EQ(OperationTable::Create(entries).status(),
-            absl::InternalError(
-                "operation 'union_all' needs either a kernel or a reducer"));
+            absl::InternalError("reduction 'union_all' must be unary, not "
+                                "expand, and have no prepared kernel"));
 }
 
 TEST(OperationTableTest, CreateRejectsAnEntryItCannotDescribe) {

@@ -9,6 +9,7 @@
 #include <geos_c.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,12 @@ struct Expected {
   double tolerance = 0;
   // No reference for this row (the service's answer is checked elsewhere).
   bool unchecked = false;
+  // Where the answer is judged by its properties rather than compared
+  // (subdivide's pieces, as_mvt_geom's tile geometry): checks the row's
+  // values (its parts, or its one value), as WKB, with gtest assertions.
+  std::function<void(geos::Context&, const std::vector<std::string>&)> check;
+  // With `check`: GEOS may also fail the row (FAILED_PRECONDITION).
+  bool may_fail = false;
 };
 
 Expected Reference(geos::Context& context, const v1::Operation& op,

@@ -3,6 +3,7 @@
 // validity, vertices and linework, triangulations.
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -12,6 +13,7 @@
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
 #include "server/ops/internal/kernels.h"
+#include "server/ops/internal/rewrite.h"
 
 namespace geosrpc::ops::internal {
 namespace {
@@ -431,6 +433,8 @@ absl::Status ClipByRect(geos::Context& c, const Row& r, const Params& p,
       out);
 }
 
+}  // namespace
+
 // Polygons formed by a's linework (its parts, for a collection).
 absl::Status Polygonize(geos::Context& c, const Row& r, const Params&,
                         Value* out) {
@@ -443,6 +447,33 @@ absl::Status Polygonize(geos::Context& c, const Row& r, const Params&,
       c, GEOSPolygonize_r(h, parts.data(), static_cast<unsigned>(parts.size())),
       out);
 }
+
+// Shapely's polygonize_full on one row: the polygons, then the edges GEOS
+// left out of them (cuts, dangles, invalid rings), each a collection, in
+// one GEOMETRYCOLLECTION so the row keeps one value (get_geometry with
+// index 0-3 takes one out; polygonize_full_all does the whole batch).
+absl::Status PolygonizeFull(geos::Context& c, const Row& r, const Params&,
+                            Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  GEOSGeometry *cuts = nullptr, *dangles = nullptr, *invalid = nullptr;
+  geos::GeometryPtr parts[4];
+  parts[0] = c.Own(GEOSPolygonize_full_r(h, r.a, &cuts, &dangles, &invalid));
+  parts[1] = c.Own(cuts);
+  parts[2] = c.Own(dangles);
+  parts[3] = c.Own(invalid);
+  for (const auto& part : parts) {
+    if (!part) return GeosFailure(c);
+  }
+  GEOSGeometry* raw[4] = {parts[0].get(), parts[1].get(), parts[2].get(),
+                          parts[3].get()};
+  GEOSGeometry* all =
+      GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, raw, 4);
+  if (all == nullptr) return GeosFailure(c);
+  for (auto& part : parts) part.release();  // Now the collection's.
+  return SetGeometry(c, all, out);
+}
+
+namespace {
 
 constexpr ParamSpec kLineMergeParams[] = {
     {.name = "directed",
@@ -462,6 +493,64 @@ absl::Status LineMerge(geos::Context& c, const Row& r, const Params& p,
                      out);
 }
 
+// --- Empties and orientation --------------------------------------------
+
+constexpr ParamSpec kEmptyParams[] = {
+    {.name = "type_id",
+     .type = ParamType::kInt,
+     .default_value = -1,
+     .min = -1,
+     .max = 7,
+     .description = "GEOS type id (Shapely's GeometryType): 0 point, 1 line "
+                    "string, 2 linear ring, 3 polygon, 4-6 multi-, 7 "
+                    "collection; -1: a's type."},
+};
+constexpr int kTypeId = ParamIndex(kEmptyParams, "type_id");
+
+// Shapely's empty(geom_type): an empty geometry of a type, one per row.
+absl::Status Empty(geos::Context& c, const Row& r, const Params& p,
+                   Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  int type = p.integer(kTypeId);
+  if (type < 0) type = GEOSGeomTypeId_r(h, r.a);
+  switch (type) {
+    case GEOS_POINT:
+      return SetGeometry(c, GEOSGeom_createEmptyPoint_r(h), out);
+    case GEOS_LINESTRING:
+      return SetGeometry(c, GEOSGeom_createEmptyLineString_r(h), out);
+    case GEOS_LINEARRING: {
+      GEOSCoordSequence* seq = GEOSCoordSeq_create_r(h, 0, 2);
+      if (seq == nullptr) return GeosFailure(c);
+      return SetGeometry(c, GEOSGeom_createLinearRing_r(h, seq), out);
+    }
+    case GEOS_POLYGON:
+      return SetGeometry(c, GEOSGeom_createEmptyPolygon_r(h), out);
+    default:
+      return SetGeometry(c, GEOSGeom_createEmptyCollection_r(h, type), out);
+  }
+}
+
+constexpr ParamSpec kOrientPolygonsParams[] = {
+    {.name = "exterior_cw",
+     .type = ParamType::kBool,
+     .min = 0,
+     .max = 1,
+     .description = "Exterior rings clockwise, interior ones "
+                    "counter-clockwise (default: the opposite)."},
+};
+constexpr int kExteriorCw = ParamIndex(kOrientPolygonsParams, "exterior_cw");
+
+// Shapely 2.1's orient_polygons on GEOS 3.11 (its fallback, which GEOS
+// 3.12's GEOSOrientPolygons replaces): see OrientRings.
+absl::Status OrientPolygons(geos::Context& c, const Row& r, const Params& p,
+                            Value* out) {
+  absl::StatusOr<geos::GeometryPtr> oriented =
+      OrientRings(c, r.a, p.flag(kExteriorCw));
+  if (!oriented.ok()) return oriented.status();
+  out->geometry = *std::move(oriented);
+  return absl::OkStatus();
+}
+
 // --- Triangulations -----------------------------------------------------
 
 constexpr ParamSpec kTriangulationParams[] = {
@@ -479,6 +568,52 @@ constexpr ParamSpec kTriangulationParams[] = {
 constexpr int kSnapping = ParamIndex(kTriangulationParams, "tolerance");
 constexpr int kOnlyEdges = ParamIndex(kTriangulationParams, "only_edges");
 
+// An extend_to bound: unset is infinite, so the four defaults make GEOS's
+// null envelope (min above max), which extends nothing.
+constexpr ParamSpec ExtendTo(const char* name, double default_value) {
+  return {.name = name,
+          .type = ParamType::kDouble,
+          .default_value = default_value,
+          .min = -kInf,
+          .max = kInf,
+          .description =
+              "Bound of the box the diagram extends to cover "
+              "(Shapely's extend_to, as its envelope); all four "
+              "or none."};
+}
+
+constexpr ParamSpec kVoronoiParams[] = {
+    kTriangulationParams[kSnapping],   kTriangulationParams[kOnlyEdges],
+    ExtendTo("extend_to_xmin", kInf),  ExtendTo("extend_to_ymin", kInf),
+    ExtendTo("extend_to_xmax", -kInf), ExtendTo("extend_to_ymax", -kInf),
+};
+constexpr int kVoronoiSnapping = ParamIndex(kVoronoiParams, "tolerance");
+constexpr int kVoronoiOnlyEdges = ParamIndex(kVoronoiParams, "only_edges");
+constexpr int kExtendXMin = ParamIndex(kVoronoiParams, "extend_to_xmin");
+constexpr int kExtendYMin = ParamIndex(kVoronoiParams, "extend_to_ymin");
+constexpr int kExtendXMax = ParamIndex(kVoronoiParams, "extend_to_xmax");
+constexpr int kExtendYMax = ParamIndex(kVoronoiParams, "extend_to_ymax");
+
+// Set values are finite: an infinite bound is one left unset.
+absl::Status CheckExtendTo(const Params& p) {
+  int set = 0;
+  for (int i : {kExtendXMin, kExtendYMin, kExtendXMax, kExtendYMax}) {
+    set += std::isfinite(p.number(i)) ? 1 : 0;
+  }
+  if (set != 0 && set != 4) {
+    return absl::InvalidArgumentError(
+        "set all four of extend_to_xmin, extend_to_ymin, extend_to_xmax and "
+        "extend_to_ymax, or none");
+  }
+  if (set == 4 && (p.number(kExtendXMin) > p.number(kExtendXMax) ||
+                   p.number(kExtendYMin) > p.number(kExtendYMax))) {
+    return absl::InvalidArgumentError(
+        "extend_to_xmin and extend_to_ymin may not exceed extend_to_xmax and "
+        "extend_to_ymax");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DelaunayTriangles(geos::Context& c, const Row& r, const Params& p,
                                Value* out) {
   return SetGeometry(
@@ -490,10 +625,19 @@ absl::Status DelaunayTriangles(geos::Context& c, const Row& r, const Params& p,
 
 absl::Status VoronoiPolygons(geos::Context& c, const Row& r, const Params& p,
                              Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  geos::GeometryPtr extend_to;
+  if (std::isfinite(p.number(kExtendXMin))) {
+    // GEOS takes the envelope of a geometry: the box's corners.
+    extend_to = c.Own(GEOSGeom_createRectangle_r(
+        h, p.number(kExtendXMin), p.number(kExtendYMin), p.number(kExtendXMax),
+        p.number(kExtendYMax)));
+    if (!extend_to) return GeosFailure(c);
+  }
   return SetGeometry(
       c,
-      GEOSVoronoiDiagram_r(c.handle(), r.a, nullptr, p.number(kSnapping),
-                           p.integer(kOnlyEdges)),
+      GEOSVoronoiDiagram_r(h, r.a, extend_to.get(), p.number(kVoronoiSnapping),
+                           p.integer(kVoronoiOnlyEdges)),
       out);
 }
 
@@ -632,7 +776,9 @@ constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_POLYGONIZE,
      .result = ResultType::kGeometry,
      .kernel = Polygonize,
-     .description = "The polygons formed by a's linework, as a collection."},
+     .description = "The polygons formed by a's linework, as a collection, "
+                    "row by row (Shapely's polygonize of all rows together "
+                    "is polygonize_all)."},
     {.code = v1::OP_CODE_DELAUNAY_TRIANGLES,
      .result = ResultType::kGeometry,
      .params_field = "triangulation",
@@ -642,9 +788,11 @@ constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_VORONOI_POLYGONS,
      .result = ResultType::kGeometry,
      .params_field = "triangulation",
-     .params = kTriangulationParams,
+     .params = kVoronoiParams,
      .kernel = VoronoiPolygons,
-     .description = "Voronoi diagram of a's vertices."},
+     .description = "Voronoi diagram of a's vertices, clipped to GEOS's "
+                    "frame around them, grown to cover extend_to when set.",
+     .check_params = CheckExtendTo},
     {.code = v1::OP_CODE_SET_PRECISION,
      .result = ResultType::kGeometry,
      .params_field = "set_precision",
@@ -661,6 +809,29 @@ constexpr OpSpec kOperations[] = {
      .result = ResultType::kGeometry,
      .kernel = UnaryConstructive<GEOSMinimumRotatedRectangle_r>,
      .description = "Alias of oriented_envelope."},
+    {.code = v1::OP_CODE_POLYGONIZE_FULL,
+     .result = ResultType::kGeometry,
+     .kernel = IgnoringEmptyMembers<PolygonizeFull>,
+     .description =
+         "Polygonization of a's linework as one GEOMETRYCOLLECTION of four "
+         "collections: polygons, cut edges, dangles, invalid rings (Shapely's "
+         "polygonize_full on one row; polygonize_full_all reduces the "
+         "batch)."},
+    {.code = v1::OP_CODE_ORIENT_POLYGONS,
+     .result = ResultType::kGeometry,
+     .params_field = "orient_polygons",
+     .params = kOrientPolygonsParams,
+     .kernel = OrientPolygons,
+     .description = "a with exterior rings counter-clockwise and interior "
+                    "rings clockwise, or the opposite (Shapely's "
+                    "orient_polygons)."},
+    {.code = v1::OP_CODE_EMPTY,
+     .result = ResultType::kGeometry,
+     .params_field = "empty",
+     .params = kEmptyParams,
+     .kernel = Empty,
+     .description = "An empty geometry of the given type, or of a's "
+                    "(Shapely's empty)."},
 };
 
 }  // namespace

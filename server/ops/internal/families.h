@@ -11,6 +11,8 @@
 //   accessors.cc           get_x, get_parts, ...              int, ..., parts
 //   output.cc              to_wkt, to_wkb, to_geojson         bytes
 //   crs.cc                 transform, geodesic_area, ...      geometry, double
+//   transforms.cc          force_2d, affine, as_mvt_geom      geometry
+//   pieces.cc              subdivide, split                   parts, geometry
 //
 // Adding an operation:
 //   1. Its OpCode in proto/geosrpc/v1/geometry_service.proto (and, if it
@@ -50,6 +52,15 @@ absl::Span<const OpSpec> ReductionOperations();
 absl::Span<const OpSpec> AccessorOperations();
 absl::Span<const OpSpec> OutputOperations();
 absl::Span<const OpSpec> CrsOperations();
+absl::Span<const OpSpec> TransformOperations();
+absl::Span<const OpSpec> PieceOperations();
+
+// Row kernels the reductions also run on the batch's collected rows
+// (constructive.cc): polygonize, and polygonize_full's collection of four.
+absl::Status Polygonize(geos::Context& c, const Row& r, const Params& p,
+                        Value* out);
+absl::Status PolygonizeFull(geos::Context& c, const Row& r, const Params& p,
+                            Value* out);
 
 // OverlayParams, read by the set operations and the reductions alike.
 inline constexpr ParamSpec kOverlayParams[] = {

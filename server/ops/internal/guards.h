@@ -63,6 +63,10 @@ absl::Status CheckGrid(geos::Context& c, const GEOSGeometry* a,
 // rather than exhaust memory or stall a worker.
 inline constexpr double kMaxDensifiedVertices = 10'000'000;
 
+// Operations that multiply vertices (subdivide, split) refuse a row whose
+// result would exceed this, the decoders' limit on a row.
+inline constexpr double kMaxResultVertices = 10'000'000;
+
 // RESOURCE_EXHAUSTED when densifying a and b by `densify` (the fraction of
 // a segment each piece is; 0 means none) would exceed kMaxDensifiedVertices.
 absl::Status CheckDensify(geos::Context& c, const Row& r, double densify);

@@ -1,7 +1,11 @@
 // Predicates: binary (a against b; with a prepared form where GEOS has one)
 // and unary (a alone), answering a bool; and the DE-9IM matrix and validity
 // reason, answering text.
+#include <cmath>
+#include <vector>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "server/geos/handles.h"
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
@@ -54,13 +58,115 @@ constexpr ParamSpec kEqualsExactParams[] = {
      .min = 0,
      .max = kInf,
      .description = "Largest coordinate difference still equal."},
+    {.name = "normalize",
+     .type = ParamType::kBool,
+     .min = 0,
+     .max = 1,
+     .description = "Compare a and b in normal form (Shapely 2.1): the same "
+                    "parts and rings in any order or start point."},
 };
 constexpr int kTolerance = ParamIndex(kEqualsExactParams, "tolerance");
+constexpr int kNormalize = ParamIndex(kEqualsExactParams, "normalize");
+
+// A normalized copy of `g`.
+absl::StatusOr<geos::GeometryPtr> Normalized(geos::Context& c,
+                                             const GEOSGeometry* g) {
+  geos::GeometryPtr copy = c.Own(GEOSGeom_clone_r(c.handle(), g));
+  if (!copy || GEOSNormalize_r(c.handle(), copy.get()) != 0) {
+    return GeosFailure(c);
+  }
+  return copy;
+}
 
 absl::Status EqualsExact(geos::Context& c, const Row& r, const Params& p,
                          Value* out) {
+  const double tolerance = p.number(kTolerance);
+  if (!p.flag(kNormalize)) {
+    return SetPredicate(c, GEOSEqualsExact_r(c.handle(), r.a, r.b, tolerance),
+                        out);
+  }
+  absl::StatusOr<geos::GeometryPtr> a = Normalized(c, r.a);
+  if (!a.ok()) return a.status();
+  absl::StatusOr<geos::GeometryPtr> b = Normalized(c, r.b);
+  if (!b.ok()) return b.status();
   return SetPredicate(
-      c, GEOSEqualsExact_r(c.handle(), r.a, r.b, p.number(kTolerance)), out);
+      c, GEOSEqualsExact_r(c.handle(), a->get(), b->get(), tolerance), out);
+}
+
+// Shapely 2.1's equals_identical on GEOS 3.11 (GEOSEqualsIdentical is
+// 3.12's): the same type and structure, the same coordinate dimensions,
+// and the same ordinates, NaN equal to NaN in the same place (so 0 and -0
+// are equal). 0/1/2 as GEOS's predicates answer.
+char Identical(geos::Context& c, const GEOSGeometry* a, const GEOSGeometry* b);
+
+char IdenticalSequences(geos::Context& c, const GEOSGeometry* a,
+                        const GEOSGeometry* b) {
+  const GEOSContextHandle_t h = c.handle();
+  const char z = GEOSHasZ_r(h, a);
+  if (z == 2 || GEOSHasZ_r(h, b) == 2) return 2;
+  if (z != GEOSHasZ_r(h, b)) return 0;
+  const GEOSCoordSequence* sa = GEOSGeom_getCoordSeq_r(h, a);
+  const GEOSCoordSequence* sb = GEOSGeom_getCoordSeq_r(h, b);
+  unsigned na = 0, nb = 0, da = 0, db = 0;
+  if (sa == nullptr || sb == nullptr || !GEOSCoordSeq_getSize_r(h, sa, &na) ||
+      !GEOSCoordSeq_getSize_r(h, sb, &nb) ||
+      !GEOSCoordSeq_getDimensions_r(h, sa, &da) ||
+      !GEOSCoordSeq_getDimensions_r(h, sb, &db)) {
+    return 2;
+  }
+  if (na != nb || da != db) return 0;
+  const int width = da >= 3 ? 3 : 2;
+  std::vector<double> va(na * width), vb(nb * width);
+  if (na > 0 &&
+      (!GEOSCoordSeq_copyToBuffer_r(h, sa, va.data(), width == 3, 0) ||
+       !GEOSCoordSeq_copyToBuffer_r(h, sb, vb.data(), width == 3, 0))) {
+    return 2;
+  }
+  for (size_t i = 0; i < va.size(); ++i) {
+    if (va[i] != vb[i] && !(std::isnan(va[i]) && std::isnan(vb[i]))) return 0;
+  }
+  return 1;
+}
+
+char Identical(geos::Context& c, const GEOSGeometry* a, const GEOSGeometry* b) {
+  const GEOSContextHandle_t h = c.handle();
+  const int type = GEOSGeomTypeId_r(h, a);
+  if (type == -1 || GEOSGeomTypeId_r(h, b) == -1) return 2;
+  if (type != GEOSGeomTypeId_r(h, b)) return 0;
+  switch (type) {
+    case GEOS_POINT:
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING:
+      return IdenticalSequences(c, a, b);
+    case GEOS_POLYGON: {
+      const int n = GEOSGetNumInteriorRings_r(h, a);
+      if (n == -1 || GEOSGetNumInteriorRings_r(h, b) == -1) return 2;
+      if (n != GEOSGetNumInteriorRings_r(h, b)) return 0;
+      char same = IdenticalSequences(c, GEOSGetExteriorRing_r(h, a),
+                                     GEOSGetExteriorRing_r(h, b));
+      for (int i = 0; same == 1 && i < n; ++i) {
+        same = IdenticalSequences(c, GEOSGetInteriorRingN_r(h, a, i),
+                                  GEOSGetInteriorRingN_r(h, b, i));
+      }
+      return same;
+    }
+    default: {
+      const int n = GEOSGetNumGeometries_r(h, a);
+      if (n == -1 || GEOSGetNumGeometries_r(h, b) == -1) return 2;
+      if (n != GEOSGetNumGeometries_r(h, b)) return 0;
+      char same = 1;
+      for (int i = 0; same == 1 && i < n; ++i) {
+        same = Identical(c, GEOSGetGeometryN_r(h, a, i),
+                         GEOSGetGeometryN_r(h, b, i));
+      }
+      return same;
+    }
+  }
+}
+
+absl::Status EqualsIdentical(geos::Context& c, const Row& r, const Params&,
+                             Value* out) {
+  return SetPredicate(c, Identical(c, r.a, r.b), out);
 }
 
 // Strings GEOS allocates are freed with GEOSFree_r.
@@ -94,6 +200,19 @@ absl::Status RelatePattern(geos::Context& c, const Row& r, const Params& p,
 }
 
 // --- Unary predicates ---------------------------------------------------
+
+// Shapely's is_closed: line strings, rings and multi line strings that
+// start where they end; false for every other type, where GEOS raises.
+absl::Status IsClosed(geos::Context& c, const Row& r, const Params& p,
+                      Value* out) {
+  const int type = GEOSGeomTypeId_r(c.handle(), r.a);
+  if (type != GEOS_LINESTRING && type != GEOS_LINEARRING &&
+      type != GEOS_MULTILINESTRING) {
+    out->flag = false;
+    return absl::OkStatus();
+  }
+  return UnaryPredicate<GEOSisClosed_r>(c, r, p, out);
+}
 
 // Shapely's is_ccw: only line strings and rings of 4+ points have an
 // orientation; everything else is false.
@@ -214,7 +333,7 @@ constexpr OpSpec kOperations[] = {
      .params = kEqualsExactParams,
      .kernel = EqualsExact,
      .description = "True if a and b have the same structure and coordinates "
-                    "within tolerance."},
+                    "within tolerance (in normal form with normalize)."},
     {.code = v1::OP_CODE_RELATE,
      .arity = 2,
      .result = ResultType::kString,
@@ -247,9 +366,10 @@ constexpr OpSpec kOperations[] = {
      .description = "True if a is a closed, simple line string."},
     {.code = v1::OP_CODE_IS_CLOSED,
      .result = ResultType::kBool,
-     .kernel = UnaryPredicate<GEOSisClosed_r>,
-     .description = "True if a (a line string or multi line string) starts "
-                    "where it ends; other types are a row error."},
+     .kernel = IsClosed,
+     .description = "True if line string, ring or multi line string a "
+                    "starts where it ends; false for other types (as "
+                    "Shapely)."},
     {.code = v1::OP_CODE_HAS_Z,
      .result = ResultType::kBool,
      .kernel = UnaryPredicate<GEOSHasZ_r>,
@@ -263,6 +383,13 @@ constexpr OpSpec kOperations[] = {
      .result = ResultType::kString,
      .kernel = IsValidReason,
      .description = "Why a is invalid, or \"Valid Geometry\"."},
+    {.code = v1::OP_CODE_EQUALS_IDENTICAL,
+     .arity = 2,
+     .result = ResultType::kBool,
+     .kernel = EqualsIdentical,
+     .description = "True if a and b have the same structure, dimensions and "
+                    "ordinates, NaN matching NaN (Shapely's "
+                    "equals_identical)."},
 };
 
 }  // namespace

@@ -1,8 +1,9 @@
 // Reductions: every row of a reduced to one geometry (union_all,
-// intersection_all, symmetric_difference_all, coverage_union) or its bounds
-// (total_bounds). Their
+// intersection_all, symmetric_difference_all, coverage_union, Shapely's
+// polygonize and polygonize_full) or its bounds (total_bounds). Their
 // reducers are associative: the batch reduces chunk by chunk, then the
-// chunks' results.
+// chunks' results. The polygonizing ones collect the rows, and their kernel
+// polygonizes the collection.
 #include <utility>
 #include <vector>
 
@@ -48,6 +49,15 @@ absl::StatusOr<geos::GeometryPtr> UnionAll(
   RETURN_IF_ERROR(CheckGrid(c, all.get(), nullptr, grid));
   return Owned(c, grid > 0 ? GEOSUnaryUnionPrec_r(c.handle(), all.get(), grid)
                            : GEOSUnaryUnion_r(c.handle(), all.get()));
+}
+
+// Shapely's disjoint_subset_union_all: GEOS 3.12's faster path for
+// subsets with disjoint interiors; on GEOS 3.11 the plain union, which
+// answers the same. It takes no grid.
+absl::StatusOr<geos::GeometryPtr> DisjointSubsetUnionAll(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params&) {
+  ASSIGN_OR_RETURN(geos::GeometryPtr all, Collect(c, std::move(inputs)));
+  return Owned(c, GEOSUnaryUnion_r(c.handle(), all.get()));
 }
 
 // Folds the inputs with an associative overlay (intersection, symmetric
@@ -103,7 +113,14 @@ absl::StatusOr<geos::GeometryPtr> TotalBounds(
   return Owned(c, GEOSEnvelope_r(c.handle(), all.get()));
 }
 
-// A reduction has a reducer instead of a row kernel.
+// Every row in one collection (of the chunks' collections, at the end), for
+// a kernel to take as one geometry.
+absl::StatusOr<geos::GeometryPtr> CollectAll(
+    geos::Context& c, std::vector<geos::GeometryPtr> inputs, const Params&) {
+  return Collect(c, std::move(inputs));
+}
+
+// A reduction has a reducer, and a row kernel only to finish its result.
 constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_UNION_ALL,
      .result = ResultType::kGeometry,
@@ -136,6 +153,29 @@ constexpr OpSpec kOperations[] = {
                     "values (NaN when all are empty).",
      .values_per_row = 4,
      .reducer = TotalBounds},
+    {.code = v1::OP_CODE_POLYGONIZE_ALL,
+     .result = ResultType::kGeometry,
+     .kernel = Polygonize,
+     .description = "The polygons formed by the linework of every row of a, "
+                    "as one collection (Shapely's polygonize; polygonize "
+                    "works row by row).",
+     .reducer = CollectAll},
+    {.code = v1::OP_CODE_POLYGONIZE_FULL_ALL,
+     .result = ResultType::kGeometry,
+     .kernel = PolygonizeFull,
+     .description = "Shapely's polygonize_full of every row of a: one "
+                    "GEOMETRYCOLLECTION of four collections (polygons, cut "
+                    "edges, dangles, invalid rings).",
+     .reducer = CollectAll},
+    {.code = v1::OP_CODE_COVERAGE_UNION_ALL,
+     .result = ResultType::kGeometry,
+     .description = "Alias of coverage_union (Shapely's coverage_union_all).",
+     .reducer = CoverageUnion},
+    {.code = v1::OP_CODE_DISJOINT_SUBSET_UNION_ALL,
+     .result = ResultType::kGeometry,
+     .description = "Shapely's disjoint_subset_union_all: on GEOS 3.11, "
+                    "which has no faster path for it, union_all.",
+     .reducer = DisjointSubsetUnionAll},
 };
 
 }  // namespace

@@ -35,6 +35,24 @@ absl::Status UnaryUnion(geos::Context& c, const Row& r, const Params& p,
                      out);
 }
 
+// Shapely's coverage_union(a, b): GEOS's coverage union of the pair,
+// which assumes they form a coverage (polygons whose edges match exactly
+// where they meet, interiors disjoint). Fast, and wrong for other input;
+// GEOS fails a pair that is not one where it notices.
+absl::Status CoverageUnionPair(geos::Context& c, const Row& r, const Params&,
+                               Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  geos::GeometryPtr a = c.Own(GEOSGeom_clone_r(h, r.a));
+  geos::GeometryPtr b = c.Own(GEOSGeom_clone_r(h, r.b));
+  if (!a || !b) return GeosFailure(c);
+  GEOSGeometry* both[] = {a.get(), b.get()};
+  geos::GeometryPtr pair =
+      c.Own(GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, both, 2));
+  if (!pair) return GeosFailure(c);
+  a.release(), b.release();  // Now the pair's.
+  return SetGeometry(c, GEOSCoverageUnion_r(h, pair.get()), out);
+}
+
 constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_INTERSECTION,
      .arity = 2,
@@ -69,7 +87,22 @@ constexpr OpSpec kOperations[] = {
      .params_field = "overlay",
      .params = kOverlayParams,
      .kernel = IgnoringEmptyMembers<UnaryUnion>,
-     .description = "The union of a's parts (dissolves a collection)."},
+     .description = "The union of a's parts (dissolves a collection), row by "
+                    "row; Shapely's unary_union of all rows together is "
+                    "union_all."},
+    {.code = v1::OP_CODE_COVERAGE_UNION_PAIRWISE,
+     .arity = 2,
+     .result = ResultType::kGeometry,
+     .kernel = IgnoringEmptyMembers<CoverageUnionPair>,
+     .description = "The union of polygonal a and b assumed to form a "
+                    "coverage (Shapely's coverage_union(a, b); "
+                    "coverage_union reduces the batch)."},
+    {.code = v1::OP_CODE_DISJOINT_SUBSET_UNION,
+     .arity = 2,
+     .result = ResultType::kGeometry,
+     .kernel = IgnoringEmptyMembers<BinaryConstructive<GEOSUnion_r>>,
+     .description = "Shapely's disjoint_subset_union: on GEOS 3.11, which "
+                    "has no faster path for it, the union."},
 };
 
 }  // namespace

@@ -18,9 +18,16 @@ namespace {
 // describe.
 absl::Status CheckEntry(const OpSpec& spec) {
   const std::string name = OperationName(spec.code);
-  if ((spec.kernel == nullptr) == (spec.reducer == nullptr)) {
+  if (spec.kernel == nullptr && spec.reducer == nullptr) {
     return absl::InternalError(absl::StrCat(
-        "operation '", name, "' needs either a kernel or a reducer"));
+        "operation '", name, "' needs a kernel, a reducer or both"));
+  }
+  if (spec.reducer != nullptr &&
+      (spec.arity != 1 || spec.expands || spec.prepared_kernel != nullptr)) {
+    return absl::InternalError(
+        absl::StrCat("reduction '", name,
+                     "' must be unary, not expand, and have no "
+                     "prepared kernel"));
   }
   if (spec.reducer != nullptr && spec.result != ResultType::kGeometry &&
       !(spec.result == ResultType::kDouble && spec.values_per_row == 4)) {
@@ -74,7 +81,8 @@ std::vector<OpSpec> EveryFamily() {
   for (absl::Span<const OpSpec> family :
        {MeasureOperations(), PredicateOperations(), ConstructiveOperations(),
         LinearReferencingOperations(), SetOperations(), ReductionOperations(),
-        AccessorOperations(), OutputOperations(), CrsOperations()}) {
+        AccessorOperations(), OutputOperations(), CrsOperations(),
+        TransformOperations(), PieceOperations()}) {
     all.insert(all.end(), family.begin(), family.end());
   }
   return all;

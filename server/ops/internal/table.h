@@ -22,8 +22,9 @@ class OperationTable {
  public:
   // The table of `entries`, in OpCode order, each OpSpec::name filled in.
   // INTERNAL naming the offending entry unless every OpCode of the proto but
-  // OP_CODE_UNSPECIFIED has exactly one entry, and each entry has either a
-  // kernel or a reducer, a description, and named, described parameters.
+  // OP_CODE_UNSPECIFIED has exactly one entry, and each entry has a kernel,
+  // a reducer (unary, not expanding, unprepared) or both, a description,
+  // and named, described parameters.
   static absl::StatusOr<std::unique_ptr<const OperationTable>> Create(
       absl::Span<const OpSpec> entries);
 
