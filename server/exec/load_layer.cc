@@ -1,5 +1,7 @@
 #include "server/exec/load_layer.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -11,8 +13,9 @@
 #include "server/ops/operations.h"
 
 namespace geosrpc::exec {
+namespace {
 
-absl::StatusOr<std::shared_ptr<const layers::IndexedSet>> LoadLayer(
+absl::StatusOr<std::shared_ptr<const layers::IndexedSet>> Load(
     WorkerPool* pool, const std::string& name, const std::string& path,
     const batch::GeometryLimits& limits) {
   const std::string what = absl::StrCat("layer '", name, "' (", path, ")");
@@ -45,6 +48,18 @@ absl::StatusOr<std::shared_ptr<const layers::IndexedSet>> LoadLayer(
         what, ": row ", e.row(), ": ", e.message(), " (", layer->failed_rows(),
         " rows failed; a layer must load whole)"));
   }
+  return layer;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const layers::IndexedSet>> LoadLayer(
+    WorkerPool* pool, const std::string& name, const std::string& path,
+    const batch::GeometryLimits& limits) {
+  auto layer = Load(pool, name, path, limits);
+  // The file's text and the decoded batch are freed by now; glibc would
+  // keep most of it in its heap for good (a layer file is read once).
+  malloc_trim(0);
   return layer;
 }
 

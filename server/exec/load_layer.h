@@ -5,7 +5,9 @@
 //
 // A layer must load whole: a row that fails to decode fails the load, with
 // a message naming the layer, the file and the row, so a server never
-// starts with half a layer.
+// starts with half a layer. Once loaded, the memory the file's text took is
+// given back to the system (malloc_trim): a layer costs its geometries and
+// its index.
 //
 // Thread-safety: blocks the calling thread (which must not be a worker of
 // `pool`) until the layer is built.
