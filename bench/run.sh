@@ -197,7 +197,7 @@ if want slowreader; then
   for rows in 150000 1000000; do
     line=$(GEOSRPC_SLOW_READER_ROWS=$rows GEOSRPC_SERVER=$SERVER \
       PYTHONPATH=$BUILD/python:tests/testing $PY tests/process/slow_reader_test.py 2>&1 |
-      grep -E "^result" || echo "failed")
+      grep -oE "result [0-9]+ MB.*growth [0-9]+ MB" || echo "failed")
     echo "$rows points: $line"
   done
   echo "(the server's RSS sampled every 20 ms from /proc; growth = peak - idle before"
