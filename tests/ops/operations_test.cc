@@ -323,6 +323,14 @@ TEST(ResolveParamsTest, RejectsOutOfRangeNamingParameterAndRange) {
   op.mutable_buffer()->set_radius(std::nan(""));
   EXPECT_EQ(ResolveParams(*buffer, op).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // GEOS 3.11.1 crashes buffering by distances near the largest double
+  // (found by fuzz/compute_fuzzer).
+  op.mutable_buffer()->set_radius(1.7976931348623157e308);
+  EXPECT_EQ(ResolveParams(*buffer, op).status().message(),
+            "parameter 'buffer.radius' of 'buffer' must be in [-1e+300, "
+            "1e+300], got 1.79769e+308");
+  op.mutable_buffer()->set_radius(-1e300);
+  EXPECT_TRUE(ResolveParams(*buffer, op).ok());
   op.mutable_buffer()->set_radius(1);
   op.mutable_buffer()->set_cap_style(static_cast<v1::BufferCapStyle>(7));
   EXPECT_EQ(ResolveParams(*buffer, op).status().message(),

@@ -54,6 +54,11 @@ absl::Status IgnoringEmptyMembers(geos::Context& c, const Row& r,
 // an ordinate / kMaxGridCells is far below a double's resolution anyway.
 inline constexpr double kMaxGridCells = 1e150;
 
+// Buffer and offset distances: GEOS 3.11.1's buffer overflows, and crashes
+// in its fixed-precision retry, for distances near the largest double
+// (LINESTRING (0 0, 1 1, 2 0) buffered by 1e308). Far beyond any real use.
+inline constexpr double kMaxOffsetDistance = 1e300;
+
 // INVALID_ARGUMENT when `grid` (> 0; 0 means no grid) is finer than the
 // largest ordinate of `a` or `b` (either may be null) / kMaxGridCells.
 absl::Status CheckGrid(geos::Context& c, const GEOSGeometry* a,
