@@ -8,6 +8,18 @@
 #include "base/status_macros.h"
 
 namespace geosrpc::exec {
+namespace {
+
+// `error` says that `row` (of a, or a group's number) failed with `status`.
+// Returns the status code.
+int FillError(v1::RowError* error, size_t row, const absl::Status& status) {
+  error->set_row(row);
+  error->set_code(static_cast<int>(status.code()));
+  error->set_message(std::string(status.message()));
+  return error->code();
+}
+
+}  // namespace
 
 void BatchCounters::AddErrors(const RowErrorCounts& errors) {
   if (errors.total == 0) return;
@@ -122,11 +134,7 @@ int ChunkBuilder::AddGroup(size_t group, int64_t key, absl::Status status,
   chunk_->set_row_count(chunk_->row_count() + 1);
   ++values_;
   if (status.ok()) return 0;
-  v1::RowError* e = chunk_->add_group_errors();
-  e->set_row(group);
-  e->set_code(static_cast<int>(status.code()));
-  e->set_message(std::string(status.message()));
-  return e->code();
+  return FillError(chunk_->add_group_errors(), group, status);
 }
 
 absl::Status ChunkBuilder::WriteReduced(const GEOSGeometry* g) {
@@ -150,11 +158,7 @@ absl::Status ChunkBuilder::WriteReduced(const GEOSGeometry* g) {
 }
 
 int ChunkBuilder::AddError(size_t row, const absl::Status& status) {
-  v1::RowError* e = chunk_->add_errors();
-  e->set_row(row);
-  e->set_code(static_cast<int>(status.code()));
-  e->set_message(std::string(status.message()));
-  return e->code();
+  return FillError(chunk_->add_errors(), row, status);
 }
 
 size_t ChunkBuilder::byte_size() const {
