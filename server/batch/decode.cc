@@ -97,15 +97,32 @@ absl::StatusOr<WkbInfo> InspectRow(geos::Context& context, Encoding encoding,
 }
 
 DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
-                       const GeometryLimits& limits) {
+                       const GeometryLimits& limits, KeepWkb keep_wkb) {
   DecodedRows rows;
   rows.geometries.resize(view.size());
   rows.statuses.resize(view.size());
   std::string scratch;
+  if (view.encoding != Encoding::kWkb) keep_wkb = nullptr;
   for (size_t i = 0; i < view.size(); ++i) {
     WkbInfo info;
-    absl::StatusOr<geos::GeometryPtr> g =
-        DecodeRow(context, view.encoding, view.row(i), limits, &scratch, &info);
+    absl::StatusOr<geos::GeometryPtr> g;
+    if (keep_wkb == nullptr) {
+      g = DecodeRow(context, view.encoding, view.row(i), limits, &scratch,
+                    &info);
+    } else {
+      // Decode() for WKB, stopping short of GEOS for the rows kept.
+      const absl::string_view wkb = view.row(i);
+      absl::Status valid = wkb.empty()
+                               ? absl::InvalidArgumentError("empty geometry")
+                               : ValidateWkb(wkb, limits, &info);
+      if (!valid.ok()) {
+        g = std::move(valid);
+      } else if (keep_wkb(wkb)) {
+        g = geos::GeometryPtr(nullptr, {context.handle()});  // Kept.
+      } else {
+        g = context.ReadWkb(wkb);
+      }
+    }
     rows.vertices += info.vertices;
     if (g.ok()) {
       rows.geometries[i] = *std::move(g);

@@ -64,20 +64,32 @@ absl::StatusOr<WkbInfo> InspectRow(geos::Context& context, Encoding encoding,
                                    const GeometryLimits& limits,
                                    std::string* scratch);
 
+// Which validated WKB rows DecodeRows leaves undecoded, for a kernel that
+// reads WKB itself (ops::OpSpec::wkb_kernel). Pure; called with a row's
+// bytes after ValidateWkb accepted them.
+using KeepWkb = bool (*)(absl::string_view wkb);
+
 // Every row of `view`, decoded for the calling thread's own use.
 struct DecodedRows {
   // Row i's geometry, owned through the decoding context; null where the
-  // row failed.
+  // row failed or was kept as WKB.
   std::vector<geos::GeometryPtr> geometries;
-  // Why row i failed; OK for decoded rows.
+  // Why row i failed; OK for decoded rows and rows kept as WKB.
   std::vector<absl::Status> statuses;
   // Vertices of the rows that passed validation.
   uint64_t vertices = 0;
 
   size_t size() const { return geometries.size(); }
+  // Whether row i passed validation and was left as WKB (`keep_wkb`).
+  bool kept_as_wkb(size_t i) const {
+    return geometries[i] == nullptr && statuses[i].ok();
+  }
 };
+// With `keep_wkb` (only for binary WKB), the rows it accepts are validated
+// but not decoded.
 DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
-                       const GeometryLimits& limits);
+                       const GeometryLimits& limits,
+                       KeepWkb keep_wkb = nullptr);
 
 }  // namespace geosrpc::batch
 

@@ -49,6 +49,24 @@ absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,
                          WkbInfo* info = nullptr,
                          absl::string_view source = "WKB");
 
+// A non-empty point without M, as WKB carries it: what ReadWkbPoint finds
+// and AppendWkbPoint writes.
+struct WkbPoint {
+  double x = 0, y = 0, z = 0;
+  bool has_z = false;
+  int32_t srid = 0;  // 0: none.
+};
+
+// Reads `wkb`, which ValidateWkb accepted, as a point (ISO or extended,
+// either byte order). False when it holds another type, an empty point or
+// a point with M: those go through GEOS.
+bool ReadWkbPoint(absl::string_view wkb, WkbPoint* point);
+
+// Appends `point` exactly as GEOS 3.11's writer writes it with the
+// service's result options (little-endian extended WKB, Z when the point has
+// it, the SRID when non-zero).
+void AppendWkbPoint(const WkbPoint& point, std::string* out);
+
 // Decodes hexadecimal text (either case, even length) into bytes.
 absl::Status DecodeHex(absl::string_view hex, std::string* out);
 

@@ -68,7 +68,7 @@ void ChunkBuilder::Open(size_t row) {
 
 int ChunkBuilder::Add(size_t row, absl::Status status, ops::Value& value) {
   if (expands_) return AddParts(row, std::move(status), value);
-  if (status.ok() && type_ == ops::ResultType::kGeometry) {
+  if (status.ok() && type_ == ops::ResultType::kGeometry && !value.written) {
     status = WriteGeometry(value.geometry.get());
   }
   const bool ok = status.ok();

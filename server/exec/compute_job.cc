@@ -142,12 +142,19 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
   if (begin >= end) return;
   const absl::Time started = absl::Now();
   geos::Context& context = worker.geos();
+  const ops::OpSpec& op = plan_.op();
 
   // Row-local inputs: each row is read by this worker alone, so it is
   // validated, decoded, used and freed here, chunk by chunk. Only the
   // operand every worker shares (b_broadcast) is frozen for the whole job.
-  batch::DecodedRows a =
-      batch::DecodeRows(context, plan_.a().rows(begin, end), limits_.geometry);
+  const batch::BatchView a_view = plan_.a().rows(begin, end);
+  // Rows the operation computes from their WKB stay undecoded.
+  const bool wkb_rows = op.wkb_kernel != nullptr &&
+                        plan_.operand() == ComputePlan::Operand::kNone &&
+                        (plan_.result_encoding() == v1::ENCODING_WKB ||
+                         plan_.result_encoding() == v1::ENCODING_UNSPECIFIED);
+  batch::DecodedRows a = batch::DecodeRows(context, a_view, limits_.geometry,
+                                           wkb_rows ? op.keeps_wkb : nullptr);
   std::optional<batch::DecodedRows> b_rows;
   if (plan_.operand() == ComputePlan::Operand::kRows) {
     b_rows = batch::DecodeRows(context, plan_.b().rows(begin, end),
@@ -158,7 +165,6 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
     return;
   }
 
-  const ops::OpSpec& op = plan_.op();
   ops::Row row;
   row.proj = &worker.proj();
   if (b_ != nullptr) row.b = b_->geometry(0);
@@ -174,7 +180,12 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
     ops::Value value;
     absl::Status status;
     row.a = a.geometries[local].get();
-    if (row.a == nullptr) {
+    if (a.kept_as_wkb(local)) {
+      row.a_wkb = a_view.row(local);
+      value.bytes = builder.bytes();
+      value.written = true;
+      status = op.wkb_kernel(context, row, plan_.params(), &value);
+    } else if (row.a == nullptr) {
       status = RowInputError("a", a.statuses[local]);
     } else if (b_rows.has_value() &&
                (row.b = b_rows->geometries[local].get()) == nullptr) {

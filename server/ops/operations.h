@@ -38,6 +38,8 @@ struct Row {
   const GEOSGeometry* b = nullptr;
   const GEOSPreparedGeometry* prepared_b = nullptr;
   proj::Context* proj = nullptr;
+  // a's validated WKB instead, for OpSpec::wkb_kernel (a is then null).
+  absl::string_view a_wkb;
 };
 
 // One row's output; the kernel sets the member matching the operation's
@@ -57,6 +59,8 @@ struct Value {
   std::string text;
   std::string* bytes = nullptr;
   v1::Encoding bytes_encoding = v1::ENCODING_WKB;
+  // kGeometry: a wkb_kernel appended the row's WKB to *bytes itself.
+  bool written = false;
 };
 
 // Computes one row. A non-OK status becomes that row's error.
@@ -111,6 +115,14 @@ struct OpSpec {
   Reducer reducer = nullptr;
   // Rules between parameters, if any (see ParamsCheck).
   ParamsCheck check_params = nullptr;
+  // A cheaper way to the same bytes, where the operation has one: for the
+  // rows `keeps_wkb` accepts (transform: points), when a's rows arrive as
+  // binary WKB and results leave as WKB, `wkb_kernel` computes the row from
+  // its validated WKB (Row::a_wkb, Row::a null) and appends the result's
+  // extended WKB to *Value::bytes, byte for byte what writing `kernel`'s
+  // geometry would give, with no GEOS geometry made.
+  bool (*keeps_wkb)(absl::string_view wkb) = nullptr;
+  Kernel wkb_kernel = nullptr;
 };
 
 // Whether an operation's prepared kernel may serve `g`, as the broadcast b

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "server/geos/context.h"
@@ -223,6 +225,53 @@ TEST(WkbTest, MutatedWkbNeverReachesGeosUnchecked) {
     (void)context.ReadWkb(wkb);  // Must not crash; may still fail.
   }
   EXPECT_GT(accepted, 0);
+}
+
+TEST(WkbPointTest, ReadsEveryPointFormAndWritesItAsGeosDoes) {
+  geos::Context context;
+  std::vector<std::string> points;
+  for (const char* wkt : {"POINT (1 2)", "POINT Z (-1.5 2e10 3)"}) {
+    for (geos::WkbOptions options :
+         {geos::WkbOptions{}, geos::WkbOptions{.big_endian = true},
+          geos::WkbOptions{.iso = true}, geos::WkbOptions{.output_dimension = 2},
+          geos::WkbOptions{.big_endian = true, .include_srid = true}}) {
+      auto g = context.ReadWkt(wkt);
+      ASSERT_TRUE(g.ok());
+      GEOSSetSRID_r(context.handle(), g->get(), 3857);
+      ASSERT_TRUE(context.WriteWkb(g->get(), options, &points.emplace_back())
+                      .ok());
+    }
+  }
+  points.push_back(Hex("0101000020E6100000000000000000F03F0000000000000040"));
+  for (const std::string& wkb : points) {
+    ASSERT_TRUE(ValidateWkb(wkb, {}).ok());
+    WkbPoint point;
+    ASSERT_TRUE(ReadWkbPoint(wkb, &point)) << absl::BytesToHexString(wkb);
+    auto g = context.ReadWkb(wkb);
+    ASSERT_TRUE(g.ok());
+    std::string geos, ours;
+    ASSERT_TRUE(
+        context.WriteWkb(g->get(), {.include_srid = true}, &geos).ok());
+    AppendWkbPoint(point, &ours);
+    EXPECT_EQ(absl::BytesToHexString(ours), absl::BytesToHexString(geos));
+    EXPECT_EQ(point.srid, GEOSGetSRID_r(context.handle(), g->get()));
+  }
+}
+
+TEST(WkbPointTest, LeavesOtherTypesEmptyPointsAndMToGeos) {
+  WkbPoint point;
+  EXPECT_FALSE(ReadWkbPoint(Wkb("POINT EMPTY"), &point));
+  EXPECT_FALSE(ReadWkbPoint(Wkb("LINESTRING (0 0, 1 1)"), &point));
+  EXPECT_FALSE(ReadWkbPoint(Wkb("MULTIPOINT ((0 0))"), &point));
+  // ISO POINT M (1 2 3) and extended POINT ZM (1 2 3 4).
+  EXPECT_FALSE(ReadWkbPoint(
+      Hex("01D1070000000000000000F03F00000000000000400000000000000840"),
+      &point));
+  EXPECT_FALSE(ReadWkbPoint(Hex("01010000C0000000000000F03F000000000000004000"
+                                "000000000008400000000000001040"),
+                            &point));
+  EXPECT_FALSE(ReadWkbPoint("", &point));
+  EXPECT_FALSE(ReadWkbPoint(Hex("0101000000000000000000F03F"), &point));
 }
 
 TEST(HexTest, DecodesEitherCaseAndRejectsJunk) {

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
+#include <string>
+#include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/sync.h"
@@ -106,6 +110,80 @@ TEST_F(ComputeJobTest, BroadcastMatchesDirectGeos) {
                 1);
       EXPECT_NEAR(c.doubles().values(i), expected, 1e-9 * (1 + expected));
     }
+  }
+}
+
+// Row i's result bytes, or "error <code>: <message>".
+std::map<uint64_t, std::string> RowResults(const Outcome& out) {
+  std::map<uint64_t, std::string> rows;
+  for (const v1::ResultChunk& c : out.chunks) {
+    const v1::BinaryColumn& g = c.geometries();
+    for (uint32_t i = 0; i < c.row_count(); ++i) {
+      rows[c.row_offset() + i] =
+          g.data().substr(g.offsets(i), g.offsets(i + 1) - g.offsets(i));
+    }
+    for (const v1::RowError& e : c.errors()) {
+      rows[e.row()] = absl::StrCat("error ", e.code(), ": ", e.message());
+    }
+  }
+  return rows;
+}
+
+TEST_F(ComputeJobTest, TransformsWkbPointsByteForByteAsThroughGeos) {
+  geos::Context context;
+  const auto wkb = [&](const char* wkt, int srid, geos::WkbOptions options) {
+    auto g = context.ReadWkt(wkt);
+    EXPECT_TRUE(g.ok()) << wkt;
+    GEOSSetSRID_r(context.handle(), g->get(), srid);
+    options.include_srid = srid != 0;
+    std::string out;
+    EXPECT_TRUE(context.WriteWkb(g->get(), options, &out).ok());
+    return out;
+  };
+  // Points (the short way for binary WKB) and what goes through GEOS.
+  const std::vector<std::string> rows = {
+      wkb("POINT (10 50)", 0, {}),
+      wkb("POINT (10 50)", 0, {.big_endian = true}),
+      wkb("POINT Z (10 50 100)", 0, {.iso = true}),
+      wkb("POINT (-3 40)", 4326, {}),
+      wkb("POINT Z (-3 40 7)", 4326, {.big_endian = true}),
+      wkb("POINT (500000 4649776)", 32633, {}),
+      wkb("POINT (0 91)", 0, {}),  // Beyond the pole: a row error.
+      wkb("POINT EMPTY", 4326, {}),
+      wkb("LINESTRING (0 0, 1 1)", 4326, {}),
+      absl::HexStringToBytes(  // ISO POINT M (1 2 3).
+          "01D1070000000000000000F03F00000000000000400000000000000840"),
+  };
+  std::vector<std::string> hex;
+  for (const std::string& r : rows) hex.push_back(absl::BytesToHexString(r));
+  for (const char* from_crs : {"EPSG:4326", ""}) {
+    v1::ComputeRequest request;
+    request.mutable_operation()->set_op(v1::OP_CODE_TRANSFORM);
+    request.mutable_operation()->mutable_transform()->set_from_crs(from_crs);
+    request.mutable_operation()->mutable_transform()->set_to_crs("EPSG:3857");
+    *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKB, rows);
+    const Outcome short_way = RunJob(pool_.get(), request);
+    // Hex rows are decoded by GEOS, every one.
+    *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_HEX_WKB, hex);
+    const Outcome through_geos = RunJob(pool_.get(), request);
+    ASSERT_EQ(short_way.summary.status().code(), 0);
+    const std::map<uint64_t, std::string> ours = RowResults(short_way);
+    ASSERT_EQ(ours.size(), rows.size());
+    EXPECT_EQ(ours, RowResults(through_geos)) << "from_crs " << from_crs;
+    // EPSG:4326: the UTM point's coordinates and (0, 91) are out of range;
+    // SRIDs: the rows without one, and (0, 91).
+    EXPECT_EQ(short_way.summary.error_rows(), from_crs[0] ? 2 : 5);
+    // (10, 50) in Web Mercator, from the projection's formulas.
+    auto g = context.ReadWkb(ours.at(0));
+    ASSERT_TRUE(from_crs[0] ? g.ok() : !g.ok()) << ours.at(0);
+    if (!g.ok()) continue;
+    double x, y;
+    GEOSGeomGetX_r(context.handle(), g->get(), &x);
+    GEOSGeomGetY_r(context.handle(), g->get(), &y);
+    constexpr double kR = 6378137, kPi = 3.14159265358979323846;
+    EXPECT_NEAR(x, kR * 10 * kPi / 180, 1e-6);
+    EXPECT_NEAR(y, kR * std::log(std::tan(kPi / 4 + 50 * kPi / 360)), 1e-6);
+    EXPECT_EQ(GEOSGetSRID_r(context.handle(), g->get()), 3857);
   }
 }
 

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "server/batch/wkb.h"
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/kernels.h"
 #include "server/proj/context.h"
@@ -223,26 +224,59 @@ absl::Status NoProjContext() {
   return absl::InternalError("no PROJ context for this row");
 }
 
+// The transformation a row with SRID `srid` takes: from from_crs, or from
+// EPSG:srid when from_crs is unset.
+absl::StatusOr<const proj::Transformation*> RowTransformation(
+    proj::Context& proj, const Params& p, int srid) {
+  if (!p.string(kFromCrs).empty()) {
+    return proj.FindTransformation(p.string(kFromCrs), p.string(kToCrs),
+                                   p.flag(kAlwaysXy));
+  }
+  if (srid <= 0) {
+    return absl::InvalidArgumentError(
+        "a has no SRID: set transform.from_crs, or send extended WKB "
+        "carrying the SRID");
+  }
+  return proj.FindTransformation(absl::StrCat("EPSG:", srid), p.string(kToCrs),
+                                 p.flag(kAlwaysXy));
+}
+
 absl::Status Transform(geos::Context& c, const Row& r, const Params& p,
                        Value* out) {
   if (r.proj == nullptr) return NoProjContext();
-  std::string srid_crs;
-  if (p.string(kFromCrs).empty()) {
-    const int srid = GEOSGetSRID_r(c.handle(), r.a);
-    if (srid <= 0) {
-      return absl::InvalidArgumentError(
-          "a has no SRID: set transform.from_crs, or send extended WKB "
-          "carrying the SRID");
-    }
-    srid_crs = absl::StrCat("EPSG:", srid);
-  }
-  const std::string& from = srid_crs.empty() ? p.string(kFromCrs) : srid_crs;
-  ASSIGN_OR_RETURN(
-      const proj::Transformation* t,
-      r.proj->FindTransformation(from, p.string(kToCrs), p.flag(kAlwaysXy)));
+  ASSIGN_OR_RETURN(const proj::Transformation* t,
+                   RowTransformation(*r.proj, p, GEOSGetSRID_r(c.handle(), r.a)));
   Reprojector reprojector(c, *r.proj, *t, p.number(kDensify));
   ASSIGN_OR_RETURN(out->geometry, reprojector.Geometry(r.a));
   GEOSSetSRID_r(c.handle(), out->geometry.get(), t->target_srid);
+  return absl::OkStatus();
+}
+
+// Points take the short way, WKB to WKB: a point's decoding, rebuilding and
+// writing through GEOS cost several times its transformation
+// (bench/RESULTS.md, "transform").
+bool IsWkbPoint(absl::string_view wkb) {
+  batch::WkbPoint point;
+  return batch::ReadWkbPoint(wkb, &point);
+}
+
+absl::Status TransformWkbPoint(geos::Context&, const Row& r, const Params& p,
+                               Value* out) {
+  if (r.proj == nullptr) return NoProjContext();
+  batch::WkbPoint point;
+  if (!batch::ReadWkbPoint(r.a_wkb, &point)) {
+    return absl::InternalError("transform: a is not a WKB point");
+  }
+  ASSIGN_OR_RETURN(const proj::Transformation* t,
+                   RowTransformation(*r.proj, p, point.srid));
+  const double in[3] = {point.x, point.y, point.z};
+  double xyz[3];
+  RETURN_IF_ERROR(r.proj->Transform(*t, in, xyz, 1, point.has_z ? 3 : 2));
+  point.x = xyz[0];
+  point.y = xyz[1];
+  if (point.has_z) point.z = xyz[2];
+  point.srid = t->target_srid;
+  batch::AppendWkbPoint(point, out->bytes);
   return absl::OkStatus();
 }
 
@@ -294,7 +328,9 @@ constexpr OpSpec kOperations[] = {
      .description =
          "a reprojected from from_crs (or its SRID) to to_crs with PROJ, "
          "every type and Z kept; a coordinate PROJ cannot transform is a "
-         "row error."},
+         "row error.",
+     .keeps_wkb = IsWkbPoint,
+     .wkb_kernel = TransformWkbPoint},
     {.code = v1::OP_CODE_GEODESIC_AREA,
      .result = ResultType::kDouble,
      .kernel = UnaryGeodesic<proj::GeodesicArea>,
