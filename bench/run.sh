@@ -312,8 +312,12 @@ if want transform; then
       stop_server
       record transform "$w" points_inproc "$($TRANSFORM_INPROC --threads=$w $PTS \
         --to_crs=EPSG:3857 --srid=3857 --repeat=3)"
+      record transform "$w" points_inproc_wkb "$($TRANSFORM_INPROC --threads=$w $PTS \
+        --to_crs=EPSG:3857 --srid=3857 --wkb_points --repeat=3)"
+      # 8 rows a take, so that threads share the 255 countries (the
+      # server's chunks are cut by vertices).
       record transform "$w" countries_inproc "$($TRANSFORM_INPROC --threads=$w $CTRY \
-        --srid=3035 --repeat=3)"
+        --srid=3035 --chunk_rows=8 --repeat=3)"
     done
   done
   summarize transform
@@ -322,7 +326,8 @@ if want transform; then
   echo " makes each worker's transformation; in-process: T threads, each with its own"
   echo " PROJ context and transformation made beforehand, WKB decode (GEOS), one"
   echo " proj_trans_generic per coordinate sequence, geometry rebuilt and written as"
-  echo " WKB; x: in-process time / service time, >1 = service faster; goal >= 0.85x)"
+  echo " WKB (wkb: points read and written as WKB without GEOS, as the service does);"
+  echo " x: in-process time / service time, >1 = service faster; goal >= 0.85x)"
   echo
 fi
 

@@ -38,6 +38,9 @@ parser.add_argument("--minutes", type=float, default=30)
 parser.add_argument("--warmup_fraction", type=float, default=0.2)
 parser.add_argument("--sample_seconds", type=float, default=2)
 parser.add_argument("--workers", type=int, default=2)
+parser.add_argument("--samples_csv", default="",
+                    help="Also write every sample (seconds, rss_mb, threads, "
+                         "fds) to this file")
 args = parser.parse_args()
 
 DURATION = args.minutes * 60
@@ -179,6 +182,21 @@ def slope_per_hour(key):
     return float(np.polyfit(xs, ys, 1)[0] * 3600)
 
 
+def fifths(key):
+    """Mean of the first and of the last fifth of the samples after warm-up:
+    steadier than the line's slope when RSS swings as the allocator returns
+    memory in bursts."""
+    warm = [s[key] for t, s in samples if t >= DURATION * args.warmup_fraction]
+    n = max(1, len(warm) // 5)
+    return float(np.mean(warm[:n])), float(np.mean(warm[-n:]))
+
+
+if args.samples_csv:
+    with open(args.samples_csv, "w") as f:
+        f.write("seconds,rss_mb,threads,fds\n")
+        for t, s in samples:
+            f.write(f"{t:.1f},{s['rss_mb']:.2f},{s['threads']},{s['fds']}\n")
+
 print(f"soak: {args.minutes:g} min, {args.workers} workers, "
       f"{len(samples)} samples; server exit code {exit_code}")
 warm_index = next(i for i, (t, _) in enumerate(samples)
@@ -187,7 +205,8 @@ for key, unit in (("rss_mb", "MB"), ("threads", ""), ("fds", "")):
     print(f"  {key:8s} after warm-up {samples[warm_index][1][key]:8.1f} {unit:2s}"
           f"  end {samples[-1][1][key]:8.1f} {unit:2s}"
           f"  max {max(s[key] for _, s in samples):8.1f} {unit:2s}"
-          f"  slope {slope_per_hour(key):+8.2f} {unit}/h")
+          f"  slope {slope_per_hour(key):+8.2f} {unit}/h"
+          f"  first/last fifth {fifths(key)[0]:.1f} -> {fifths(key)[1]:.1f}")
 print(f"  normal batches (geosrpc-load): {load_report['requests']} calls, "
       f"codes {load_report['codes']}")
 for kind, counts in outcomes.items():

@@ -3,13 +3,15 @@
 # loopback — normal batches, slow readers, cancellations, deadlines, hostile
 # rows, ComputeStream — with its RSS, threads and fds sampled throughout.
 #
-#   bench/soak.sh [MINUTES] [BUILD_DIR]    (default 30 minutes, build/release)
+#   bench/soak.sh [MINUTES] [BUILD_DIR] [SAMPLES_CSV]
+#       (default 30 minutes, build/release, no CSV)
 #
 # Not part of make test. The figures go in bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-30}
 BUILD=${2:-build/release}
+SAMPLES=${3:-}
 PYTHONPATH=$BUILD/python /usr/bin/python3 bench/soak.py \
   --server="$BUILD/server/geosrpc_server" \
-  --load="$BUILD/client/load/geosrpc-load" --minutes="$MINUTES"
+  --load="$BUILD/client/load/geosrpc-load" --minutes="$MINUTES" --samples_csv="$SAMPLES"

@@ -359,62 +359,81 @@ bool IsNullGeometry(absl::string_view json) {
 
 }  // namespace
 
+namespace {
+
+constexpr bool kBigEndianHost = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+
+uint32_t ByteSwap(uint32_t v) { return __builtin_bswap32(v); }
+uint64_t ByteSwap(uint64_t v) { return __builtin_bswap64(v); }
+
+// The unsigned integer at `p` in the given byte order.
+template <typename T>
+T Load(const char* p, bool big_endian) {
+  T v;
+  std::memcpy(&v, p, sizeof(v));
+  return big_endian == kBigEndianHost ? v : ByteSwap(v);
+}
+
+// Stores `v` at `p`, little-endian; returns the next position.
+template <typename T>
+char* StoreLittle(char* p, T v) {
+  if (kBigEndianHost) v = ByteSwap(v);
+  std::memcpy(p, &v, sizeof(v));
+  return p + sizeof(v);
+}
+
+double AsDouble(uint64_t bits) {
+  double d;
+  std::memcpy(&d, &bits, sizeof(d));
+  return d;
+}
+
+uint64_t Bits(double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof(bits));
+  return bits;
+}
+
+}  // namespace
+
 bool ReadWkbPoint(absl::string_view wkb, WkbPoint* point) {
   if (wkb.size() < 5 || static_cast<unsigned char>(wkb[0]) > 1) return false;
   const bool big_endian = wkb[0] == 0;
-  // The unsigned integer of `size` bytes at `offset`.
-  const auto at = [&](size_t offset, int size) {
-    uint64_t v = 0;
-    for (int i = 0; i < size; ++i) {
-      const auto byte = static_cast<unsigned char>(
-          wkb[offset + (big_endian ? size - 1 - i : i)]);
-      v |= uint64_t{byte} << 8 * i;
-    }
-    return v;
-  };
-  const uint32_t raw_type = static_cast<uint32_t>(at(1, 4));
-  uint32_t type = raw_type & 0x0fffffffu;
+  const char* p = wkb.data();
+  const uint32_t raw_type = Load<uint32_t>(p + 1, big_endian);
+  const uint32_t type = raw_type & 0x0fffffffu;
   const uint32_t iso = type / 1000;
   const bool has_z = (raw_type & kEwkbZ) || iso == 1 || iso == 3;
   const bool has_m = (raw_type & kEwkbM) || iso == 2 || iso == 3;
   const bool has_srid = raw_type & kEwkbSrid;
   if (type % 1000 != kPoint || iso > 3 || has_m) return false;
-  size_t pos = 5;
-  if (wkb.size() != pos + (has_srid ? 4 : 0) + (has_z ? 24 : 16)) return false;
+  if (wkb.size() != 5 + (has_srid ? 4 : 0) + (has_z ? 24 : 16)) return false;
+  p += 5;
   point->srid = 0;
   if (has_srid) {
-    point->srid = static_cast<int32_t>(static_cast<uint32_t>(at(pos, 4)));
-    pos += 4;
+    point->srid = static_cast<int32_t>(Load<uint32_t>(p, big_endian));
+    p += 4;
   }
-  double xyz[3] = {0, 0, 0};
-  for (int d = 0; d < (has_z ? 3 : 2); ++d, pos += 8) {
-    const uint64_t bits = at(pos, 8);
-    std::memcpy(&xyz[d], &bits, 8);
-  }
-  if (std::isnan(xyz[0])) return false;  // Empty.
-  point->x = xyz[0];
-  point->y = xyz[1];
-  point->z = xyz[2];
+  const double x = AsDouble(Load<uint64_t>(p, big_endian));
+  if (std::isnan(x)) return false;  // Empty.
+  point->x = x;
+  point->y = AsDouble(Load<uint64_t>(p + 8, big_endian));
+  point->z = has_z ? AsDouble(Load<uint64_t>(p + 16, big_endian)) : 0;
   point->has_z = has_z;
   return true;
 }
 
 void AppendWkbPoint(const WkbPoint& point, std::string* out) {
-  const auto put = [out](uint64_t v, int size) {
-    for (int i = 0; i < size; ++i) out->push_back(static_cast<char>(v >> 8 * i));
-  };
-  const auto put_double = [&put](double d) {
-    uint64_t bits;
-    std::memcpy(&bits, &d, 8);
-    put(bits, 8);
-  };
-  out->push_back(1);  // Little-endian.
-  put(kPoint | (point.has_z ? kEwkbZ : 0) | (point.srid != 0 ? kEwkbSrid : 0),
-      4);
-  if (point.srid != 0) put(static_cast<uint32_t>(point.srid), 4);
-  put_double(point.x);
-  put_double(point.y);
-  if (point.has_z) put_double(point.z);
+  char buf[1 + 4 + 4 + 3 * 8];
+  char* p = buf;
+  *p++ = 1;  // Little-endian.
+  p = StoreLittle<uint32_t>(p, kPoint | (point.has_z ? kEwkbZ : 0) |
+                                   (point.srid != 0 ? kEwkbSrid : 0));
+  if (point.srid != 0) p = StoreLittle(p, static_cast<uint32_t>(point.srid));
+  p = StoreLittle(p, Bits(point.x));
+  p = StoreLittle(p, Bits(point.y));
+  if (point.has_z) p = StoreLittle(p, Bits(point.z));
+  out->append(buf, p - buf);
 }
 
 absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,
