@@ -313,11 +313,13 @@ if want transform; then
       record transform "$w" points_inproc "$($TRANSFORM_INPROC --threads=$w $PTS \
         --to_crs=EPSG:3857 --srid=3857 --repeat=3)"
       record transform "$w" points_inproc_wkb "$($TRANSFORM_INPROC --threads=$w $PTS \
-        --to_crs=EPSG:3857 --srid=3857 --wkb_points --repeat=3)"
+        --to_crs=EPSG:3857 --srid=3857 --wkb --repeat=3)"
       # 8 rows a take, so that threads share the 255 countries (the
       # server's chunks are cut by vertices).
       record transform "$w" countries_inproc "$($TRANSFORM_INPROC --threads=$w $CTRY \
         --srid=3035 --chunk_rows=8 --repeat=3)"
+      record transform "$w" countries_inproc_wkb "$($TRANSFORM_INPROC --threads=$w $CTRY \
+        --srid=3035 --chunk_rows=8 --wkb --repeat=3)"
     done
   done
   summarize transform
@@ -326,7 +328,7 @@ if want transform; then
   echo " makes each worker's transformation; in-process: T threads, each with its own"
   echo " PROJ context and transformation made beforehand, WKB decode (GEOS), one"
   echo " proj_trans_generic per coordinate sequence, geometry rebuilt and written as"
-  echo " WKB (wkb: points read and written as WKB without GEOS, as the service does);"
+  echo " WKB (wkb: rows read and written as WKB without GEOS, as the service does);"
   echo " x: in-process time / service time, >1 = service faster; goal >= 0.85x)"
   echo
 fi

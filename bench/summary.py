@@ -169,14 +169,16 @@ def transform(rows):
                        % (inp, svc, ratio(inp, svc),
                           best(rows, w, data + "_svc", "first_s")))
         print(" | ".join(out))
-    if any(k == "points_inproc_wkb" for (_, k) in rows):
-        print("points, against in-process WKB to WKB without GEOS (wkb):")
+    if any(k.endswith("_inproc_wkb") for (_, k) in rows):
+        print("against in-process WKB to WKB without GEOS (wkb):")
         for w in workers(rows):
-            inp = best(rows, w, "points_inproc_wkb", "seconds")
-            svc = best(rows, w, "points_svc", "seconds")
-            print("%-7d | %10.3f %10.3f %5.2fx   cpu %8.3f in-process"
-                  % (w, inp, svc, ratio(inp, svc),
-                     best(rows, w, "points_inproc_wkb", "cpu_s")))
+            out = ["%-7d" % w]
+            for data in ("points", "countries"):
+                inp = best(rows, w, data + "_inproc_wkb", "seconds")
+                svc = best(rows, w, data + "_svc", "seconds")
+                out.append("%10.3f %10.3f %5.2fx %9s"
+                           % (inp, svc, ratio(inp, svc), ""))
+            print(" | ".join(out))
     print("CPU seconds (in-process: every thread; service: the server):")
     for w in workers(rows):
         print("%-7d | points %8.3f in-process, %8.3f server | countries %8.3f in-process, %8.3f server"

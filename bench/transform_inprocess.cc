@@ -10,8 +10,9 @@
 // call, rebuild the geometry and write it as WKB (with its SRID), as the
 // service answers. Each thread's context and transformation are made once,
 // outside the timed runs (as the server's workers cache theirs); the time
-// they take is reported apart (setup_s). With --wkb_points, points skip
-// GEOS: read from WKB, one proj_trans_generic call, written as WKB.
+// they take is reported apart (setup_s). With --wkb, plain rows skip GEOS:
+// read from WKB, one proj_trans_generic call a coordinate sequence, written
+// as WKB.
 //
 // Prints one line of JSON: the best of `repeat` runs (wall and CPU seconds),
 // the output bytes, and the rows PROJ could not transform.
@@ -51,9 +52,10 @@ ABSL_FLAG(int, srid, 3857, "SRID written with each result");
 ABSL_FLAG(int, threads, 1, "Threads");
 ABSL_FLAG(int, repeat, 3, "Timed runs; the best is reported");
 ABSL_FLAG(int, chunk_rows, 1024, "Rows a thread takes at a time");
-ABSL_FLAG(bool, wkb_points, false,
-          "Transform points straight from WKB to WKB, with no GEOS geometry "
-          "(as the service does since it learned to)");
+ABSL_FLAG(bool, wkb, false,
+          "Transform plain rows (batch::PlainWkb: points, lines, polygons "
+          "and their collections without M or empty parts) straight from WKB "
+          "to WKB, with no GEOS geometry, as the service does");
 
 namespace geosrpc::bench {
 namespace {
@@ -146,7 +148,7 @@ Run Once(const WkbRows& rows, Team& team, std::vector<ThreadProj>& projs,
   ChunkQueue chunks(rows.size(), absl::GetFlag(FLAGS_chunk_rows));
   std::vector<Run> results(threads);
   const int srid = absl::GetFlag(FLAGS_srid);
-  const bool wkb_points = absl::GetFlag(FLAGS_wkb_points);
+  const bool wkb = absl::GetFlag(FLAGS_wkb);
   const double cpu_start = CpuSeconds();
   const absl::Time start = absl::Now();
   team.Run([&](int t) {
@@ -161,16 +163,29 @@ Run Once(const WkbRows& rows, Team& team, std::vector<ThreadProj>& projs,
     for (size_t begin, end; chunks.Next(&begin, &end);) {
       out.clear();
       for (size_t i = begin; i < end; ++i) {
-        if (batch::WkbPoint p;
-            wkb_points && batch::ReadWkbPoint(rows.row(i), &p)) {
-          proj_trans_generic(op, PJ_FWD, &p.x, sizeof(double), 1, &p.y,
-                             sizeof(double), 1, nullptr, 0, 0, nullptr, 0, 0);
-          if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
+        if (wkb && batch::PlainWkb(rows.row(i))) {
+          const size_t before = out.size();
+          const absl::Status s = batch::RewriteWkb(
+              rows.row(i), srid,
+              [&](const double* in, double* xyz, size_t n, int dims) {
+                std::copy(in, in + n * dims, xyz);
+                const size_t stride = dims * sizeof(double);
+                proj_trans_generic(op, PJ_FWD, xyz, stride, n, xyz + 1, stride,
+                                   n, dims == 3 ? xyz + 2 : nullptr,
+                                   dims == 3 ? stride : 0, dims == 3 ? n : 0,
+                                   nullptr, 0, 0);
+                for (size_t k = 0; k < n * dims; ++k) {
+                  if (!std::isfinite(xyz[k])) {
+                    return absl::InvalidArgumentError("not finite");
+                  }
+                }
+                return absl::OkStatus();
+              },
+              &out);
+          if (!s.ok()) {
+            out.resize(before);
             ++r.errors;
-            continue;
           }
-          p.srid = srid;
-          batch::AppendWkbPoint(p, &out);
           continue;
         }
         absl::StatusOr<geos::GeometryPtr> g = c.ReadWkb(rows.row(i));

@@ -96,8 +96,11 @@ absl::StatusOr<WkbInfo> InspectRow(geos::Context& context, Encoding encoding,
   return info;
 }
 
-DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
-                       const GeometryLimits& limits, KeepWkb keep_wkb) {
+namespace {
+
+// DecodeRows, keeping the WKB rows `keep_wkb` (if not null) accepts.
+DecodedRows Decode(geos::Context& context, const BatchView& view,
+                   const GeometryLimits& limits, const KeepWkb* keep_wkb) {
   DecodedRows rows;
   rows.geometries.resize(view.size());
   rows.statuses.resize(view.size());
@@ -110,14 +113,14 @@ DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
       g = DecodeRow(context, view.encoding, view.row(i), limits, &scratch,
                     &info);
     } else {
-      // Decode() for WKB, stopping short of GEOS for the rows kept.
+      // DecodeRow for WKB, stopping short of GEOS for the rows kept.
       const absl::string_view wkb = view.row(i);
       absl::Status valid = wkb.empty()
                                ? absl::InvalidArgumentError("empty geometry")
                                : ValidateWkb(wkb, limits, &info);
       if (!valid.ok()) {
         g = std::move(valid);
-      } else if (keep_wkb(wkb)) {
+      } else if ((*keep_wkb)(wkb)) {
         g = geos::GeometryPtr(nullptr, {context.handle()});  // Kept.
       } else {
         g = context.ReadWkb(wkb);
@@ -131,6 +134,18 @@ DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
     }
   }
   return rows;
+}
+
+}  // namespace
+
+DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
+                       const GeometryLimits& limits) {
+  return Decode(context, view, limits, nullptr);
+}
+
+DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
+                       const GeometryLimits& limits, KeepWkb keep_wkb) {
+  return Decode(context, view, limits, &keep_wkb);
 }
 
 }  // namespace geosrpc::batch

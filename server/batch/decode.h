@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -65,9 +66,9 @@ absl::StatusOr<WkbInfo> InspectRow(geos::Context& context, Encoding encoding,
                                    std::string* scratch);
 
 // Which validated WKB rows DecodeRows leaves undecoded, for a kernel that
-// reads WKB itself (ops::OpSpec::wkb_kernel). Pure; called with a row's
-// bytes after ValidateWkb accepted them.
-using KeepWkb = bool (*)(absl::string_view wkb);
+// reads WKB itself (ops::OpSpec::wkb_kernel); called with a row's bytes
+// after ValidateWkb accepted them.
+using KeepWkb = absl::FunctionRef<bool(absl::string_view wkb)>;
 
 // Every row of `view`, decoded for the calling thread's own use.
 struct DecodedRows {
@@ -85,11 +86,12 @@ struct DecodedRows {
     return geometries[i] == nullptr && statuses[i].ok();
   }
 };
-// With `keep_wkb` (only for binary WKB), the rows it accepts are validated
-// but not decoded.
 DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
-                       const GeometryLimits& limits,
-                       KeepWkb keep_wkb = nullptr);
+                       const GeometryLimits& limits);
+// The same, but binary WKB rows `keep_wkb` accepts are validated and left
+// undecoded.
+DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
+                       const GeometryLimits& limits, KeepWkb keep_wkb);
 
 }  // namespace geosrpc::batch
 

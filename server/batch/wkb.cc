@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -357,10 +358,6 @@ bool IsNullGeometry(absl::string_view json) {
   return feature && null_geometry;
 }
 
-}  // namespace
-
-namespace {
-
 constexpr bool kBigEndianHost = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
 
 uint32_t ByteSwap(uint32_t v) { return __builtin_bswap32(v); }
@@ -394,46 +391,155 @@ uint64_t Bits(double d) {
   return bits;
 }
 
+// Walks a validated WKB geometry that should be plain: with `out`, writes
+// it as GEOS would (RewriteWkb); without, only checks (PlainWkb). Every read
+// is bounds-checked all the same.
+class PlainWalker {
+ public:
+  PlainWalker(absl::string_view wkb, CoordinateMap* map, std::string* out)
+      : wkb_(wkb), map_(map), out_(out) {}
+
+  // OK when the geometry is plain (and, with `out`, written); kNotPlain's
+  // status when not; `map`'s error otherwise.
+  absl::Status Geometry(int32_t srid, int depth) {
+    if (depth > 64) return NotPlain();
+    unsigned char order;
+    uint32_t raw_type;
+    if (!Take(&order) || order > 1 || !Take32(order == 0, &raw_type)) {
+      return NotPlain();
+    }
+    const bool big_endian = order == 0;
+    const uint32_t type = (raw_type & 0x0fffffffu) % 1000;
+    const uint32_t iso = (raw_type & 0x0fffffffu) / 1000;
+    const bool has_z = (raw_type & kEwkbZ) || iso == 1 || iso == 3;
+    if ((raw_type & kEwkbM) || iso == 2 || iso >= 3) return NotPlain();
+    if (depth == 0) has_z_ = has_z;
+    if (has_z != has_z_) return NotPlain();
+    if (raw_type & kEwkbSrid) {
+      uint32_t ignored;
+      if (!Take32(big_endian, &ignored)) return NotPlain();
+    }
+    if (out_ != nullptr) {
+      out_->push_back(1);  // Little-endian.
+      Put32(type | (has_z ? kEwkbZ : 0) | (srid != 0 ? kEwkbSrid : 0));
+      if (srid != 0) Put32(static_cast<uint32_t>(srid));
+    }
+    const int dims = has_z ? 3 : 2;
+    uint32_t count = 1;
+    if (type != kPoint && (!Take32(big_endian, &count) || count == 0)) {
+      return NotPlain();  // Empty, or cut short.
+    }
+    if (out_ != nullptr && type != kPoint) Put32(count);
+    switch (type) {
+      case kPoint:
+        if (IsNanAt(big_endian)) return NotPlain();  // POINT EMPTY.
+        return Sequence(big_endian, 1, dims);
+      case kLineString:
+        return Sequence(big_endian, count, dims);
+      case kPolygon:
+        for (uint32_t i = 0; i < count; ++i) {
+          uint32_t points;
+          if (!Take32(big_endian, &points) || points == 0) return NotPlain();
+          if (out_ != nullptr) Put32(points);
+          if (absl::Status s = Sequence(big_endian, points, dims); !s.ok()) {
+            return s;
+          }
+        }
+        return absl::OkStatus();
+      case kMultiPoint:
+      case kMultiLineString:
+      case kMultiPolygon:
+      case kGeometryCollection:
+        for (uint32_t i = 0; i < count; ++i) {
+          if (absl::Status s = Geometry(0, depth + 1); !s.ok()) return s;
+        }
+        return absl::OkStatus();
+      default:
+        return NotPlain();
+    }
+  }
+
+  bool at_end() const { return pos_ == wkb_.size(); }
+
+  static absl::Status NotPlain() {
+    return absl::InternalError("WKB is not plain (M, mixed Z or empty parts)");
+  }
+
+ private:
+  bool Take(unsigned char* v) {
+    if (pos_ >= wkb_.size()) return false;
+    *v = static_cast<unsigned char>(wkb_[pos_++]);
+    return true;
+  }
+  bool Take32(bool big_endian, uint32_t* v) {
+    if (wkb_.size() - pos_ < 4) return false;
+    *v = Load<uint32_t>(wkb_.data() + pos_, big_endian);
+    pos_ += 4;
+    return true;
+  }
+  void Put32(uint32_t v) {
+    char b[4];
+    StoreLittle(b, v);
+    out_->append(b, 4);
+  }
+
+  // Whether the next ordinate is NaN (the x of an empty point).
+  bool IsNanAt(bool big_endian) const {
+    return wkb_.size() - pos_ >= 8 &&
+           std::isnan(AsDouble(Load<uint64_t>(wkb_.data() + pos_, big_endian)));
+  }
+
+  // `n` coordinates: skipped when checking, else read, mapped and written.
+  absl::Status Sequence(bool big_endian, uint64_t n, int dims) {
+    const size_t bytes = n * dims * 8;
+    if (n > wkb_.size() || wkb_.size() - pos_ < bytes) return NotPlain();
+    const char* at = wkb_.data() + pos_;
+    pos_ += bytes;
+    if (out_ == nullptr) return absl::OkStatus();
+    // This thread's buffers, reused row after row.
+    thread_local std::vector<double> in, mapped;
+    in.resize(n * dims);
+    mapped.resize(n * dims);
+    for (size_t i = 0; i < n * dims; ++i) {
+      in[i] = AsDouble(Load<uint64_t>(at + 8 * i, big_endian));
+    }
+    if (absl::Status s = (*map_)(in.data(), mapped.data(), n, dims); !s.ok()) {
+      return s;
+    }
+    const size_t start = out_->size();
+    out_->resize(start + bytes);
+    char* p = out_->data() + start;
+    for (double v : mapped) p = StoreLittle(p, Bits(v));
+    return absl::OkStatus();
+  }
+
+  absl::string_view wkb_;
+  CoordinateMap* map_;
+  std::string* out_;
+  size_t pos_ = 0;
+  bool has_z_ = false;
+};
+
 }  // namespace
 
-bool ReadWkbPoint(absl::string_view wkb, WkbPoint* point) {
-  if (wkb.size() < 5 || static_cast<unsigned char>(wkb[0]) > 1) return false;
+int32_t WkbSrid(absl::string_view wkb) {
+  if (wkb.size() < 9 || static_cast<unsigned char>(wkb[0]) > 1) return 0;
   const bool big_endian = wkb[0] == 0;
-  const char* p = wkb.data();
-  const uint32_t raw_type = Load<uint32_t>(p + 1, big_endian);
-  const uint32_t type = raw_type & 0x0fffffffu;
-  const uint32_t iso = type / 1000;
-  const bool has_z = (raw_type & kEwkbZ) || iso == 1 || iso == 3;
-  const bool has_m = (raw_type & kEwkbM) || iso == 2 || iso == 3;
-  const bool has_srid = raw_type & kEwkbSrid;
-  if (type % 1000 != kPoint || iso > 3 || has_m) return false;
-  if (wkb.size() != 5 + (has_srid ? 4 : 0) + (has_z ? 24 : 16)) return false;
-  p += 5;
-  point->srid = 0;
-  if (has_srid) {
-    point->srid = static_cast<int32_t>(Load<uint32_t>(p, big_endian));
-    p += 4;
-  }
-  const double x = AsDouble(Load<uint64_t>(p, big_endian));
-  if (std::isnan(x)) return false;  // Empty.
-  point->x = x;
-  point->y = AsDouble(Load<uint64_t>(p + 8, big_endian));
-  point->z = has_z ? AsDouble(Load<uint64_t>(p + 16, big_endian)) : 0;
-  point->has_z = has_z;
-  return true;
+  if (!(Load<uint32_t>(wkb.data() + 1, big_endian) & kEwkbSrid)) return 0;
+  return static_cast<int32_t>(Load<uint32_t>(wkb.data() + 5, big_endian));
 }
 
-void AppendWkbPoint(const WkbPoint& point, std::string* out) {
-  char buf[1 + 4 + 4 + 3 * 8];
-  char* p = buf;
-  *p++ = 1;  // Little-endian.
-  p = StoreLittle<uint32_t>(p, kPoint | (point.has_z ? kEwkbZ : 0) |
-                                   (point.srid != 0 ? kEwkbSrid : 0));
-  if (point.srid != 0) p = StoreLittle(p, static_cast<uint32_t>(point.srid));
-  p = StoreLittle(p, Bits(point.x));
-  p = StoreLittle(p, Bits(point.y));
-  if (point.has_z) p = StoreLittle(p, Bits(point.z));
-  out->append(buf, p - buf);
+bool PlainWkb(absl::string_view wkb) {
+  PlainWalker walker(wkb, nullptr, nullptr);
+  return walker.Geometry(0, 0).ok() && walker.at_end();
+}
+
+absl::Status RewriteWkb(absl::string_view wkb, int32_t srid,
+                        CoordinateMap map, std::string* out) {
+  PlainWalker walker(wkb, &map, out);
+  if (absl::Status s = walker.Geometry(srid, 0); !s.ok()) return s;
+  if (!walker.at_end()) return PlainWalker::NotPlain();
+  return absl::OkStatus();
 }
 
 absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,

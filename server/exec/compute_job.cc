@@ -153,8 +153,12 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
                         plan_.operand() == ComputePlan::Operand::kNone &&
                         (plan_.result_encoding() == v1::ENCODING_WKB ||
                          plan_.result_encoding() == v1::ENCODING_UNSPECIFIED);
-  batch::DecodedRows a = batch::DecodeRows(context, a_view, limits_.geometry,
-                                           wkb_rows ? op.keeps_wkb : nullptr);
+  batch::DecodedRows a =
+      wkb_rows ? batch::DecodeRows(context, a_view, limits_.geometry,
+                                   [&](absl::string_view wkb) {
+                                     return op.keeps_wkb(wkb, plan_.params());
+                                   })
+               : batch::DecodeRows(context, a_view, limits_.geometry);
   std::optional<batch::DecodedRows> b_rows;
   if (plan_.operand() == ComputePlan::Operand::kRows) {
     b_rows = batch::DecodeRows(context, plan_.b().rows(begin, end),

@@ -116,12 +116,13 @@ struct OpSpec {
   // Rules between parameters, if any (see ParamsCheck).
   ParamsCheck check_params = nullptr;
   // A cheaper way to the same bytes, where the operation has one: for the
-  // rows `keeps_wkb` accepts (transform: points), when a's rows arrive as
+  // rows `keeps_wkb` accepts (transform: plain WKB, see batch::PlainWkb,
+  // when it need not densify), when a's rows arrive as
   // binary WKB and results leave as WKB, `wkb_kernel` computes the row from
   // its validated WKB (Row::a_wkb, Row::a null) and appends the result's
   // extended WKB to *Value::bytes, byte for byte what writing `kernel`'s
   // geometry would give, with no GEOS geometry made.
-  bool (*keeps_wkb)(absl::string_view wkb) = nullptr;
+  bool (*keeps_wkb)(absl::string_view wkb, const Params& params) = nullptr;
   Kernel wkb_kernel = nullptr;
 };
 

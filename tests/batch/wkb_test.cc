@@ -227,51 +227,107 @@ TEST(WkbTest, MutatedWkbNeverReachesGeosUnchecked) {
   EXPECT_GT(accepted, 0);
 }
 
-TEST(WkbPointTest, ReadsEveryPointFormAndWritesItAsGeosDoes) {
+TEST(RewriteWkbTest, WritesPlainGeometriesAsGeosDoes) {
   geos::Context context;
-  std::vector<std::string> points;
-  for (const char* wkt : {"POINT (1 2)", "POINT Z (-1.5 2e10 3)"}) {
+  std::vector<std::string> rows;
+  for (const char* wkt :
+       {"POINT (1 2)", "POINT Z (-1.5 2e10 3)", "LINESTRING (0 0, 1 1, 2 0)",
+        "LINESTRING Z (0 0 1, 1 1 2)",
+        "POLYGON ((0 0, 9 0, 9 9, 0 0), (1 1, 2 1, 2 2, 1 1))",
+        "MULTIPOINT ((0 0), (1 1))", "MULTILINESTRING ((0 0, 1 1), (2 2, 3 3))",
+        "MULTIPOLYGON Z (((0 0 1, 1 0 1, 1 1 1, 0 0 1)))",
+        "GEOMETRYCOLLECTION (POINT (1 1), GEOMETRYCOLLECTION (LINESTRING (0 0, "
+        "1 1)), POLYGON ((0 0, 1 0, 1 1, 0 0)))"}) {
     for (geos::WkbOptions options :
          {geos::WkbOptions{}, geos::WkbOptions{.big_endian = true},
           geos::WkbOptions{.iso = true}, geos::WkbOptions{.output_dimension = 2},
           geos::WkbOptions{.big_endian = true, .include_srid = true}}) {
       auto g = context.ReadWkt(wkt);
-      ASSERT_TRUE(g.ok());
+      ASSERT_TRUE(g.ok()) << wkt;
       GEOSSetSRID_r(context.handle(), g->get(), 3857);
-      ASSERT_TRUE(context.WriteWkb(g->get(), options, &points.emplace_back())
-                      .ok());
+      ASSERT_TRUE(
+          context.WriteWkb(g->get(), options, &rows.emplace_back()).ok());
     }
   }
-  points.push_back(Hex("0101000020E6100000000000000000F03F0000000000000040"));
-  for (const std::string& wkb : points) {
+  rows.push_back(Hex("0101000020E6100000000000000000F03F0000000000000040"));
+  // Each ordinate doubled, by GEOS and by RewriteWkb.
+  const auto twice = [](const double* in, double* out, size_t n, int dims) {
+    for (size_t i = 0; i < n * dims; ++i) out[i] = 2 * in[i];
+    return absl::OkStatus();
+  };
+  for (const std::string& wkb : rows) {
+    SCOPED_TRACE(absl::BytesToHexString(wkb));
     ASSERT_TRUE(ValidateWkb(wkb, {}).ok());
-    WkbPoint point;
-    ASSERT_TRUE(ReadWkbPoint(wkb, &point)) << absl::BytesToHexString(wkb);
+    ASSERT_TRUE(PlainWkb(wkb));
     auto g = context.ReadWkb(wkb);
     ASSERT_TRUE(g.ok());
+    const int srid = GEOSGetSRID_r(context.handle(), g->get());
+    EXPECT_EQ(WkbSrid(wkb), srid);
+    geos::GeometryPtr doubled = context.Own(GEOSGeom_transformXY_r(
+        context.handle(), g->get(),
+        [](double* x, double* y, void*) {
+          *x *= 2;
+          *y *= 2;
+          return 1;
+        },
+        nullptr));
+    ASSERT_NE(doubled, nullptr);
+    GEOSSetSRID_r(context.handle(), doubled.get(), srid);
     std::string geos, ours;
     ASSERT_TRUE(
-        context.WriteWkb(g->get(), {.include_srid = true}, &geos).ok());
-    AppendWkbPoint(point, &ours);
+        context.WriteWkb(doubled.get(), {.include_srid = true}, &geos).ok());
+    // GEOSGeom_transformXY leaves z alone: double x and y only.
+    ASSERT_TRUE(RewriteWkb(wkb, srid,
+                           [](const double* in, double* out, size_t n,
+                              int dims) {
+                             for (size_t i = 0; i < n * dims; ++i) {
+                               out[i] = i % dims < 2 ? 2 * in[i] : in[i];
+                             }
+                             return absl::OkStatus();
+                           },
+                           &ours)
+                    .ok());
     EXPECT_EQ(absl::BytesToHexString(ours), absl::BytesToHexString(geos));
-    EXPECT_EQ(point.srid, GEOSGetSRID_r(context.handle(), g->get()));
   }
+  // The map's error stops the rewrite.
+  std::string out;
+  EXPECT_EQ(RewriteWkb(rows[0], 0,
+                       [](const double*, double*, size_t, int) {
+                         return absl::InvalidArgumentError("no");
+                       },
+                       &out)
+                .message(),
+            "no");
+  EXPECT_TRUE(RewriteWkb(rows[0], 0, twice, &out).ok());
 }
 
-TEST(WkbPointTest, LeavesOtherTypesEmptyPointsAndMToGeos) {
-  WkbPoint point;
-  EXPECT_FALSE(ReadWkbPoint(Wkb("POINT EMPTY"), &point));
-  EXPECT_FALSE(ReadWkbPoint(Wkb("LINESTRING (0 0, 1 1)"), &point));
-  EXPECT_FALSE(ReadWkbPoint(Wkb("MULTIPOINT ((0 0))"), &point));
+TEST(RewriteWkbTest, LeavesEmptyPartsMixedZAndMToGeos) {
+  for (const char* wkt :
+       {"POINT EMPTY", "LINESTRING EMPTY", "POLYGON EMPTY", "MULTIPOINT EMPTY",
+        "GEOMETRYCOLLECTION EMPTY", "GEOMETRYCOLLECTION (POINT (1 2), POINT EMPTY)",
+        "GEOMETRYCOLLECTION (POINT Z (1 2 3), POINT (1 2))",
+        "MULTILINESTRING ((0 0, 1 1), EMPTY)"}) {
+    const std::string wkb = Wkb(wkt);
+    ASSERT_TRUE(ValidateWkb(wkb, {}).ok()) << wkt;
+    EXPECT_FALSE(PlainWkb(wkb)) << wkt;
+    std::string out;
+    EXPECT_EQ(RewriteWkb(wkb, 0,
+                         [](const double*, double*, size_t, int) {
+                           return absl::OkStatus();
+                         },
+                         &out)
+                  .code(),
+              absl::StatusCode::kInternal)
+        << wkt;
+  }
   // ISO POINT M (1 2 3) and extended POINT ZM (1 2 3 4).
-  EXPECT_FALSE(ReadWkbPoint(
-      Hex("01D1070000000000000000F03F00000000000000400000000000000840"),
-      &point));
-  EXPECT_FALSE(ReadWkbPoint(Hex("01010000C0000000000000F03F000000000000004000"
-                                "000000000008400000000000001040"),
-                            &point));
-  EXPECT_FALSE(ReadWkbPoint("", &point));
-  EXPECT_FALSE(ReadWkbPoint(Hex("0101000000000000000000F03F"), &point));
+  EXPECT_FALSE(PlainWkb(
+      Hex("01D1070000000000000000F03F00000000000000400000000000000840")));
+  EXPECT_FALSE(PlainWkb(Hex("01010000C0000000000000F03F000000000000004000000"
+                            "00000000008400000000000001040")));
+  EXPECT_FALSE(PlainWkb(""));
+  EXPECT_FALSE(PlainWkb(Hex("0101000000000000000000F03F")));  // Cut short.
+  EXPECT_EQ(WkbSrid(Wkb("POINT (1 2)")), 0);
 }
 
 TEST(HexTest, DecodesEitherCaseAndRejectsJunk) {

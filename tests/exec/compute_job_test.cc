@@ -129,7 +129,7 @@ std::map<uint64_t, std::string> RowResults(const Outcome& out) {
   return rows;
 }
 
-TEST_F(ComputeJobTest, TransformsWkbPointsByteForByteAsThroughGeos) {
+TEST_F(ComputeJobTest, TransformsWkbByteForByteAsThroughGeos) {
   geos::Context context;
   const auto wkb = [&](const char* wkt, int srid, geos::WkbOptions options) {
     auto g = context.ReadWkt(wkt);
@@ -140,7 +140,7 @@ TEST_F(ComputeJobTest, TransformsWkbPointsByteForByteAsThroughGeos) {
     EXPECT_TRUE(context.WriteWkb(g->get(), options, &out).ok());
     return out;
   };
-  // Points (the short way for binary WKB) and what goes through GEOS.
+  // Plain rows (the short way for binary WKB) and what goes through GEOS.
   const std::vector<std::string> rows = {
       wkb("POINT (10 50)", 0, {}),
       wkb("POINT (10 50)", 0, {.big_endian = true}),
@@ -153,37 +153,56 @@ TEST_F(ComputeJobTest, TransformsWkbPointsByteForByteAsThroughGeos) {
       wkb("LINESTRING (0 0, 1 1)", 4326, {}),
       absl::HexStringToBytes(  // ISO POINT M (1 2 3).
           "01D1070000000000000000F03F00000000000000400000000000000840"),
+      wkb("POLYGON ((0 0, 20 0, 20 20, 0 0), (1 1, 2 1, 2 2, 1 1))", 4326,
+          {.big_endian = true}),
+      wkb("MULTIPOLYGON Z (((0 0 5, 1 0 5, 1 1 5, 0 0 5)), ((5 5 1, 6 5 1, 6 6 "
+          "1, 5 5 1)))",
+          0, {.iso = true}),
+      wkb("GEOMETRYCOLLECTION (POINT (1 2), LINESTRING (0 0, 50 50))", 4326,
+          {}),
+      wkb("GEOMETRYCOLLECTION (POINT (1 2), POINT EMPTY)", 4326, {}),
+      // Its second ring leaves the domain: the message names the point.
+      wkb("MULTILINESTRING ((0 0, 1 1), (0 0, 0 95))", 4326, {}),
   };
   std::vector<std::string> hex;
   for (const std::string& r : rows) hex.push_back(absl::BytesToHexString(r));
   for (const char* from_crs : {"EPSG:4326", ""}) {
-    v1::ComputeRequest request;
-    request.mutable_operation()->set_op(v1::OP_CODE_TRANSFORM);
-    request.mutable_operation()->mutable_transform()->set_from_crs(from_crs);
-    request.mutable_operation()->mutable_transform()->set_to_crs("EPSG:3857");
-    *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKB, rows);
-    const Outcome short_way = RunJob(pool_.get(), request);
-    // Hex rows are decoded by GEOS, every one.
-    *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_HEX_WKB, hex);
-    const Outcome through_geos = RunJob(pool_.get(), request);
-    ASSERT_EQ(short_way.summary.status().code(), 0);
-    const std::map<uint64_t, std::string> ours = RowResults(short_way);
-    ASSERT_EQ(ours.size(), rows.size());
-    EXPECT_EQ(ours, RowResults(through_geos)) << "from_crs " << from_crs;
-    // EPSG:4326: the UTM point's coordinates and (0, 91) are out of range;
-    // SRIDs: the rows without one, and (0, 91).
-    EXPECT_EQ(short_way.summary.error_rows(), from_crs[0] ? 2 : 5);
-    // (10, 50) in Web Mercator, from the projection's formulas.
-    auto g = context.ReadWkb(ours.at(0));
-    ASSERT_TRUE(from_crs[0] ? g.ok() : !g.ok()) << ours.at(0);
-    if (!g.ok()) continue;
-    double x, y;
-    GEOSGeomGetX_r(context.handle(), g->get(), &x);
-    GEOSGeomGetY_r(context.handle(), g->get(), &y);
-    constexpr double kR = 6378137, kPi = 3.14159265358979323846;
-    EXPECT_NEAR(x, kR * 10 * kPi / 180, 1e-6);
-    EXPECT_NEAR(y, kR * std::log(std::tan(kPi / 4 + 50 * kPi / 360)), 1e-6);
-    EXPECT_EQ(GEOSGetSRID_r(context.handle(), g->get()), 3857);
+    for (double densify : {0.0, 5.0}) {
+      SCOPED_TRACE(absl::StrCat("from_crs '", from_crs, "' densify ", densify));
+      v1::ComputeRequest request;
+      request.mutable_operation()->set_op(v1::OP_CODE_TRANSFORM);
+      v1::TransformParams* params =
+          request.mutable_operation()->mutable_transform();
+      params->set_from_crs(from_crs);
+      params->set_to_crs("EPSG:3857");
+      params->set_densify(densify);
+      *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKB, rows);
+      const Outcome short_way = RunJob(pool_.get(), request);
+      // Hex rows are decoded by GEOS, every one.
+      *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_HEX_WKB, hex);
+      const Outcome through_geos = RunJob(pool_.get(), request);
+      ASSERT_EQ(short_way.summary.status().code(), 0);
+      const std::map<uint64_t, std::string> ours = RowResults(short_way);
+      ASSERT_EQ(ours.size(), rows.size());
+      EXPECT_EQ(ours, RowResults(through_geos));
+      // EPSG:4326: the UTM point's coordinates, (0, 91) and the line to
+      // (0, 95) are out of range; SRIDs: the rows without one too, but
+      // not the UTM point.
+      EXPECT_EQ(short_way.summary.error_rows(), from_crs[0] ? 3 : 7);
+      EXPECT_NE(ours.at(14).find("cannot transform (0 95)"), std::string::npos)
+          << ours.at(14);
+      // (10, 50) in Web Mercator, from the projection's formulas.
+      auto g = context.ReadWkb(ours.at(0));
+      ASSERT_TRUE(from_crs[0] ? g.ok() : !g.ok()) << ours.at(0);
+      if (!g.ok()) continue;
+      double x, y;
+      GEOSGeomGetX_r(context.handle(), g->get(), &x);
+      GEOSGeomGetY_r(context.handle(), g->get(), &y);
+      constexpr double kR = 6378137, kPi = 3.14159265358979323846;
+      EXPECT_NEAR(x, kR * 10 * kPi / 180, 1e-6);
+      EXPECT_NEAR(y, kR * std::log(std::tan(kPi / 4 + 50 * kPi / 360)), 1e-6);
+      EXPECT_EQ(GEOSGetSRID_r(context.handle(), g->get()), 3857);
+    }
   }
 }
 

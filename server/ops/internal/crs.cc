@@ -252,32 +252,24 @@ absl::Status Transform(geos::Context& c, const Row& r, const Params& p,
   return absl::OkStatus();
 }
 
-// Points take the short way, WKB to WKB: a point's decoding, rebuilding and
-// writing through GEOS cost several times its transformation
-// (bench/RESULTS.md, "transform").
-bool IsWkbPoint(absl::string_view wkb) {
-  batch::WkbPoint point;
-  return batch::ReadWkbPoint(wkb, &point);
+// Plain WKB takes the short way, WKB to WKB, unless it is to be densified:
+// decoding, rebuilding and writing a geometry through GEOS cost more than
+// transforming its coordinates (bench/RESULTS.md, "transform").
+bool KeepsWkb(absl::string_view wkb, const Params& p) {
+  return p.number(kDensify) == 0 && batch::PlainWkb(wkb);
 }
 
-absl::Status TransformWkbPoint(geos::Context&, const Row& r, const Params& p,
-                               Value* out) {
+absl::Status TransformWkb(geos::Context&, const Row& r, const Params& p,
+                          Value* out) {
   if (r.proj == nullptr) return NoProjContext();
-  batch::WkbPoint point;
-  if (!batch::ReadWkbPoint(r.a_wkb, &point)) {
-    return absl::InternalError("transform: a is not a WKB point");
-  }
   ASSIGN_OR_RETURN(const proj::Transformation* t,
-                   RowTransformation(*r.proj, p, point.srid));
-  const double in[3] = {point.x, point.y, point.z};
-  double xyz[3];
-  RETURN_IF_ERROR(r.proj->Transform(*t, in, xyz, 1, point.has_z ? 3 : 2));
-  point.x = xyz[0];
-  point.y = xyz[1];
-  if (point.has_z) point.z = xyz[2];
-  point.srid = t->target_srid;
-  batch::AppendWkbPoint(point, out->bytes);
-  return absl::OkStatus();
+                   RowTransformation(*r.proj, p, batch::WkbSrid(r.a_wkb)));
+  return batch::RewriteWkb(
+      r.a_wkb, t->target_srid,
+      [&](const double* in, double* xyz, size_t n, int dims) {
+        return r.proj->Transform(*t, in, xyz, n, dims);
+      },
+      out->bytes);
 }
 
 // --- Geodesic measures ----------------------------------------------------
@@ -329,8 +321,8 @@ constexpr OpSpec kOperations[] = {
          "a reprojected from from_crs (or its SRID) to to_crs with PROJ, "
          "every type and Z kept; a coordinate PROJ cannot transform is a "
          "row error.",
-     .keeps_wkb = IsWkbPoint,
-     .wkb_kernel = TransformWkbPoint},
+     .keeps_wkb = KeepsWkb,
+     .wkb_kernel = TransformWkb},
     {.code = v1::OP_CODE_GEODESIC_AREA,
      .result = ResultType::kDouble,
      .kernel = UnaryGeodesic<proj::GeodesicArea>,
