@@ -4,6 +4,7 @@
 # the same 1-row requests on an idle server.
 #
 #   bench/small_calls.sh [BUILD_DIR]    (default build/release)
+#   SERVER_FLAGS="--express_threads=0" bench/small_calls.sh   (compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/release}
@@ -16,7 +17,7 @@ json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 pct="'p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms  (%d calls, codes %s)' % (d['latency_ms']['p50'], d['latency_ms']['p90'], d['latency_ms']['p99'], d['latency_ms']['max'], d['requests'], d['codes'])"
 
 $SERVER --listen=127.0.0.1:$PORT --metrics_listen= --log_requests=false \
-  --workers="$WORKERS" 2>/dev/null &
+  --workers="$WORKERS" ${SERVER_FLAGS:-} 2>/dev/null &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do

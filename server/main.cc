@@ -53,6 +53,12 @@ GEOSRPC_OPTION_FLAG(listen, listen_address,
                     "port)");
 GEOSRPC_OPTION_FLAG(workers, num_workers,
                     "GEOS worker threads (0 = one per core)");
+GEOSRPC_OPTION_FLAG(express_threads, express_threads,
+                    "Threads beyond the workers for requests of a few rows "
+                    "while every worker is busy (0 = none)");
+GEOSRPC_OPTION_FLAG(worker_nice, worker_nice,
+                    "Nice value of the worker threads, 0-19: above 0, small "
+                    "requests' work is scheduled ahead of large ones'");
 GEOSRPC_OPTION_FLAG(max_message_bytes, max_message_bytes,
                     "Largest request/response message in bytes");
 GEOSRPC_OPTION_FLAG(max_rows_per_batch, service.limits.max_rows,

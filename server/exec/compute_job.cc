@@ -15,6 +15,10 @@ absl::Status RowInputError(absl::string_view operand, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(operand, ": ", s.message()));
 }
 
+// The largest request that counts as small (TaskGroup::set_small).
+constexpr size_t kSmallRows = 16;
+constexpr uint64_t kSmallRequestBytes = 64 << 10;
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
@@ -96,6 +100,12 @@ absl::StatusOr<std::shared_ptr<ComputeJob>> ComputeJob::Start(
     stages.push_back({.tasks = 1, .run = [self](Worker& w, size_t) {
                         self->ReducePartials(w);
                       }});
+  }
+  // A request of a few rows is short work: its one-task stages may take the
+  // pool's express thread rather than wait for a worker busy with a large
+  // request (the bench's 1-row latency under load, bench/RESULTS.md).
+  if (p.rows() <= kSmallRows && p.request_bytes() <= kSmallRequestBytes) {
+    for (Stage& stage : stages) stage.small = true;
   }
   RETURN_IF_ERROR(self->Run(std::move(stages), p.request_bytes()));
   return job;

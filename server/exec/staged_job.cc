@@ -47,6 +47,7 @@ absl::Status StagedJob::Submit(size_t stage, bool admit, size_t then) {
       std::make_shared<TaskGroup>(stages_[stage].tasks, stages_[stage].run,
                                   [self, stage] { self->StageDone(stage); });
   group->set_window(stages_[stage].window);
+  if (stages_[stage].small) group->set_small();
   {
     MutexLock lock(&mu_);
     current_ = group;

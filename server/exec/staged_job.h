@@ -66,6 +66,9 @@ class StagedJob : public std::enable_shared_from_this<StagedJob> {
     // chunks its tasks produced that the client has not read yet. Opened
     // when the job stops.
     std::shared_ptr<Window> window;
+    // A stage of one short task (a request of a few rows): it may run on
+    // the pool's express thread (TaskGroup::set_small).
+    bool small = false;
   };
 
   // `memory`, if given, must outlive the job.

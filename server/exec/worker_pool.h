@@ -7,7 +7,10 @@
 // requests share the pool fairly instead of queueing behind each other; a
 // newly submitted group takes its first turn before the groups already
 // running take their next, so a small request is served within about one
-// task's time however many large ones are in flight.
+// task's time however many large ones are in flight; and a group marked
+// small (one short task) that finds every worker busy runs at once on an
+// express thread (Options::express_threads) instead of waiting that task's
+// time.
 // Admission is bounded: a new group is refused with RESOURCE_EXHAUSTED when
 // the tasks waiting would exceed Options::max_queued_tasks. A group may have
 // a Window bounding how much of its output waits for a slow reader; a group
@@ -142,6 +145,9 @@ class TaskGroup {
   void set_window(std::shared_ptr<Window> window) {
     window_ = std::move(window);
   }
+  // One short task (a request of a few rows): it may run on an express
+  // thread when every worker is busy. Set before Submit.
+  void set_small() { small_ = true; }
 
  private:
   friend class WorkerPool;
@@ -150,6 +156,7 @@ class TaskGroup {
   const Task run_;
   const std::function<void()> done_;
   std::atomic<bool> cancelled_{false};
+  bool small_ = false;
   std::shared_ptr<Window> window_;
   // Set by Submit, before the group is visible to workers.
   absl::Time submitted_;
@@ -173,6 +180,16 @@ class WorkerPool {
     // Each worker keeps this many PROJ transformations (LRU by their pair
     // of CRSs; see proj::Context).
     size_t transform_cache_entries = 64;
+    // Threads beyond the workers, each with a Worker's state of its own,
+    // that run only small groups (TaskGroup::set_small) submitted while
+    // every worker is busy: a 1-row request then shares the cores with the
+    // large ones at once rather than after their current tasks. 0: none.
+    int express_threads = 1;
+    // Workers run at this nice value, or the process's if that is higher
+    // (Linux: per thread; express threads and gRPC's keep the process's),
+    // so that when the cores are saturated the short work of small requests
+    // is scheduled ahead of large requests' tasks. 0 to 19.
+    int worker_nice = 0;
     // Optional; must outlive the pool.
     PoolObserver* observer = nullptr;
   };
@@ -194,25 +211,39 @@ class WorkerPool {
   absl::Status Submit(std::shared_ptr<TaskGroup> group, bool admit = true,
                       size_t then = 0);
 
-  int num_workers() const { return static_cast<int>(threads_.size()); }
+  // Workers, express threads not counted.
+  int num_workers() const { return num_workers_; }
   size_t queued_tasks() const;
 
  private:
   friend class Window;
   explicit WorkerPool(const Options& options);
   void Loop(int index);
+  void ExpressLoop(int index);
+  // Runs task `task` of `group` (unless cancelled), then what follows it:
+  // the window's release, and `done` after the group's last task.
+  void Run(Worker& worker, TaskGroup& group, size_t task, bool in_window);
   // A group its window set aside is back in line.
   void Resume(std::shared_ptr<TaskGroup> group);
 
   const Options options_;
   mutable Mutex mu_;
   CondVar work_;  // Signalled when active_ grows or stopping_ is set.
+  CondVar ready_;  // Signalled when a thread goes idle.
   // Groups with tasks not yet handed out, in round-robin order; a group its
   // window set aside is held by the window until it resumes.
   std::deque<std::shared_ptr<TaskGroup>> active_ ABSL_GUARDED_BY(mu_);
   size_t queued_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  // Workers waiting for work.
+  size_t idle_workers_ ABSL_GUARDED_BY(mu_) = 0;
+  // Small groups handed to express threads, and express threads waiting
+  // and not yet handed one.
+  CondVar express_work_;
+  std::deque<std::shared_ptr<TaskGroup>> express_ ABSL_GUARDED_BY(mu_);
+  size_t idle_express_ ABSL_GUARDED_BY(mu_) = 0;
+  int num_workers_ = 0;
+  std::vector<std::thread> threads_;  // Workers, then express threads.
 };
 
 }  // namespace geosrpc::exec

@@ -99,6 +99,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const Options& options) {
           {.num_workers = options.num_workers,
            .max_queued_tasks = options.max_queued_tasks,
            .prepared_cache_vertices = options.prepared_cache_vertices,
+           .express_threads = options.express_threads,
+           .worker_nice = options.worker_nice,
            .observer = server->metrics_.get()}));
   server->metrics_->SetWorkers(server->pool_->num_workers());
   server->sets_ =

@@ -29,6 +29,14 @@ class Server {
     std::string listen_address = "127.0.0.1:50051";
     // Worker threads running GEOS; 0 = one per core.
     int num_workers = 0;
+    // Threads beyond the workers that run only requests of a few rows, and
+    // only while every worker is busy (exec::WorkerPool::Options); 0: none.
+    int express_threads = 1;
+    // Nice value of the worker threads (exec::WorkerPool::Options): at
+    // 10, while the cores are saturated, gRPC's threads and the express
+    // thread (small requests) are scheduled ahead of the workers; alone,
+    // the workers still take every core (bench/RESULTS.md).
+    int worker_nice = 10;
     // Chunk tasks admitted but not started, across all requests, before new
     // requests get RESOURCE_EXHAUSTED.
     size_t max_queued_tasks = 1 << 16;

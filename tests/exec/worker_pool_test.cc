@@ -1,8 +1,14 @@
 #include "server/exec/worker_pool.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,6 +29,7 @@ std::unique_ptr<WorkerPool> Pool(int workers, size_t max_queued = 1 << 16) {
 TEST(WorkerPoolTest, CreateValidatesOptions) {
   EXPECT_FALSE(WorkerPool::Create({.num_workers = -1}).ok());
   EXPECT_FALSE(WorkerPool::Create({.max_queued_tasks = 0}).ok());
+  EXPECT_FALSE(WorkerPool::Create({.express_threads = -1}).ok());
   auto pool = WorkerPool::Create({});
   ASSERT_TRUE(pool.ok());
   EXPECT_GE((*pool)->num_workers(), 1);
@@ -174,6 +181,116 @@ TEST(WorkerPoolTest, ANewGroupRunsBeforeTheNextTurnOfRunningGroups) {
   for (auto& d : big_done) d.WaitForNotification();
   small_done.WaitForNotification();
   EXPECT_EQ(order, "zyxszyxzyx");
+}
+
+// A group of one task, marked small, that runs `run`.
+std::shared_ptr<TaskGroup> SmallGroup(std::function<void(Worker&)> run,
+                                      std::function<void()> done) {
+  auto group = std::make_shared<TaskGroup>(
+      1, [run](Worker& w, size_t) { run(w); }, std::move(done));
+  group->set_small();
+  return group;
+}
+
+TEST(WorkerPoolTest, ASmallGroupTakesTheExpressThreadWhileEveryWorkerIsBusy) {
+  auto pool = *WorkerPool::Create({.num_workers = 1, .express_threads = 1});
+  EXPECT_EQ(pool->num_workers(), 1);
+  Notification started, release, plain_done, small_done;
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               1,
+                               [&](Worker&, size_t) {
+                                 started.Notify();
+                                 release.WaitForNotification();
+                               },
+                               [] {}))
+                  .ok());
+  started.WaitForNotification();
+  // Not small: it waits for the worker.
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               1, [](Worker&, size_t) {},
+                               [&] { plain_done.Notify(); }))
+                  .ok());
+  // Small: it runs now, on the express thread (index 1), while the worker
+  // is still held.
+  std::atomic<int> ran_on{-1};
+  ASSERT_TRUE(pool->Submit(SmallGroup([&](Worker& w) { ran_on = w.index(); },
+                                      [&] { small_done.Notify(); }))
+                  .ok());
+  small_done.WaitForNotification();
+  EXPECT_EQ(ran_on.load(), 1);
+  EXPECT_FALSE(plain_done.HasBeenNotified());
+  EXPECT_EQ(pool->queued_tasks(), 1u);
+  release.Notify();
+  plain_done.WaitForNotification();
+}
+
+// This thread's nice value.
+int ThreadNice() {
+  return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+}
+
+TEST(WorkerPoolTest, WorkersRunAtTheirNiceValueAndExpressThreadsDoNot) {
+  EXPECT_FALSE(WorkerPool::Create({.worker_nice = -1}).ok());
+  EXPECT_FALSE(WorkerPool::Create({.worker_nice = 20}).ok());
+  const int process = ThreadNice();
+  auto pool = *WorkerPool::Create(
+      {.num_workers = 1, .express_threads = 1, .worker_nice = 7});
+  Notification started, release, small_done, worker_done;
+  std::atomic<int> worker_nice{-100}, express_nice{-100};
+  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                               1,
+                               [&](Worker&, size_t) {
+                                 worker_nice = ThreadNice();
+                                 started.Notify();
+                                 release.WaitForNotification();
+                               },
+                               [&] { worker_done.Notify(); }))
+                  .ok());
+  started.WaitForNotification();
+  ASSERT_TRUE(
+      pool->Submit(SmallGroup([&](Worker&) { express_nice = ThreadNice(); },
+                              [&] { small_done.Notify(); }))
+          .ok());
+  small_done.WaitForNotification();
+  release.Notify();
+  worker_done.WaitForNotification();
+  EXPECT_EQ(worker_nice.load(), std::max(process, 7));
+  EXPECT_EQ(express_nice.load(), process);
+}
+
+TEST(WorkerPoolTest, ASmallGroupWaitsItsTurnWhenNoExpressThreadIsFree) {
+  for (int express : {0, 1}) {
+    auto pool =
+        *WorkerPool::Create({.num_workers = 1, .express_threads = express});
+    Notification started, release, express_started, express_release;
+    ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
+                                 1,
+                                 [&](Worker&, size_t) {
+                                   started.Notify();
+                                   release.WaitForNotification();
+                                 },
+                                 [] {}))
+                    .ok());
+    started.WaitForNotification();
+    if (express == 1) {  // Hold the express thread too.
+      ASSERT_TRUE(pool->Submit(SmallGroup(
+                                   [&](Worker&) {
+                                     express_started.Notify();
+                                     express_release.WaitForNotification();
+                                   },
+                                   [] {}))
+                      .ok());
+      express_started.WaitForNotification();
+    }
+    Notification done;
+    ASSERT_TRUE(
+        pool->Submit(SmallGroup([](Worker&) {}, [&] { done.Notify(); })).ok());
+    EXPECT_EQ(pool->queued_tasks(), 1u);  // In line for the worker.
+    EXPECT_FALSE(done.HasBeenNotified());
+    release.Notify();
+    done.WaitForNotification();
+    if (express == 1) express_release.Notify();
+  }
 }
 
 TEST(WorkerPoolTest, RefusesNewWorkWhenTheQueueIsFullButNotContinuations) {
