@@ -534,8 +534,8 @@ bool PlainWkb(absl::string_view wkb) {
   return walker.Geometry(0, 0).ok() && walker.at_end();
 }
 
-absl::Status RewriteWkb(absl::string_view wkb, int32_t srid,
-                        CoordinateMap map, std::string* out) {
+absl::Status RewriteWkb(absl::string_view wkb, int32_t srid, CoordinateMap map,
+                        std::string* out) {
   PlainWalker walker(wkb, &map, out);
   if (absl::Status s = walker.Geometry(srid, 0); !s.ok()) return s;
   if (!walker.at_end()) return PlainWalker::NotPlain();

@@ -73,8 +73,8 @@ using CoordinateMap = absl::FunctionRef<absl::Status(
 // the outermost geometry when non-zero), each coordinate sequence (a point,
 // a line, a ring) passed through `map` on the way. Stops at the first error
 // `map` returns, with `out` partly written; INTERNAL if `wkb` is not plain.
-absl::Status RewriteWkb(absl::string_view wkb, int32_t srid,
-                        CoordinateMap map, std::string* out);
+absl::Status RewriteWkb(absl::string_view wkb, int32_t srid, CoordinateMap map,
+                        std::string* out);
 
 // Decodes hexadecimal text (either case, even length) into bytes.
 absl::Status DecodeHex(absl::string_view hex, std::string* out);

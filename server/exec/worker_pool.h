@@ -228,7 +228,7 @@ class WorkerPool {
 
   const Options options_;
   mutable Mutex mu_;
-  CondVar work_;  // Signalled when active_ grows or stopping_ is set.
+  CondVar work_;   // Signalled when active_ grows or stopping_ is set.
   CondVar ready_;  // Signalled when a thread goes idle.
   // Groups with tasks not yet handed out, in round-robin order; a group its
   // window set aside is held by the window until it resumes.

@@ -240,7 +240,8 @@ TEST(RewriteWkbTest, WritesPlainGeometriesAsGeosDoes) {
         "1 1)), POLYGON ((0 0, 1 0, 1 1, 0 0)))"}) {
     for (geos::WkbOptions options :
          {geos::WkbOptions{}, geos::WkbOptions{.big_endian = true},
-          geos::WkbOptions{.iso = true}, geos::WkbOptions{.output_dimension = 2},
+          geos::WkbOptions{.iso = true},
+          geos::WkbOptions{.output_dimension = 2},
           geos::WkbOptions{.big_endian = true, .include_srid = true}}) {
       auto g = context.ReadWkt(wkt);
       ASSERT_TRUE(g.ok()) << wkt;
@@ -277,45 +278,47 @@ TEST(RewriteWkbTest, WritesPlainGeometriesAsGeosDoes) {
     ASSERT_TRUE(
         context.WriteWkb(doubled.get(), {.include_srid = true}, &geos).ok());
     // GEOSGeom_transformXY leaves z alone: double x and y only.
-    ASSERT_TRUE(RewriteWkb(wkb, srid,
-                           [](const double* in, double* out, size_t n,
-                              int dims) {
-                             for (size_t i = 0; i < n * dims; ++i) {
-                               out[i] = i % dims < 2 ? 2 * in[i] : in[i];
-                             }
-                             return absl::OkStatus();
-                           },
-                           &ours)
+    ASSERT_TRUE(RewriteWkb(
+                    wkb, srid,
+                    [](const double* in, double* out, size_t n, int dims) {
+                      for (size_t i = 0; i < n * dims; ++i) {
+                        out[i] = i % dims < 2 ? 2 * in[i] : in[i];
+                      }
+                      return absl::OkStatus();
+                    },
+                    &ours)
                     .ok());
     EXPECT_EQ(absl::BytesToHexString(ours), absl::BytesToHexString(geos));
   }
   // The map's error stops the rewrite.
   std::string out;
-  EXPECT_EQ(RewriteWkb(rows[0], 0,
-                       [](const double*, double*, size_t, int) {
-                         return absl::InvalidArgumentError("no");
-                       },
-                       &out)
+  EXPECT_EQ(RewriteWkb(
+                rows[0], 0,
+                [](const double*, double*, size_t, int) {
+                  return absl::InvalidArgumentError("no");
+                },
+                &out)
                 .message(),
             "no");
   EXPECT_TRUE(RewriteWkb(rows[0], 0, twice, &out).ok());
 }
 
 TEST(RewriteWkbTest, LeavesEmptyPartsMixedZAndMToGeos) {
-  for (const char* wkt :
-       {"POINT EMPTY", "LINESTRING EMPTY", "POLYGON EMPTY", "MULTIPOINT EMPTY",
-        "GEOMETRYCOLLECTION EMPTY", "GEOMETRYCOLLECTION (POINT (1 2), POINT EMPTY)",
-        "GEOMETRYCOLLECTION (POINT Z (1 2 3), POINT (1 2))",
-        "MULTILINESTRING ((0 0, 1 1), EMPTY)"}) {
+  for (const char* wkt : {"POINT EMPTY", "LINESTRING EMPTY", "POLYGON EMPTY",
+                          "MULTIPOINT EMPTY", "GEOMETRYCOLLECTION EMPTY",
+                          "GEOMETRYCOLLECTION (POINT (1 2), POINT EMPTY)",
+                          "GEOMETRYCOLLECTION (POINT Z (1 2 3), POINT (1 2))",
+                          "MULTILINESTRING ((0 0, 1 1), EMPTY)"}) {
     const std::string wkb = Wkb(wkt);
     ASSERT_TRUE(ValidateWkb(wkb, {}).ok()) << wkt;
     EXPECT_FALSE(PlainWkb(wkb)) << wkt;
     std::string out;
-    EXPECT_EQ(RewriteWkb(wkb, 0,
-                         [](const double*, double*, size_t, int) {
-                           return absl::OkStatus();
-                         },
-                         &out)
+    EXPECT_EQ(RewriteWkb(
+                  wkb, 0,
+                  [](const double*, double*, size_t, int) {
+                    return absl::OkStatus();
+                  },
+                  &out)
                   .code(),
               absl::StatusCode::kInternal)
         << wkt;
@@ -323,8 +326,9 @@ TEST(RewriteWkbTest, LeavesEmptyPartsMixedZAndMToGeos) {
   // ISO POINT M (1 2 3) and extended POINT ZM (1 2 3 4).
   EXPECT_FALSE(PlainWkb(
       Hex("01D1070000000000000000F03F00000000000000400000000000000840")));
-  EXPECT_FALSE(PlainWkb(Hex("01010000C0000000000000F03F000000000000004000000"
-                            "00000000008400000000000001040")));
+  EXPECT_FALSE(
+      PlainWkb(Hex("01010000C0000000000000F03F000000000000004000000"
+                   "00000000008400000000000001040")));
   EXPECT_FALSE(PlainWkb(""));
   EXPECT_FALSE(PlainWkb(Hex("0101000000000000000000F03F")));  // Cut short.
   EXPECT_EQ(WkbSrid(Wkb("POINT (1 2)")), 0);

@@ -206,10 +206,10 @@ TEST(WorkerPoolTest, ASmallGroupTakesTheExpressThreadWhileEveryWorkerIsBusy) {
                   .ok());
   started.WaitForNotification();
   // Not small: it waits for the worker.
-  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
-                               1, [](Worker&, size_t) {},
-                               [&] { plain_done.Notify(); }))
-                  .ok());
+  ASSERT_TRUE(
+      pool->Submit(std::make_shared<TaskGroup>(
+                       1, [](Worker&, size_t) {}, [&] { plain_done.Notify(); }))
+          .ok());
   // Small: it runs now, on the express thread (index 1), while the worker
   // is still held.
   std::atomic<int> ran_on{-1};

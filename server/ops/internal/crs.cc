@@ -244,8 +244,9 @@ absl::StatusOr<const proj::Transformation*> RowTransformation(
 absl::Status Transform(geos::Context& c, const Row& r, const Params& p,
                        Value* out) {
   if (r.proj == nullptr) return NoProjContext();
-  ASSIGN_OR_RETURN(const proj::Transformation* t,
-                   RowTransformation(*r.proj, p, GEOSGetSRID_r(c.handle(), r.a)));
+  ASSIGN_OR_RETURN(
+      const proj::Transformation* t,
+      RowTransformation(*r.proj, p, GEOSGetSRID_r(c.handle(), r.a)));
   Reprojector reprojector(c, *r.proj, *t, p.number(kDensify));
   ASSIGN_OR_RETURN(out->geometry, reprojector.Geometry(r.a));
   GEOSSetSRID_r(c.handle(), out->geometry.get(), t->target_srid);
