@@ -160,25 +160,21 @@ def transform(rows):
     print("%-7s | %10s %10s %6s %9s | %10s %10s %6s %9s"
           % ("workers", "points_in", "points_svc", "x", "first_s",
              "ctry_in", "ctry_svc", "x", "first_s"))
-    for w in workers(rows):
-        out = ["%-7d" % w]
-        for data in ("points", "countries"):
-            inp = best(rows, w, data + "_inproc", "seconds")
-            svc = best(rows, w, data + "_svc", "seconds")
-            out.append("%10.3f %10.3f %5.2fx %9.3f"
-                       % (inp, svc, ratio(inp, svc),
-                          best(rows, w, data + "_svc", "first_s")))
-        print(" | ".join(out))
-    if any(k.endswith("_inproc_wkb") for (_, k) in rows):
-        print("against in-process WKB to WKB without GEOS (wkb):")
+    def table(inproc, first_s):
         for w in workers(rows):
             out = ["%-7d" % w]
             for data in ("points", "countries"):
-                inp = best(rows, w, data + "_inproc_wkb", "seconds")
+                inp = best(rows, w, data + inproc, "seconds")
                 svc = best(rows, w, data + "_svc", "seconds")
-                out.append("%10.3f %10.3f %5.2fx %9s"
-                           % (inp, svc, ratio(inp, svc), ""))
+                first = ("%9.3f" % best(rows, w, data + "_svc", "first_s")
+                         if first_s else "%9s" % "")
+                out.append("%10.3f %10.3f %5.2fx %s"
+                           % (inp, svc, ratio(inp, svc), first))
             print(" | ".join(out))
+    table("_inproc", True)
+    if any(k.endswith("_inproc_wkb") for (_, k) in rows):
+        print("against in-process WKB to WKB without GEOS (wkb):")
+        table("_inproc_wkb", False)
     print("CPU seconds (in-process: every thread; service: the server):")
     for w in workers(rows):
         print("%-7d | points %8.3f in-process, %8.3f server | countries %8.3f in-process, %8.3f server"

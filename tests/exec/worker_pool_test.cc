@@ -183,6 +183,20 @@ TEST(WorkerPoolTest, ANewGroupRunsBeforeTheNextTurnOfRunningGroups) {
   EXPECT_EQ(order, "zyxszyxzyx");
 }
 
+// A group of one task that holds its worker: it notifies `started`, then
+// waits for `release`.
+std::shared_ptr<TaskGroup> Holding(
+    Notification* started, Notification* release,
+    std::function<void()> done = [] {}) {
+  return std::make_shared<TaskGroup>(
+      1,
+      [started, release](Worker&, size_t) {
+        started->Notify();
+        release->WaitForNotification();
+      },
+      std::move(done));
+}
+
 // A group of one task, marked small, that runs `run`.
 std::shared_ptr<TaskGroup> SmallGroup(std::function<void(Worker&)> run,
                                       std::function<void()> done) {
@@ -196,14 +210,7 @@ TEST(WorkerPoolTest, ASmallGroupTakesTheExpressThreadWhileEveryWorkerIsBusy) {
   auto pool = *WorkerPool::Create({.num_workers = 1, .express_threads = 1});
   EXPECT_EQ(pool->num_workers(), 1);
   Notification started, release, plain_done, small_done;
-  ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
-                               1,
-                               [&](Worker&, size_t) {
-                                 started.Notify();
-                                 release.WaitForNotification();
-                               },
-                               [] {}))
-                  .ok());
+  ASSERT_TRUE(pool->Submit(Holding(&started, &release)).ok());
   started.WaitForNotification();
   // Not small: it waits for the worker.
   ASSERT_TRUE(
@@ -263,23 +270,12 @@ TEST(WorkerPoolTest, ASmallGroupWaitsItsTurnWhenNoExpressThreadIsFree) {
     auto pool =
         *WorkerPool::Create({.num_workers = 1, .express_threads = express});
     Notification started, release, express_started, express_release;
-    ASSERT_TRUE(pool->Submit(std::make_shared<TaskGroup>(
-                                 1,
-                                 [&](Worker&, size_t) {
-                                   started.Notify();
-                                   release.WaitForNotification();
-                                 },
-                                 [] {}))
-                    .ok());
+    ASSERT_TRUE(pool->Submit(Holding(&started, &release)).ok());
     started.WaitForNotification();
     if (express == 1) {  // Hold the express thread too.
-      ASSERT_TRUE(pool->Submit(SmallGroup(
-                                   [&](Worker&) {
-                                     express_started.Notify();
-                                     express_release.WaitForNotification();
-                                   },
-                                   [] {}))
-                      .ok());
+      auto holding = Holding(&express_started, &express_release);
+      holding->set_small();
+      ASSERT_TRUE(pool->Submit(std::move(holding)).ok());
       express_started.WaitForNotification();
     }
     Notification done;
