@@ -35,6 +35,9 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--server", required=True)
 parser.add_argument("--load", required=True)
 parser.add_argument("--minutes", type=float, default=30)
+parser.add_argument("--rate", type=float, default=20,
+                    help="Normal batches a second (geosrpc-load's open loop); "
+                         "lower it for sanitizer builds")
 parser.add_argument("--warmup_fraction", type=float, default=0.2)
 parser.add_argument("--sample_seconds", type=float, default=2)
 parser.add_argument("--workers", type=int, default=2)
@@ -154,7 +157,7 @@ loops = [("slow_reader", slow_reader, 0.2), ("cancelled", cancelled, 0.05),
 threads = [threading.Thread(target=loop, args=l) for l in loops]
 load = subprocess.Popen(
     [args.load, f"--target={target}", "--dataset=seed", "--batch_rows=5000",
-     "--concurrency=2", "--rate=20", f"--duration={int(DURATION)}s",
+     "--concurrency=2", f"--rate={args.rate:g}", f"--duration={int(DURATION)}s",
      "--warmup=0s", "--json", "--progress=false"],
     stdout=subprocess.PIPE, text=True)
 samples = []
