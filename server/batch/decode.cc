@@ -99,8 +99,8 @@ absl::StatusOr<WkbInfo> InspectRow(geos::Context& context, Encoding encoding,
 namespace {
 
 // DecodeRows, keeping the WKB rows `keep_wkb` (if not null) accepts.
-DecodedRows Decode(geos::Context& context, const BatchView& view,
-                   const GeometryLimits& limits, const KeepWkb* keep_wkb) {
+DecodedRows DecodeAll(geos::Context& context, const BatchView& view,
+                      const GeometryLimits& limits, const KeepWkb* keep_wkb) {
   DecodedRows rows;
   rows.geometries.resize(view.size());
   rows.statuses.resize(view.size());
@@ -113,17 +113,17 @@ DecodedRows Decode(geos::Context& context, const BatchView& view,
       g = DecodeRow(context, view.encoding, view.row(i), limits, &scratch,
                     &info);
     } else {
-      // DecodeRow for WKB, stopping short of GEOS for the rows kept.
+      // DecodeRow, stopping short of GEOS for the rows kept.
       const absl::string_view wkb = view.row(i);
-      absl::Status valid = wkb.empty()
-                               ? absl::InvalidArgumentError("empty geometry")
-                               : ValidateWkb(wkb, limits, &info);
+      absl::StatusOr<WkbInfo> valid =
+          InspectRow(context, view.encoding, wkb, limits, &scratch);
       if (!valid.ok()) {
-        g = std::move(valid);
-      } else if ((*keep_wkb)(wkb)) {
-        g = geos::GeometryPtr(nullptr, {context.handle()});  // Kept.
+        g = std::move(valid).status();
       } else {
-        g = context.ReadWkb(wkb);
+        info = *valid;
+        g = (*keep_wkb)(wkb)
+                ? geos::GeometryPtr(nullptr, {context.handle()})  // Kept.
+                : context.ReadWkb(wkb);
       }
     }
     rows.vertices += info.vertices;
@@ -140,12 +140,12 @@ DecodedRows Decode(geos::Context& context, const BatchView& view,
 
 DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
                        const GeometryLimits& limits) {
-  return Decode(context, view, limits, nullptr);
+  return DecodeAll(context, view, limits, nullptr);
 }
 
 DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
                        const GeometryLimits& limits, KeepWkb keep_wkb) {
-  return Decode(context, view, limits, &keep_wkb);
+  return DecodeAll(context, view, limits, &keep_wkb);
 }
 
 }  // namespace geosrpc::batch

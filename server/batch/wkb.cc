@@ -29,6 +29,39 @@ enum GeometryType : uint32_t {
   kGeometryCollection = 7,
 };
 
+constexpr bool kBigEndianHost = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+
+uint32_t ByteSwap(uint32_t v) { return __builtin_bswap32(v); }
+uint64_t ByteSwap(uint64_t v) { return __builtin_bswap64(v); }
+
+// The unsigned integer at `p` in the given byte order.
+template <typename T>
+T Load(const char* p, bool big_endian) {
+  T v;
+  std::memcpy(&v, p, sizeof(v));
+  return big_endian == kBigEndianHost ? v : ByteSwap(v);
+}
+
+// Stores `v` at `p`, little-endian; returns the next position.
+template <typename T>
+char* StoreLittle(char* p, T v) {
+  if (kBigEndianHost) v = ByteSwap(v);
+  std::memcpy(p, &v, sizeof(v));
+  return p + sizeof(v);
+}
+
+double AsDouble(uint64_t bits) {
+  double d;
+  std::memcpy(&d, &bits, sizeof(d));
+  return d;
+}
+
+uint64_t Bits(double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof(bits));
+  return bits;
+}
+
 // A cursor over untrusted bytes; every read is bounds-checked.
 class Reader {
  public:
@@ -55,12 +88,7 @@ class Reader {
 
   absl::Status U32(bool big_endian, uint32_t* v) {
     if (remaining() < 4) return Error("truncated (expected 4 more bytes)");
-    unsigned char b[4];
-    std::memcpy(b, bytes_.data() + pos_, 4);
-    *v = big_endian ? (uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 |
-                       uint32_t{b[2]} << 8 | b[3])
-                    : (uint32_t{b[3]} << 24 | uint32_t{b[2]} << 16 |
-                       uint32_t{b[1]} << 8 | b[0]);
+    *v = Load<uint32_t>(bytes_.data() + pos_, big_endian);
     pos_ += 4;
     return absl::OkStatus();
   }
@@ -71,14 +99,7 @@ class Reader {
     return d;
   }
   double F64At(bool big_endian, size_t at) const {
-    unsigned char b[8];
-    std::memcpy(b, bytes_.data() + at, 8);
-    if (big_endian) {
-      for (int i = 0; i < 4; ++i) std::swap(b[i], b[7 - i]);
-    }
-    double d;
-    std::memcpy(&d, b, 8);
-    return d;
+    return AsDouble(Load<uint64_t>(bytes_.data() + at, big_endian));
   }
 
   // A line string's points: GEOS 3.11.1 refuses a single point
@@ -356,39 +377,6 @@ bool IsNullGeometry(absl::string_view json) {
     }
   }
   return feature && null_geometry;
-}
-
-constexpr bool kBigEndianHost = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
-
-uint32_t ByteSwap(uint32_t v) { return __builtin_bswap32(v); }
-uint64_t ByteSwap(uint64_t v) { return __builtin_bswap64(v); }
-
-// The unsigned integer at `p` in the given byte order.
-template <typename T>
-T Load(const char* p, bool big_endian) {
-  T v;
-  std::memcpy(&v, p, sizeof(v));
-  return big_endian == kBigEndianHost ? v : ByteSwap(v);
-}
-
-// Stores `v` at `p`, little-endian; returns the next position.
-template <typename T>
-char* StoreLittle(char* p, T v) {
-  if (kBigEndianHost) v = ByteSwap(v);
-  std::memcpy(p, &v, sizeof(v));
-  return p + sizeof(v);
-}
-
-double AsDouble(uint64_t bits) {
-  double d;
-  std::memcpy(&d, &bits, sizeof(d));
-  return d;
-}
-
-uint64_t Bits(double d) {
-  uint64_t bits;
-  std::memcpy(&bits, &d, sizeof(bits));
-  return bits;
 }
 
 // Walks a validated WKB geometry that should be plain: with `out`, writes
