@@ -107,6 +107,12 @@ void AppendParts(std::vector<v1::ResultChunk>* chunks, ComputeResult* r) {
               return x.row_offset() < y.row_offset();
             });
   for (const v1::ResultChunk& chunk : *chunks) {
+    if (chunk.has_coordinates()) {
+      r->source_rows.insert(r->source_rows.end(), chunk.source_rows().begin(),
+                            chunk.source_rows().end());
+      r->coordinate_chunks.push_back(chunk);
+      continue;
+    }
     if (chunk.has_doubles()) {  // get_coordinates: `width` per value.
       r->width = std::max<int>(1, chunk.doubles().width());
       r->doubles.insert(r->doubles.end(), chunk.doubles().values().begin(),
@@ -122,6 +128,17 @@ void AppendParts(std::vector<v1::ResultChunk>* chunks, ComputeResult* r) {
 }
 
 }  // namespace
+
+size_t RowsOf(const v1::GeometryBatch& batch) {
+  if (batch.encoding() != v1::ENCODING_COORDINATES) {
+    return batch.offsets_size() > 0 ? batch.offsets_size() - 1 : 0;
+  }
+  const v1::CoordinateArray& c = batch.coordinates();
+  if (c.kind() != v1::COORDINATE_KIND_POINT) {
+    return c.geometry_offsets_size() > 0 ? c.geometry_offsets_size() - 1 : 0;
+  }
+  return c.coords().size() / (8 * (c.dimensions() == 3 ? 3 : 2));
+}
 
 template <typename Result>
 absl::StatusOr<Result> Client::Retrying(
@@ -199,16 +216,22 @@ absl::StatusOr<ComputeResult> Client::ComputeOnce(
       case v1::ResultChunk::kStrings:
         Place(&result.strings, at, chunk.strings().values());
         break;
+      case v1::ResultChunk::kCoordinates:
+        result.coordinate_chunks.push_back(std::move(chunk));
+        break;
       case v1::ResultChunk::COLUMN_NOT_SET:
         break;
     }
   }
   if (!parts.empty()) AppendParts(&parts, &result);
+  std::sort(result.coordinate_chunks.begin(), result.coordinate_chunks.end(),
+            [](const v1::ResultChunk& x, const v1::ResultChunk& y) {
+              return x.row_offset() < y.row_offset();
+            });
   result.mapping = mapping;
   // Every column holds a value per row (placeholders where rows failed or
   // never ran), per part, or the one value of a reduction.
-  const size_t rows =
-      request.a().offsets_size() > 0 ? request.a().offsets_size() - 1 : 0;
+  const size_t rows = RowsOf(request.a());
   const size_t values = mapping == v1::RESULT_MAPPING_PER_PART
                             ? result.source_rows.size()
                         : mapping == v1::RESULT_MAPPING_ONE_PER_BATCH ||

@@ -48,6 +48,9 @@ namespace geosrpc::client {
 // placeholders. Expanding operations (get_parts, get_rings; get_coordinates
 // with `width` doubles per coordinate) fill one value per part, with
 // `source_rows` naming each one's row; reductions fill one value.
+// The rows of a batch: n+1 offsets, or the geometries of its coordinates.
+size_t RowsOf(const v1::GeometryBatch& batch);
+
 struct ComputeResult {
   v1::ResultChunk::ColumnCase column = v1::ResultChunk::COLUMN_NOT_SET;
   std::vector<double> doubles;
@@ -55,6 +58,9 @@ struct ComputeResult {
   std::vector<bool> bools;
   std::vector<int64_t> ints;
   std::vector<std::string> binary;  // geometries or encoded output
+  // Geometries asked for as ENCODING_COORDINATES: the chunks, in row order,
+  // each with its own CoordinateArray (kinds may differ between chunks).
+  std::vector<v1::ResultChunk> coordinate_chunks;
   v1::Encoding binary_encoding = v1::ENCODING_UNSPECIFIED;
   std::vector<std::string> strings;
   std::vector<uint64_t> source_rows;  // Expanding operations only.

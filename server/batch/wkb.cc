@@ -11,56 +11,25 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "server/batch/internal/geojson_positions.h"
+#include "server/batch/internal/wkb_bytes.h"
 
 namespace geosrpc::batch {
 namespace {
 
-constexpr uint32_t kEwkbZ = 0x80000000u;
-constexpr uint32_t kEwkbM = 0x40000000u;
-constexpr uint32_t kEwkbSrid = 0x20000000u;
-
-enum GeometryType : uint32_t {
-  kPoint = 1,
-  kLineString = 2,
-  kPolygon = 3,
-  kMultiPoint = 4,
-  kMultiLineString = 5,
-  kMultiPolygon = 6,
-  kGeometryCollection = 7,
-};
-
-constexpr bool kBigEndianHost = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
-
-uint32_t ByteSwap(uint32_t v) { return __builtin_bswap32(v); }
-uint64_t ByteSwap(uint64_t v) { return __builtin_bswap64(v); }
-
-// The unsigned integer at `p` in the given byte order.
-template <typename T>
-T Load(const char* p, bool big_endian) {
-  T v;
-  std::memcpy(&v, p, sizeof(v));
-  return big_endian == kBigEndianHost ? v : ByteSwap(v);
-}
-
-// Stores `v` at `p`, little-endian; returns the next position.
-template <typename T>
-char* StoreLittle(char* p, T v) {
-  if (kBigEndianHost) v = ByteSwap(v);
-  std::memcpy(p, &v, sizeof(v));
-  return p + sizeof(v);
-}
-
-double AsDouble(uint64_t bits) {
-  double d;
-  std::memcpy(&d, &bits, sizeof(d));
-  return d;
-}
-
-uint64_t Bits(double d) {
-  uint64_t bits;
-  std::memcpy(&bits, &d, sizeof(bits));
-  return bits;
-}
+using internal::AsDouble;
+using internal::Bits;
+using internal::kEwkbM;
+using internal::kEwkbSrid;
+using internal::kEwkbZ;
+using internal::kGeometryCollection;
+using internal::kLineString;
+using internal::kMultiLineString;
+using internal::kMultiPoint;
+using internal::kMultiPolygon;
+using internal::kPoint;
+using internal::kPolygon;
+using internal::Load;
+using internal::StoreLittle;
 
 // A cursor over untrusted bytes; every read is bounds-checked.
 class Reader {

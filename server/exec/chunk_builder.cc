@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -41,7 +42,12 @@ ChunkBuilder::ChunkBuilder(const ops::OpSpec& spec, v1::Encoding encoding,
       grouped_(grouped),
       encoding_(encoding == v1::ENCODING_UNSPECIFIED ? v1::ENCODING_WKB
                                                      : encoding),
-      context_(context) {}
+      context_(context) {
+  if (encoding_ == v1::ENCODING_COORDINATES && mode_ == Mode::kRows &&
+      type_ == ops::ResultType::kGeometry) {
+    coordinates_ = std::make_unique<batch::CoordinateColumnBuilder>();
+  }
+}
 
 void ChunkBuilder::Open(size_t row) {
   if (chunk_) return;
@@ -54,7 +60,9 @@ void ChunkBuilder::Open(size_t row) {
                                  : v1::RESULT_MAPPING_ONE_PER_BATCH);
   binary_ = nullptr;
   if (mode_ == Mode::kRowErrors) return;
-  if (type_ == ops::ResultType::kGeometry) {
+  if (coordinates_) {
+    // The column is filled at Take().
+  } else if (type_ == ops::ResultType::kGeometry) {
     binary_ = chunk_->mutable_geometries();
     binary_->set_encoding(encoding_);
   } else if (type_ == ops::ResultType::kBytes) {
@@ -68,7 +76,9 @@ void ChunkBuilder::Open(size_t row) {
 
 int ChunkBuilder::Add(size_t row, absl::Status status, ops::Value& value) {
   if (expands_) return AddParts(row, std::move(status), value);
-  if (status.ok() && type_ == ops::ResultType::kGeometry && !value.written) {
+  if (coordinates_) status = AddCoordinates(std::move(status), value);
+  if (status.ok() && binary_ != nullptr &&
+      type_ == ops::ResultType::kGeometry && !value.written) {
     status = WriteGeometry(value.geometry.get());
   }
   const bool ok = status.ok();
@@ -94,6 +104,7 @@ int ChunkBuilder::Add(size_t row, absl::Status status, ops::Value& value) {
       break;
     case ops::ResultType::kGeometry:
     case ops::ResultType::kBytes:
+      if (coordinates_) break;
       if (!ok) {  // Drop partial output.
         binary_->mutable_data()->resize(
             binary_->offsets(binary_->offsets_size() - 1));
@@ -157,11 +168,23 @@ absl::Status ChunkBuilder::WriteReduced(const GEOSGeometry* g) {
   return absl::OkStatus();
 }
 
+absl::Status ChunkBuilder::AddCoordinates(absl::Status status,
+                                          const ops::Value& value) {
+  if (status.ok() && !value.written) {
+    status = WriteGeometry(value.geometry.get(), &scratch_);
+  }
+  if (status.ok()) status = coordinates_->Append(scratch_);
+  if (!status.ok()) coordinates_->AppendEmpty();
+  scratch_.clear();
+  return status;
+}
+
 int ChunkBuilder::AddError(size_t row, const absl::Status& status) {
   return FillError(chunk_->add_errors(), row, status);
 }
 
 size_t ChunkBuilder::byte_size() const {
+  if (coordinates_) return coordinates_->byte_size();
   if (binary_ != nullptr) return binary_->data().size();
   if (mode_ == Mode::kRowErrors) return chunk_->errors_size() * 64;
   if (type_ == ops::ResultType::kDouble) {
@@ -173,6 +196,19 @@ size_t ChunkBuilder::byte_size() const {
 
 std::unique_ptr<v1::ResultChunk> ChunkBuilder::Take() {
   binary_ = nullptr;
+  if (coordinates_ && chunk_) {
+    batch::CoordinateColumnBuilder::Column column = coordinates_->Take();
+    v1::CoordinateArray* out = chunk_->mutable_coordinates();
+    out->set_kind(static_cast<v1::CoordinateKind>(column.kind));
+    out->set_dimensions(column.dimensions);
+    *out->mutable_coords() = std::move(column.coords);
+    out->mutable_geometry_offsets()->Add(column.geometry_offsets.begin(),
+                                         column.geometry_offsets.end());
+    out->mutable_part_offsets()->Add(column.part_offsets.begin(),
+                                     column.part_offsets.end());
+    out->mutable_ring_offsets()->Add(column.ring_offsets.begin(),
+                                     column.ring_offsets.end());
+  }
   return std::move(chunk_);
 }
 
@@ -180,6 +216,7 @@ std::unique_ptr<v1::ResultChunk> ChunkBuilder::Take() {
 int ChunkBuilder::AddParts(size_t row, absl::Status status, ops::Value& value) {
   chunk_->set_row_count(chunk_->row_count() + 1);
   if (type_ == ops::ResultType::kDouble) return AddNumbers(row, status, value);
+  if (coordinates_) return AddPartCoordinates(row, std::move(status), value);
   const int offsets = binary_->offsets_size();
   const int sources = chunk_->source_rows_size();
   for (size_t i = 0; status.ok() && i < value.parts.size(); ++i) {
@@ -198,6 +235,32 @@ int ChunkBuilder::AddParts(size_t row, absl::Status status, ops::Value& value) {
   return AddError(row, status);
 }
 
+// AddParts, for results as coordinates: every part or none.
+int ChunkBuilder::AddPartCoordinates(size_t row, absl::Status status,
+                                     const ops::Value& value) {
+  std::vector<size_t> ends;
+  ends.reserve(value.parts.size());
+  for (size_t i = 0; status.ok() && i < value.parts.size(); ++i) {
+    status = WriteGeometry(value.parts[i].get(), &scratch_);
+    ends.push_back(scratch_.size());
+  }
+  if (status.ok()) {
+    std::vector<absl::string_view> parts;
+    parts.reserve(ends.size());
+    size_t begin = 0;
+    for (size_t end : ends) {
+      parts.push_back(absl::string_view(scratch_).substr(begin, end - begin));
+      begin = end;
+    }
+    status = coordinates_->Append(parts);
+  }
+  scratch_.clear();
+  if (!status.ok()) return AddError(row, status);
+  for (size_t i = 0; i < value.parts.size(); ++i) chunk_->add_source_rows(row);
+  values_ += value.parts.size();
+  return 0;
+}
+
 // An expanding numeric row: value.width doubles per part.
 int ChunkBuilder::AddNumbers(size_t row, const absl::Status& status,
                              const ops::Value& value) {
@@ -213,8 +276,9 @@ int ChunkBuilder::AddNumbers(size_t row, const absl::Status& status,
 
 // Geometry results keep a non-zero SRID (extended WKB), so set_srid and
 // EWKB input round-trip.
-absl::Status ChunkBuilder::WriteGeometry(const GEOSGeometry* g) {
-  std::string* out = binary_->mutable_data();
+absl::Status ChunkBuilder::WriteGeometry(const GEOSGeometry* g,
+                                         std::string* out) {
+  if (out == nullptr) out = binary_->mutable_data();
   switch (encoding_) {
     case v1::ENCODING_WKT:
       return context_->WriteWkt(g, {}, out);

@@ -9,7 +9,9 @@
 // reduction's chunks carry only row errors (Mode::kRowErrors); its single
 // value goes in a chunk of its own (Mode::kReducedValue), and a grouped
 // reduction's values, one per group, in chunks of groups
-// (Mode::kGroupValues).
+// (Mode::kGroupValues). Geometry values asked for as coordinates are
+// gathered into one coordinate array per chunk (batch/coordinates.h); a
+// value the chunk's array cannot hold is its row's error.
 //
 // Thread-safety: a ChunkBuilder belongs to one worker. BatchCounters may be
 // updated from any number of threads.
@@ -24,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "geosrpc/v1/geometry_service.pb.h"
+#include "server/batch/coordinates.h"
 #include "server/geos/context.h"
 #include "server/ops/operations.h"
 
@@ -97,8 +100,10 @@ class ChunkBuilder {
   // Starts a chunk at `row` unless one is open.
   void Open(size_t row);
 
-  // Where a bytes kernel (to_wkt, ...) appends its output.
-  std::string* bytes() { return binary_->mutable_data(); }
+  // Where a bytes kernel (to_wkt, ...) or a WKB kernel appends its output.
+  std::string* bytes() {
+    return coordinates_ ? &scratch_ : binary_->mutable_data();
+  }
 
   // Records row `row`'s outcome: `value` when `status` is OK, else the error
   // with a placeholder. Returns the row's status code (0 when OK).
@@ -132,9 +137,15 @@ class ChunkBuilder {
 
  private:
   int AddParts(size_t row, absl::Status status, ops::Value& value);
+  int AddPartCoordinates(size_t row, absl::Status status,
+                         const ops::Value& value);
   int AddNumbers(size_t row, const absl::Status& status,
                  const ops::Value& value);
-  absl::Status WriteGeometry(const GEOSGeometry* g);
+  // Writes `g` in the chunk's encoding to `out` (the column's bytes when
+  // null).
+  absl::Status WriteGeometry(const GEOSGeometry* g, std::string* out = nullptr);
+  // A geometry row's outcome when results are coordinates.
+  absl::Status AddCoordinates(absl::Status status, const ops::Value& value);
   // A reduced geometry as the operation's value: the geometry, or its
   // bounds (total_bounds).
   absl::Status WriteReduced(const GEOSGeometry* g);
@@ -149,6 +160,10 @@ class ChunkBuilder {
   uint64_t values_ = 0;
   std::unique_ptr<v1::ResultChunk> chunk_;
   v1::BinaryColumn* binary_ = nullptr;
+  // Geometry values when the request asked for ENCODING_COORDINATES: each
+  // is written as WKB into scratch_, then into the column.
+  std::unique_ptr<batch::CoordinateColumnBuilder> coordinates_;
+  std::string scratch_;
 };
 
 }  // namespace geosrpc::exec

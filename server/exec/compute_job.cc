@@ -162,6 +162,7 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
   const bool wkb_rows = op.wkb_kernel != nullptr &&
                         plan_.operand() == ComputePlan::Operand::kNone &&
                         (plan_.result_encoding() == v1::ENCODING_WKB ||
+                         plan_.result_encoding() == v1::ENCODING_COORDINATES ||
                          plan_.result_encoding() == v1::ENCODING_UNSPECIFIED);
   batch::DecodedRows a =
       wkb_rows ? batch::DecodeRows(context, a_view, limits_.geometry,

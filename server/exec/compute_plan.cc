@@ -50,9 +50,51 @@ batch::Encoding ToBatchEncoding(v1::Encoding e) {
   }
 }
 
-absl::StatusOr<batch::BatchView> ViewOf(const v1::GeometryBatch& b,
-                                        absl::string_view name) {
+namespace {
+
+absl::StatusOr<batch::CoordinateArrayView> CoordinatesOf(
+    const v1::CoordinateArray& c, absl::string_view name) {
+  if (c.kind() < v1::COORDINATE_KIND_POINT ||
+      c.kind() > v1::COORDINATE_KIND_MULTIPOLYGON) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ".coordinates.kind: ",
+                     c.kind() == v1::COORDINATE_KIND_UNSPECIFIED
+                         ? std::string("not set")
+                         : absl::StrCat("unknown kind ", c.kind())));
+  }
+  return batch::CoordinateArrayView{
+      .kind = static_cast<batch::CoordinateKind>(c.kind()),
+      .dimensions = c.dimensions() == 0 ? 2 : static_cast<int>(c.dimensions()),
+      .coords = c.coords(),
+      .geometry_offsets = absl::MakeConstSpan(c.geometry_offsets()),
+      .part_offsets = absl::MakeConstSpan(c.part_offsets()),
+      .ring_offsets = absl::MakeConstSpan(c.ring_offsets()),
+      .srid = c.srid()};
+}
+
+}  // namespace
+
+absl::StatusOr<batch::BatchView> ViewOf(
+    const v1::GeometryBatch& b, absl::string_view name,
+    std::shared_ptr<const batch::WkbRows>* owned) {
   RETURN_IF_ERROR(CheckEncoding(b.encoding(), name));
+  if (b.encoding() == v1::ENCODING_COORDINATES) {
+    if (!b.data().empty() || !b.offsets().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name,
+          ": encoding is ENCODING_COORDINATES; data and offsets must "
+          "be empty (the rows are in coordinates)"));
+    }
+    ASSIGN_OR_RETURN(const batch::CoordinateArrayView coordinates,
+                     CoordinatesOf(b.coordinates(), name));
+    ASSIGN_OR_RETURN(*owned, batch::CoordinatesToWkb(coordinates, name));
+    return (*owned)->view();
+  }
+  if (b.has_coordinates()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": coordinates is set but encoding is ",
+        v1::Encoding_Name(b.encoding()), " (use ENCODING_COORDINATES)"));
+  }
   const batch::BatchView view{ToBatchEncoding(b.encoding()), b.data(),
                               absl::MakeConstSpan(b.offsets())};
   RETURN_IF_ERROR(batch::ValidateShape(view, name));
@@ -71,7 +113,15 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
                               ? v1::ENCODING_WKB
                               : request.result_encoding();
 
-  ASSIGN_OR_RETURN(plan.a_, ViewOf(request.a(), "a"));
+  if (plan.result_encoding_ == v1::ENCODING_COORDINATES &&
+      spec.result == ops::ResultType::kGeometry && plan.reduces()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "result_encoding: operation '", spec.name,
+        "' is a reduction; ENCODING_COORDINATES carries one geometry per row "
+        "or part: ask for WKB"));
+  }
+
+  ASSIGN_OR_RETURN(plan.a_, ViewOf(request.a(), "a", &plan.a_owned_));
   plan.rows_ = plan.a_.size();
   if (plan.rows_ > limits.max_rows) {
     return absl::ResourceExhaustedError(
@@ -85,6 +135,11 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
     case v1::ComputeRequest::kBBroadcast: {
       const v1::Geometry& g = request.b_broadcast();
       RETURN_IF_ERROR(CheckEncoding(g.encoding(), "b_broadcast"));
+      if (g.encoding() == v1::ENCODING_COORDINATES) {
+        return absl::InvalidArgumentError(
+            "b_broadcast: ENCODING_COORDINATES is for batches (a, b_rows); "
+            "send one geometry as WKB, WKT or GeoJSON");
+      }
       if (g.data().empty()) {
         return absl::InvalidArgumentError("b_broadcast: empty geometry");
       }
@@ -95,7 +150,8 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
     }
     case v1::ComputeRequest::kBRows:
       plan.operand_ = Operand::kRows;
-      ASSIGN_OR_RETURN(plan.b_, ViewOf(request.b_rows(), "b_rows"));
+      ASSIGN_OR_RETURN(plan.b_,
+                       ViewOf(request.b_rows(), "b_rows", &plan.b_owned_));
       if (plan.b_.size() != plan.rows_) {
         return absl::InvalidArgumentError(absl::StrCat(
             "b_rows has ", plan.b_.size(), " rows but a has ", plan.rows_));

@@ -5,7 +5,8 @@
 // the form of `b`) before anything is admitted to the pool, and decides how
 // the rows are cut into chunks. It touches neither GEOS nor the pool, so a
 // plan can be tested alone. The plan holds views into the request, which
-// must outlive it.
+// must outlive it. Rows sent as coordinates are written as WKB here, once:
+// a pass at memory speed, no GEOS (see batch/coordinates.h).
 //
 // Thread-safety: immutable after Create(); any number of threads may read it.
 #ifndef GEOSRPC_SERVER_EXEC_COMPUTE_PLAN_H_
@@ -13,11 +14,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "geosrpc/v1/geometry_service.pb.h"
+#include "server/batch/coordinates.h"
 #include "server/batch/decode.h"
 #include "server/batch/wkb.h"
 #include "server/ops/operations.h"
@@ -48,9 +51,12 @@ struct ComputeLimits {
 // has more than a few thousand chunks.
 size_t ChunkRowsFor(size_t rows, size_t requested, int workers);
 
-// A request's batch as a view, with its encoding checked.
-absl::StatusOr<batch::BatchView> ViewOf(const v1::GeometryBatch& batch,
-                                        absl::string_view name);
+// A request's batch as a view, with its encoding and shape checked. A
+// batch of coordinates is written as WKB rows into `*owned`, which the view
+// points into; other batches are viewed in place.
+absl::StatusOr<batch::BatchView> ViewOf(
+    const v1::GeometryBatch& batch, absl::string_view name,
+    std::shared_ptr<const batch::WkbRows>* owned);
 batch::Encoding ToBatchEncoding(v1::Encoding encoding);
 
 class ComputePlan {
@@ -111,6 +117,9 @@ class ComputePlan {
   ops::Params params_;
   v1::Encoding result_encoding_ = v1::ENCODING_WKB;
   batch::BatchView a_;
+  // a's and b's rows when sent as coordinates (see ViewOf).
+  std::shared_ptr<const batch::WkbRows> a_owned_;
+  std::shared_ptr<const batch::WkbRows> b_owned_;
   absl::Span<const int64_t> group_keys_;
   Operand operand_ = Operand::kNone;
   // The operand's data and encoding; its offsets too for kRows.

@@ -54,7 +54,7 @@ absl::Status JoinPlan::Common(const v1::GeometryBatch& a,
                               const v1::IndexedSet& set, uint32_t chunk_rows,
                               uint64_t max_pairs, const ComputeLimits& limits,
                               int workers) {
-  ASSIGN_OR_RETURN(a_, ViewOf(a, "a"));
+  ASSIGN_OR_RETURN(a_, ViewOf(a, "a", &a_owned_));
   rows_ = a_.size();
   if (rows_ > limits.max_rows) {
     return absl::ResourceExhaustedError(
@@ -67,7 +67,8 @@ absl::Status JoinPlan::Common(const v1::GeometryBatch& a,
   switch (set.source_case()) {
     case v1::IndexedSet::kGeometries: {
       source_ = Source::kGeometries;
-      ASSIGN_OR_RETURN(set_rows_, ViewOf(set.geometries(), "set.geometries"));
+      ASSIGN_OR_RETURN(set_rows_,
+                       ViewOf(set.geometries(), "set.geometries", &set_owned_));
       if (set_rows_.size() > limits.max_rows) {
         return absl::ResourceExhaustedError(absl::StrCat(
             "set.geometries has ", set_rows_.size(), " rows; the limit is ",

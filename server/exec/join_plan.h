@@ -13,6 +13,7 @@
 #define GEOSRPC_SERVER_EXEC_JOIN_PLAN_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -88,6 +89,9 @@ class JoinPlan {
   size_t num_chunks_ = 0;
   Source source_ = Source::kGeometries;
   batch::BatchView set_rows_;
+  // a's and the set's rows when sent as coordinates (see ViewOf).
+  std::shared_ptr<const batch::WkbRows> a_owned_;
+  std::shared_ptr<const batch::WkbRows> set_owned_;
   size_t set_task_rows_ = 1;
   std::string set_name_;
   const ops::OpSpec* predicate_ = nullptr;

@@ -25,7 +25,8 @@ absl::StatusOr<std::shared_ptr<const layers::IndexedSet>> Load(
     return absl::Status(rows.status().code(),
                         absl::StrCat(what, ": ", rows.status().message()));
   }
-  ASSIGN_OR_RETURN(const batch::BatchView view, ViewOf(*rows, what));
+  std::shared_ptr<const batch::WkbRows> owned;
+  ASSIGN_OR_RETURN(const batch::BatchView view, ViewOf(*rows, what, &owned));
   layers::IndexedSet::Builder builder(view, limits, layers::Digest(view), name,
                                       ops::Preparable);
   const size_t task_rows = ChunkRowsFor(view.size(), 0, pool->num_workers());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/sync.h"
+#include "server/batch/coordinates.h"
 #include "server/geos/context.h"
 #include "tests/testing/batches.h"
 #include "tests/testing/random_geometries.h"
@@ -204,6 +206,178 @@ TEST_F(ComputeJobTest, TransformsWkbByteForByteAsThroughGeos) {
       EXPECT_EQ(GEOSGetSRID_r(context.handle(), g->get()), 3857);
     }
   }
+}
+
+// `wkts` as a coordinate batch, through the result column's builder.
+v1::GeometryBatch CoordinateBatch(const std::vector<std::string>& wkts) {
+  geos::Context context;
+  batch::CoordinateColumnBuilder builder;
+  for (const std::string& wkt : wkts) {
+    std::string wkb;
+    EXPECT_TRUE(context.WriteWkb(context.ReadWkt(wkt)->get(), {}, &wkb).ok());
+    EXPECT_TRUE(builder.Append(wkb).ok()) << wkt;
+  }
+  batch::CoordinateColumnBuilder::Column c = builder.Take();
+  v1::GeometryBatch out;
+  out.set_encoding(v1::ENCODING_COORDINATES);
+  v1::CoordinateArray* a = out.mutable_coordinates();
+  a->set_kind(static_cast<v1::CoordinateKind>(c.kind));
+  a->set_dimensions(c.dimensions);
+  a->set_coords(c.coords);
+  a->mutable_geometry_offsets()->Add(c.geometry_offsets.begin(),
+                                     c.geometry_offsets.end());
+  a->mutable_part_offsets()->Add(c.part_offsets.begin(), c.part_offsets.end());
+  a->mutable_ring_offsets()->Add(c.ring_offsets.begin(), c.ring_offsets.end());
+  return out;
+}
+
+// One value as comparable text: WKT of the geometry normalized, a multi
+// geometry of one part as that part (a coordinate column promotes singles),
+// "EMPTY" for any empty geometry.
+std::string Canonical(geos::Context& context, absl::string_view wkb) {
+  auto g = context.ReadWkb(wkb);
+  if (!g.ok()) return absl::StrCat("unreadable: ", g.status().message());
+  const GEOSContextHandle_t h = context.handle();
+  if (GEOSisEmpty_r(h, g->get()) == 1) return "EMPTY";
+  geos::GeometryPtr one(
+      GEOSGeom_clone_r(h, GEOSGetNumGeometries_r(h, g->get()) == 1
+                              ? GEOSGetGeometryN_r(h, g->get(), 0)
+                              : g->get()),
+      {h});
+  GEOSNormalize_r(h, one.get());
+  std::string wkt;
+  EXPECT_TRUE(context.WriteWkt(one.get(), {}, &wkt).ok());
+  return wkt;
+}
+
+// Each value of a job's chunks (by row, or by part for expanding
+// operations), whichever column holds it, or its row's error.
+std::map<uint64_t, std::string> CanonicalValues(const Outcome& out) {
+  geos::Context context;
+  std::map<uint64_t, std::string> values;
+  for (const v1::ResultChunk& c : out.chunks) {
+    std::vector<std::string> wkb;
+    if (c.has_coordinates()) {
+      const v1::CoordinateArray& a = c.coordinates();
+      auto rows = batch::CoordinatesToWkb(
+          {.kind = static_cast<batch::CoordinateKind>(a.kind()),
+           .dimensions = static_cast<int>(a.dimensions()),
+           .coords = a.coords(),
+           .geometry_offsets = absl::MakeConstSpan(a.geometry_offsets()),
+           .part_offsets = absl::MakeConstSpan(a.part_offsets()),
+           .ring_offsets = absl::MakeConstSpan(a.ring_offsets())},
+          "result");
+      EXPECT_TRUE(rows.ok()) << rows.status();
+      if (!rows.ok()) continue;
+      const batch::BatchView view = (*rows)->view();
+      for (size_t i = 0; i < view.size(); ++i) {
+        wkb.push_back(std::string(view.row(i)));
+      }
+    } else {
+      const v1::BinaryColumn& g = c.geometries();
+      for (int i = 0; i + 1 < g.offsets_size(); ++i) {
+        wkb.push_back(
+            g.data().substr(g.offsets(i), g.offsets(i + 1) - g.offsets(i)));
+      }
+    }
+    const bool parts = c.mapping() == v1::RESULT_MAPPING_PER_PART;
+    for (size_t i = 0; i < wkb.size(); ++i) {
+      const uint64_t key =
+          parts ? c.source_rows(i) * 1000 + i : c.row_offset() + i;
+      values[key] = Canonical(context, wkb[i]);
+    }
+    for (const v1::RowError& e : c.errors()) {
+      values[e.row()] = absl::StrCat("error ", e.code(), ": ", e.message());
+    }
+  }
+  return values;
+}
+
+TEST_F(ComputeJobTest, CoordinatesInAndOutAgreeWithWkt) {
+  testing::RandomGeometries random(17);
+  std::vector<std::string> polygons;
+  for (int i = 0; i < 40; ++i) polygons.push_back(random.PolygonWkt(12));
+  polygons.push_back(
+      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 4 2, 4 4, "
+      "2 2))");
+  polygons.push_back("POLYGON EMPTY");
+  polygons.push_back("POLYGON ((0 0, 1 0, 1 1, 0 0))");
+  for (v1::OpCode op : {v1::OP_CODE_CENTROID, v1::OP_CODE_BUFFER,
+                        v1::OP_CODE_BOUNDARY, v1::OP_CODE_CONVEX_HULL,
+                        v1::OP_CODE_GET_RINGS, v1::OP_CODE_TRANSFORM}) {
+    SCOPED_TRACE(v1::OpCode_Name(op));
+    v1::ComputeRequest request;
+    request.mutable_operation()->set_op(op);
+    if (op == v1::OP_CODE_BUFFER) {
+      request.mutable_operation()->mutable_buffer()->set_radius(0.5);
+    }
+    if (op == v1::OP_CODE_TRANSFORM) {
+      request.mutable_operation()->mutable_transform()->set_from_crs(
+          "EPSG:4326");
+      request.mutable_operation()->mutable_transform()->set_to_crs("EPSG:3857");
+    }
+    request.set_chunk_rows(7);
+    *request.mutable_a() = testing::WktBatch(polygons);
+    const Outcome wkt = RunJob(pool_.get(), request);
+    *request.mutable_a() = CoordinateBatch(polygons);
+    request.set_result_encoding(v1::ENCODING_COORDINATES);
+    const Outcome coordinates = RunJob(pool_.get(), request);
+    ASSERT_TRUE(coordinates.start.ok()) << coordinates.start;
+    ASSERT_EQ(coordinates.summary.status().code(), 0);
+    for (const v1::ResultChunk& c : coordinates.chunks) {
+      EXPECT_TRUE(c.has_coordinates());
+    }
+    EXPECT_EQ(CanonicalValues(coordinates), CanonicalValues(wkt));
+    EXPECT_EQ(coordinates.summary.result_rows(), wkt.summary.result_rows());
+  }
+}
+
+TEST_F(ComputeJobTest, ACoordinateResultItsChunkCannotHoldIsARowError) {
+  // envelope gives points for points and polygons for the rest: in one
+  // chunk, the first decides.
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_ENVELOPE);
+  *request.mutable_a() = testing::WktBatch(
+      {"POINT (1 1)", "LINESTRING (0 0, 2 2)", "MULTIPOINT ((0 0), (3 3))",
+       "POINT (2 2)", "LINESTRING (0 0, 1 nan)"});
+  request.set_result_encoding(v1::ENCODING_COORDINATES);
+  const Outcome out = RunJob(pool_.get(), request);
+  ASSERT_EQ(out.chunks.size(), 1u);
+  const v1::ResultChunk& c = out.chunks[0];
+  EXPECT_EQ(c.coordinates().kind(), v1::COORDINATE_KIND_POINT);
+  ASSERT_EQ(c.errors_size(), 3);
+  EXPECT_EQ(c.errors(0).row(), 1u);
+  EXPECT_EQ(c.errors(0).code(), 3);
+  EXPECT_EQ(c.errors(0).message(),
+            "a Polygon among points: a coordinate array holds one family of "
+            "geometry; ask for WKB (result_encoding) to carry mixed results");
+  EXPECT_EQ(c.errors(1).row(), 2u);
+  EXPECT_EQ(c.errors(2).row(), 4u);  // Its input: WKT with a NaN.
+  EXPECT_EQ(out.summary.error_rows(), 3u);
+  // Five slots: two points, three placeholders (NaN, NaN).
+  ASSERT_EQ(c.coordinates().coords().size(), 5 * 16u);
+  const std::map<uint64_t, std::string> values = CanonicalValues(out);
+  EXPECT_EQ(values.at(0), "POINT (1 1)");
+  EXPECT_EQ(values.at(3), "POINT (2 2)");
+}
+
+TEST_F(ComputeJobTest, PartsAsCoordinatesKeepTheirSourceRows) {
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_GET_PARTS);
+  *request.mutable_a() = CoordinateBatch(
+      {"MULTIPOINT ((0 0), (1 1))", "MULTIPOINT EMPTY", "MULTIPOINT ((2 2))"});
+  request.set_result_encoding(v1::ENCODING_COORDINATES);
+  const Outcome out = RunJob(pool_.get(), request);
+  ASSERT_EQ(out.chunks.size(), 1u);
+  const v1::ResultChunk& c = out.chunks[0];
+  EXPECT_EQ(c.coordinates().kind(), v1::COORDINATE_KIND_POINT);
+  EXPECT_EQ(
+      std::vector<uint64_t>(c.source_rows().begin(), c.source_rows().end()),
+      (std::vector<uint64_t>{0, 0, 2}));
+  const double want[] = {0, 0, 1, 1, 2, 2};
+  ASSERT_EQ(c.coordinates().coords().size(), sizeof(want));
+  EXPECT_EQ(std::memcmp(c.coordinates().coords().data(), want, sizeof(want)),
+            0);
 }
 
 TEST_F(ComputeJobTest, SplitsChunksAtTheByteLimit) {

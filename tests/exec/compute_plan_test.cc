@@ -66,6 +66,82 @@ TEST(ComputePlanTest, RejectsMalformedRequests) {
             "batch has 3 rows; the limit is 2 (max_rows_per_batch)");
 }
 
+v1::GeometryBatch PointCoordinates(const std::vector<double>& xy) {
+  v1::GeometryBatch batch;
+  batch.set_encoding(v1::ENCODING_COORDINATES);
+  batch.mutable_coordinates()->set_kind(v1::COORDINATE_KIND_POINT);
+  batch.mutable_coordinates()->set_coords(
+      std::string(reinterpret_cast<const char*>(xy.data()), 8 * xy.size()));
+  return batch;
+}
+
+TEST(ComputePlanTest, WritesCoordinateBatchesAsWkbRows) {
+  v1::ComputeRequest request = Points(v1::OP_CODE_DISTANCE, 3);
+  *request.mutable_a() = PointCoordinates({1, 2, 3, 4, 5, 6});
+  *request.mutable_b_rows() = PointCoordinates({0, 0, 0, 0, 0, 0});
+  request.mutable_b_rows()->mutable_coordinates()->set_srid(4326);
+  auto plan = ComputePlan::Create(request, {}, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->rows(), 3u);
+  EXPECT_EQ(plan->a().encoding, batch::Encoding::kWkb);
+  EXPECT_EQ(plan->a().row(1).size(), 21u);  // One 2D point.
+  EXPECT_EQ(plan->b().row(2).size(), 25u);  // With its SRID.
+  // The views outlive a move of the plan.
+  ComputePlan moved = *std::move(plan);
+  EXPECT_EQ(moved.a().row(2).substr(5), std::string("\0\0\0\0\0\0\x14@"
+                                                    "\0\0\0\0\0\0\x18@",
+                                                    16));
+}
+
+TEST(ComputePlanTest, RejectsMalformedCoordinateBatches) {
+  v1::ComputeRequest request = Points(v1::OP_CODE_AREA, 3);
+  *request.mutable_a() = PointCoordinates({1, 2, 3, 4});
+  EXPECT_TRUE(Check(request).ok());
+
+  v1::ComputeRequest no_kind = request;
+  no_kind.mutable_a()->mutable_coordinates()->clear_kind();
+  EXPECT_EQ(Check(no_kind).message(), "a.coordinates.kind: not set");
+
+  v1::ComputeRequest lines = request;
+  lines.mutable_a()->mutable_coordinates()->set_kind(
+      v1::COORDINATE_KIND_LINESTRING);
+  for (uint64_t o : {0, 2, 1}) {
+    lines.mutable_a()->mutable_coordinates()->add_geometry_offsets(o);
+  }
+  EXPECT_EQ(Check(lines).message(),
+            "a.coordinates.geometry_offsets decreases at index 2 (2 then 1)");
+
+  v1::ComputeRequest wrong_encoding = request;
+  wrong_encoding.mutable_a()->set_encoding(v1::ENCODING_WKB);
+  EXPECT_EQ(Check(wrong_encoding).message(),
+            "a: coordinates is set but encoding is ENCODING_WKB (use "
+            "ENCODING_COORDINATES)");
+
+  v1::ComputeRequest both = request;
+  both.mutable_a()->add_offsets(0);
+  EXPECT_EQ(Check(both).code(), absl::StatusCode::kInvalidArgument);
+
+  v1::ComputeRequest broadcast = request;
+  broadcast.mutable_operation()->set_op(v1::OP_CODE_DISTANCE);
+  broadcast.mutable_b_broadcast()->set_encoding(v1::ENCODING_COORDINATES);
+  broadcast.mutable_b_broadcast()->set_data("x");
+  EXPECT_EQ(Check(broadcast).message(),
+            "b_broadcast: ENCODING_COORDINATES is for batches (a, b_rows); "
+            "send one geometry as WKB, WKT or GeoJSON");
+
+  v1::ComputeRequest reduction = request;
+  reduction.mutable_operation()->set_op(v1::OP_CODE_UNION_ALL);
+  reduction.set_result_encoding(v1::ENCODING_COORDINATES);
+  EXPECT_EQ(Check(reduction).message(),
+            "result_encoding: operation 'union_all' is a reduction; "
+            "ENCODING_COORDINATES carries one geometry per row or part: ask "
+            "for WKB");
+  // Numbers have no geometry encoding: the field is not read.
+  v1::ComputeRequest area = request;
+  area.set_result_encoding(v1::ENCODING_COORDINATES);
+  EXPECT_TRUE(Check(area).ok());
+}
+
 TEST(ComputePlanTest, CutsRowsIntoChunksCoveringEachRowOnce) {
   for (int rows : {0, 1, 15, 16, 17, 1000, 100000}) {
     for (int workers : {1, 2, 8}) {
