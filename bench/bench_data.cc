@@ -36,6 +36,77 @@ void AppendDouble(double v, std::string* out) {
   AppendLittleEndian(bits, 8, out);
 }
 
+// Reads WKB from `in` at `*pos`, adding XySum of its coordinates to *sum.
+bool WalkWkb(absl::string_view in, size_t* pos, int depth, uint64_t* sum) {
+  if (depth > 32 || *pos >= in.size()) return false;
+  const bool little = in[*pos] == 1;
+  ++*pos;
+  const auto u32 = [&](uint32_t* v) {
+    if (in.size() - *pos < 4) return false;
+    *v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const uint32_t byte = static_cast<unsigned char>(in[*pos + i]);
+      *v |= byte << (8 * (little ? i : 3 - i));
+    }
+    *pos += 4;
+    return true;
+  };
+  const auto f64 = [&](double* v) {
+    if (in.size() - *pos < 8) return false;
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) {
+      const uint64_t byte = static_cast<unsigned char>(in[*pos + i]);
+      bits |= byte << (8 * (little ? i : 7 - i));
+    }
+    std::memcpy(v, &bits, sizeof bits);
+    *pos += 8;
+    return true;
+  };
+  // n coordinates of `dims` ordinates; x and y go into the sum.
+  const auto coords = [&](uint32_t n, int dims) {
+    for (uint32_t i = 0; i < n; ++i) {
+      double xy[4];
+      for (int d = 0; d < dims; ++d) {
+        if (!f64(&xy[d])) return false;
+      }
+      *sum += XySum(xy[0], xy[1]);
+    }
+    return true;
+  };
+  uint32_t type = 0, n = 0, srid = 0;
+  if (!u32(&type)) return false;
+  int dims = 2 + ((type & 0x80000000u) != 0) + ((type & 0x40000000u) != 0);
+  if ((type & 0x20000000u) != 0 && !u32(&srid)) return false;
+  type &= 0x0fffffffu;
+  if (type >= 1000) {  // ISO: 1000 Z, 2000 M, 3000 ZM.
+    dims = 2 + (type / 1000 == 3 ? 2 : 1);
+    type %= 1000;
+  }
+  switch (type) {
+    case 1:
+      return coords(1, dims);
+    case 2:
+      return u32(&n) && coords(n, dims);
+    case 3:
+      if (!u32(&n)) return false;
+      for (uint32_t i = 0, size; i < n; ++i) {
+        if (!u32(&size) || !coords(size, dims)) return false;
+      }
+      return true;
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+      if (!u32(&n)) return false;
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!WalkWkb(in, pos, depth + 1, sum)) return false;
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Bounds> ParseBounds(absl::string_view text) {
@@ -68,6 +139,25 @@ WkbRows RandomPoints(size_t n, const Bounds& bounds, uint64_t seed) {
     rows.offsets.push_back(rows.data.size());
   }
   return rows;
+}
+
+absl::StatusOr<std::vector<double>> PointCoordinates(const WkbRows& rows) {
+  std::vector<double> xy(2 * rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const absl::string_view row = rows.row(i);
+    if (row.size() != 21 || row[0] != 1 ||
+        row.substr(1, 4) != absl::string_view("\x01\0\0\0", 4)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("row ", i, " is not a little-endian 2D WKB point"));
+    }
+    std::memcpy(&xy[2 * i], row.data() + 5, 2 * sizeof(double));
+  }
+  return xy;
+}
+
+bool AddWkbXySum(absl::string_view wkb, uint64_t* sum) {
+  size_t pos = 0;
+  return WalkWkb(wkb, &pos, 0, sum) && pos == wkb.size();
 }
 
 absl::StatusOr<WkbRows> ReadHexWkbLines(const std::string& path) {

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -122,6 +123,25 @@ double CpuSeconds();
 
 // The same for process `pid`, from /proc (10 ms ticks).
 absl::StatusOr<double> CpuSecondsOf(int pid);
+
+// The x, y of point rows as RandomPoints writes them (21-byte little-endian
+// 2D WKB points), interleaved: what a numpy user's (n, 2) array holds, and a
+// CoordinateArray's coords on a little-endian machine. INVALID_ARGUMENT for
+// any other row.
+absl::StatusOr<std::vector<double>> PointCoordinates(const WkbRows& rows);
+
+// An order-free digest of coordinates, for comparing transform results
+// across programs: the sum over coordinates of round(1000 * (x + y)),
+// modulo 2^64 (print it as a signed integer). Coordinates that are not
+// finite (an empty point, a failed row's placeholder) add nothing.
+inline uint64_t XySum(double x, double y) {
+  const double v = 1000 * (x + y);
+  return std::isfinite(v) ? static_cast<uint64_t>(std::llround(v)) : 0;
+}
+
+// Adds XySum of every coordinate of `wkb` (ISO or extended WKB, either byte
+// order, any type) to *sum; false if `wkb` cannot be read.
+bool AddWkbXySum(absl::string_view wkb, uint64_t* sum);
 
 // An order-free digest of a join's pairs, for comparing answers across
 // programs: the sum over pairs of a_row * 1000003 + set_row, modulo 2^64.

@@ -27,7 +27,9 @@
 # 9. Google Benchmark: raw GEOS loop vs the worker pool, no network.
 # 10. transform: 1,000,000 random points EPSG:4326 -> 3857, and the Natural
 #    Earth 1:10m countries -> LAEA Europe (3035), through the service
-#    against proj_trans_generic in-process on the same threads.
+#    against proj_trans_generic in-process on the same threads; the points
+#    also as coordinate arrays both ways, against one proj_trans_generic a
+#    chunk over an in-process x, y array.
 #
 # SECTIONS="join nearest" (any of seed latency mixed union deadline
 # slowreader memory join nearest postgis layer kernels transform) runs only
@@ -307,6 +309,8 @@ if want transform; then
       start_server "$w"
       record transform "$w" points_svc "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
         --server_pid=$server_pid $PTS --to_crs=EPSG:3857 --repeat=3)"
+      record transform "$w" points_svc_coords "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
+        --server_pid=$server_pid $PTS --to_crs=EPSG:3857 --coordinates --repeat=3)"
       record transform "$w" countries_svc "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
         --server_pid=$server_pid $CTRY --repeat=3)"
       stop_server
@@ -314,6 +318,8 @@ if want transform; then
         --to_crs=EPSG:3857 --srid=3857 --repeat=3)"
       record transform "$w" points_inproc_wkb "$($TRANSFORM_INPROC --threads=$w $PTS \
         --to_crs=EPSG:3857 --srid=3857 --wkb --repeat=3)"
+      record transform "$w" points_inproc_coords "$($TRANSFORM_INPROC --threads=$w $PTS \
+        --to_crs=EPSG:3857 --coordinates --repeat=3)"
       # 8 rows a take, so that threads share the 255 countries (the
       # server's chunks are cut by vertices).
       record transform "$w" countries_inproc "$($TRANSFORM_INPROC --threads=$w $CTRY \
@@ -329,7 +335,13 @@ if want transform; then
   echo " PROJ context and transformation made beforehand, WKB decode (GEOS), one"
   echo " proj_trans_generic per coordinate sequence, geometry rebuilt and written as"
   echo " WKB (wkb: rows read and written as WKB without GEOS, as the service does);"
-  echo " x: in-process time / service time, >1 = service faster; goal >= 0.85x)"
+  echo " coordinates: the points sent and answered as coordinate arrays (kind POINT),"
+  echo " against the points as one x, y array in-process, the output array allocated"
+  echo " and each chunk of rows copied into it and transformed there with one"
+  echo " proj_trans_generic call (svc wkb/coords: the service's WKB time / its"
+  echo " coordinates time); x: in-process time / service time, >1 = service faster;"
+  echo " goal >= 0.85x; xy digest: the sum of round(1000 (x + y)) over the output"
+  echo " coordinates, computed apart from the timed calls)"
   echo
 fi
 

@@ -156,7 +156,9 @@ def postgis(rows):
 
 def transform(rows):
     """Kinds: points_svc / points_inproc (random points to EPSG:3857),
-    countries_svc / countries_inproc (the countries to LAEA Europe)."""
+    countries_svc / countries_inproc (the countries to LAEA Europe), the
+    in-process WKB-to-WKB loops (*_inproc_wkb), and the points as coordinate
+    arrays: points_svc_coords / points_inproc_coords."""
     print("%-7s | %10s %10s %6s %9s | %10s %10s %6s %9s"
           % ("workers", "points_in", "points_svc", "x", "first_s",
              "ctry_in", "ctry_svc", "x", "first_s"))
@@ -175,22 +177,59 @@ def transform(rows):
     if any(k.endswith("_inproc_wkb") for (_, k) in rows):
         print("against in-process WKB to WKB without GEOS (wkb):")
         table("_inproc_wkb", False)
+    coords = any(k.endswith("_coords") for (_, k) in rows)
+    if coords:
+        print("points as coordinate arrays (service: sent and answered as coordinates;"
+              " in-process: one proj_trans_generic a chunk over an x, y array):")
+        print("%-7s | %10s %10s %6s %9s | %16s"
+              % ("workers", "coords_in", "coords_svc", "x", "first_s",
+                 "svc wkb/coords"))
+        for w in workers(rows):
+            inp = best(rows, w, "points_inproc_coords", "seconds")
+            svc = best(rows, w, "points_svc_coords", "seconds")
+            print("%-7d | %10.3f %10.3f %5.2fx %9.3f | %15.2fx"
+                  % (w, inp, svc, ratio(inp, svc),
+                     best(rows, w, "points_svc_coords", "first_s"),
+                     ratio(best(rows, w, "points_svc", "seconds"), svc)))
     print("CPU seconds (in-process: every thread; service: the server):")
     for w in workers(rows):
-        print("%-7d | points %8.3f in-process, %8.3f server | countries %8.3f in-process, %8.3f server"
-              % (w, best(rows, w, "points_inproc", "cpu_s"),
-                 best(rows, w, "points_svc", "server_cpu_s"),
-                 best(rows, w, "countries_inproc", "cpu_s"),
-                 best(rows, w, "countries_svc", "server_cpu_s")))
+        line = ("%-7d | points %8.3f in-process, %8.3f server | countries %8.3f in-process, %8.3f server"
+                % (w, best(rows, w, "points_inproc", "cpu_s"),
+                   best(rows, w, "points_svc", "server_cpu_s"),
+                   best(rows, w, "countries_inproc", "cpu_s"),
+                   best(rows, w, "countries_svc", "server_cpu_s")))
+        if coords:
+            line += (" | coordinates %8.3f in-process, %8.3f server"
+                     % (best(rows, w, "points_inproc_coords", "cpu_s"),
+                        best(rows, w, "points_svc_coords", "server_cpu_s")))
+        print(line)
     for data in ("points", "countries"):
         errs = {(k, r.get("errors")) for (w, k), rs in rows.items()
                 if k.startswith(data) for r in rs}
-        byts = {r.get("bytes") for (w, k), rs in rows.items()
-                if k.startswith(data) for r in rs}
-        same = len(byts) == 1
-        print("%s: row errors %s; result WKB bytes %s" % (
-            data, sorted(errs), "the same in both" if same else
-            "DIFFER: %s" % sorted(byts)))
+        # Result bytes compare within an encoding: WKB, or 16 a point as
+        # coordinates.
+        sizes = []
+        for encoding, is_coords in (("WKB", False), ("coordinate", True)):
+            byts = {r.get("bytes") for (w, k), rs in rows.items()
+                    if k.startswith(data) and k.endswith("_coords") == is_coords
+                    for r in rs}
+            if byts:
+                sizes.append("result %s bytes %s" % (
+                    encoding, "the same in all" if len(byts) == 1 else
+                    "DIFFER: %s" % sorted(byts)))
+        sums = defaultdict(set)  # xy digest -> kinds
+        for (w, k), rs in rows.items():
+            for r in rs:
+                if k.startswith(data) and "xy_sum_milli" in r:
+                    sums[r["xy_sum_milli"]].add(k)
+        if len(sums) == 1:
+            (digest, who), = sums.items()
+            sizes.append("xy digest %d from %s" % (digest, ", ".join(sorted(who))))
+        elif sums:
+            sizes.append("xy digests DIFFER: %s" % "; ".join(
+                "%d: %s" % (d, ", ".join(sorted(who)))
+                for d, who in sorted(sums.items())))
+        print("%s: row errors %s; %s" % (data, sorted(errs), "; ".join(sizes)))
 
 
 def main():

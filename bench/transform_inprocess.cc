@@ -14,11 +14,29 @@
 // read from WKB, one proj_trans_generic call a coordinate sequence, written
 // as WKB.
 //
+// With --coordinates (random points only), what a numpy user holding the
+// points as an (n, 2) array would do, the baseline for transform_rpc
+// --coordinates: the points are one interleaved x, y double array (made
+// before the runs); each run allocates the output array (as np.empty, or
+// pyproj's Transformer.transform returning new arrays), and the threads take
+// chunks of rows, copy each chunk's coordinates into the output and
+// transform them there in place with ONE proj_trans_generic call a chunk
+// (x and y strides of 16 bytes), then mark the rows PROJ could not
+// transform (not finite: NaN, NaN, as the service's coordinate results
+// hold them). The timed run ends with the output filled (it is freed
+// after).
+//
 // Prints one line of JSON: the best of `repeat` runs (wall and CPU seconds),
-// the output bytes, and the rows PROJ could not transform.
+// the output bytes (WKB, or 16 a point with --coordinates), the rows PROJ
+// could not transform, and xy_sum_milli: bench_data.h's XySum over every
+// output coordinate of the rows without error, from one more run after the
+// timed ones (untimed; --checksum=false skips it), to compare the modes
+// with each other and with transform_rpc.
 //
 //   transform_inprocess --input=random:1000000 --bounds=-180,-85,180,85
 //       --to_crs=EPSG:3857 --threads=2 --repeat=3
+//   transform_inprocess --input=random:1000000 --bounds=-180,-85,180,85
+//       --to_crs=EPSG:3857 --threads=2 --coordinates
 //   transform_inprocess --input=hexwkb:/tmp/geosrpc-bench-data/countries.hexwkb
 //       --to_crs=EPSG:3035 --threads=2
 #include <geos_c.h>
@@ -56,6 +74,12 @@ ABSL_FLAG(bool, wkb, false,
           "Transform plain rows (batch::PlainWkb: points, lines, polygons "
           "and their collections without M or empty parts) straight from WKB "
           "to WKB, with no GEOS geometry, as the service does");
+ABSL_FLAG(bool, coordinates, false,
+          "Random points only: transform them as one interleaved x, y array, "
+          "one proj_trans_generic call a chunk of rows, into an output "
+          "array (a numpy user's (n, 2) array)");
+ABSL_FLAG(bool, checksum, true,
+          "Digest the output (xy_sum_milli) in one more, untimed, run");
 
 namespace geosrpc::bench {
 namespace {
@@ -79,12 +103,14 @@ struct Run {
   double cpu_s = 0;
   uint64_t bytes = 0;
   uint64_t errors = 0;
+  uint64_t xy_sum = 0;  // XySum over the output; only when asked.
 };
 
 // `g` with every coordinate transformed by `op`, or null when PROJ
-// answers a non-finite value (a row error in the service).
+// answers a non-finite value (a row error in the service). With `xy_sum`,
+// adds XySum of the transformed coordinates to it.
 GEOSGeometry* Reproject(GEOSContextHandle_t h, PJ* op, const GEOSGeometry* g,
-                        std::vector<double>* xy) {
+                        std::vector<double>* xy, uint64_t* xy_sum) {
   if (GEOSisEmpty_r(h, g) == 1) return GEOSGeom_clone_r(h, g);
   const int type = GEOSGeomTypeId_r(h, g);
   auto sequence = [&](const GEOSGeometry* part) -> GEOSCoordSequence* {
@@ -98,6 +124,11 @@ GEOSGeometry* Reproject(GEOSContextHandle_t h, PJ* op, const GEOSGeometry* g,
                        nullptr, 0, 0);
     for (double v : *xy) {
       if (!std::isfinite(v)) return nullptr;
+    }
+    if (xy_sum != nullptr) {
+      for (unsigned i = 0; i < n; ++i) {
+        *xy_sum += XySum((*xy)[2 * i], (*xy)[2 * i + 1]);
+      }
     }
     return GEOSCoordSeq_copyFromBuffer_r(h, xy->data(), n, 0, 0);
   };
@@ -130,7 +161,8 @@ GEOSGeometry* Reproject(GEOSContextHandle_t h, PJ* op, const GEOSGeometry* g,
     default: {
       std::vector<GEOSGeometry*> parts;
       for (int i = 0, n = GEOSGetNumGeometries_r(h, g); i < n; ++i) {
-        GEOSGeometry* part = Reproject(h, op, GEOSGetGeometryN_r(h, g, i), xy);
+        GEOSGeometry* part =
+            Reproject(h, op, GEOSGetGeometryN_r(h, g, i), xy, xy_sum);
         if (part == nullptr) {
           for (GEOSGeometry* p : parts) GEOSGeom_destroy_r(h, p);
           return nullptr;
@@ -142,8 +174,10 @@ GEOSGeometry* Reproject(GEOSContextHandle_t h, PJ* op, const GEOSGeometry* g,
   }
 }
 
+// One run of the WKB loops (GEOS, or --wkb); with `digest`, Run::xy_sum
+// too.
 Run Once(const WkbRows& rows, Team& team, std::vector<ThreadProj>& projs,
-         int threads) {
+         int threads, bool digest) {
   Run run;
   ChunkQueue chunks(rows.size(), absl::GetFlag(FLAGS_chunk_rows));
   std::vector<Run> results(threads);
@@ -163,6 +197,7 @@ Run Once(const WkbRows& rows, Team& team, std::vector<ThreadProj>& projs,
     for (size_t begin, end; chunks.Next(&begin, &end);) {
       out.clear();
       for (size_t i = begin; i < end; ++i) {
+        uint64_t row_sum = 0;  // Added to r.xy_sum if the row succeeds.
         if (wkb && batch::PlainWkb(rows.row(i))) {
           const size_t before = out.size();
           const absl::Status s = batch::RewriteWkb(
@@ -179,22 +214,31 @@ Run Once(const WkbRows& rows, Team& team, std::vector<ThreadProj>& projs,
                     return absl::InvalidArgumentError("not finite");
                   }
                 }
+                if (digest) {
+                  for (size_t k = 0; k < n; ++k) {
+                    row_sum += XySum(xyz[k * dims], xyz[k * dims + 1]);
+                  }
+                }
                 return absl::OkStatus();
               },
               &out);
           if (!s.ok()) {
             out.resize(before);
             ++r.errors;
+          } else {
+            r.xy_sum += row_sum;
           }
           continue;
         }
         absl::StatusOr<geos::GeometryPtr> g = c.ReadWkb(rows.row(i));
-        GEOSGeometry* result =
-            g.ok() ? Reproject(h, op, g->get(), &xy) : nullptr;
+        GEOSGeometry* result = g.ok() ? Reproject(h, op, g->get(), &xy,
+                                                  digest ? &row_sum : nullptr)
+                                      : nullptr;
         if (result == nullptr) {
           ++r.errors;
           continue;
         }
+        r.xy_sum += row_sum;
         GEOSSetSRID_r(h, result, srid);
         size_t size = 0;
         unsigned char* wkb = GEOSWKBWriter_write_r(h, writer, result, &size);
@@ -212,14 +256,68 @@ Run Once(const WkbRows& rows, Team& team, std::vector<ThreadProj>& projs,
   for (const Run& r : results) {
     run.bytes += r.bytes;
     run.errors += r.errors;
+    run.xy_sum += r.xy_sum;
+  }
+  return run;
+}
+
+// One run of --coordinates over `in` (x, y interleaved); with `digest`,
+// Run::xy_sum too (after the output is complete).
+Run OnceCoordinates(const std::vector<double>& in, Team& team,
+                    std::vector<ThreadProj>& projs, int threads, bool digest) {
+  Run run;
+  const size_t n = in.size() / 2;
+  ChunkQueue chunks(n, absl::GetFlag(FLAGS_chunk_rows));
+  std::vector<Run> results(threads);
+  const double cpu_start = CpuSeconds();
+  const absl::Time start = absl::Now();
+  // Not initialized, as np.empty: the threads' copies touch it first.
+  std::unique_ptr<double[]> out(new double[2 * n]);
+  team.Run([&](int t) {
+    PJ* op = projs[t].op.get();
+    constexpr size_t kStride = 2 * sizeof(double);
+    Run r;  // Local: results[t] shares a cache line.
+    for (size_t begin, end; chunks.Next(&begin, &end);) {
+      double* xy = out.get() + 2 * begin;
+      const size_t m = end - begin;
+      std::copy(in.data() + 2 * begin, in.data() + 2 * end, xy);
+      proj_trans_generic(op, PJ_FWD, xy, kStride, m, xy + 1, kStride, m,
+                         nullptr, 0, 0, nullptr, 0, 0);
+      for (size_t k = 0; k < m; ++k) {
+        if (!std::isfinite(xy[2 * k]) || !std::isfinite(xy[2 * k + 1])) {
+          xy[2 * k] = xy[2 * k + 1] = std::nan("");
+          ++r.errors;
+        }
+      }
+      r.bytes += m * kStride;
+    }
+    results[t] = r;
+  });
+  run.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  run.cpu_s = CpuSeconds() - cpu_start;
+  for (const Run& r : results) {
+    run.bytes += r.bytes;
+    run.errors += r.errors;
+  }
+  if (digest) {
+    for (size_t i = 0; i < n; ++i) {
+      run.xy_sum += XySum(out[2 * i], out[2 * i + 1]);  // NaN adds nothing.
+    }
   }
   return run;
 }
 
 int Main() {
   const std::string input = absl::GetFlag(FLAGS_input);
+  const bool coordinates = absl::GetFlag(FLAGS_coordinates);
   WkbRows rows;
   size_t n = 0;
+  if (coordinates && !absl::StartsWith(input, "random:")) {
+    std::fprintf(
+        stderr,
+        "--coordinates: only points are supported (--input=random:N)\n");
+    return 2;
+  }
   if (absl::StartsWith(input, "random:") &&
       absl::SimpleAtoi(input.substr(7), &n)) {
     absl::StatusOr<Bounds> b = ParseBounds(absl::GetFlag(FLAGS_bounds));
@@ -238,6 +336,17 @@ int Main() {
   } else {
     std::fprintf(stderr, "--input must be random:N or hexwkb:PATH\n");
     return 2;
+  }
+  // --coordinates: the points as one array, made before the runs.
+  std::vector<double> xy;
+  if (coordinates) {
+    absl::StatusOr<std::vector<double>> read = PointCoordinates(rows);
+    if (!read.ok()) {
+      std::fprintf(stderr, "--coordinates: %s\n",
+                   read.status().ToString().c_str());
+      return 2;
+    }
+    xy = *std::move(read);
   }
   const int threads = absl::GetFlag(FLAGS_threads);
   Team team(threads);
@@ -264,26 +373,40 @@ int Main() {
                  absl::GetFlag(FLAGS_to_crs).c_str());
     return 2;
   }
+  const auto once = [&](bool digest) {
+    return coordinates ? OnceCoordinates(xy, team, projs, threads, digest)
+                       : Once(rows, team, projs, threads, digest);
+  };
   Run best{1e300, 1e300, 0, 0};
   for (int r = 0; r < absl::GetFlag(FLAGS_repeat); ++r) {
-    const Run run = Once(rows, team, projs, threads);
+    const Run run = once(false);
     best.seconds = std::min(best.seconds, run.seconds);
     best.cpu_s = std::min(best.cpu_s, run.cpu_s);
     best.bytes = run.bytes;
     best.errors = run.errors;
   }
+  const bool checksum = absl::GetFlag(FLAGS_checksum);
+  if (checksum) best.xy_sum = once(true).xy_sum;
   // Destroyed on the threads that made them.
   team.Run([&](int t) {
     projs[t].op.reset();
     projs[t].context.reset();
   });
+  const char* mode = coordinates                ? "coordinates"
+                     : absl::GetFlag(FLAGS_wkb) ? "wkb"
+                                                : "geos";
   std::printf(
-      "{\"threads\": %d, \"rows\": %zu, \"seconds\": %.4f, \"cpu_s\": %.4f, "
-      "\"setup_s\": %.4f, \"rows_per_s\": %.0f, \"bytes\": %llu, "
-      "\"errors\": %llu}\n",
-      threads, rows.size(), best.seconds, best.cpu_s, setup_s,
+      "{\"mode\": \"%s\", \"threads\": %d, \"rows\": %zu, "
+      "\"seconds\": %.4f, \"cpu_s\": %.4f, \"setup_s\": %.4f, "
+      "\"rows_per_s\": %.0f, \"bytes\": %llu, \"errors\": %llu",
+      mode, threads, rows.size(), best.seconds, best.cpu_s, setup_s,
       rows.size() / best.seconds, static_cast<unsigned long long>(best.bytes),
       static_cast<unsigned long long>(best.errors));
+  if (checksum) {
+    std::printf(", \"xy_sum_milli\": %lld",
+                static_cast<long long>(best.xy_sum));
+  }
+  std::printf("}\n");
   return 0;
 }
 

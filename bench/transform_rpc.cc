@@ -2,20 +2,30 @@
 // end through the generated stub (no client library), from sending the
 // request to having every result row in memory, and prints one line of
 // JSON. The rows are transform_inprocess's (random points from
-// bench_data.h, or the geometries of a hex-WKB file), sent as WKB. The
-// first call is reported apart: it is the one that makes each worker's
-// transformation (later calls find it in the worker's cache). With
+// bench_data.h, or the geometries of a hex-WKB file), sent as WKB and
+// answered as WKB; with --coordinates (random points only) they are sent
+// as one CoordinateArray of kind POINT (x, y interleaved, as a numpy
+// (n, 2) array holds them) and answered as one CoordinateArray a chunk
+// (result_encoding ENCODING_COORDINATES). The request is built before the
+// calls. The first call is reported apart: it is the one that makes each
+// worker's transformation (later calls find it in the worker's cache); its
+// responses are kept and, after its time is taken, digested (xy_sum_milli,
+// bench_data.h's XySum, to compare with transform_inprocess's). With
 // --server_pid it also reports the server's CPU time for the timed calls.
 //
 //   transform_rpc --target=127.0.0.1:50051 --input=random:1000000
 //       --bounds=-180,-85,180,85 --to_crs=EPSG:3857 --repeat=3
+//   transform_rpc --target=127.0.0.1:50051 --input=random:1000000
+//       --bounds=-180,-85,180,85 --to_crs=EPSG:3857 --coordinates
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -39,6 +49,10 @@ ABSL_FLAG(absl::Duration, timeout, absl::Minutes(10), "Deadline per call");
 ABSL_FLAG(int, server_pid, 0,
           "The server's process id, to report its CPU time (0: not "
           "reported)");
+ABSL_FLAG(bool, coordinates, false,
+          "Send the points as a CoordinateArray (kind POINT, 2D) and ask for "
+          "coordinate results (ENCODING_COORDINATES), not WKB; random:N "
+          "input only");
 
 namespace geosrpc::bench {
 namespace {
@@ -52,7 +66,41 @@ struct Call {
   uint64_t errors = 0;
 };
 
-Call Time(v1::GeometryService::Stub* stub, const v1::ComputeRequest& request) {
+// XySum over the result values of `responses` (every coordinate of the rows
+// without error); false if a WKB value cannot be read.
+bool Digest(const std::vector<v1::ComputeResponse>& responses, uint64_t* sum) {
+  for (const v1::ComputeResponse& response : responses) {
+    if (!response.has_chunk()) continue;
+    const v1::ResultChunk& chunk = response.chunk();
+    if (chunk.has_coordinates()) {
+      // Failed rows hold NaN, NaN, which XySum leaves out.
+      const std::string& bytes = chunk.coordinates().coords();
+      const size_t dims = chunk.coordinates().dimensions() == 3 ? 3 : 2;
+      const size_t n = bytes.size() / (8 * dims);
+      for (size_t i = 0; i < n; ++i) {
+        double xy[2];
+        std::memcpy(xy, bytes.data() + 8 * dims * i, sizeof xy);
+        *sum += XySum(xy[0], xy[1]);
+      }
+      continue;
+    }
+    const v1::BinaryColumn& g = chunk.geometries();
+    for (int i = 0; i + 1 < g.offsets_size(); ++i) {
+      if (g.offsets(i) == g.offsets(i + 1)) continue;  // A failed row.
+      if (!AddWkbXySum(absl::string_view(g.data()).substr(
+                           g.offsets(i), g.offsets(i + 1) - g.offsets(i)),
+                       sum)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// One call, timed until its last response is read. With `keep`, the
+// responses are moved there (the first call's, digested afterwards).
+Call Time(v1::GeometryService::Stub* stub, const v1::ComputeRequest& request,
+          std::vector<v1::ComputeResponse>* keep = nullptr) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoSeconds(absl::GetFlag(FLAGS_timeout)));
@@ -67,8 +115,10 @@ Call Time(v1::GeometryService::Stub* stub, const v1::ComputeRequest& request) {
     if (!response.has_chunk()) continue;
     const v1::ResultChunk& chunk = response.chunk();
     call.rows += chunk.row_count();
-    call.bytes += chunk.geometries().data().size();
+    call.bytes += chunk.has_coordinates() ? chunk.coordinates().coords().size()
+                                          : chunk.geometries().data().size();
     call.errors += chunk.errors_size();
+    if (keep != nullptr) keep->push_back(std::move(response));
   }
   call.status = reader->Finish();
   call.seconds = absl::ToDoubleSeconds(absl::Now() - start);
@@ -80,8 +130,15 @@ Call Time(v1::GeometryService::Stub* stub, const v1::ComputeRequest& request) {
 
 int Main() {
   const std::string input = absl::GetFlag(FLAGS_input);
+  const bool coordinates = absl::GetFlag(FLAGS_coordinates);
   WkbRows rows;
   size_t n = 0;
+  if (coordinates && !absl::StartsWith(input, "random:")) {
+    std::fprintf(
+        stderr,
+        "--coordinates: only points are supported (--input=random:N)\n");
+    return 2;
+  }
   if (absl::StartsWith(input, "random:") &&
       absl::SimpleAtoi(input.substr(7), &n)) {
     absl::StatusOr<Bounds> b = ParseBounds(absl::GetFlag(FLAGS_bounds));
@@ -108,21 +165,46 @@ int Main() {
   params->set_from_crs(absl::GetFlag(FLAGS_from_crs));
   params->set_to_crs(absl::GetFlag(FLAGS_to_crs));
   v1::GeometryBatch* a = request.mutable_a();
-  a->set_encoding(v1::ENCODING_WKB);
-  a->set_data(rows.data);
-  a->mutable_offsets()->Add(rows.offsets.begin(), rows.offsets.end());
+  if (coordinates) {
+    absl::StatusOr<std::vector<double>> xy = PointCoordinates(rows);
+    if (!xy.ok()) {
+      std::fprintf(stderr, "--coordinates: %s\n",
+                   xy.status().ToString().c_str());
+      return 2;
+    }
+    // The doubles as they lie in memory: little-endian on the machines
+    // this runs on, as CoordinateArray wants.
+    a->set_encoding(v1::ENCODING_COORDINATES);
+    v1::CoordinateArray* array = a->mutable_coordinates();
+    array->set_kind(v1::COORDINATE_KIND_POINT);
+    array->set_dimensions(2);
+    array->set_coords(reinterpret_cast<const char*>(xy->data()),
+                      xy->size() * sizeof(double));
+    request.set_result_encoding(v1::ENCODING_COORDINATES);
+  } else {
+    a->set_encoding(v1::ENCODING_WKB);
+    a->set_data(rows.data);
+    a->mutable_offsets()->Add(rows.offsets.begin(), rows.offsets.end());
+  }
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
   auto stub = v1::GeometryService::NewStub(grpc::CreateCustomChannel(
       absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args));
-  const Call first = Time(stub.get(), request);
+  std::vector<v1::ComputeResponse> first_responses;
+  const Call first = Time(stub.get(), request, &first_responses);
   if (!first.status.ok()) {
     std::fprintf(stderr, "transform: %s\n",
                  first.status.error_message().c_str());
     return 1;
   }
+  uint64_t xy_sum = 0;
+  if (!Digest(first_responses, &xy_sum)) {
+    std::fprintf(stderr, "transform: a result is not readable WKB\n");
+    return 1;
+  }
+  first_responses.clear();
   Call best;
   best.seconds = 1e300;
   best.server_cpu = 1e300;
@@ -140,13 +222,16 @@ int Main() {
     best.errors = call.errors;
   }
   std::printf(
-      "{\"rows\": %zu, \"seconds\": %.4f, \"first_s\": %.4f, "
-      "\"server_cpu_s\": %.4f, \"rows_per_s\": %.0f, \"result_rows\": %llu, "
-      "\"bytes\": %llu, \"errors\": %llu}\n",
-      rows.size(), best.seconds, first.seconds, best.server_cpu,
-      rows.size() / best.seconds, static_cast<unsigned long long>(best.rows),
+      "{\"encoding\": \"%s\", \"rows\": %zu, \"seconds\": %.4f, "
+      "\"first_s\": %.4f, \"server_cpu_s\": %.4f, \"rows_per_s\": %.0f, "
+      "\"result_rows\": %llu, \"bytes\": %llu, \"errors\": %llu, "
+      "\"xy_sum_milli\": %lld}\n",
+      coordinates ? "coordinates" : "wkb", rows.size(), best.seconds,
+      first.seconds, best.server_cpu, rows.size() / best.seconds,
+      static_cast<unsigned long long>(best.rows),
       static_cast<unsigned long long>(best.bytes),
-      static_cast<unsigned long long>(best.errors));
+      static_cast<unsigned long long>(best.errors),
+      static_cast<long long>(xy_sum));
   return 0;
 }
 
