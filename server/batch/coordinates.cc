@@ -151,8 +151,8 @@ void WritePoints(const CoordinateArrayView& array, size_t n, WkbRows* rows) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<const WkbRows>> CoordinatesToWkb(
-    const CoordinateArrayView& array, absl::string_view name) {
+absl::StatusOr<size_t> CheckCoordinates(const CoordinateArrayView& array,
+                                        absl::string_view name) {
   const std::string prefix = absl::StrCat(name, ".coordinates");
   if (array.dimensions != 2 && array.dimensions != 3) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -206,7 +206,15 @@ absl::StatusOr<std::unique_ptr<const WkbRows>> CoordinatesToWkb(
     ASSIGN_OR_RETURN(
         n, CheckLevel(array.geometry_offsets, geometry, below, below_what));
   }
+  return n;
+}
 
+absl::StatusOr<std::unique_ptr<const WkbRows>> CoordinatesToWkb(
+    const CoordinateArrayView& array, absl::string_view name) {
+  ASSIGN_OR_RETURN(const size_t n, CheckCoordinates(array, name));
+  const CoordinateKind kind = array.kind;
+  const size_t parts = array.part_offsets.size();
+  const size_t rings = array.ring_offsets.size();
   auto rows = std::make_unique<WkbRows>();
   if (kind == CoordinateKind::kPoint) {
     WritePoints(array, n, rows.get());
@@ -256,6 +264,102 @@ absl::StatusOr<std::unique_ptr<const WkbRows>> CoordinatesToWkb(
     rows->offsets.push_back(rows->data.size());
   }
   return rows;
+}
+
+// --- Slices and plain rows ----------------------------------------------
+
+CoordinateSlice::CoordinateSlice(const CoordinateArrayView& array, size_t begin,
+                                 size_t end)
+    : view_(array) {
+  const int width = 8 * array.dimensions;
+  // Each level's range, top down, rebased.
+  uint64_t lo = begin, hi = end;
+  const auto level = [&](absl::Span<const uint64_t> offsets,
+                         std::vector<uint64_t>* out) {
+    out->reserve(hi - lo + 1);
+    for (uint64_t i = lo; i <= hi; ++i)
+      out->push_back(offsets[i] - offsets[lo]);
+    const uint64_t next_lo = offsets[lo], next_hi = offsets[hi];
+    lo = next_lo;
+    hi = next_hi;
+  };
+  std::vector<uint64_t>* levels[] = {&geometry_, &part_, &ring_};
+  const absl::Span<const uint64_t> in[] = {
+      array.geometry_offsets, array.part_offsets, array.ring_offsets};
+  for (int l = 0; l < 3; ++l) {
+    if (in[l].empty()) continue;
+    level(in[l], levels[l]);
+  }
+  view_.coords = array.coords.substr(lo * width, (hi - lo) * width);
+  view_.geometry_offsets = geometry_;
+  view_.part_offsets = part_;
+  view_.ring_offsets = ring_;
+
+  // Each row's first coordinate: through the levels, bottom up.
+  const size_t n = end - begin;
+  rows_.resize(n + 1);
+  for (size_t i = 0; i <= n; ++i) {
+    uint64_t at = i;
+    if (!geometry_.empty()) at = geometry_[at];
+    if (!part_.empty()) at = part_[at];
+    if (!ring_.empty()) at = ring_[at];
+    rows_[i] = at;
+  }
+}
+
+bool PlainRows(const CoordinateSlice& slice, const GeometryLimits& limits) {
+  const CoordinateArrayView& array = slice.view();
+  const int dims = array.dimensions;
+  const size_t n = array.coords.size() / (8 * dims);
+  const char* c = array.coords.data();
+  const auto at = [&](uint64_t i, int d) {
+    double v;
+    std::memcpy(&v, c + 8 * (i * dims + d), 8);
+    return v;
+  };
+  const bool points = array.kind == CoordinateKind::kPoint;
+  for (size_t i = 0; i < n; ++i) {
+    bool nan = true, finite = true;
+    for (int d = 0; d < dims; ++d) {
+      const double v = at(i, d);
+      nan = nan && std::isnan(v);
+      finite = finite && std::abs(v) <= limits.max_abs_coordinate;
+    }
+    if (!finite && !(points && nan)) return false;
+  }
+  if (points) return limits.max_vertices >= 1;
+  // Lines (a line string, or each part of a multi line string) and rings.
+  const bool rings = !array.ring_offsets.empty() ||
+                     array.kind == CoordinateKind::kPolygon ||
+                     array.kind == CoordinateKind::kMultiPolygon;
+  absl::Span<const uint64_t> lines =
+      rings                                            ? array.ring_offsets
+      : array.kind == CoordinateKind::kMultiLineString ? array.part_offsets
+                                                       : array.geometry_offsets;
+  const bool multipoint = array.kind == CoordinateKind::kMultiPoint;
+  const bool line_rows = array.kind == CoordinateKind::kLineString;
+  for (size_t i = 0; i + 1 < lines.size(); ++i) {
+    const uint64_t b = lines[i], e = lines[i + 1];
+    if (multipoint) continue;
+    // A line string row may be empty (the row is then empty, not a part).
+    if (e - b == 0 && line_rows) continue;
+    if (e - b < (rings ? 3 : 2)) return false;
+    if (rings && (at(b, 0) != at(e - 1, 0) || at(b, 1) != at(e - 1, 1))) {
+      return false;
+    }
+  }
+  // No empty polygon inside a multipolygon, no empty part of a multi line
+  // string (covered above) and rows within the vertex limit.
+  if (array.kind == CoordinateKind::kMultiPolygon) {
+    for (size_t i = 0; i + 1 < array.part_offsets.size(); ++i) {
+      if (array.part_offsets[i + 1] == array.part_offsets[i]) return false;
+    }
+  }
+  const std::vector<uint64_t>& rows = slice.row_coordinates();
+  for (size_t i = 0; i + 1 < rows.size(); ++i) {
+    if (rows[i + 1] - rows[i] > limits.max_vertices) return false;
+  }
+  return true;
 }
 
 // --- WKB to a column -----------------------------------------------------

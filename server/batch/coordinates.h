@@ -25,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "server/batch/decode.h"
+#include "server/batch/wkb.h"
 
 namespace geosrpc::batch {
 
@@ -57,6 +58,11 @@ struct WkbRows {
   BatchView view() const { return {Encoding::kWkb, data, offsets}; }
 };
 
+// The rows `array` holds, when it is well formed (the checks of
+// CoordinatesToWkb, below); INVALID_ARGUMENT naming the fault otherwise.
+absl::StatusOr<size_t> CheckCoordinates(const CoordinateArrayView& array,
+                                        absl::string_view name);
+
 // Each geometry of `array` as one WKB row (little-endian extended WKB, Z
 // when dimensions is 3, the SRID when set). INVALID_ARGUMENT, naming the
 // array (`name`.coordinates.ring_offsets, ...) and the index, when the
@@ -67,6 +73,34 @@ struct WkbRows {
 // is left to each row's validation.
 absl::StatusOr<std::unique_ptr<const WkbRows>> CoordinatesToWkb(
     const CoordinateArrayView& array, absl::string_view name);
+
+// Rows [begin, end) of an array, as an array of their own: the offsets
+// rebased to 0 (copied), the coordinates viewed. `array` must have passed
+// CoordinatesToWkb's checks and outlive the slice.
+class CoordinateSlice {
+ public:
+  CoordinateSlice(const CoordinateArrayView& array, size_t begin, size_t end);
+  CoordinateSlice(const CoordinateSlice&) = delete;
+  CoordinateSlice& operator=(const CoordinateSlice&) = delete;
+
+  const CoordinateArrayView& view() const { return view_; }
+  // The number of coordinates of each row, cumulated: rows_[i] is the
+  // first coordinate of row i (n+1 entries).
+  const std::vector<uint64_t>& row_coordinates() const { return rows_; }
+
+ private:
+  std::vector<uint64_t> geometry_, part_, ring_, rows_;
+  CoordinateArrayView view_;
+};
+
+// Whether every row of a slice is,
+// written as WKB, one that ValidateWkb accepts within `limits` and PlainWkb
+// calls plain, or an empty point (NaN, NaN): no ordinate non-finite or
+// beyond limits.max_abs_coordinate, no part or ring without coordinates,
+// lines of at least 2 coordinates, rings of at least 3 ending where they
+// start, rows within limits.max_vertices. Such rows can be mapped
+// coordinate by coordinate with the outcome the WKB path would give.
+bool PlainRows(const CoordinateSlice& rows, const GeometryLimits& limits);
 
 // A coordinate array under construction from result geometries, one value
 // at a time. The kind is the simplest that holds every value so far: the

@@ -194,22 +194,37 @@ size_t ChunkBuilder::byte_size() const {
   return chunk_->row_count() * width_ * sizeof(double);
 }
 
+void ChunkBuilder::AddCoordinateRows(
+    size_t row, batch::CoordinateColumnBuilder::Column column) {
+  Open(row);
+  const size_t n = column.kind == batch::CoordinateKind::kPoint
+                       ? column.coords.size() / (8 * column.dimensions)
+                       : column.geometry_offsets.size() - 1;
+  SetCoordinates(std::move(column));
+  chunk_->set_row_count(chunk_->row_count() + n);
+  values_ += n;
+}
+
 std::unique_ptr<v1::ResultChunk> ChunkBuilder::Take() {
   binary_ = nullptr;
-  if (coordinates_ && chunk_) {
-    batch::CoordinateColumnBuilder::Column column = coordinates_->Take();
-    v1::CoordinateArray* out = chunk_->mutable_coordinates();
-    out->set_kind(static_cast<v1::CoordinateKind>(column.kind));
-    out->set_dimensions(column.dimensions);
-    *out->mutable_coords() = std::move(column.coords);
-    out->mutable_geometry_offsets()->Add(column.geometry_offsets.begin(),
-                                         column.geometry_offsets.end());
-    out->mutable_part_offsets()->Add(column.part_offsets.begin(),
-                                     column.part_offsets.end());
-    out->mutable_ring_offsets()->Add(column.ring_offsets.begin(),
-                                     column.ring_offsets.end());
+  if (coordinates_ && chunk_ && !chunk_->has_coordinates()) {
+    SetCoordinates(coordinates_->Take());
   }
   return std::move(chunk_);
+}
+
+void ChunkBuilder::SetCoordinates(
+    batch::CoordinateColumnBuilder::Column column) {
+  v1::CoordinateArray* out = chunk_->mutable_coordinates();
+  out->set_kind(static_cast<v1::CoordinateKind>(column.kind));
+  out->set_dimensions(column.dimensions);
+  *out->mutable_coords() = std::move(column.coords);
+  out->mutable_geometry_offsets()->Add(column.geometry_offsets.begin(),
+                                       column.geometry_offsets.end());
+  out->mutable_part_offsets()->Add(column.part_offsets.begin(),
+                                   column.part_offsets.end());
+  out->mutable_ring_offsets()->Add(column.ring_offsets.begin(),
+                                   column.ring_offsets.end());
 }
 
 // Every part of `row`, each its own value, or the row's error.

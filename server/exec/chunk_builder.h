@@ -109,6 +109,12 @@ class ChunkBuilder {
   // with a placeholder. Returns the row's status code (0 when OK).
   int Add(size_t row, absl::Status status, ops::Value& value);
 
+  // Rows [row, row + the column's values) computed together as a
+  // coordinate array (an operation's coordinate kernel). Call it with no
+  // chunk open; Take() the chunk after.
+  void AddCoordinateRows(size_t row,
+                         batch::CoordinateColumnBuilder::Column column);
+
   // A reduction's one value, in a chunk opened at row 0.
   absl::Status AddReduced(const GEOSGeometry* result);
 
@@ -144,6 +150,8 @@ class ChunkBuilder {
   // Writes `g` in the chunk's encoding to `out` (the column's bytes when
   // null).
   absl::Status WriteGeometry(const GEOSGeometry* g, std::string* out = nullptr);
+  // Puts `column` in the open chunk.
+  void SetCoordinates(batch::CoordinateColumnBuilder::Column column);
   // A geometry row's outcome when results are coordinates.
   absl::Status AddCoordinates(absl::Status status, const ops::Value& value);
   // A reduced geometry as the operation's value: the geometry, or its

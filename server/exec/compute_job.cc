@@ -150,6 +150,76 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
   const size_t begin = plan_.chunk_begin(chunk);
   const size_t end = plan_.chunk_end(chunk);
   if (begin >= end) return;
+  if (plan_.coordinates() != nullptr) {
+    ComputeCoordinates(worker, begin, end);
+  } else {
+    ComputeRowsOf(worker, begin, end, plan_.a().rows(begin, end));
+  }
+}
+
+void ComputeJob::ComputeCoordinates(Worker& worker, size_t begin, size_t end) {
+  const absl::Time started = absl::Now();
+  const batch::CoordinateSlice rows(*plan_.coordinates(), begin, end);
+  const batch::CoordinateArrayView& array = rows.view();
+  const std::vector<uint64_t>& first = rows.row_coordinates();
+  const size_t width = 8 * array.dimensions;
+  const bool plain = batch::PlainRows(rows, limits_.geometry);
+  ChunkBuilder builder(plan_.op(), plan_.result_encoding(), &worker.geos());
+  // Runs of rows holding at most max_chunk_bytes of coordinates (at least
+  // one row), each one chunk.
+  for (size_t lo = 0; lo < end - begin;) {
+    if (DeadlinePassed()) return;
+    size_t hi = lo + 1;
+    while (hi < end - begin &&
+           (first[hi + 1] - first[lo]) * width <= limits_.max_chunk_bytes) {
+      ++hi;
+    }
+    const batch::CoordinateSlice run(array, lo, hi);
+    const uint64_t n = first[hi] - first[lo];
+    batch::CoordinateColumnBuilder::Column column{
+        .kind = array.kind,
+        .dimensions = array.dimensions,
+        .coords = std::string(run.view().coords),
+        .geometry_offsets =
+            std::vector<uint64_t>(run.view().geometry_offsets.begin(),
+                                  run.view().geometry_offsets.end()),
+        .part_offsets = std::vector<uint64_t>(run.view().part_offsets.begin(),
+                                              run.view().part_offsets.end()),
+        .ring_offsets = std::vector<uint64_t>(run.view().ring_offsets.begin(),
+                                              run.view().ring_offsets.end())};
+    absl::Status mapped = absl::FailedPreconditionError("not plain");
+    if (plain) {
+      double* coords = reinterpret_cast<double*>(column.coords.data());
+      mapped = plan_.op().coordinate_kernel({.in = coords,  // In place.
+                                             .out = coords,
+                                             .n = n,
+                                             .dims = array.dimensions,
+                                             .srid = array.srid,
+                                             .proj = &worker.proj()},
+                                            plan_.params());
+    }
+    if (mapped.ok()) {
+      if (!CountVertices(n, limits_.max_vertices)) return;
+      builder.AddCoordinateRows(begin + lo, std::move(column));
+      Send(builder.Take());
+    } else {
+      // The row-by-row way, where each row has its own outcome: a row
+      // the WKB path would not keep, or a coordinate the kernel could not
+      // map.
+      absl::StatusOr<std::unique_ptr<const batch::WkbRows>> wkb =
+          batch::CoordinatesToWkb(run.view(), "a");
+      if (!wkb.ok()) return Cancel(wkb.status());  // Checked in the plan.
+      ComputeRowsOf(worker, begin + lo, begin + hi, (*wkb)->view());
+    }
+    lo = hi;
+  }
+  counters_.AddValues(builder.values());
+  counters_.AddWorkerTime(absl::Now() - started);
+}
+
+void ComputeJob::ComputeRowsOf(Worker& worker, size_t begin, size_t end,
+                               const batch::BatchView& a_view) {
+  if (DeadlinePassed()) return;
   const absl::Time started = absl::Now();
   geos::Context& context = worker.geos();
   const ops::OpSpec& op = plan_.op();
@@ -157,7 +227,6 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
   // Row-local inputs: each row is read by this worker alone, so it is
   // validated, decoded, used and freed here, chunk by chunk. Only the
   // operand every worker shares (b_broadcast) is frozen for the whole job.
-  const batch::BatchView a_view = plan_.a().rows(begin, end);
   // Rows the operation computes from their WKB stay undecoded.
   const bool wkb_rows = op.wkb_kernel != nullptr &&
                         plan_.operand() == ComputePlan::Operand::kNone &&

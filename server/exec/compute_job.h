@@ -96,6 +96,12 @@ class ComputeJob final : public StagedJob {
   absl::Status FreezeOperand();
   // The row path: one chunk's rows through the kernel.
   void ComputeRows(Worker& worker, size_t chunk);
+  // Rows [begin, end) as one run of the operation's coordinate kernel, or,
+  // where it cannot take them, row by row.
+  void ComputeCoordinates(Worker& worker, size_t begin, size_t end);
+  // Rows [begin, end), whose encoded rows `a_view` holds, row by row.
+  void ComputeRowsOf(Worker& worker, size_t begin, size_t end,
+                     const batch::BatchView& a_view);
   // The reduce path: one chunk (a strip) to its partial result, then the
   // partial results to the one value.
   void ReduceChunk(Worker& worker, size_t chunk);

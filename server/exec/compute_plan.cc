@@ -72,6 +72,19 @@ absl::StatusOr<batch::CoordinateArrayView> CoordinatesOf(
       .srid = c.srid()};
 }
 
+// Whether a's coordinates go to the operation's coordinate kernel (see
+// ops::OpSpec::coordinate_kernel): a unary, per-row operation on a batch
+// sent as coordinates, asked for coordinates back.
+bool KeepsCoordinates(const v1::ComputeRequest& request,
+                      const ops::OpSpec& spec, const ops::Params& params) {
+  return request.a().encoding() == v1::ENCODING_COORDINATES &&
+         request.a().data().empty() && request.a().offsets().empty() &&
+         request.result_encoding() == v1::ENCODING_COORDINATES &&
+         request.b_case() == v1::ComputeRequest::B_NOT_SET &&
+         request.group_keys().empty() && spec.coordinate_kernel != nullptr &&
+         spec.keeps_coordinates(params);
+}
+
 }  // namespace
 
 absl::StatusOr<batch::BatchView> ViewOf(
@@ -121,8 +134,17 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
         "or part: ask for WKB"));
   }
 
-  ASSIGN_OR_RETURN(plan.a_, ViewOf(request.a(), "a", &plan.a_owned_));
-  plan.rows_ = plan.a_.size();
+  if (KeepsCoordinates(request, spec, plan.params_)) {
+    // Rows a coordinate kernel can map stay coordinates: the job slices
+    // the array itself, writing WKB only for runs it cannot map.
+    ASSIGN_OR_RETURN(const batch::CoordinateArrayView coordinates,
+                     CoordinatesOf(request.a().coordinates(), "a"));
+    ASSIGN_OR_RETURN(plan.rows_, batch::CheckCoordinates(coordinates, "a"));
+    plan.a_coordinates_ = coordinates;
+  } else {
+    ASSIGN_OR_RETURN(plan.a_, ViewOf(request.a(), "a", &plan.a_owned_));
+    plan.rows_ = plan.a_.size();
+  }
   if (plan.rows_ > limits.max_rows) {
     return absl::ResourceExhaustedError(
         absl::StrCat("batch has ", plan.rows_, " rows; the limit is ",
@@ -204,8 +226,15 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
 }
 
 uint64_t ComputePlan::request_bytes() const {
-  return a_.data.size() + a_.offsets.size() * sizeof(uint64_t) +
-         b_.data.size() + b_.offsets.size() * sizeof(uint64_t);
+  uint64_t bytes = a_.data.size() + a_.offsets.size() * sizeof(uint64_t) +
+                   b_.data.size() + b_.offsets.size() * sizeof(uint64_t);
+  if (a_coordinates_) {
+    const batch::CoordinateArrayView& c = *a_coordinates_;
+    bytes += c.coords.size() +
+             sizeof(uint64_t) * (c.geometry_offsets.size() +
+                                 c.part_offsets.size() + c.ring_offsets.size());
+  }
+  return bytes;
 }
 
 batch::BatchView ComputePlan::b() const {

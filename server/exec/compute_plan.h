@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -79,7 +80,13 @@ class ComputePlan {
   bool reduces() const { return spec_->reducer != nullptr; }
   v1::Encoding result_encoding() const { return result_encoding_; }
 
+  // a's rows, unless coordinates() holds them.
   const batch::BatchView& a() const { return a_; }
+  // a's coordinates when the operation's coordinate kernel takes them
+  // (ops::OpSpec::coordinate_kernel): a view into the request; else null.
+  const batch::CoordinateArrayView* coordinates() const {
+    return a_coordinates_ ? &*a_coordinates_ : nullptr;
+  }
   Operand operand() const { return operand_; }
   // The operand's rows (kRows), or its one row (kBroadcast). Views into the
   // request (and, for kBroadcast, this plan).
@@ -120,6 +127,7 @@ class ComputePlan {
   // a's and b's rows when sent as coordinates (see ViewOf).
   std::shared_ptr<const batch::WkbRows> a_owned_;
   std::shared_ptr<const batch::WkbRows> b_owned_;
+  std::optional<batch::CoordinateArrayView> a_coordinates_;
   absl::Span<const int64_t> group_keys_;
   Operand operand_ = Operand::kNone;
   // The operand's data and encoding; its offsets too for kRows.

@@ -73,6 +73,25 @@ using Reducer = absl::StatusOr<geos::GeometryPtr> (*)(
     geos::Context& context, std::vector<geos::GeometryPtr> inputs,
     const Params& params);
 
+// The coordinates of rows sent as a coordinate array, for a
+// CoordinateKernel: `n` coordinates of `dims` ordinates (x, y[, z]
+// interleaved) from `in` to `out`, the array's SRID, the worker's PROJ
+// context.
+struct CoordinateRun {
+  const double* in = nullptr;
+  double* out = nullptr;
+  size_t n = 0;
+  int dims = 2;
+  int32_t srid = 0;
+  proj::Context* proj = nullptr;
+};
+
+// Maps every coordinate of a run at once. A non-OK status (one coordinate
+// it cannot map, say) sends the run's rows the row-by-row way, where each
+// row gets its own outcome.
+using CoordinateKernel = absl::Status (*)(const CoordinateRun& run,
+                                          const Params& params);
+
 // Checks rules between an operation's parameters (ParamSpec checks each
 // one's range): INVALID_ARGUMENT naming them. Runs once per request, in
 // ResolveParams.
@@ -124,6 +143,14 @@ struct OpSpec {
   // geometry would give, with no GEOS geometry made.
   bool (*keeps_wkb)(absl::string_view wkb, const Params& params) = nullptr;
   Kernel wkb_kernel = nullptr;
+  // Cheaper still, for an operation that maps coordinates one by one and
+  // changes nothing else (transform without densify: `keeps_coordinates`
+  // says when): rows that arrive as a coordinate array and leave as one go
+  // through `coordinate_kernel` a run of rows at a time, the array's
+  // offsets unchanged, when every row is one the WKB path would keep
+  // (batch::PlainRows); the result is what the row-by-row way gives.
+  bool (*keeps_coordinates)(const Params& params) = nullptr;
+  CoordinateKernel coordinate_kernel = nullptr;
 };
 
 // Whether an operation's prepared kernel may serve `g`, as the broadcast b

@@ -218,6 +218,160 @@ TEST_F(CoordinatesTest, WhatRowsHoldIsLeftToRowValidation) {
   EXPECT_FALSE(ValidateWkb((*rows)->view().row(1), {}).ok());  // NaN.
 }
 
+TEST_F(CoordinatesTest, PlainRowsAreTheRowsTheWkbPathKeeps) {
+  using Offsets = std::vector<uint64_t>;
+  struct Case {
+    const char* what;
+    CoordinateKind kind;
+    std::string coords;
+    Offsets geometry, part, ring;
+    bool plain;
+  };
+  const std::string square = Bytes({0, 0, 1, 0, 1, 1, 0, 0});
+  const std::string open = Bytes({0, 0, 1, 0, 1, 1, 0, 1});
+  const std::string line = Bytes({0, 0, 1, 1, 2, 2});
+  const std::string nan_line = Bytes({0, 0, kNaN, 1, 2, 2});
+  const std::string huge = Bytes({0, 0, 1e200, 1});
+  const std::string points = Bytes({1, 2, kNaN, kNaN, 3, 4});
+  const Case cases[] = {
+      {"polygon", CoordinateKind::kPolygon, square, {0, 1}, {}, {0, 4}, true},
+      {"open ring", CoordinateKind::kPolygon, open, {0, 1}, {}, {0, 4}, false},
+      {"two-point ring",
+       CoordinateKind::kPolygon,
+       square.substr(0, 32),
+       {0, 1},
+       {},
+       {0, 2},
+       false},
+      {"empty polygon row and a polygon",
+       CoordinateKind::kPolygon,
+       square,
+       {0, 0, 1},
+       {},
+       {0, 4},
+       true},
+      {"a line of one point",
+       CoordinateKind::kLineString,
+       line,
+       {0, 2, 2, 3},
+       {},
+       {},
+       false},
+      {"an empty line and a line",
+       CoordinateKind::kLineString,
+       line,
+       {0, 0, 3},
+       {},
+       {},
+       true},
+      {"NaN in a line",
+       CoordinateKind::kLineString,
+       nan_line,
+       {0, 3},
+       {},
+       {},
+       false},
+      {"beyond max_abs_coordinate",
+       CoordinateKind::kLineString,
+       huge,
+       {0, 2},
+       {},
+       {},
+       false},
+      {"points and an empty point",
+       CoordinateKind::kPoint,
+       points,
+       {},
+       {},
+       {},
+       true},
+      {"an empty point in a multipoint",
+       CoordinateKind::kMultiPoint,
+       points,
+       {0, 3},
+       {},
+       {},
+       false},
+      {"an empty part of a multi line string",
+       CoordinateKind::kMultiLineString,
+       line,
+       {0, 2},
+       {0, 3, 3},
+       {},
+       false},
+      {"an empty polygon in a multipolygon",
+       CoordinateKind::kMultiPolygon,
+       square,
+       {0, 2},
+       {0, 1, 1},
+       {0, 4},
+       false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    const CoordinateArrayView array = {.kind = c.kind,
+                                       .coords = c.coords,
+                                       .geometry_offsets = c.geometry,
+                                       .part_offsets = c.part,
+                                       .ring_offsets = c.ring};
+    const absl::StatusOr<size_t> rows = CheckCoordinates(array, "a");
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    const CoordinateSlice slice(array, 0, *rows);
+    EXPECT_EQ(PlainRows(slice, {}), c.plain);
+    // Against the WKB path's own judgement, row by row (an empty row or an
+    // empty point is left alone by both ways).
+    auto wkb = CoordinatesToWkb(array, "a");
+    ASSERT_TRUE(wkb.ok());
+    bool kept = true;
+    for (size_t i = 0; i < *rows; ++i) {
+      const absl::string_view row = (*wkb)->view().row(i);
+      const bool empty =
+          slice.row_coordinates()[i + 1] == slice.row_coordinates()[i] ||
+          (c.kind == CoordinateKind::kPoint &&
+           std::isnan(Doubles(std::string(row.substr(5)))[0]));
+      kept = kept && (empty || (ValidateWkb(row, {}).ok() && PlainWkb(row)));
+    }
+    EXPECT_EQ(kept, c.plain);
+  }
+  // The vertex limit, per row.
+  const Offsets one_line = {0, 3};
+  const CoordinateArrayView lines = {.kind = CoordinateKind::kLineString,
+                                     .coords = line,
+                                     .geometry_offsets = one_line};
+  const CoordinateSlice slice(lines, 0, 1);
+  EXPECT_TRUE(PlainRows(slice, {.max_vertices = 3}));
+  EXPECT_FALSE(PlainRows(slice, {.max_vertices = 2}));
+}
+
+TEST_F(CoordinatesTest, SlicesRebaseTheirOffsets) {
+  const std::string xy =
+      Bytes({0, 0, 1, 0, 1, 1, 0, 0, 5, 5, 6, 5, 6, 6, 5, 5});
+  const std::vector<uint64_t> geometry = {0, 1, 1, 2}, part = {0, 1, 2},
+                              ring = {0, 4, 8};
+  const CoordinateArrayView array = {.kind = CoordinateKind::kMultiPolygon,
+                                     .coords = xy,
+                                     .geometry_offsets = geometry,
+                                     .part_offsets = part,
+                                     .ring_offsets = ring};
+  const CoordinateSlice tail(array, 1, 3);
+  EXPECT_EQ(std::vector<uint64_t>(tail.view().geometry_offsets.begin(),
+                                  tail.view().geometry_offsets.end()),
+            (std::vector<uint64_t>{0, 0, 1}));
+  EXPECT_EQ(std::vector<uint64_t>(tail.view().part_offsets.begin(),
+                                  tail.view().part_offsets.end()),
+            (std::vector<uint64_t>{0, 1}));
+  EXPECT_EQ(std::vector<uint64_t>(tail.view().ring_offsets.begin(),
+                                  tail.view().ring_offsets.end()),
+            (std::vector<uint64_t>{0, 4}));
+  EXPECT_EQ(tail.view().coords, xy.substr(64));
+  EXPECT_EQ(tail.row_coordinates(), (std::vector<uint64_t>{0, 0, 4}));
+  auto rows = CoordinatesToWkb(tail.view(), "a");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(Wkt(**rows), (std::vector<std::string>{
+                             "MULTIPOLYGON EMPTY",
+                             "MULTIPOLYGON (((5 5, 6 5, 6 6, 5 5)))"}));
+}
+
 TEST_F(CoordinatesTest, ColumnRoundTripsEveryKind) {
   const std::vector<std::vector<std::string>> kinds = {
       {"POINT (1 2)", "POINT EMPTY", "POINT (3 4)"},

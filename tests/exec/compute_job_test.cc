@@ -332,6 +332,78 @@ TEST_F(ComputeJobTest, CoordinatesInAndOutAgreeWithWkt) {
   }
 }
 
+TEST_F(ComputeJobTest, TransformsCoordinateRunsAsRowByRow) {
+  // Arrays the coordinate kernel maps whole, and runs it leaves to the
+  // row-by-row way: an empty point, a coordinate out of the domain, an
+  // open ring, rows without an SRID.
+  const std::vector<std::vector<std::string>> arrays = {
+      {"POINT (10 50)", "POINT (-3 40)", "POINT (170 -60)", "POINT (0 0)"},
+      {"POINT (10 50)", "POINT EMPTY", "POINT (1 2)"},
+      {"POINT (10 50)", "POINT (0 91)", "POINT (1 2)", "POINT (3 4)"},
+      {"POINT Z (10 50 100)", "POINT Z (1 2 3)"},
+      {"LINESTRING (0 0, 10 10, 20 0)", "LINESTRING EMPTY",
+       "LINESTRING (1 1, 2 2)"},
+      {"POLYGON ((0 0, 20 0, 20 20, 0 0), (1 1, 2 1, 2 2, 1 1))",
+       "POLYGON EMPTY", "POLYGON ((5 5, 6 5, 6 6, 5 5))"},
+      {"MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))",
+       "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))"},
+      {"MULTILINESTRING ((0 0, 1 1), (0 0, 0 95))",
+       "MULTILINESTRING ((1 "
+       "1, 2 2))"},
+  };
+  for (size_t k = 0; k < arrays.size(); ++k) {
+    for (bool srid : {true, false}) {
+      for (uint32_t chunk_rows : {1u, 2u, 100u}) {
+        SCOPED_TRACE(absl::StrCat("array ", k, " srid ", srid, " chunk_rows ",
+                                  chunk_rows));
+        v1::ComputeRequest request;
+        request.mutable_operation()->set_op(v1::OP_CODE_TRANSFORM);
+        v1::TransformParams* params =
+            request.mutable_operation()->mutable_transform();
+        if (!srid) params->set_from_crs("EPSG:4326");
+        params->set_to_crs("EPSG:3857");
+        request.set_chunk_rows(chunk_rows);
+        request.set_result_encoding(v1::ENCODING_COORDINATES);
+        *request.mutable_a() = CoordinateBatch(arrays[k]);
+        if (srid) request.mutable_a()->mutable_coordinates()->set_srid(4326);
+        // Small chunks: runs split by their bytes too.
+        const Outcome runs =
+            RunJob(pool_.get(), request, {.max_chunk_bytes = 100});
+        ASSERT_TRUE(runs.start.ok()) << runs.start;
+        ASSERT_EQ(runs.summary.status().code(), 0);
+        // The same rows as WKB: every one the row-by-row way.
+        auto wkb = batch::CoordinatesToWkb(
+            {.kind = static_cast<batch::CoordinateKind>(
+                 request.a().coordinates().kind()),
+             .dimensions =
+                 static_cast<int>(request.a().coordinates().dimensions()),
+             .coords = request.a().coordinates().coords(),
+             .geometry_offsets = absl::MakeConstSpan(
+                 request.a().coordinates().geometry_offsets()),
+             .part_offsets =
+                 absl::MakeConstSpan(request.a().coordinates().part_offsets()),
+             .ring_offsets =
+                 absl::MakeConstSpan(request.a().coordinates().ring_offsets()),
+             .srid = request.a().coordinates().srid()},
+            "a");
+        ASSERT_TRUE(wkb.ok());
+        const batch::BatchView view = (*wkb)->view();
+        *request.mutable_a() = testing::ProtoBatch(
+            v1::ENCODING_WKB,
+            std::vector<std::string>(
+                view.data.data() == nullptr ? 0 : view.size(), ""));
+        request.mutable_a()->set_data(std::string(view.data));
+        request.mutable_a()->clear_offsets();
+        for (uint64_t o : view.offsets) request.mutable_a()->add_offsets(o);
+        const Outcome rows = RunJob(pool_.get(), request);
+        EXPECT_EQ(CanonicalValues(runs), CanonicalValues(rows));
+        EXPECT_EQ(runs.summary.error_rows(), rows.summary.error_rows());
+        EXPECT_EQ(runs.summary.result_rows(), rows.summary.result_rows());
+      }
+    }
+  }
+}
+
 TEST_F(ComputeJobTest, ACoordinateResultItsChunkCannotHoldIsARowError) {
   // envelope gives points for points and polygons for the rest: in one
   // chunk, the first decides.

@@ -273,6 +273,17 @@ absl::Status TransformWkb(geos::Context&, const Row& r, const Params& p,
       out->bytes);
 }
 
+bool KeepsCoordinates(const Params& p) { return p.number(kDensify) == 0; }
+
+// One PROJ call for a run of coordinates. The SRID is the array's: with
+// no from_crs, a run without one fails (each row then says so).
+absl::Status TransformCoordinates(const CoordinateRun& run, const Params& p) {
+  if (run.proj == nullptr) return NoProjContext();
+  ASSIGN_OR_RETURN(const proj::Transformation* t,
+                   RowTransformation(*run.proj, p, run.srid));
+  return run.proj->Transform(*t, run.in, run.out, run.n, run.dims);
+}
+
 // --- Geodesic measures ----------------------------------------------------
 
 // OK if `g`'s SRID is unset, 4326 or another longitude/latitude CRS: a
@@ -323,7 +334,9 @@ constexpr OpSpec kOperations[] = {
          "every type and Z kept; a coordinate PROJ cannot transform is a "
          "row error.",
      .keeps_wkb = KeepsWkb,
-     .wkb_kernel = TransformWkb},
+     .wkb_kernel = TransformWkb,
+     .keeps_coordinates = KeepsCoordinates,
+     .coordinate_kernel = TransformCoordinates},
     {.code = v1::OP_CODE_GEODESIC_AREA,
      .result = ResultType::kDouble,
      .kernel = UnaryGeodesic<proj::GeodesicArea>,
