@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -380,6 +381,193 @@ TEST_F(CatalogTest, TileEnvelopeAndMvtGeom) {
   m->set_xmax(1e-320);
   EXPECT_EQ(Run(op, "POINT (0 0)").status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Identity and Shapely's creation functions: known answers, the rows each
+// refuses (INVALID_ARGUMENT, saying why), and what they keep (z, the SRID).
+class CreationOpsTest : public CatalogTest {
+ protected:
+  // The kernel's geometry for `wkt` carrying `srid`.
+  absl::StatusOr<geos::GeometryPtr> RunWithSrid(v1::OpCode code,
+                                                const std::string& wkt,
+                                                int srid) {
+    absl::StatusOr<const OpSpec*> spec = FindOperation(code);
+    if (!spec.ok()) return spec.status();
+    absl::StatusOr<geos::GeometryPtr> a = c_.ReadWkt(wkt);
+    if (!a.ok()) return a.status();
+    GEOSSetSRID_r(c_.handle(), a->get(), srid);
+    Value v;
+    const absl::Status s =
+        (*spec)->kernel(c_, {a->get(), nullptr, nullptr}, Params(), &v);
+    if (!s.ok()) return s;
+    return std::move(v.geometry);
+  }
+};
+
+TEST_F(CreationOpsTest, IdentityKeepsTheRow) {
+  for (const std::string wkt :
+       {"POINT Z (1 2 3)", "LINEARRING (0 0, 1 0, 1 1, 0 0)",
+        "GEOMETRYCOLLECTION (POLYGON ((0 0, 1 0, 0 1, 0 0)), LINESTRING EMPTY)",
+        "MULTIPOINT EMPTY"}) {
+    EXPECT_EQ(*Run(v1::OP_CODE_IDENTITY, wkt), wkt);
+  }
+}
+
+TEST_F(CreationOpsTest, IdentityKeepsTheSrid) {
+  absl::StatusOr<geos::GeometryPtr> g =
+      RunWithSrid(v1::OP_CODE_IDENTITY, "LINESTRING (0 0, 1 1)", 4326);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(GEOSGetSRID_r(c_.handle(), g->get()), 4326);
+  std::string wkt;
+  ASSERT_TRUE(c_.WriteWkt(g->get(), {}, &wkt).ok());
+  EXPECT_EQ(wkt, "LINESTRING (0 0, 1 1)");
+}
+
+TEST_F(CreationOpsTest, RebuiltRowsKeepTheSrid) {
+  const std::pair<v1::OpCode, std::string> cases[] = {
+      {v1::OP_CODE_POINTS, "POINT (1 2)"},
+      {v1::OP_CODE_LINESTRINGS, "LINEARRING (0 0, 1 0, 1 1, 0 0)"},
+      {v1::OP_CODE_LINEARRINGS, "LINESTRING (0 0, 1 0, 1 1)"},
+      {v1::OP_CODE_POLYGONS, "LINESTRING (0 0, 1 0, 1 1, 0 0)"},
+      {v1::OP_CODE_POLYGONS, "LINESTRING EMPTY"},
+  };
+  for (const auto& [code, wkt] : cases) {
+    SCOPED_TRACE(wkt);
+    absl::StatusOr<geos::GeometryPtr> g = RunWithSrid(code, wkt, 3857);
+    ASSERT_TRUE(g.ok()) << g.status();
+    EXPECT_EQ(GEOSGetSRID_r(c_.handle(), g->get()), 3857);
+  }
+}
+
+TEST_F(CreationOpsTest, PointsTakesPointsAndEmptyPoints) {
+  EXPECT_EQ(*Run(v1::OP_CODE_POINTS, "POINT Z (1 2 3)"), "POINT Z (1 2 3)");
+  EXPECT_EQ(*Run(v1::OP_CODE_POINTS, "POINT EMPTY"), "POINT EMPTY");
+}
+
+TEST_F(CreationOpsTest, PointsRejectsALine) {
+  EXPECT_EQ(
+      Run(v1::OP_CODE_POINTS, "LINESTRING (0 0, 1 1)").status(),
+      absl::InvalidArgumentError("points: row is a LineString, not a Point"));
+  EXPECT_EQ(
+      Run(v1::OP_CODE_POINTS, "MULTIPOINT (0 0, 1 1)").status(),
+      absl::InvalidArgumentError("points: row is a MultiPoint, not a Point"));
+}
+
+TEST_F(CreationOpsTest, LinestringsTurnsARingIntoALine) {
+  EXPECT_EQ(*Run(v1::OP_CODE_LINESTRINGS,
+                 "LINEARRING Z (0 0 1, 1 0 2, 1 1 3, 0 0 4)"),
+            "LINESTRING Z (0 0 1, 1 0 2, 1 1 3, 0 0 4)");
+  EXPECT_EQ(*Run(v1::OP_CODE_LINESTRINGS, "LINEARRING EMPTY"),
+            "LINESTRING EMPTY");
+  EXPECT_EQ(*Run(v1::OP_CODE_LINESTRINGS, "LINESTRING (0 0, 1 1)"),
+            "LINESTRING (0 0, 1 1)");
+}
+
+TEST_F(CreationOpsTest, LinestringsRejectsAPolygon) {
+  EXPECT_EQ(
+      Run(v1::OP_CODE_LINESTRINGS, "POLYGON ((0 0, 1 0, 0 1, 0 0))").status(),
+      absl::InvalidArgumentError(
+          "linestrings: row is a Polygon, not a LineString"));
+}
+
+TEST_F(CreationOpsTest, LinearringsClosesAnOpenLine) {
+  EXPECT_EQ(*Run(v1::OP_CODE_LINEARRINGS, "LINESTRING (0 0, 1 0, 1 1)"),
+            "LINEARRING (0 0, 1 0, 1 1, 0 0)");
+}
+
+TEST_F(CreationOpsTest, LinearringsKeepsZ) {
+  EXPECT_EQ(*Run(v1::OP_CODE_LINEARRINGS, "LINESTRING Z (0 0 1, 1 0 2, 1 1 3)"),
+            "LINEARRING Z (0 0 1, 1 0 2, 1 1 3, 0 0 1)");
+}
+
+TEST_F(CreationOpsTest, LinearringsLeavesALineClosedIn2dAsItIs) {
+  // Closed as GEOS judges rings: x and y; z may differ.
+  EXPECT_EQ(*Run(v1::OP_CODE_LINEARRINGS,
+                 "LINESTRING Z (0 0 1, 1 0 2, 1 1 3, 0 0 9)"),
+            "LINEARRING Z (0 0 1, 1 0 2, 1 1 3, 0 0 9)");
+  EXPECT_EQ(*Run(v1::OP_CODE_LINEARRINGS, "LINEARRING (0 0, 1 0, 1 1, 0 0)"),
+            "LINEARRING (0 0, 1 0, 1 1, 0 0)");
+}
+
+TEST_F(CreationOpsTest, LinearringsRejectsARingOfThreeCoordinates) {
+  // Open, closed by a third coordinate; and closed already.
+  for (const char* wkt : {"LINESTRING (0 0, 1 1)", "LINESTRING (0 0, 1 1, 0 0)",
+                          "LINEARRING (0 0, 1 1, 0 0)"}) {
+    EXPECT_EQ(Run(v1::OP_CODE_LINEARRINGS, wkt).status(),
+              absl::InvalidArgumentError(
+                  "linearrings: a ring needs at least 4 coordinates, got 3"))
+        << wkt;
+  }
+  EXPECT_EQ(Run(v1::OP_CODE_LINEARRINGS, "LINESTRING (1 1, 1 1)").status(),
+            absl::InvalidArgumentError(
+                "linearrings: a ring needs at least 4 coordinates, got 2"));
+}
+
+TEST_F(CreationOpsTest, LinearringsOfAnEmptyLineIsAnEmptyRing) {
+  EXPECT_EQ(*Run(v1::OP_CODE_LINEARRINGS, "LINESTRING EMPTY"),
+            "LINEARRING EMPTY");
+  EXPECT_EQ(*Run(v1::OP_CODE_LINEARRINGS, "LINEARRING EMPTY"),
+            "LINEARRING EMPTY");
+}
+
+TEST_F(CreationOpsTest, LinearringsRejectsAPoint) {
+  EXPECT_EQ(Run(v1::OP_CODE_LINEARRINGS, "POINT (1 1)").status(),
+            absl::InvalidArgumentError("linearrings: row is a Point, not a "
+                                       "LineString or LinearRing"));
+}
+
+TEST_F(CreationOpsTest, PolygonsTakesAClosedLineAsShell) {
+  EXPECT_EQ(*Run(v1::OP_CODE_POLYGONS, "LINESTRING (0 0, 4 0, 4 3, 0 0)"),
+            "POLYGON ((0 0, 4 0, 4 3, 0 0))");
+  EXPECT_EQ(
+      *Run(v1::OP_CODE_POLYGONS, "LINEARRING Z (0 0 1, 4 0 2, 4 3 3, 0 0 1)"),
+      "POLYGON Z ((0 0 1, 4 0 2, 4 3 3, 0 0 1))");
+  // The same polygon as GEOS makes from the ring directly.
+  absl::StatusOr<geos::GeometryPtr> made = RunWithSrid(
+      v1::OP_CODE_POLYGONS, "LINESTRING (0 0, 4 0, 4 3, 0 4, 0 0)", 0);
+  ASSERT_TRUE(made.ok()) << made.status();
+  geos::GeometryPtr ring = *c_.ReadWkt("LINEARRING (0 0, 4 0, 4 3, 0 4, 0 0)");
+  geos::GeometryPtr direct =
+      c_.Own(GEOSGeom_createPolygon_r(c_.handle(), ring.release(), nullptr, 0));
+  EXPECT_EQ(GEOSEqualsExact_r(c_.handle(), made->get(), direct.get(), 0), 1);
+  double area = 0;
+  ASSERT_EQ(GEOSArea_r(c_.handle(), made->get(), &area), 1);
+  EXPECT_EQ(area, 14);
+}
+
+TEST_F(CreationOpsTest, PolygonsKeepsAPolygon) {
+  const std::string with_hole =
+      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 4, 4 4, 2 2))";
+  EXPECT_EQ(*Run(v1::OP_CODE_POLYGONS, with_hole), with_hole);
+}
+
+TEST_F(CreationOpsTest, PolygonsRejectsAnOpenLine) {
+  EXPECT_EQ(
+      Run(v1::OP_CODE_POLYGONS, "LINESTRING (0 0, 4 0, 4 3, 0 3)").status(),
+      absl::InvalidArgumentError(
+          "polygons: the line is not closed (its first and last "
+          "coordinates differ); linearrings closes it"));
+}
+
+TEST_F(CreationOpsTest, PolygonsRejectsAShellOfThreeCoordinates) {
+  EXPECT_EQ(Run(v1::OP_CODE_POLYGONS, "LINESTRING (0 0, 1 1, 0 0)").status(),
+            absl::InvalidArgumentError(
+                "polygons: a shell needs at least 4 coordinates, got 3"));
+}
+
+TEST_F(CreationOpsTest, PolygonsRejectsOtherTypes) {
+  EXPECT_EQ(Run(v1::OP_CODE_POLYGONS, "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))")
+                .status(),
+            absl::InvalidArgumentError("polygons: row is a MultiPolygon, not "
+                                       "a Polygon, LineString or LinearRing"));
+  EXPECT_EQ(Run(v1::OP_CODE_POLYGONS, "POINT EMPTY").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CreationOpsTest, PolygonsOfAnEmptyLineIsAnEmptyPolygon) {
+  EXPECT_EQ(*Run(v1::OP_CODE_POLYGONS, "LINESTRING EMPTY"), "POLYGON EMPTY");
+  EXPECT_EQ(*Run(v1::OP_CODE_POLYGONS, "LINEARRING EMPTY"), "POLYGON EMPTY");
+  EXPECT_EQ(*Run(v1::OP_CODE_POLYGONS, "POLYGON EMPTY"), "POLYGON EMPTY");
 }
 
 }  // namespace

@@ -1133,6 +1133,44 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
                                                 : GEOSGeomTypeId_r(h, a);
       return Geometry(c, c.ReadWkt(kEmpty[type])->release());
     }
+    case v1::OP_CODE_IDENTITY:
+      return Geometry(c, GEOSGeom_clone_r(h, a));
+    case v1::OP_CODE_POINTS:
+      if (GEOSGeomTypeId_r(h, a) != GEOS_POINT) return InvalidArgument();
+      return Geometry(c, GEOSGeom_clone_r(h, a));
+    case v1::OP_CODE_LINESTRINGS:
+    case v1::OP_CODE_LINEARRINGS:
+    case v1::OP_CODE_POLYGONS: {
+      // Shapely's creation functions, point by point: a line's points
+      // rebuilt as a line, a ring (closed first, for linearrings) or a
+      // polygon's shell.
+      const int type = GEOSGeomTypeId_r(h, a);
+      if (op.op() == v1::OP_CODE_POLYGONS && type == GEOS_POLYGON) {
+        return Geometry(c, GEOSGeom_clone_r(h, a));
+      }
+      if (type != GEOS_LINESTRING && type != GEOS_LINEARRING) {
+        return InvalidArgument();
+      }
+      const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, a);
+      unsigned dims = 2;
+      GEOSCoordSeq_getDimensions_r(h, seq, &dims);
+      const bool has_z = dims >= 3;
+      Points points = ReadPoints(h, seq, has_z);
+      if (op.op() == v1::OP_CODE_LINESTRINGS) {
+        return Geometry(
+            c, GEOSGeom_createLineString_r(h, WritePoints(h, points, has_z)));
+      }
+      const bool open =
+          !points.empty() && (points.front()[0] != points.back()[0] ||
+                              points.front()[1] != points.back()[1]);
+      if (open && op.op() == v1::OP_CODE_POLYGONS) return InvalidArgument();
+      if (open) points.push_back(points.front());
+      if (!points.empty() && points.size() < 4) return InvalidArgument();
+      GEOSGeometry* ring =
+          GEOSGeom_createLinearRing_r(h, WritePoints(h, points, has_z));
+      if (op.op() == v1::OP_CODE_LINEARRINGS) return Geometry(c, ring);
+      return Geometry(c, GEOSGeom_createPolygon_r(h, ring, nullptr, 0));
+    }
     case v1::OP_CODE_AFFINE: {
       const auto& p = op.affine();
       return Transformed(c, a,

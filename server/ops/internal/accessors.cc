@@ -113,12 +113,6 @@ constexpr ParamSpec kIndexParams[] = {
 };
 constexpr int kIndex = ParamIndex(kIndexParams, "index");
 
-// The geometry type's name, for messages.
-std::string TypeName(geos::Context& c, const GEOSGeometry* g) {
-  const geos::CharBuffer name(GEOSGeomType_r(c.handle(), g), {c.handle()});
-  return name ? name.get() : "geometry";
-}
-
 absl::Status WrongType(geos::Context& c, const GEOSGeometry* g,
                        absl::string_view wanted) {
   return absl::FailedPreconditionError(

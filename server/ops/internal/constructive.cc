@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/status_macros.h"
 #include "server/geos/handles.h"
 #include "server/ops/internal/families.h"
@@ -530,6 +531,117 @@ absl::Status Empty(geos::Context& c, const Row& r, const Params& p,
   }
 }
 
+// --- Identity and Shapely's creation functions ---------------------------
+// For rows sent as coordinates, where the row's type is the client's claim:
+// each checks it, and returns the row as that type, with its SRID.
+
+// INVALID_ARGUMENT for a row of a type `op` does not take: "points: row is
+// a LineString, not a Point".
+absl::Status NotA(geos::Context& c, absl::string_view op, const G* g,
+                  absl::string_view wanted) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(op, ": row is a ", TypeName(c, g), ", not a ", wanted));
+}
+
+bool IsLine(int type) {
+  return type == GEOS_LINESTRING || type == GEOS_LINEARRING;
+}
+
+// Whether a line's first and last points share x and y: GEOS's test for a
+// closed ring (z may differ).
+bool ClosedIn2d(const Coords& coords) {
+  const double* first = coords.at(0);
+  const double* last = coords.at(coords.size() - 1);
+  return first[0] == last[0] && first[1] == last[1];
+}
+
+// A point, line or ring of `type` from `coords`, with `a`'s SRID.
+absl::Status SetFromCoords(geos::Context& c, const G* a, int type,
+                           const Coords& coords, Value* out) {
+  ASSIGN_OR_RETURN(out->geometry, CreateFromCoords(c, type, coords));
+  GEOSSetSRID_r(c.handle(), out->geometry.get(), GEOSGetSRID_r(c.handle(), a));
+  return absl::OkStatus();
+}
+
+// A copy of a, any type (a clone keeps the SRID).
+absl::Status Identity(geos::Context& c, const Row& r, const Params&,
+                      Value* out) {
+  return SetGeometry(c, GEOSGeom_clone_r(c.handle(), r.a), out);
+}
+
+absl::Status Points(geos::Context& c, const Row& r, const Params& p,
+                    Value* out) {
+  if (GEOSGeomTypeId_r(c.handle(), r.a) != GEOS_POINT) {
+    return NotA(c, "points", r.a, "Point");
+  }
+  return Identity(c, r, p, out);
+}
+
+// A ring's coordinates make a line string as they are.
+absl::Status LineStrings(geos::Context& c, const Row& r, const Params& p,
+                         Value* out) {
+  const int type = GEOSGeomTypeId_r(c.handle(), r.a);
+  if (!IsLine(type)) return NotA(c, "linestrings", r.a, "LineString");
+  if (type == GEOS_LINESTRING) return Identity(c, r, p, out);
+  ASSIGN_OR_RETURN(const Coords coords, CopyCoords(c, r.a));
+  return SetFromCoords(c, r.a, GEOS_LINESTRING, coords, out);
+}
+
+// An open line is closed with its first coordinate, as Shapely's
+// linearrings closes open coordinates; a ring needs 4 coordinates (GEOS
+// 3.11 would make one of 3). Unlike Shapely's, ends that differ only in z
+// count as closed (GEOS's test), and a closed line of 3 coordinates is
+// refused rather than given a fourth.
+absl::Status LinearRings(geos::Context& c, const Row& r, const Params&,
+                         Value* out) {
+  if (!IsLine(GEOSGeomTypeId_r(c.handle(), r.a))) {
+    return NotA(c, "linearrings", r.a, "LineString or LinearRing");
+  }
+  ASSIGN_OR_RETURN(Coords coords, CopyCoords(c, r.a));
+  const size_t n = coords.size();
+  if (n > 0 && !ClosedIn2d(coords)) {
+    coords.v.resize((n + 1) * coords.dims);
+    std::copy_n(coords.at(0), coords.dims, coords.at(n));
+  }
+  if (coords.size() > 0 && coords.size() < 4) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("linearrings: a ring needs at least 4 coordinates, got ",
+                     coords.size()));
+  }
+  return SetFromCoords(c, r.a, GEOS_LINEARRING, coords, out);
+}
+
+// A polygon as it is, or a closed line as a shell without holes. Shapely's
+// polygons takes a linear ring; WKB has no rings, so a closed line stands
+// for one. An open line is refused rather than closed: linearrings closes
+// it first.
+absl::Status Polygons(geos::Context& c, const Row& r, const Params& p,
+                      Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  const int type = GEOSGeomTypeId_r(h, r.a);
+  if (type == GEOS_POLYGON) return Identity(c, r, p, out);
+  if (!IsLine(type)) {
+    return NotA(c, "polygons", r.a, "Polygon, LineString or LinearRing");
+  }
+  ASSIGN_OR_RETURN(const Coords coords, CopyCoords(c, r.a));
+  if (coords.size() > 0 && !ClosedIn2d(coords)) {
+    return absl::InvalidArgumentError(
+        "polygons: the line is not closed (its first and last coordinates "
+        "differ); linearrings closes it");
+  }
+  if (coords.size() > 0 && coords.size() < 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "polygons: a shell needs at least 4 coordinates, got ", coords.size()));
+  }
+  ASSIGN_OR_RETURN(geos::GeometryPtr shell,
+                   CreateFromCoords(c, GEOS_LINEARRING, coords));
+  // GEOS takes the shell, also when it fails.
+  RETURN_IF_ERROR(SetGeometry(
+      c, GEOSGeom_createPolygon_r(h, shell.release(), nullptr, 0), out));
+  GEOSSetSRID_r(h, out->geometry.get(), GEOSGetSRID_r(h, r.a));
+  return absl::OkStatus();
+}
+
 constexpr ParamSpec kOrientPolygonsParams[] = {
     {.name = "exterior_cw",
      .type = ParamType::kBool,
@@ -832,6 +944,35 @@ constexpr OpSpec kOperations[] = {
      .kernel = Empty,
      .description = "An empty geometry of the given type, or of a's "
                     "(Shapely's empty)."},
+    {.code = v1::OP_CODE_IDENTITY,
+     .result = ResultType::kGeometry,
+     .kernel = Identity,
+     .description = "a unchanged, SRID kept: only its encoding changes, to "
+                    "the result encoding asked for."},
+    {.code = v1::OP_CODE_POINTS,
+     .result = ResultType::kGeometry,
+     .kernel = Points,
+     .description = "Point a as it is; other types are row errors (Shapely's "
+                    "points, for rows sent as coordinates)."},
+    {.code = v1::OP_CODE_LINESTRINGS,
+     .result = ResultType::kGeometry,
+     .kernel = LineStrings,
+     .description = "Line string a as it is, a linear ring as a line string; "
+                    "other types are row errors (Shapely's linestrings)."},
+    {.code = v1::OP_CODE_LINEARRINGS,
+     .result = ResultType::kGeometry,
+     .kernel = LinearRings,
+     .description =
+         "Line string or ring a as a linear ring, closed with its first "
+         "coordinate if open; under 4 coordinates or other types are row "
+         "errors (Shapely's linearrings)."},
+    {.code = v1::OP_CODE_POLYGONS,
+     .result = ResultType::kGeometry,
+     .kernel = Polygons,
+     .description =
+         "Polygon a as it is, or closed line a (4+ coordinates) as the shell "
+         "of a polygon without holes; other rows are row errors (Shapely's "
+         "polygons)."},
 };
 
 }  // namespace

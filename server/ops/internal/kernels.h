@@ -9,6 +9,7 @@
 
 #include <geos_c.h>
 
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -47,6 +48,12 @@ inline absl::Status SetGeometry(geos::Context& c, G* g, Value* out) {
   if (g == nullptr) return GeosFailure(c);
   out->geometry = c.Own(g);
   return absl::OkStatus();
+}
+
+// The geometry type's name (GEOS's: "LineString"), for messages.
+inline std::string TypeName(geos::Context& c, const G* g) {
+  const geos::CharBuffer name(GEOSGeomType_r(c.handle(), g), {c.handle()});
+  return name ? name.get() : "geometry";
 }
 
 // GEOS's minimum bounding circle, keeping what the caller asks for (its

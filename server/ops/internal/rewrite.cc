@@ -12,8 +12,19 @@
 namespace geosrpc::ops::internal {
 namespace {
 
-// The sequence of a point, line or ring, copied out.
-absl::StatusOr<Coords> CopyOut(geos::Context& c, const GEOSGeometry* g) {
+absl::Status CheckFinite(const Coords& coords) {
+  for (double d : coords.v) {
+    if (!(std::fabs(d) <= kMaxAbsCoordinate)) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "a result coordinate (", d, ") is beyond +-", kMaxAbsCoordinate));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Coords> CopyCoords(geos::Context& c, const GEOSGeometry* g) {
   const GEOSContextHandle_t h = c.handle();
   const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, g);
   unsigned size = 0, dims = 0;
@@ -31,20 +42,8 @@ absl::StatusOr<Coords> CopyOut(geos::Context& c, const GEOSGeometry* g) {
   return coords;
 }
 
-absl::Status CheckFinite(const Coords& coords) {
-  for (double d : coords.v) {
-    if (!(std::fabs(d) <= kMaxAbsCoordinate)) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "a result coordinate (", d, ") is beyond +-", kMaxAbsCoordinate));
-    }
-  }
-  return absl::OkStatus();
-}
-
-// A new point, line or ring of `type` from `coords` (owned by the caller
-// until it returns).
-absl::StatusOr<GEOSGeometry*> Create(geos::Context& c, int type,
-                                     const Coords& coords) {
+absl::StatusOr<geos::GeometryPtr> CreateFromCoords(geos::Context& c, int type,
+                                                   const Coords& coords) {
   RETURN_IF_ERROR(CheckFinite(coords));
   const GEOSContextHandle_t h = c.handle();
   // An empty sequence from a buffer has three dimensions whatever it is
@@ -62,8 +61,10 @@ absl::StatusOr<GEOSGeometry*> Create(geos::Context& c, int type,
                         ? GEOSGeom_createLinearRing_r(h, seq)
                         : GEOSGeom_createLineString_r(h, seq);
   if (g == nullptr) return GeosFailure(c);
-  return g;
+  return c.Own(g);
 }
+
+namespace {
 
 class Rewriter {
  public:
@@ -95,12 +96,11 @@ class Rewriter {
   // empty).
   absl::StatusOr<geos::GeometryPtr> Simple(const GEOSGeometry* g, int type,
                                            Part part) {
-    ASSIGN_OR_RETURN(Coords coords, CopyOut(c_, g));
+    ASSIGN_OR_RETURN(Coords coords, CopyCoords(c_, g));
     bool keep = true;
     RETURN_IF_ERROR(fn_(part, coords, &keep));
     if (!keep) coords.v.clear();
-    ASSIGN_OR_RETURN(GEOSGeometry * out, Create(c_, type, coords));
-    return c_.Own(out);
+    return CreateFromCoords(c_, type, coords);
   }
 
   absl::StatusOr<geos::GeometryPtr> Polygon(const GEOSGeometry* g) {
@@ -108,21 +108,22 @@ class Rewriter {
     const GEOSGeometry* shell = GEOSGetExteriorRing_r(h, g);
     const int holes = GEOSGetNumInteriorRings_r(h, g);
     if (shell == nullptr || holes < 0) return GeosFailure(c_);
-    ASSIGN_OR_RETURN(Coords coords, CopyOut(c_, shell));
+    ASSIGN_OR_RETURN(Coords coords, CopyCoords(c_, shell));
     bool keep = true;
     RETURN_IF_ERROR(fn_(Part::kShell, coords, &keep));
     std::vector<geos::GeometryPtr> rings;
     if (!keep) coords.v.clear();
-    ASSIGN_OR_RETURN(GEOSGeometry * ring, Create(c_, GEOS_LINEARRING, coords));
-    rings.push_back(c_.Own(ring));
+    ASSIGN_OR_RETURN(geos::GeometryPtr ring,
+                     CreateFromCoords(c_, GEOS_LINEARRING, coords));
+    rings.push_back(std::move(ring));
     for (int i = 0; keep && i < holes; ++i) {
       ASSIGN_OR_RETURN(Coords hole,
-                       CopyOut(c_, GEOSGetInteriorRingN_r(h, g, i)));
+                       CopyCoords(c_, GEOSGetInteriorRingN_r(h, g, i)));
       bool keep_hole = true;
       RETURN_IF_ERROR(fn_(Part::kHole, hole, &keep_hole));
       if (!keep_hole) continue;
-      ASSIGN_OR_RETURN(ring, Create(c_, GEOS_LINEARRING, hole));
-      rings.push_back(c_.Own(ring));
+      ASSIGN_OR_RETURN(ring, CreateFromCoords(c_, GEOS_LINEARRING, hole));
+      rings.push_back(std::move(ring));
     }
     std::vector<GEOSGeometry*> raw_holes;
     for (size_t i = 1; i < rings.size(); ++i)

@@ -44,6 +44,17 @@ struct Coords {
   void Truncate(size_t n) { v.resize(n * dims); }
 };
 
+// The sequence of a point, line or ring, copied out: x, y and, where the
+// sequence has three dimensions, z.
+absl::StatusOr<Coords> CopyCoords(geos::Context& c, const GEOSGeometry* g);
+
+// A new point, line or ring of `type` (GEOS_POINT, GEOS_LINESTRING,
+// GEOS_LINEARRING) from `coords`, with their dimensions also when empty.
+// OUT_OF_RANGE as RewriteCoordinates. A ring must be closed (else GEOS's
+// error); GEOS 3.11 does not refuse one of fewer than 4 points.
+absl::StatusOr<geos::GeometryPtr> CreateFromCoords(geos::Context& c, int type,
+                                                   const Coords& coords);
+
 // What a sequence is in its geometry.
 enum class Part { kPoint, kLine, kShell, kHole };
 
