@@ -15,12 +15,19 @@
         buffered = client.compute_frame(gdf, "buffer", radius=10)
         joined = client.sjoin(gdf, other, predicate="within")
 
+        # numpy coordinates in and out, no per-row encoding (GeoArrow's
+        # layout): Shapely's creation functions and ragged arrays.
+        pts = client.points(numpy.random.rand(1000, 2)).geometries()
+        inside = client.contains_xy(polygon, xs, ys).values
+        kind, coords, offsets = client.to_ragged_array(polys)
+
         # Spatial joins, in Shapely's STRtree forms.
         pairs = client.join(points, set=polygons, predicate="within")
         pairs, dist = client.nearest(points, set=points, k=2,
                                      exclusive=True, return_distance=True)
 """
 
+from geosrpc._coordinates import CoordinateBatch
 from geosrpc._inputs import Batch, as_batch, batch, points
 from geosrpc.client import (
     Client,
@@ -30,5 +37,5 @@ from geosrpc.client import (
     set_digest,
 )
 
-__all__ = ["Batch", "Client", "ComputeError", "JoinResult", "Result",
-           "as_batch", "batch", "points", "set_digest"]
+__all__ = ["Batch", "Client", "ComputeError", "CoordinateBatch", "JoinResult",
+           "Result", "as_batch", "batch", "points", "set_digest"]

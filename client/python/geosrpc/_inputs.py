@@ -7,8 +7,9 @@ Accepted as geometries (`as_batch`):
     a Feature): one row, never a sequence of characters or parts;
   - a GeoJSON FeatureCollection dict: one row per feature;
   - a GeoSeries or GeoDataFrame (its active geometry column);
-  - a numeric numpy array (any dtype) of shape (n, 2), or (2,) for one point:
-    points;
+  - a numeric numpy array (any dtype) of shape (n, 2) or (n, 3), or (2,)
+    for one point: points, sent as coordinates (no per-row encoding);
+  - a CoordinateBatch (coordinates and offsets: see _coordinates);
   - any sequence (list, tuple, numpy object array) of the single forms above,
     and None.
 
@@ -24,10 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
+from geosrpc import _coordinates
+from geosrpc._coordinates import CoordinateBatch
 from geosrpc.v1 import geometry_service_pb2 as pb
 
 
@@ -62,28 +65,22 @@ def _pack(encoding: int, parts: List[bytes]) -> Batch:
     return Batch(encoding, b"".join(parts), offsets)
 
 
-_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"),
-                   ("y", "<f8")])
+def points(coords: Any, y: Any = None, z: Any = None) -> CoordinateBatch:
+    """A batch of points from an (n, 2) or (n, 3) array of any numeric
+    dtype (a (2,) array is one point), or from x, y[, z] arrays, sent as
+    coordinates."""
+    return _coordinates.points(coords, y, z)
 
 
-def points(coords: Any) -> Batch:
-    """A batch of 2D points from an (n, 2) array of any numeric dtype (or a
-    (2,) array for one point), encoded with numpy alone."""
-    coords = np.asarray(coords)
-    if coords.dtype.kind not in "iuf":
-        raise TypeError(f"points takes numbers, not dtype {coords.dtype}")
-    coords = coords.astype(np.float64, copy=False)
-    if coords.ndim == 1 and coords.shape[0] == 2:
-        coords = coords.reshape(1, 2)
-    if coords.ndim != 2 or coords.shape[1] != 2:
-        raise ValueError(f"coords must have shape (n, 2), got {coords.shape}")
-    rows = np.empty(len(coords), dtype=_POINT)
-    rows["order"] = 1
-    rows["type"] = 1
-    rows["x"] = coords[:, 0]
-    rows["y"] = coords[:, 1]
-    offsets = np.arange(len(coords) + 1, dtype=np.uint64) * _POINT.itemsize
-    return Batch(pb.ENCODING_WKB, rows.tobytes(), offsets)
+def as_wkb(b: Any) -> Batch:
+    """A batch with its rows as WKB when it holds coordinates (what the
+    server reads them as); any other batch as it is."""
+    if not isinstance(b, CoordinateBatch):
+        return b
+    if b.kind == pb.COORDINATE_KIND_POINT:
+        data, offsets = b.point_wkb()
+        return Batch(pb.ENCODING_WKB, data, offsets)
+    return _pack(pb.ENCODING_WKB, b.to_wkb())
 
 
 def _is_geopandas(value: Any) -> bool:
@@ -166,9 +163,9 @@ _ENCODING = {_WKB: pb.ENCODING_WKB, _SHAPELY: pb.ENCODING_WKB,
              _WKT: pb.ENCODING_WKT, _GEOJSON: pb.ENCODING_GEOJSON}
 
 
-def as_batch(value: Any) -> Batch:
+def as_batch(value: Any) -> Union[Batch, CoordinateBatch]:
     """The batch `value` describes (see the module's docstring)."""
-    if isinstance(value, Batch):
+    if isinstance(value, (Batch, CoordinateBatch)):
         return value
     if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
         return points(value)

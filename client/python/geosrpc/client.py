@@ -34,13 +34,15 @@ from geosrpc.v1 import geometry_service_pb2 as pb
 from geosrpc.v1 import geometry_service_pb2_grpc as pb_grpc
 # Batch, batch and points live in _inputs; they are named here too, as
 # before.
-from geosrpc._inputs import (Batch, as_batch, batch, broadcast, points,  # noqa: F401
-                             to_shapely)
+from geosrpc import _coordinates
+from geosrpc._inputs import (Batch, as_batch, as_wkb, batch,  # noqa: F401
+                             broadcast, points, to_shapely)
 
 from google.protobuf.descriptor import FieldDescriptor
 
 _ENCODINGS = {"wkb": pb.ENCODING_WKB, "wkt": pb.ENCODING_WKT, "hex": pb.ENCODING_HEX_WKB,
-              "geojson": pb.ENCODING_GEOJSON}
+              "geojson": pb.ENCODING_GEOJSON,
+              "coordinates": pb.ENCODING_COORDINATES}
 
 # One geometry: WKB, WKT, a Shapely geometry, a GeoJSON dict, ...
 Geometry = Any
@@ -61,7 +63,7 @@ def set_digest(value: Geometries) -> str:
     the hex SHA-256 of the encoding as one byte (unspecified counts as WKB),
     the row count as 8 little-endian bytes, then each row as its length in 8
     little-endian bytes followed by its bytes."""
-    b = as_batch(value)
+    b = as_wkb(as_batch(value))
     n = len(b)
     h = hashlib.sha256()
     h.update(bytes([b.encoding or pb.ENCODING_WKB]) + n.to_bytes(8, "little"))
@@ -111,6 +113,11 @@ class Result:
     distinct key, in ascending key order, `group_keys` naming each one's
     key and `group_errors` the groups (by position) the server could not
     reduce. `mask`, `codes` and `messages` are always per input row.
+
+    With result_encoding="coordinates", geometry values are in
+    `coordinates` (a CoordinateBatch: one kind, numpy coordinates and
+    offsets; failed rows hold empty geometries) and `values` is empty:
+    ragged_array() gives Shapely's form, geometries() Shapely objects.
     """
 
     values: np.ndarray
@@ -123,6 +130,7 @@ class Result:
     group_keys: Optional[np.ndarray] = None
     group_errors: Dict[int, Tuple[grpc.StatusCode, str]] = dataclasses.field(
         default_factory=dict)
+    coordinates: Optional[_coordinates.CoordinateBatch] = None
 
     @property
     def errors(self) -> Dict[int, Tuple[grpc.StatusCode, str]]:
@@ -131,10 +139,24 @@ class Result:
                            self.messages.get(int(row), ""))
                 for row in np.flatnonzero(self.codes)}
 
+    def ragged_array(self, include_z: Optional[bool] = None):
+        """Coordinate results in Shapely's to_ragged_array form:
+        (geometry_type, coords, offsets). include_z: None keeps z when any
+        value has it; False drops it; True adds NaN z."""
+        if self.coordinates is None:
+            raise TypeError("this result holds no coordinates (ask for "
+                            "result_encoding='coordinates')")
+        return _coordinates.ragged(self.coordinates, include_z)
+
     def geometries(self) -> np.ndarray:
         """The geometry values as Shapely geometries (None where a row
         failed), an object array like Shapely 2's. Needs Shapely (1.8 or
         2.x)."""
+        if self.coordinates is not None:
+            out = _coordinates.to_shapely(self.coordinates)
+            if self.source_rows is None and len(out) == len(self.mask):
+                out[self.mask] = None
+            return out
         if self.values.dtype != object or not all(
                 v is None or isinstance(v, (bytes, str)) for v in self.values):
             raise TypeError("this result holds no geometries")
@@ -295,6 +317,8 @@ class _Assembler:
         self.groups: List[Tuple[int, Any, list]] = []
         self.group_errors: Dict[int, Tuple[grpc.StatusCode, str]] = {}
         self.encoding = pb.ENCODING_WKB
+        # Coordinate results: (first row, rows, batch) per chunk.
+        self.coordinates: List[Tuple[int, int, Any]] = []
         self.received = False  # Any response: a retry could repeat work.
 
     def add(self, response: pb.ComputeResponse) -> None:
@@ -310,6 +334,11 @@ class _Assembler:
         kind = chunk.WhichOneof("column")
         if kind is None:
             return
+        if kind == "coordinates":
+            slices = _coordinates.from_proto(chunk.coordinates)
+            if chunk.mapping != pb.RESULT_MAPPING_PER_PART:
+                self.coordinates.append((at, n, slices))
+                return
         if kind in ("geometries", "encoded"):
             col = getattr(chunk, kind)
             self.encoding = col.encoding or pb.ENCODING_WKB
@@ -351,6 +380,21 @@ class _Assembler:
         else:
             self._column(object)[at:at + n] = slices
 
+    def _coordinate_rows(self):
+        """The coordinate chunks as one batch in row order; rows no chunk
+        holds (a batch cut short) are empty."""
+        pieces, row = [], 0
+        for at, n, batch in sorted(self.coordinates, key=lambda c: c[0]):
+            if at > row:
+                pieces.append(_coordinates._empties(batch.kind, at - row,
+                                                    batch.coords.shape[1]))
+            pieces.append(batch)
+            row = at + n
+        if row < self.rows:
+            pieces.append(_coordinates._empties(pieces[-1].kind,
+                                                self.rows - row, 2))
+        return _coordinates.concatenate(pieces)
+
     def _column(self, dtype, width: int = 1) -> np.ndarray:
         if self.values is None:
             shape = self.rows if width == 1 else (self.rows, width)
@@ -370,6 +414,10 @@ class _Assembler:
 
     def _result(self) -> Result:
         mask = self.codes != 0
+        if self.coordinates:
+            return Result(np.empty(0), mask, self.codes, self.messages,
+                          self.summary,
+                          coordinates=self._coordinate_rows())
         if self.groups:
             groups = sorted(self.groups, key=lambda g: g[0])
             keys = np.asarray([k for _, _, ks in groups for k in ks],
@@ -398,6 +446,11 @@ class _Assembler:
                     numbers = np.concatenate([p[1] for p in parts])
                     return Result(numbers, mask, self.codes, self.messages,
                                   self.summary, sources)
+                if isinstance(parts[0][1], _coordinates.CoordinateBatch):
+                    return Result(np.empty(0), mask, self.codes,
+                                  self.messages, self.summary, sources,
+                                  coordinates=_coordinates.concatenate(
+                                      [p[1] for p in parts]))
                 values = [v for _, slices, _ in parts for v in slices]
             column = np.empty(len(values), dtype=object)
             column[:] = values
@@ -700,7 +753,9 @@ class Client:
         if layer is not None:
             request.set.layer = layer
         else:
-            request.set.geometries.CopyFrom(as_batch(set).to_proto())
+            # Coordinates go as the WKB rows the server would read them
+            # as: the set's digest is then the same.
+            request.set.geometries.CopyFrom(as_wkb(as_batch(set)).to_proto())
 
     def _pairs(self, method, request, nearest: bool, timeout) -> JoinResult:
         """The call, by digest first when the set is large enough."""
@@ -771,6 +826,93 @@ class Client:
             indices, distances, dict(sorted(errors.items())), summary,
             {e.row: (_status_code(e.code), e.message)
              for e in summary.set_errors})
+
+    # ------------------------------------------------------------------
+    # Coordinates: Shapely's creation functions, ragged arrays, *_xy.
+    # Coordinates travel as coordinate arrays (no per-row encoding); the
+    # results are Results of WKB geometries unless said otherwise.
+
+    def points(self, coords: Any, y: Any = None, z: Any = None, *,
+               timeout: Any = _UNSET) -> Result:
+        """Shapely's points: from an (n, 2|3) array or x, y[, z] arrays."""
+        return self.compute("points", _coordinates.points(coords, y, z),
+                            timeout=timeout)
+
+    def linestrings(self, coords: Any, indices: Any = None, *,
+                    timeout: Any = _UNSET) -> Result:
+        """Shapely's linestrings: an (n, m, 2|3) array, or (N, 2|3)
+        coordinates grouped by `indices`."""
+        return self.compute("linestrings", _coordinates.lines(coords, indices),
+                            timeout=timeout)
+
+    def linearrings(self, coords: Any, indices: Any = None, *,
+                    timeout: Any = _UNSET) -> Result:
+        """Shapely's linearrings (closed when open), from coordinates as
+        linestrings takes them. They come back as WKT (exact), which, unlike
+        WKB, can say LINEARRING."""
+        return self.compute("linearrings", _coordinates.lines(coords, indices),
+                            result_encoding="wkt", timeout=timeout)
+
+    def polygons(self, shells: Any, holes: Any = None, *,
+                 timeout: Any = _UNSET) -> Result:
+        """Shapely's polygons from coordinates: shells as an (n, m, 2|3)
+        array or a sequence of rings; `holes`: per polygon, a sequence of
+        rings."""
+        return self.compute("polygons", _coordinates.polygons(shells, holes),
+                            timeout=timeout)
+
+    def box(self, xmin: Any, ymin: Any, xmax: Any, ymax: Any,
+            ccw: bool = True, *, timeout: Any = _UNSET) -> Result:
+        """Shapely's box: one rectangle per row of the (broadcast) bounds."""
+        return self.compute("polygons",
+                            _coordinates.boxes(xmin, ymin, xmax, ymax, ccw),
+                            timeout=timeout)
+
+    def contains_xy(self, geometries: Geometries, x: Any, y: Any = None, *,
+                    timeout: Any = _UNSET) -> Result:
+        """Shapely's contains_xy: whether each geometry (or the one
+        geometry) contains the point (x, y); x alone may be an (n, 2)
+        array. No point geometry is built on the client."""
+        return self.compute("within", _coordinates.points(x, y), geometries,
+                            timeout=timeout)
+
+    def intersects_xy(self, geometries: Geometries, x: Any, y: Any = None,
+                      *, timeout: Any = _UNSET) -> Result:
+        """Shapely's intersects_xy, as contains_xy."""
+        return self.compute("intersects", _coordinates.points(x, y),
+                            geometries, timeout=timeout)
+
+    def count_coordinates(self, geometries: Geometries, *,
+                          timeout: Any = _UNSET) -> int:
+        """Shapely's count_coordinates: the coordinates of every geometry,
+        summed (rows that fail count none, as Shapely's None)."""
+        counts = self.compute("get_num_coordinates", geometries,
+                              timeout=timeout)
+        return int(counts.values[~counts.mask].sum())
+
+    def from_ragged_array(self, geometry_type: Any, coords: Any,
+                          offsets: Optional[Sequence[Any]] = None, *,
+                          timeout: Any = _UNSET) -> Result:
+        """Shapely's from_ragged_array: geometries from coordinates and
+        offsets (bottom up, as to_ragged_array gives them). Rows the server
+        finds malformed (a ring not closed) are row errors."""
+        return self.compute(
+            "identity",
+            _coordinates.from_ragged_array(geometry_type, coords, offsets),
+            timeout=timeout)
+
+    def to_ragged_array(self, geometries: Geometries,
+                        include_z: Optional[bool] = None, *,
+                        timeout: Any = _UNSET):
+        """Shapely's to_ragged_array: (geometry_type, coords, offsets).
+        Raises ValueError, as Shapely does, when the geometries do not share
+        one family (points, lines or polygons) or a row fails."""
+        result = self.compute("identity", geometries,
+                              result_encoding="coordinates", timeout=timeout)
+        if result.mask.any():
+            row = int(np.flatnonzero(result.mask)[0])
+            raise ValueError(f"row {row}: {result.messages.get(row, '')}")
+        return result.ragged_array(include_z)
 
     # ------------------------------------------------------------------
     # Compute.

@@ -11,6 +11,7 @@ import grpc
 import numpy as np
 
 import geosrpc
+from geosrpc.v1 import geometry_service_pb2 as pb
 from server_process import start_server
 
 
@@ -188,11 +189,19 @@ class ClientTest(unittest.TestCase):
 
 
 class BatchTest(unittest.TestCase):
-    def test_points_encode_as_wkb(self):
-        b = geosrpc.points(np.array([[1.0, 2.0]]))
-        self.assertEqual(b.data.hex(),
+    def test_points_go_as_coordinates(self):
+        b = geosrpc.points(np.array([[1, 2]], dtype=np.int32))
+        proto = b.to_proto()
+        self.assertEqual(proto.encoding, pb.ENCODING_COORDINATES)
+        self.assertEqual(proto.coordinates.kind, pb.COORDINATE_KIND_POINT)
+        self.assertEqual(proto.coordinates.dimensions, 2)
+        self.assertEqual(proto.coordinates.coords.hex(),
+                         "000000000000f03f0000000000000040")
+        # As WKB (set digests), the bytes the server reads them as.
+        wkb = geosrpc._inputs.as_wkb(b)
+        self.assertEqual(wkb.data.hex(),
                          "0101000000000000000000f03f0000000000000040")
-        self.assertEqual(b.offsets.tolist(), [0, 21])
+        self.assertEqual(wkb.offsets.tolist(), [0, 21])
 
     def test_batch_of_text_and_slices(self):
         b = geosrpc.batch(["POINT (1 2)", "POINT (3 4)", "POINT (5 6)"])
