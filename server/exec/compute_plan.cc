@@ -212,14 +212,15 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
     plan.key_rows_ = plan.chunk_rows_;
     plan.chunk_rows_ =
         std::max<size_t>(plan.chunk_rows_, CeilDiv(plan.rows_, 4 * workers));
-    plan.strips_ = plan.rows_ > 1;
+    plan.strips_ = plan.rows_ > 1 && !spec.keeps_order;
   } else if (plan.reduces() && requested == 0) {
     // Every extra chunk is one more partial result for the final, serial
     // step to combine: one chunk per worker, each a spatial strip when
     // there are several.
     plan.key_rows_ = plan.chunk_rows_;
     plan.chunk_rows_ = std::max<size_t>(1, CeilDiv(plan.rows_, workers));
-    plan.strips_ = CeilDiv(plan.rows_, plan.chunk_rows_) > 1;
+    plan.strips_ =
+        CeilDiv(plan.rows_, plan.chunk_rows_) > 1 && !spec.keeps_order;
   }
   plan.num_chunks_ = CeilDiv(plan.rows_, plan.chunk_rows_);
   return plan;

@@ -132,6 +132,9 @@ struct OpSpec {
   // polygons of the batch's linework); without one, the reduced geometry is
   // the result.
   Reducer reducer = nullptr;
+  // A reduction that reads its rows in request order (the collects): never
+  // in spatial strips; grouped, each group's rows keep their order.
+  bool keeps_order = false;
   // Rules between parameters, if any (see ParamsCheck).
   ParamsCheck check_params = nullptr;
   // A cheaper way to the same bytes, where the operation has one: for the

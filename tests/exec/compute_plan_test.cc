@@ -192,6 +192,18 @@ TEST(ComputePlanTest, AReductionReadsOneStripPerWorker) {
   auto fixed = ComputePlan::Create(chosen, {}, 2);
   EXPECT_FALSE(fixed->strips());
   EXPECT_EQ(fixed->num_chunks(), 10u);
+
+  // The collects keep row order: chunks of rows in request order, and,
+  // grouped, rows ordered by key alone.
+  auto collect =
+      ComputePlan::Create(Points(v1::OP_CODE_MULTIPOINTS, 1000), {}, 2);
+  EXPECT_EQ(collect->num_chunks(), 2u);
+  EXPECT_FALSE(collect->strips());
+  v1::ComputeRequest grouped = Points(v1::OP_CODE_MULTIPOINTS, 1000);
+  for (int i = 0; i < 1000; ++i) grouped.add_group_keys(i % 3);
+  auto by_key = ComputePlan::Create(grouped, {}, 2);
+  EXPECT_TRUE(by_key->ordered());
+  EXPECT_FALSE(by_key->strips());
 }
 
 TEST(ComputePlanTest, AGroupedReductionTakesOneKeyPerRow) {

@@ -661,10 +661,13 @@ TEST_F(ServiceTest, EveryOperationAnswersEmptiesAndDegenerates) {
   auto check = [&](const ops::OpSpec& spec, const v1::ComputeRequest& r) {
     auto result = client_->Compute(r);
     if (spec.reducer != nullptr) {
-      // GEOS may refuse to reduce some of these (coverage_union of lines):
-      // that fails the batch, by design.
+      // GEOS may refuse to reduce some of these (coverage_union of lines),
+      // and a typed collect refuses rows of other types: that fails the
+      // batch, by design.
       if (!result.ok()) {
-        EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition)
+        EXPECT_EQ(result.status().code(),
+                  spec.keeps_order ? absl::StatusCode::kInvalidArgument
+                                   : absl::StatusCode::kFailedPrecondition)
             << result.status();
         return;
       }
@@ -1469,6 +1472,97 @@ TEST_F(ReductionTest, GroupedReductionReportsRowsAndGroupsApart) {
   auto empty = context_.ReadWkb(result->binary[2]);
   ASSERT_TRUE(empty.ok()) << empty.status();
   EXPECT_EQ(GEOSisEmpty_r(context_.handle(), empty->get()), 1);
+}
+
+// The collects against GEOS collections made directly from the rows, in
+// order: 40 points over chunks of 7 (several partial results), and per
+// group with interleaved keys, each group split over chunks.
+TEST_F(ReductionTest, CollectsKeepRowOrderAcrossChunksAndGroups) {
+  const GEOSContextHandle_t h = context_.handle();
+  std::vector<std::string> wkts;
+  for (int i = 0; i < 40; ++i) {
+    wkts.push_back(absl::StrCat("POINT (", (i * 37) % 41, " ", i, ")"));
+  }
+  // What GEOS makes of `rows` as a collection of `type`.
+  const auto direct = [&](int type, const std::vector<std::string>& rows) {
+    std::vector<GEOSGeometry*> parts;
+    for (const auto& w : rows) parts.push_back(context_.ReadWkt(w)->release());
+    geos::GeometryPtr g = context_.Own(GEOSGeom_createCollection_r(
+        h, type, parts.data(), static_cast<unsigned>(parts.size())));
+    std::string wkb;
+    EXPECT_TRUE(context_.WriteWkb(g.get(), {}, &wkb).ok());
+    return wkb;
+  };
+  auto result = Reduce(v1::OP_CODE_MULTIPOINTS, wkts);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->binary.size(), 1u);
+  EXPECT_EQ(result->binary[0], direct(GEOS_MULTIPOINT, wkts));
+
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_MULTIPOINTS);
+  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, wkts);
+  std::map<int64_t, std::vector<std::string>> groups;
+  for (size_t i = 0; i < wkts.size(); ++i) {
+    const int64_t key = (i * 7) % 3 - 1;  // -1, 0, 1 interleaved.
+    request.add_group_keys(key);
+    groups[key].push_back(wkts[i]);
+  }
+  for (const uint32_t chunk_rows : {0u, 1u, 5u}) {
+    request.set_chunk_rows(chunk_rows);
+    result = client_->Compute(request);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->group_keys, (std::vector<int64_t>{-1, 0, 1}));
+    for (size_t g = 0; g < 3; ++g) {
+      EXPECT_EQ(result->binary[g],
+                direct(GEOS_MULTIPOINT, groups[result->group_keys[g]]))
+          << "group " << g << ", chunk_rows " << chunk_rows;
+    }
+  }
+}
+
+TEST_F(ReductionTest, CollectsTakeTheirTypeOrFail) {
+  const std::vector<std::string> lines = {
+      "LINESTRING (0 0, 1 1)", "LINESTRING EMPTY", "LINESTRING (5 5, 6 6)"};
+  const auto wkt = [&](const std::string& wkb) {
+    std::string out;
+    EXPECT_TRUE(context_.WriteWkt(context_.ReadWkb(wkb)->get(), {}, &out).ok());
+    return out;
+  };
+  auto result = Reduce(v1::OP_CODE_MULTILINESTRINGS, lines);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(wkt(result->binary[0]), "MULTILINESTRING ((0 0, 1 1), (5 5, 6 6))");
+  result = Reduce(v1::OP_CODE_COLLECT, lines);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(wkt(result->binary[0]), "MULTILINESTRING ((0 0, 1 1), (5 5, 6 6))");
+  const std::vector<std::string> mixed = {
+      "POINT (1 2)", "POLYGON ((0 0, 1 0, 1 1, 0 0))", "POINT EMPTY"};
+  result = Reduce(v1::OP_CODE_COLLECT, mixed);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(wkt(result->binary[0]),
+            "GEOMETRYCOLLECTION (POINT (1 2), POLYGON ((0 0, 1 0, 1 1, 0 0)), "
+            "POINT EMPTY)");
+  result = Reduce(v1::OP_CODE_GEOMETRYCOLLECTIONS, lines);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(wkt(result->binary[0]),
+            "GEOMETRYCOLLECTION (LINESTRING (0 0, 1 1), LINESTRING EMPTY, "
+            "LINESTRING (5 5, 6 6))");
+  // A row of another type: the batch fails, or (grouped) its group.
+  result = Reduce(v1::OP_CODE_MULTIPOLYGONS, mixed);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(),
+              ::testing::HasSubstr("multipolygons: row 0 of the collected "
+                                   "rows is a Point, not a Polygon"));
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_MULTIPOLYGONS);
+  *request.mutable_a() = client::MakeBatch(v1::ENCODING_WKT, mixed);
+  for (const int64_t k : {1, 2, 2}) request.add_group_keys(k);
+  result = client_->Compute(request);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->group_errors.size(), 2u);  // Both hold a point.
+  // Coordinates cannot carry a reduction's result.
+  request.set_result_encoding(v1::ENCODING_COORDINATES);
+  EXPECT_EQ(client_->Compute(request).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ReductionTest, GroupKeysNeedAReductionAndOneKeyPerRow) {

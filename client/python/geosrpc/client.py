@@ -882,6 +882,33 @@ class Client:
         return self.compute("intersects", _coordinates.points(x, y),
                             geometries, timeout=timeout)
 
+    def _collect(self, op: str, geometries: Geometries, indices: Any,
+                 timeout: Any) -> Result:
+        return self.compute(op, geometries, group_keys=indices,
+                            timeout=timeout)
+
+    def multipoints(self, geometries: Geometries, indices: Any = None, *,
+                    timeout: Any = _UNSET) -> Result:
+        """Shapely's multipoints: the points as one multipoint, or one per
+        distinct index (Result.group_keys, ascending), in row order."""
+        return self._collect("multipoints", geometries, indices, timeout)
+
+    def multilinestrings(self, geometries: Geometries, indices: Any = None,
+                         *, timeout: Any = _UNSET) -> Result:
+        """Shapely's multilinestrings, as multipoints."""
+        return self._collect("multilinestrings", geometries, indices, timeout)
+
+    def multipolygons(self, geometries: Geometries, indices: Any = None, *,
+                      timeout: Any = _UNSET) -> Result:
+        """Shapely's multipolygons, as multipoints."""
+        return self._collect("multipolygons", geometries, indices, timeout)
+
+    def geometrycollections(self, geometries: Geometries, indices: Any = None,
+                            *, timeout: Any = _UNSET) -> Result:
+        """Shapely's geometrycollections, as multipoints."""
+        return self._collect("geometrycollections", geometries, indices,
+                             timeout)
+
     def count_coordinates(self, geometries: Geometries, *,
                           timeout: Any = _UNSET) -> int:
         """Shapely's count_coordinates: the coordinates of every geometry,

@@ -206,6 +206,23 @@ class CoordinatesTest(unittest.TestCase):
         self.assertTrue(np.isnan(coords[1]).all())
         self.assertIsNone(result.geometries()[1])
 
+    def test_collects_keep_row_order_per_index(self):
+        xy = np.arange(20, dtype=float).reshape(10, 2)
+        indices = [1, 0, 1, 1, 0, 2, 2, 0, 1, 2]
+        result = self.client.multipoints(xy, indices=indices)
+        np.testing.assert_array_equal(result.group_keys, [0, 1, 2])
+        for key, got in zip(result.group_keys, result.geometries()):
+            want = [tuple(xy[i]) for i in range(10) if indices[i] == key]
+            self.assertEqual([p.coords[0] for p in got.geoms], want)
+        whole = self.client.multipoints(xy).geometries()
+        self.assertEqual(len(whole), 1)
+        self.assertEqual([p.coords[0] for p in whole[0].geoms],
+                         [tuple(c) for c in xy])
+        collection = self.client.geometrycollections(
+            [Point(0, 0), LineString([(0, 0), (1, 1)])]).geometries()[0]
+        self.assertEqual(collection.wkt, "GEOMETRYCOLLECTION (POINT (0 0), "
+                         "LINESTRING (0 0, 1 1))")
+
     def test_count_coordinates(self):
         geoms = [Point(0, 0), LineString([(0, 0), (1, 1), (2, 0)]),
                  Polygon([(0, 0), (1, 0), (1, 1)]), None]

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "server/ops/internal/families.h"
 #include "server/ops/internal/guards.h"
@@ -120,6 +121,114 @@ absl::StatusOr<geos::GeometryPtr> CollectAll(
   return Collect(c, std::move(inputs));
 }
 
+// --- Collects: the rows in order ------------------------------------------
+// The reducer gathers its inputs, in order, into a collection it marks as
+// its own (GEOS user data); given such a collection again (a chunk's or a
+// group's partial result) it takes the members rather than the collection,
+// so gathering stays associative. The operation's kernel then makes the
+// typed result of the gathered rows.
+
+// The mark: the address matters, not the value.
+constexpr char kGathered = 0;
+
+bool Gathered(GEOSContextHandle_t h, const GEOSGeometry* g) {
+  return GEOSGeom_getUserData_r(h, g) == &kGathered;
+}
+
+// A collection of `members` (owned by it from then on), of `type`.
+absl::StatusOr<geos::GeometryPtr> CollectionOf(
+    geos::Context& c, int type, std::vector<geos::GeometryPtr> members) {
+  std::vector<GEOSGeometry*> raw;
+  raw.reserve(members.size());
+  for (auto& m : members) raw.push_back(m.get());
+  GEOSGeometry* collection = GEOSGeom_createCollection_r(
+      c.handle(), type, raw.data(), static_cast<unsigned>(raw.size()));
+  if (collection == nullptr) return GeosFailure(c);
+  for (auto& m : members) m.release();  // The collection's now.
+  return c.Own(collection);
+}
+
+absl::StatusOr<geos::GeometryPtr> Gather(geos::Context& c,
+                                         std::vector<geos::GeometryPtr> inputs,
+                                         const Params&) {
+  const GEOSContextHandle_t h = c.handle();
+  std::vector<geos::GeometryPtr> members;
+  members.reserve(inputs.size());
+  for (auto& g : inputs) {
+    if (!Gathered(h, g.get())) {
+      members.push_back(std::move(g));
+      continue;
+    }
+    for (int i = 0, n = GEOSGetNumGeometries_r(h, g.get()); i < n; ++i) {
+      GEOSGeometry* m = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, g.get(), i));
+      if (m == nullptr) return GeosFailure(c);
+      members.push_back(c.Own(m));
+    }
+  }
+  ASSIGN_OR_RETURN(
+      geos::GeometryPtr all,
+      CollectionOf(c, GEOS_GEOMETRYCOLLECTION, std::move(members)));
+  GEOSGeom_setUserData_r(h, all.get(), const_cast<char*>(&kGathered));
+  return all;
+}
+
+// The gathered rows (r.a) as one multi geometry of `Type`'s parts: rows of
+// the part type; empty rows left out; any other row fails the collect,
+// named by its position among the rows.
+template <int Type, int Part>
+absl::Status CollectMulti(geos::Context& c, const Row& r, const Params&,
+                          Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  std::vector<geos::GeometryPtr> parts;
+  for (int i = 0, n = GEOSGetNumGeometries_r(h, r.a); i < n; ++i) {
+    const GEOSGeometry* m = GEOSGetGeometryN_r(h, r.a, i);
+    if (GEOSGeomTypeId_r(h, m) != Part) {
+      const char* names[] = {"multipoints: row ", "multilinestrings: row ",
+                             "multipolygons: row "};
+      return absl::InvalidArgumentError(absl::StrCat(
+          names[Type - GEOS_MULTIPOINT], i, " of the collected rows is a ",
+          TypeName(c, m), ", not a ",
+          Part == GEOS_POINT        ? "Point"
+          : Part == GEOS_LINESTRING ? "LineString"
+                                    : "Polygon"));
+    }
+    if (GEOSisEmpty_r(h, m) != 0) continue;
+    GEOSGeometry* clone = GEOSGeom_clone_r(h, m);
+    if (clone == nullptr) return GeosFailure(c);
+    parts.push_back(c.Own(clone));
+  }
+  ASSIGN_OR_RETURN(out->geometry, CollectionOf(c, Type, std::move(parts)));
+  return absl::OkStatus();
+}
+
+// Every gathered row, empty or not, as a geometry collection.
+absl::Status CollectCollection(geos::Context& c, const Row& r, const Params&,
+                               Value* out) {
+  return SetGeometry(c, GEOSGeom_clone_r(c.handle(), r.a), out);
+}
+
+// PostGIS's ST_Collect: the multi type when every row is a point (line,
+// polygon), else a geometry collection.
+absl::Status Collect(geos::Context& c, const Row& r, const Params& p,
+                     Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  int shared = -1;
+  for (int i = 0, n = GEOSGetNumGeometries_r(h, r.a); i < n; ++i) {
+    const int type = GEOSGeomTypeId_r(h, GEOSGetGeometryN_r(h, r.a, i));
+    shared = shared == -1 || shared == type ? type : -2;
+  }
+  switch (shared) {
+    case GEOS_POINT:
+      return CollectMulti<GEOS_MULTIPOINT, GEOS_POINT>(c, r, p, out);
+    case GEOS_LINESTRING:
+      return CollectMulti<GEOS_MULTILINESTRING, GEOS_LINESTRING>(c, r, p, out);
+    case GEOS_POLYGON:
+      return CollectMulti<GEOS_MULTIPOLYGON, GEOS_POLYGON>(c, r, p, out);
+    default:
+      return CollectCollection(c, r, p, out);
+  }
+}
+
 // A reduction has a reducer, and a row kernel only to finish its result.
 constexpr OpSpec kOperations[] = {
     {.code = v1::OP_CODE_UNION_ALL,
@@ -167,6 +276,46 @@ constexpr OpSpec kOperations[] = {
                     "GEOMETRYCOLLECTION of four collections (polygons, cut "
                     "edges, dangles, invalid rings).",
      .reducer = CollectAll},
+    {.code = v1::OP_CODE_MULTIPOINTS,
+     .result = ResultType::kGeometry,
+     .kernel = CollectMulti<GEOS_MULTIPOINT, GEOS_POINT>,
+     .description =
+         "The points of a, in row order, as one MULTIPOINT (per group with "
+         "group_keys: Shapely's multipoints with indices); empty points are "
+         "left out, other types fail the collect.",
+     .reducer = Gather,
+     .keeps_order = true},
+    {.code = v1::OP_CODE_MULTILINESTRINGS,
+     .result = ResultType::kGeometry,
+     .kernel = CollectMulti<GEOS_MULTILINESTRING, GEOS_LINESTRING>,
+     .description = "The line strings of a, in row order, as one "
+                    "MULTILINESTRING (Shapely's multilinestrings), as "
+                    "multipoints.",
+     .reducer = Gather,
+     .keeps_order = true},
+    {.code = v1::OP_CODE_MULTIPOLYGONS,
+     .result = ResultType::kGeometry,
+     .kernel = CollectMulti<GEOS_MULTIPOLYGON, GEOS_POLYGON>,
+     .description = "The polygons of a, in row order, as one MULTIPOLYGON "
+                    "(Shapely's multipolygons), as multipoints.",
+     .reducer = Gather,
+     .keeps_order = true},
+    {.code = v1::OP_CODE_GEOMETRYCOLLECTIONS,
+     .result = ResultType::kGeometry,
+     .kernel = CollectCollection,
+     .description = "Every row of a, in row order, empty or not, as one "
+                    "GEOMETRYCOLLECTION (Shapely's geometrycollections).",
+     .reducer = Gather,
+     .keeps_order = true},
+    {.code = v1::OP_CODE_COLLECT,
+     .result = ResultType::kGeometry,
+     .kernel = Collect,
+     .description =
+         "PostGIS's ST_Collect: the rows of a, in row order, as a MULTIPOINT, "
+         "MULTILINESTRING or MULTIPOLYGON when they are all points, lines or "
+         "polygons (empty ones left out), else as a GEOMETRYCOLLECTION.",
+     .reducer = Gather,
+     .keeps_order = true},
     {.code = v1::OP_CODE_COVERAGE_UNION_ALL,
      .result = ResultType::kGeometry,
      .description = "Alias of coverage_union (Shapely's coverage_union_all).",
