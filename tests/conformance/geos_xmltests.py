@@ -59,6 +59,22 @@ KNOWN_EXCEPTIONS = {
 
 SKIP = 77
 
+# Every operation GEOS 3.11.1's XMLTester (tests/xmltester/XMLTester.cpp)
+# knows, lower case, and simplifyDP/TP, which later XMLTesters add. Each is
+# replayed by composing the service's own operations (Runner.plan);
+# xmltester_ops.xml, beside this file, holds a case of each
+# (--every_operation checks that the files given do).
+XMLTESTER_OPS = frozenset("""
+    relate relatestring isvalid issimple intersects contains overlaps within
+    touches crosses disjoint covers coveredby equalstopo equalsexact
+    equalsnorm iswithindistance distance intersection intersectionng
+    intersectionsr intersectionsin union unionng unionsr difference
+    differenceng differencesr symdifference symdifferenceng symdifferencesr
+    getboundary getcentroid getinteriorpoint convexhull buffer
+    buffermitredjoin buffersinglesided densify simplifydp simplifytp
+    polygonize linemerge minclearance minclearanceline buildarea makevalid
+    areatest overlayareatest unionlength unionarea""".split())
+
 
 class Test:
     """One <test>: a row of some operation's batch."""
@@ -283,6 +299,8 @@ class Runner:
             "equalsexact": "equals_exact"}
         overlays = {
             "intersection": "intersection", "intersectionng": "intersection",
+            # Snap-if-needed (OverlayNGRobust): GEOS's own intersection.
+            "intersectionsin": "intersection",
             "union": "union", "unionng": "union",
             "difference": "difference", "differenceng": "difference",
             "symdifference": "symmetric_difference",
@@ -302,6 +320,8 @@ class Runner:
             return ("bool", predicates[op], ()), binary, None
         if op == "relate":
             return ("bool", "relate_pattern", (("pattern", args[2]),)), binary, None
+        if op == "relatestring":
+            return ("text", "relate", ()), binary, None
         if op in ("isvalid", "issimple"):
             return ("bool", "is_valid" if op == "isvalid" else "is_simple",
                     ()), unary, None
@@ -362,6 +382,10 @@ class Runner:
             return ("number", "minimum_clearance", ()), unary, None
         if op == "areatest":
             return ("areatest", "area", grid_params), binary, None
+        if op == "overlayareatest":
+            return ("overlayareatest", "area", ()), binary, None
+        if op in ("unionlength", "unionarea"):
+            return ("unionmeasure", op[len("union"):], ()), unary, None
         return None
 
     def run_group(self, kind, op, params, rows, a, b, grid):
@@ -377,6 +401,16 @@ class Runner:
             return
         if kind == "areatest":
             return self.area_test(tests, a, b, params)
+        if kind == "overlayareatest":
+            return self.overlay_area_test(tests, a, b)
+        if kind == "unionmeasure":
+            # The unary union's length or area, within 0.1% (XMLTester).
+            values = self.call(op, self.call("unary_union", a))
+            for t, v in zip(tests, values):
+                t.actual = v
+                e = float(t.expected)
+                t.passed = v is not None and abs(e - v) <= 1e-3 * abs(e)
+            return
         if kind == "equalsnorm":
             an, bn = self.call("normalize", a), self.call("normalize", b)
             for t, v in zip(tests, self.call("equals_exact", an, bn)):
@@ -384,6 +418,11 @@ class Runner:
                 t.passed = t.actual == t.expected
             return
         values = self.call(op, a, b, params=params)
+        if kind == "text":
+            for t, v in zip(tests, values):
+                t.actual = "exception" if v is None else v
+                t.passed = t.actual == t.expected
+            return
         if kind == "bool":
             for t, v in zip(tests, values):
                 t.actual = "exception" if v is None else str(bool(v)).lower()
@@ -437,6 +476,31 @@ class Runner:
             t.actual = diff
             t.passed = diff <= float(t.expected)
 
+    def overlay_area_test(self, tests, a, b):
+        """XMLTester's overlayareatest: the overlay area identities, their
+        worst error over the inputs' areas under 1e-6 (0 when either input
+        has no area); the expected value is not read."""
+        area = lambda g: self.call("area", g)
+        aa, ab = area(a), area(b)
+        u = area(self.call("union", a, b))
+        ai = area(self.call("intersection", a, b))
+        dab = area(self.call("difference", a, b))
+        dba = area(self.call("difference", b, a))
+        sd = area(self.call("symmetric_difference", a, b))
+        for i, t in enumerate(tests):
+            values = (aa[i], ab[i], u[i], ai[i], dab[i], dba[i], sd[i])
+            if any(v is None for v in values):
+                t.passed, t.actual = False, "exception"
+                continue
+            A, B, U, I, Dab, Dba, SD = values
+            if A == 0 or B == 0:
+                t.actual, t.passed = 0.0, True
+                continue
+            delta = max(abs(A - I - Dab), abs(B - I - Dba), abs(Dab + Dba - SD),
+                        abs(I + SD - U), abs(U - I - Dab - Dba))
+            t.actual = delta / (A + B)
+            t.passed = t.actual < 1e-6
+
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -487,6 +551,9 @@ def main():
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--server", help="HOST:PORT of a running server")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--every_operation", action="store_true",
+                        help="fail unless the files hold a test of every "
+                        "operation XMLTester knows")
     args = parser.parse_args()
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
@@ -528,6 +595,11 @@ def main():
                 geos_own.append(t)
             else:
                 unexpected.append(t)
+    if args.every_operation:
+        untested = sorted(XMLTESTER_OPS - {t.op for t in results})
+        if untested:
+            print(f"no test of: {', '.join(untested)}")
+            return 1
     passed = sum(1 for t in results if t.passed)
     print(f"\n{passed} of {len(results)} tests passed; "
           f"{len(geos_own)} fail in GEOS 3.11.1 itself; "
