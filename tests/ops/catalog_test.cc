@@ -385,6 +385,35 @@ TEST_F(CatalogTest, TileEnvelopeAndMvtGeom) {
 
 // Identity and Shapely's creation functions: known answers, the rows each
 // refuses (INVALID_ARGUMENT, saying why), and what they keep (z, the SRID).
+TEST_F(CatalogTest, SetCoordinatesReplacesEveryCoordinateInOrder) {
+  EXPECT_EQ(*Run(v1::OP_CODE_SET_COORDINATES,
+                 "POLYGON ((0 0, 4 0, 4 4, 0 0), (1 1, 2 1, 2 2, 1 1))",
+                 "MULTIPOINT ((0 0), (8 0), (8 8), (0 0), (2 2), (4 2), (4 "
+                 "4), (2 2))"),
+            "POLYGON ((0 0, 8 0, 8 8, 0 0), (2 2, 4 2, 4 4, 2 2))");
+  // b's dimensions: z added, or dropped.
+  EXPECT_EQ(*Run(v1::OP_CODE_SET_COORDINATES,
+                 "MULTILINESTRING ((0 0, 1 1), (2 2, 3 3))",
+                 "MULTIPOINT Z ((1 1 1), (2 2 2), (3 3 3), (4 4 4))"),
+            "MULTILINESTRING Z ((1 1 1, 2 2 2), (3 3 3, 4 4 4))");
+  EXPECT_EQ(*Run(v1::OP_CODE_SET_COORDINATES, "POINT Z (1 2 3)", "POINT (5 6)"),
+            "POINT (5 6)");
+  EXPECT_EQ(
+      *Run(v1::OP_CODE_SET_COORDINATES, "LINESTRING EMPTY", "MULTIPOINT EMPTY"),
+      "LINESTRING EMPTY");
+}
+
+TEST_F(CatalogTest, SetCoordinatesRefusesAWrongCountOrType) {
+  const auto count = Run(v1::OP_CODE_SET_COORDINATES, "LINESTRING (0 0, 1 1)",
+                         "MULTIPOINT ((1 1))");
+  EXPECT_EQ(count.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(count.status().message(),
+            "set_coordinates: a has 2 coordinates but b holds 1 points");
+  const auto type =
+      Run(v1::OP_CODE_SET_COORDINATES, "POINT (0 0)", "LINESTRING (0 0, 1 1)");
+  EXPECT_EQ(type.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 class CreationOpsTest : public CatalogTest {
  protected:
   // The kernel's geometry for `wkt` carrying `srid`.

@@ -1046,6 +1046,36 @@ Expected Reference(geos::Context& c, const v1::Operation& op,
       return Close(best);
     }
     // --- Shapely 2.1's rest and PostGIS's favourites ---
+    case v1::OP_CODE_SET_COORDINATES: {
+      // b's points, read one by one, put in the place of a's, sequence by
+      // sequence.
+      const int b_type = GEOSGeomTypeId_r(h, b);
+      if (b_type != GEOS_POINT && b_type != GEOS_MULTIPOINT) {
+        return InvalidArgument();
+      }
+      std::vector<const GEOSGeometry*> points;
+      if (GEOSisEmpty_r(h, b) == 0) {
+        for (int i = 0; i < GEOSGetNumGeometries_r(h, b); ++i) {
+          points.push_back(GEOSGetGeometryN_r(h, b, i));
+        }
+      }
+      if (static_cast<int>(points.size()) != GEOSGetNumCoordinates_r(h, a)) {
+        return InvalidArgument();
+      }
+      const bool b_z = GEOSHasZ_r(h, b) == 1;
+      size_t next = 0;
+      return Geometry(c, Rebuilt(h, a, [&](Kind, Points& ps, bool& has_z) {
+                        for (auto& p : ps) {
+                          const GEOSCoordSequence* seq =
+                              GEOSGeom_getCoordSeq_r(h, points[next++]);
+                          GEOSCoordSeq_getX_r(h, seq, 0, &p[0]);
+                          GEOSCoordSeq_getY_r(h, seq, 0, &p[1]);
+                          if (b_z) GEOSCoordSeq_getZ_r(h, seq, 0, &p[2]);
+                        }
+                        has_z = b_z;
+                        return true;
+                      }));
+    }
     case v1::OP_CODE_FORCE_2D: {
       // GEOS's WKB writer drops z when asked for two dimensions.
       GEOSWKBWriter* w = GEOSWKBWriter_create_r(h);

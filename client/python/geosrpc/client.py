@@ -909,6 +909,26 @@ class Client:
         return self._collect("geometrycollections", geometries, indices,
                              timeout)
 
+    def set_coordinates(self, geometries: Geometries, coordinates: Any, *,
+                        timeout: Any = _UNSET) -> Result:
+        """Shapely's set_coordinates: every geometry's coordinates, in
+        order, replaced by the rows of an (N, 2|3) array (N the total count;
+        its dimensions become the geometries'). The array goes as
+        coordinates, cut per geometry by get_num_coordinates."""
+        a = as_batch(geometries)
+        counts = self.compute("get_num_coordinates", a, timeout=timeout)
+        if counts.mask.any():
+            row = int(np.flatnonzero(counts.mask)[0])
+            raise ValueError(f"row {row}: {counts.messages.get(row, '')}")
+        coords = np.asarray(coordinates, dtype=np.float64)
+        offsets = np.concatenate([[0], np.cumsum(counts.values)])
+        if coords.ndim != 2 or len(coords) != offsets[-1]:
+            raise ValueError(f"coordinates must have shape ({offsets[-1]}, 2 "
+                             f"or 3), got {coords.shape}")
+        points = _coordinates.CoordinateBatch(pb.COORDINATE_KIND_MULTIPOINT,
+                                              coords, (offsets,))
+        return self.compute("set_coordinates", a, points, timeout=timeout)
+
     def count_coordinates(self, geometries: Geometries, *,
                           timeout: Any = _UNSET) -> int:
         """Shapely's count_coordinates: the coordinates of every geometry,

@@ -223,6 +223,23 @@ class CoordinatesTest(unittest.TestCase):
         self.assertEqual(collection.wkt, "GEOMETRYCOLLECTION (POINT (0 0), "
                          "LINESTRING (0 0, 1 1))")
 
+    def test_set_coordinates(self):
+        geoms = [Point(0, 0), LineString([(0, 0), (1, 1), (2, 0)]),
+                 Polygon([(0, 0), (1, 0), (1, 1)])]
+        new = np.arange(16, dtype=float).reshape(8, 2)
+        new[7] = new[4]  # The ring stays closed.
+        got = self.client.set_coordinates(geoms, new).geometries()
+        self.assertEqual(got[0].wkt, "POINT (0 1)")
+        self.assertEqual(got[1].wkt, "LINESTRING (2 3, 4 5, 6 7)")
+        self.assertEqual(list(got[2].exterior.coords),
+                         [(8, 9), (10, 11), (12, 13), (8, 9)])
+        # A ring left open is its row's error; a wrong count, the call's.
+        new[7] = [14, 15]
+        opened = self.client.set_coordinates(geoms, new)
+        np.testing.assert_array_equal(opened.mask, [False, False, True])
+        with self.assertRaises(ValueError):
+            self.client.set_coordinates(geoms, new[:5])
+
     def test_count_coordinates(self):
         geoms = [Point(0, 0), LineString([(0, 0), (1, 1), (2, 0)]),
                  Polygon([(0, 0), (1, 0), (1, 1)]), None]

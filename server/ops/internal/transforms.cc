@@ -47,6 +47,50 @@ absl::Status Force2d(geos::Context& c, const Row& r, const Params&,
                       out);
 }
 
+// Shapely's set_coordinates, a row at a time: b's points (a MULTIPOINT or
+// a POINT, empty points not allowed) take the place of a's coordinates in
+// a's order (WKB order: each part, shell before holes), with b's
+// dimensions. A count that differs is the row's error.
+absl::Status SetCoordinates(geos::Context& c, const Row& r, const Params&,
+                            Value* out) {
+  const GEOSContextHandle_t h = c.handle();
+  const int b_type = GEOSGeomTypeId_r(h, r.b);
+  if (b_type != GEOS_POINT && b_type != GEOS_MULTIPOINT) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("set_coordinates: b is a ", TypeName(c, r.b),
+                     ", not the MULTIPOINT of a's new coordinates"));
+  }
+  const bool empty_b = GEOSisEmpty_r(h, r.b) == 1;
+  const int points = empty_b ? 0 : GEOSGetNumGeometries_r(h, r.b);
+  const int needed = GEOSGetNumCoordinates_r(h, r.a);
+  if (points != needed) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("set_coordinates: a has ", needed,
+                     " coordinates but b holds ", points, " points"));
+  }
+  const int dims = GEOSHasZ_r(h, r.b) == 1 ? 3 : 2;
+  int next = 0;
+  return SetRewritten(
+      RewriteCoordinates(
+          c, r.a,
+          [&](Part, Coords& coords, bool*) -> absl::Status {
+            Coords replaced{.dims = dims};
+            replaced.v.resize(coords.size() * dims);
+            for (size_t i = 0; i < coords.size(); ++i, ++next) {
+              const GEOSGeometry* p = GEOSGetGeometryN_r(h, r.b, next);
+              double* to = replaced.at(i);
+              if (GEOSGeomGetX_r(h, p, &to[0]) != 1 ||
+                  GEOSGeomGetY_r(h, p, &to[1]) != 1 ||
+                  (dims == 3 && GEOSGeomGetZ_r(h, p, &to[2]) != 1)) {
+                return GeosFailure(c);
+              }
+            }
+            coords = std::move(replaced);
+            return absl::OkStatus();
+          }),
+      out);
+}
+
 constexpr ParamSpec kForce3dParams[] = {
     {.name = "z",
      .type = ParamType::kDouble,
@@ -743,6 +787,14 @@ absl::Status MvtGeom(geos::Context& c, const Row& r, const Params& p,
 }
 
 constexpr OpSpec kOperations[] = {
+    {.code = v1::OP_CODE_SET_COORDINATES,
+     .arity = 2,
+     .result = ResultType::kGeometry,
+     .kernel = SetCoordinates,
+     .description =
+         "a with its coordinates, in order, replaced by the points of b (a "
+         "MULTIPOINT per row, as many points as a has coordinates; b's "
+         "dimensions): Shapely's set_coordinates, a row at a time."},
     {.code = v1::OP_CODE_FORCE_2D,
      .result = ResultType::kGeometry,
      .kernel = Force2d,
