@@ -36,7 +36,9 @@
 #include "fuzz/row_checks.h"
 #include "geosrpc/v1/geometry_service.pb.h"
 #include "google/protobuf/stubs/logging.h"
+#include "server/batch/coordinates.h"
 #include "server/exec/compute_job.h"
+#include "server/exec/compute_plan.h"
 #include "server/exec/operand_cache.h"
 #include "server/exec/worker_pool.h"
 #include "server/ops/operations.h"
@@ -100,17 +102,40 @@ size_t ColumnValues(const v1::ResultChunk& chunk, int* width) {
       }
       return c.offsets_size() - 1;
     }
+    case v1::ResultChunk::kCoordinates: {
+      // A well-formed array, as a request's would be.
+      absl::StatusOr<batch::CoordinateArrayView> view =
+          exec::CoordinatesOf(chunk.coordinates(), "result");
+      FUZZ_CHECK(view.ok(), "a coordinate column has a kind");
+      absl::StatusOr<size_t> n = batch::CheckCoordinates(*view, "result");
+      FUZZ_CHECK(n.ok(), absl::StrCat("a coordinate column is well formed: ",
+                                      n.status().message()));
+      return *n;
+    }
     case v1::ResultChunk::COLUMN_NOT_SET:
       return 0;
   }
   return 0;
 }
 
+// The rows of a batch the job accepted: its n+1 offsets, or the geometries
+// of its coordinate array.
+uint64_t RequestRows(const v1::GeometryBatch& a) {
+  if (a.encoding() != v1::ENCODING_COORDINATES) {
+    return a.offsets_size() == 0 ? 0 : a.offsets_size() - 1;
+  }
+  absl::StatusOr<batch::CoordinateArrayView> view =
+      exec::CoordinatesOf(a.coordinates(), "a");
+  FUZZ_CHECK(view.ok(), "an accepted coordinate batch has a kind");
+  absl::StatusOr<size_t> n = batch::CheckCoordinates(*view, "a");
+  FUZZ_CHECK(n.ok(), "an accepted coordinate batch is well formed");
+  return *n;
+}
+
 void CheckOutcome(const v1::ComputeRequest& request, const Recorder& job) {
   const v1::ComputeSummary& summary = job.summary();
   const uint64_t rows = summary.rows();
-  FUZZ_CHECK(rows + 1 == static_cast<uint64_t>(request.a().offsets_size()) ||
-                 (rows == 0 && request.a().offsets_size() == 0),
+  FUZZ_CHECK(rows == RequestRows(request.a()),
              "the summary counts the batch's rows");
   const bool ok = summary.status().code() == 0;
   std::vector<bool> covered(rows, false);

@@ -183,6 +183,19 @@ def batch(encoding, rows):
         " ".join("offsets: %d" % o for o in offsets))
 
 
+def coordinates(kind, dims, values, geometry=(), part=(), ring=()):
+    """A GeometryBatch of a coordinate array, in text format."""
+    fields = "".join(" %s_offsets: %d" % (name, o)
+                     for name, offsets in (("geometry", geometry),
+                                           ("part", part), ("ring", ring))
+                     for o in offsets)
+    return ("encoding: ENCODING_COORDINATES coordinates { kind: %s "
+            "dimensions: %d coords: %s%s }" % (
+                kind, dims,
+                text_bytes(struct.pack("<%dd" % len(values), *values)),
+                fields))
+
+
 def encode(message, text):
     return subprocess.run(
         ["protoc", "-I", PROTO, "--encode=geosrpc.v1." + message,
@@ -283,6 +296,29 @@ def main():
             "ENCODING_GEOJSON", [g.encode() for g in (
                 GEOJSON["point"], GEOJSON["polygon"], GEOJSON["feature"],
                 GEOJSON["null_geometry"])]),
+        # Coordinate arrays in and out: polygons with a hole to buffer,
+        # points through transform's coordinate kernel, WKT to coordinates
+        # (mixed results), multipolygons to their parts.
+        "coordinates_buffer": "operation { op: OP_CODE_BUFFER buffer { "
+                              "radius: 0.5 } } a { %s } result_encoding: "
+                              "ENCODING_COORDINATES chunk_rows: 1" % coordinates(
+                                  "COORDINATE_KIND_POLYGON", 2,
+                                  [0, 0, 4, 0, 4, 4, 0, 0, 1, 1, 2, 1, 2, 2, 1, 1],
+                                  geometry=[0, 2, 2], ring=[0, 4, 8]),
+        "coordinates_transform": "operation { op: OP_CODE_TRANSFORM transform "
+                                 "{ from_crs: \"EPSG:4326\" to_crs: "
+                                 "\"EPSG:3857\" } } a { %s } result_encoding: "
+                                 "ENCODING_COORDINATES" % coordinates(
+                                     "COORDINATE_KIND_POINT", 3,
+                                     [10, 50, 1, 0, 91, 2, 1, 2, 3]),
+        "coordinates_out": "operation { op: OP_CODE_ENVELOPE } a { %s } "
+                           "result_encoding: ENCODING_COORDINATES" % wkt_batch,
+        "coordinates_parts": "operation { op: OP_CODE_GET_PARTS } a { %s } "
+                             "result_encoding: ENCODING_COORDINATES" % coordinates(
+                                 "COORDINATE_KIND_MULTIPOLYGON", 2,
+                                 [0, 0, 1, 0, 1, 1, 0, 0, 5, 5, 6, 5, 6, 6, 5, 5],
+                                 geometry=[0, 2], part=[0, 1, 2],
+                                 ring=[0, 4, 8]),
         "bad_offsets": "operation { op: OP_CODE_AREA } a { encoding: "
                        "ENCODING_WKT data: \"POINT (1 1)\" offsets: 0 "
                        "offsets: 20 }",

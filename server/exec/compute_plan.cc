@@ -50,8 +50,6 @@ batch::Encoding ToBatchEncoding(v1::Encoding e) {
   }
 }
 
-namespace {
-
 absl::StatusOr<batch::CoordinateArrayView> CoordinatesOf(
     const v1::CoordinateArray& c, absl::string_view name) {
   if (c.kind() < v1::COORDINATE_KIND_POINT ||
@@ -71,6 +69,8 @@ absl::StatusOr<batch::CoordinateArrayView> CoordinatesOf(
       .ring_offsets = absl::MakeConstSpan(c.ring_offsets()),
       .srid = c.srid()};
 }
+
+namespace {
 
 // Whether a's coordinates go to the operation's coordinate kernel (see
 // ops::OpSpec::coordinate_kernel): a unary, per-row operation on a batch

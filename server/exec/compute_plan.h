@@ -59,6 +59,10 @@ absl::StatusOr<batch::BatchView> ViewOf(
     const v1::GeometryBatch& batch, absl::string_view name,
     std::shared_ptr<const batch::WkbRows>* owned);
 batch::Encoding ToBatchEncoding(v1::Encoding encoding);
+// A request's coordinate array as a view (its kind checked; CheckCoordinates
+// checks the rest). `name` prefixes messages ("a").
+absl::StatusOr<batch::CoordinateArrayView> CoordinatesOf(
+    const v1::CoordinateArray& array, absl::string_view name);
 
 class ComputePlan {
  public:
