@@ -1,6 +1,7 @@
 #include "server/exec/compute_job.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -158,7 +159,6 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
 }
 
 void ComputeJob::ComputeCoordinates(Worker& worker, size_t begin, size_t end) {
-  const absl::Time started = absl::Now();
   const batch::CoordinateSlice rows(*plan_.coordinates(), begin, end);
   const batch::CoordinateArrayView& array = rows.view();
   const std::vector<uint64_t>& first = rows.row_coordinates();
@@ -174,38 +174,19 @@ void ComputeJob::ComputeCoordinates(Worker& worker, size_t begin, size_t end) {
            (first[hi + 1] - first[lo]) * width <= limits_.max_chunk_bytes) {
       ++hi;
     }
+    const absl::Time started = absl::Now();
     const batch::CoordinateSlice run(array, lo, hi);
-    const uint64_t n = first[hi] - first[lo];
-    batch::CoordinateColumnBuilder::Column column{
-        .kind = array.kind,
-        .dimensions = array.dimensions,
-        .coords = std::string(run.view().coords),
-        .geometry_offsets =
-            std::vector<uint64_t>(run.view().geometry_offsets.begin(),
-                                  run.view().geometry_offsets.end()),
-        .part_offsets = std::vector<uint64_t>(run.view().part_offsets.begin(),
-                                              run.view().part_offsets.end()),
-        .ring_offsets = std::vector<uint64_t>(run.view().ring_offsets.begin(),
-                                              run.view().ring_offsets.end())};
-    absl::Status mapped = absl::FailedPreconditionError("not plain");
-    if (plain) {
-      double* coords = reinterpret_cast<double*>(column.coords.data());
-      mapped = plan_.op().coordinate_kernel({.in = coords,  // In place.
-                                             .out = coords,
-                                             .n = n,
-                                             .dims = array.dimensions,
-                                             .srid = array.srid,
-                                             .proj = &worker.proj()},
-                                            plan_.params());
-    }
-    if (mapped.ok()) {
-      if (!CountVertices(n, limits_.max_vertices)) return;
-      builder.AddCoordinateRows(begin + lo, std::move(column));
+    std::optional<batch::CoordinateColumnBuilder::Column> mapped;
+    if (plain) mapped = MapCoordinates(worker, run);
+    if (mapped.has_value()) {
+      if (!CountVertices(first[hi] - first[lo], limits_.max_vertices)) return;
+      builder.AddCoordinateRows(begin + lo, *std::move(mapped));
       Send(builder.Take());
+      counters_.AddWorkerTime(absl::Now() - started);
     } else {
       // The row-by-row way, where each row has its own outcome: a row
       // the WKB path would not keep, or a coordinate the kernel could not
-      // map.
+      // map. It counts its own values and time.
       absl::StatusOr<std::unique_ptr<const batch::WkbRows>> wkb =
           batch::CoordinatesToWkb(run.view(), "a");
       if (!wkb.ok()) return Cancel(wkb.status());  // Checked in the plan.
@@ -214,7 +195,32 @@ void ComputeJob::ComputeCoordinates(Worker& worker, size_t begin, size_t end) {
     lo = hi;
   }
   counters_.AddValues(builder.values());
-  counters_.AddWorkerTime(absl::Now() - started);
+}
+
+std::optional<batch::CoordinateColumnBuilder::Column>
+ComputeJob::MapCoordinates(Worker& worker, const batch::CoordinateSlice& run) {
+  const batch::CoordinateArrayView& rows = run.view();
+  batch::CoordinateColumnBuilder::Column column{
+      .kind = rows.kind,
+      .dimensions = rows.dimensions,
+      .coords = std::string(rows.coords),
+      .geometry_offsets = std::vector<uint64_t>(rows.geometry_offsets.begin(),
+                                                rows.geometry_offsets.end()),
+      .part_offsets = std::vector<uint64_t>(rows.part_offsets.begin(),
+                                            rows.part_offsets.end()),
+      .ring_offsets = std::vector<uint64_t>(rows.ring_offsets.begin(),
+                                            rows.ring_offsets.end())};
+  double* coords = reinterpret_cast<double*>(column.coords.data());
+  const absl::Status mapped =
+      plan_.op().coordinate_kernel({.in = coords,  // In place.
+                                    .out = coords,
+                                    .n = run.row_coordinates().back(),
+                                    .dims = rows.dimensions,
+                                    .srid = rows.srid,
+                                    .proj = &worker.proj()},
+                                   plan_.params());
+  if (!mapped.ok()) return std::nullopt;
+  return column;
 }
 
 void ComputeJob::ComputeRowsOf(Worker& worker, size_t begin, size_t end,

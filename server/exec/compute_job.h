@@ -99,6 +99,10 @@ class ComputeJob final : public StagedJob {
   // Rows [begin, end) as one run of the operation's coordinate kernel, or,
   // where it cannot take them, row by row.
   void ComputeCoordinates(Worker& worker, size_t begin, size_t end);
+  // The rows of `run` through the operation's coordinate kernel, as a
+  // column; none when the kernel cannot map them all.
+  std::optional<batch::CoordinateColumnBuilder::Column> MapCoordinates(
+      Worker& worker, const batch::CoordinateSlice& run);
   // Rows [begin, end), whose encoded rows `a_view` holds, row by row.
   void ComputeRowsOf(Worker& worker, size_t begin, size_t end,
                      const batch::BatchView& a_view);
