@@ -23,6 +23,14 @@ absl::Status Decode(geos::Context& context, Encoding encoding,
         RETURN_IF_ERROR(DecodeHex(bytes, scratch));
         bytes = *scratch;
       }
+      double x, y;
+      if (ReadPlainXyPoint(bytes, limits, &x, &y)) {
+        if (info != nullptr)
+          *info = WkbInfo{.vertices = 1, .min_x = x, .max_x = x};
+        if (geometry == nullptr) return absl::OkStatus();
+        ASSIGN_OR_RETURN(*geometry, context.MakePoint(x, y));
+        return absl::OkStatus();
+      }
       RETURN_IF_ERROR(ValidateWkb(bytes, limits, info));
       if (geometry == nullptr) return absl::OkStatus();
       ASSIGN_OR_RETURN(*geometry, context.ReadWkb(bytes));

@@ -517,6 +517,23 @@ absl::Status ValidateWkb(absl::string_view wkb, const GeometryLimits& limits,
   return absl::OkStatus();
 }
 
+bool ReadPlainXyPoint(absl::string_view wkb, const GeometryLimits& limits,
+                      double* x, double* y) {
+  constexpr size_t kSize = 1 + 4 + 2 * 8;
+  if (wkb.size() != kSize || limits.max_vertices < 1) return false;
+  const char* p = wkb.data();
+  if (p[0] != 0 && p[0] != 1) return false;
+  const bool big_endian = p[0] == 0;
+  if (Load<uint32_t>(p + 1, big_endian) != kPoint) {
+    return false;
+  }
+  *x = AsDouble(Load<uint64_t>(p + 5, big_endian));
+  *y = AsDouble(Load<uint64_t>(p + 13, big_endian));
+  // NaN (an empty point, or an error) and infinities fail both tests.
+  return std::abs(*x) <= limits.max_abs_coordinate &&
+         std::abs(*y) <= limits.max_abs_coordinate;
+}
+
 absl::Status DecodeHex(absl::string_view hex, std::string* out) {
   if (hex.size() % 2 != 0) {
     return absl::InvalidArgumentError("hex WKB has an odd number of digits");

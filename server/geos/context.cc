@@ -52,6 +52,12 @@ absl::StatusOr<GeometryPtr> Context::ReadWkb(absl::string_view wkb) {
   return Own(g);
 }
 
+absl::StatusOr<GeometryPtr> Context::MakePoint(double x, double y) {
+  GEOSGeometry* g = GEOSGeom_createPointFromXY_r(handle(), x, y);
+  if (g == nullptr) return Error(absl::StatusCode::kInvalidArgument, "point");
+  return Own(g);
+}
+
 absl::StatusOr<GeometryPtr> Context::ReadWkt(const std::string& wkt) {
   if (!wkt_reader_)
     wkt_reader_ = WktReaderPtr(GEOSWKTReader_create_r(handle()), {handle()});

@@ -57,6 +57,8 @@ class Context {
   // Parsing. The caller validates the input first (see batch/wkb.h): GEOS
   // itself is not robust against hostile bytes.
   absl::StatusOr<GeometryPtr> ReadWkb(absl::string_view wkb);
+  // The point (x, y), as ReadWkb would read it from its WKB; x and y finite.
+  absl::StatusOr<GeometryPtr> MakePoint(double x, double y);
   absl::StatusOr<GeometryPtr> ReadWkt(const std::string& wkt);
   // One GeoJSON geometry (a Feature yields its geometry).
   absl::StatusOr<GeometryPtr> ReadGeoJson(const std::string& json);

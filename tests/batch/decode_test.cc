@@ -72,6 +72,38 @@ TEST(DecodeRowsTest, DecodesTheRowsOfASubview) {
   EXPECT_EQ(x, 2.0);
 }
 
+// A 2D point row is built without GEOS's reader (ReadPlainXyPoint): the
+// geometry must be the one the reader gives, in either byte order and as
+// hex, and its info the same.
+TEST(DecodeRowTest, BuildsPointsAsGeosReadsThem) {
+  geos::Context context;
+  const GEOSContextHandle_t h = context.handle();
+  for (const bool big_endian : {false, true}) {
+    std::string wkb;
+    auto wkt = context.ReadWkt("POINT (-3.25 1e-300)");
+    ASSERT_TRUE(wkt.ok());
+    ASSERT_TRUE(
+        context.WriteWkb(wkt->get(), {.big_endian = big_endian}, &wkb).ok());
+    absl::StatusOr<geos::GeometryPtr> expected = context.ReadWkb(wkb);
+    ASSERT_TRUE(expected.ok());
+    for (const Encoding e : {Encoding::kWkb, Encoding::kHexWkb}) {
+      std::string scratch;
+      WkbInfo info;
+      absl::StatusOr<geos::GeometryPtr> g = DecodeRow(
+          context, e, e == Encoding::kWkb ? wkb : absl::BytesToHexString(wkb),
+          {}, &scratch, &info);
+      ASSERT_TRUE(g.ok()) << g.status();
+      EXPECT_EQ(GEOSEqualsExact_r(h, g->get(), expected->get(), 0), 1);
+      EXPECT_EQ(GEOSGeomTypeId_r(h, g->get()), GEOS_POINT);
+      EXPECT_EQ(GEOSGetSRID_r(h, g->get()), 0);
+      EXPECT_EQ(GEOSGeom_getCoordinateDimension_r(h, g->get()), 2);
+      EXPECT_EQ(info.vertices, 1u);
+      EXPECT_EQ(info.min_x, -3.25);
+      EXPECT_EQ(info.max_x, -3.25);
+    }
+  }
+}
+
 TEST(InspectRowTest, ReportsTheXExtentOfEveryEncoding) {
   geos::Context context;
   std::string scratch;

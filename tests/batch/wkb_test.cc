@@ -197,6 +197,61 @@ TEST(WkbTest, EnforcesTheVertexLimit) {
             absl::StatusCode::kResourceExhausted);
 }
 
+// The fast path for points reads exactly the rows ValidateWkb accepts as
+// one 2D point, with the coordinates GEOS's reader gives; anything else is
+// left to ValidateWkb.
+TEST(ReadPlainXyPointTest, TakesOnlyWhatValidateWkbAcceptsAsAnXyPoint) {
+  geos::Context context;
+  struct Case {
+    std::string wkb;
+    bool taken;
+  };
+  std::vector<Case> cases;
+  for (const char* wkt :
+       {"POINT (1.5 -2)", "POINT (1e150 -1e-300)", "POINT (-0 0)"}) {
+    cases.push_back({Wkb(wkt), true});
+    cases.push_back({Wkb(wkt, {.big_endian = true}), true});
+    cases.push_back({Wkb(wkt, {.iso = true}), true});
+  }
+  for (const char* wkt :
+       {"POINT EMPTY", "POINT Z (1 2 3)", "MULTIPOINT ((1 2))",
+        "LINESTRING (0 0, 1 1)", "POINT (1e200 1)"}) {
+    cases.push_back({Wkb(wkt), false});
+  }
+  // Extended WKB with an SRID, a NaN or an infinity, a bad byte order, a
+  // 21-byte row of another type, a point one byte short.
+  cases.push_back(
+      {Hex("0101000020E6100000000000000000F03F0000000000000040"), false});
+  cases.push_back({Hex("0101000000000000000000F87F0000000000000000"), false});
+  cases.push_back({Hex("0101000000000000000000F07F0000000000000000"), false});
+  cases.push_back({Hex("0201000000000000000000F03F0000000000000040"), false});
+  cases.push_back({Hex("0102000000000000000000F03F0000000000000040"), false});
+  cases.push_back({Hex("0101000000000000000000F03F00000000000000"), false});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::BytesToHexString(c.wkb));
+    double x = 0, y = 0;
+    ASSERT_EQ(ReadPlainXyPoint(c.wkb, {}, &x, &y), c.taken);
+    if (!c.taken) continue;
+    WkbInfo info;
+    ASSERT_TRUE(ValidateWkb(c.wkb, {}, &info).ok());
+    EXPECT_EQ(info.vertices, 1u);
+    absl::StatusOr<geos::GeometryPtr> g = context.ReadWkb(c.wkb);
+    ASSERT_TRUE(g.ok());
+    double gx = 0, gy = 0;
+    GEOSGeomGetX_r(context.handle(), g->get(), &gx);
+    GEOSGeomGetY_r(context.handle(), g->get(), &gy);
+    EXPECT_EQ(x, gx);
+    EXPECT_EQ(y, gy);
+    EXPECT_EQ(std::signbit(x), std::signbit(gx));
+  }
+  // The limits hold as in ValidateWkb.
+  double x, y;
+  EXPECT_FALSE(
+      ReadPlainXyPoint(Wkb("POINT (5 1)"), {.max_vertices = 0}, &x, &y));
+  EXPECT_FALSE(
+      ReadPlainXyPoint(Wkb("POINT (5 1)"), {.max_abs_coordinate = 4}, &x, &y));
+}
+
 TEST(WkbTest, LabelsMessagesBySource) {
   absl::Status s = ValidateWkb(Hex("0102000000FFFFFFFF"), {}, nullptr, "WKT");
   EXPECT_EQ(s.message().substr(0, 13), "invalid WKT: ");
