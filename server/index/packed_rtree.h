@@ -35,7 +35,10 @@ struct Box {
 
   bool empty() const { return xmin > xmax || ymin > ymax; }
   bool Intersects(const Box& o) const {
-    return xmin <= o.xmax && o.xmin <= xmax && ymin <= o.ymax && o.ymin <= ymax;
+    // Without short-circuits: one branch, not four, for the caller to
+    // mispredict (queries test a node's children in a row).
+    return (xmin <= o.xmax) & (o.xmin <= xmax) & (ymin <= o.ymax) &
+           (o.ymin <= ymax);
   }
   // The smallest distance between a point of this box and one of `o`: 0
   // when they meet.
@@ -57,7 +60,13 @@ struct Box {
 class PackedRTree {
  public:
   // Children per node.
-  static constexpr uint32_t kNodeCapacity = 16;
+  // Eight, not GEOS's ten or Flatbush's sixteen: fewer boxes tested per
+  // query, which is what a point probe of a join mostly does (the countries
+  // join, bench/RESULTS.md).
+  static constexpr uint32_t kNodeCapacity = 8;
+  // Levels enough for 2^32 items (item ids are 32-bit).
+  static constexpr int kMaxLevels = 11;
+  static_assert(kNodeCapacity == 8, "kMaxLevels is ceil(log8(2^32))");
 
   // Scratch for VisitByDistance; one per thread, reused across searches.
   struct Entry {
@@ -122,9 +131,10 @@ class PackedRTree {
 template <typename Visit>
 void PackedRTree::Query(const Box& query, Visit&& visit) const {
   if (nodes_.empty() || !nodes_.back().box.Intersects(query)) return;
-  // Levels number at most 8 (16^8 items); each holds at most 15 siblings
-  // waiting on the stack.
-  uint32_t stack[8 * kNodeCapacity];
+  // Levels number at most kMaxLevels; each holds at most kNodeCapacity - 1
+  // siblings waiting on the stack, and the node being expanded adds
+  // kNodeCapacity.
+  uint32_t stack[kMaxLevels * kNodeCapacity];
   int depth = 0;
   stack[depth++] = static_cast<uint32_t>(nodes_.size() - 1);
   while (depth > 0) {
