@@ -125,9 +125,7 @@ class JoinJob::Prober {
         // is: the predicate's converse evaluated on it.
         if (predicate->prepared_kernel != nullptr && a_preparable &&
             set_.passes(id)) {
-          absl::StatusOr<const GEOSPreparedGeometry*> p =
-              worker_.prepared().Get(set_.geometries(), id);
-          if (p.ok()) row.prepared_b = *p;
+          row.prepared_b = Prepared(id);
         }
         ops::Value value;
         const absl::Status s =
@@ -195,6 +193,26 @@ class JoinJob::Prober {
     return status;
   }
 
+  // Set row `id` prepared on this worker, or null if GEOS cannot prepare it
+  // (the plain kernel then answers). Rows met again in this chunk skip the
+  // worker's cache (a hash lookup and a reordering per candidate).
+  const GEOSPreparedGeometry* Prepared(uint32_t id) {
+    PreparedCache& cache = worker_.prepared();
+    const bool memo = set_.size() <= kMemoRows;
+    if (memo) {
+      if (memo_.empty() || evictions_ != cache.evictions()) {
+        memo_.assign(set_.size(), nullptr);
+        evictions_ = cache.evictions();
+      }
+      if (memo_[id] != nullptr) return memo_[id];
+    }
+    absl::StatusOr<const GEOSPreparedGeometry*> p =
+        cache.Get(set_.geometries(), id);
+    if (!p.ok()) return nullptr;
+    if (memo) memo_[id] = *p;
+    return *p;
+  }
+
   absl::StatusOr<double> Distance(const GEOSGeometry* a, uint32_t id) {
     ops::Value value;
     const absl::Status s = distance_.kernel(
@@ -220,6 +238,11 @@ class JoinJob::Prober {
   const ops::OpSpec& equals_;
   std::vector<uint32_t> candidates_;
   index::PackedRTree::Scratch heap_;
+  // Sets of up to kMemoRows rows remember what Prepared returned, while
+  // the worker's cache evicts nothing (evictions_ tells).
+  static constexpr size_t kMemoRows = 4096;
+  std::vector<const GEOSPreparedGeometry*> memo_;
+  uint64_t evictions_ = 0;
 };
 
 absl::StatusOr<std::shared_ptr<JoinJob>> JoinJob::Start(
@@ -320,11 +343,14 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
   const absl::Time started = absl::Now();
   geos::Context& context = worker.geos();
 
-  // Each row of `a` is read by this worker alone: decoded, probed and freed
-  // here, as in the compute row path.
-  batch::DecodedRows a =
-      batch::DecodeRows(context, plan_.a().rows(begin, end), limits_.geometry);
-  if (!CountVertices(a.vertices, limits_.max_vertices)) return;
+  // Each row of `a` is read by this worker alone, one at a time: decoded,
+  // probed and freed before the next (its memory is the next row's, still
+  // in cache). Vertices count against the batch's limit before a row is
+  // probed, in batches of kCountVertices (one shared counter).
+  const batch::BatchView a = plan_.a().rows(begin, end);
+  constexpr uint64_t kCountVertices = 4096;
+  uint64_t uncounted = 0;
+  std::string scratch;
 
   // GEOS calls below, and the loops over candidates, end early if this
   // job's deadline passes or it is cancelled; other jobs are unaffected.
@@ -341,12 +367,20 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
     counters_.AddChunk();
   };
   for (size_t i = begin; i < end; ++i) {
-    const size_t local = i - begin;
+    batch::WkbInfo info;
+    absl::StatusOr<geos::GeometryPtr> row =
+        batch::DecodeRow(context, a.encoding, a.row(i - begin),
+                         limits_.geometry, &scratch, &info);
+    uncounted += info.vertices;
+    if (uncounted >= kCountVertices) {
+      if (!CountVertices(uncounted, limits_.max_vertices)) return;
+      uncounted = 0;
+    }
     absl::Status status;
-    if (a.geometries[local] == nullptr) {
-      status = RowInputError(a.statuses[local]);
+    if (!row.ok()) {
+      status = RowInputError(row.status());
     } else {
-      status = prober.Row(a.geometries[local].get(), &pairs);
+      status = prober.Row(row->get(), &pairs);
       if (interrupt.interrupted()) return Interrupted(interrupt);
     }
     if (!status.ok()) {
@@ -366,6 +400,7 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
     }
     if (builder.full()) send(builder.Take());
   }
+  if (!CountVertices(uncounted, limits_.max_vertices)) return;
   send(builder.Take());
   counters_.AddValues(found);
   counters_.AddErrors(errors);

@@ -26,6 +26,7 @@ absl::StatusOr<const GEOSPreparedGeometry*> PreparedCache::Get(
     vertices_ -= oldest.vertices;
     by_key_.erase(Key{oldest.owner.get(), oldest.row});
     entries_.pop_back();
+    ++evictions_;
   }
   return p;
 }

@@ -45,6 +45,9 @@ class PreparedCache {
 
   size_t size() const { return entries_.size(); }
   uint64_t vertices() const { return vertices_; }
+  // Entries evicted so far. A caller that keeps pointers Get returned (to
+  // skip Get for repeated rows) may keep them while this is unchanged.
+  uint64_t evictions() const { return evictions_; }
 
  private:
   using Key = std::pair<const batch::FrozenBatch*, size_t>;
@@ -59,6 +62,7 @@ class PreparedCache {
   const size_t capacity_;
   const uint64_t max_vertices_;
   uint64_t vertices_ = 0;
+  uint64_t evictions_ = 0;
   // Most recently used first.
   std::list<Entry> entries_;
   absl::flat_hash_map<Key, std::list<Entry>::iterator> by_key_;

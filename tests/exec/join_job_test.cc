@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/sync.h"
+#include "server/batch/wkb.h"
 #include "server/geos/context.h"
 #include "tests/testing/batches.h"
 #include "tests/testing/random_geometries.h"
@@ -91,11 +92,29 @@ class JoinJobTest : public ::testing::Test {
 
   v1::JoinRequest Join(v1::JoinPredicate predicate) {
     v1::JoinRequest r;
-    *r.mutable_a() = testing::WktBatch(a_);
+    *r.mutable_a() = a_as_wkb_ ? AAsWkb() : testing::WktBatch(a_);
     *r.mutable_set()->mutable_geometries() = testing::WktBatch(set_);
     r.set_predicate(predicate);
     r.set_chunk_rows(16);
     return r;
+  }
+
+  // a_ as WKB written by GEOS, big-endian on every other row (the reader
+  // takes both; points have their own, see batch::ReadPlainXyPoint); a row
+  // GEOS cannot parse goes as a truncated point.
+  v1::GeometryBatch AAsWkb() {
+    geos::Context c;
+    std::vector<std::string> rows;
+    for (size_t i = 0; i < a_.size(); ++i) {
+      std::string wkb;
+      absl::StatusOr<geos::GeometryPtr> g = c.ReadWkt(a_[i]);
+      if (!g.ok() ||
+          !c.WriteWkb(g->get(), {.big_endian = i % 2 == 1}, &wkb).ok()) {
+        wkb = std::string("\x01\x01\0\0\0\0\0", 7);
+      }
+      rows.push_back(std::move(wkb));
+    }
+    return testing::ProtoBatch(v1::ENCODING_WKB, rows);
   }
 
   // Direct GEOS calls over every pair: the predicate's plain form, and its
@@ -227,47 +246,85 @@ class JoinJobTest : public ::testing::Test {
 
   std::unique_ptr<WorkerPool> pool_;
   std::vector<std::string> a_, set_;
+  bool a_as_wkb_ = false;  // How Join sends a_.
 };
 
 TEST_F(JoinJobTest, EveryPredicateMatchesBruteForceOverAllPairs) {
   for (int p = v1::JOIN_PREDICATE_INTERSECTS; p <= v1::JOIN_PREDICATE_ENVELOPE;
        ++p) {
-    const auto predicate = static_cast<v1::JoinPredicate>(p);
-    SCOPED_TRACE(v1::JoinPredicate_Name(predicate));
-    v1::JoinRequest request = Join(predicate);
-    const double distance = 2.5;
-    if (predicate == v1::JOIN_PREDICATE_DWITHIN) {
-      request.set_distance(distance);
-    }
-    request.set_return_distance(true);
-    layers::SetCatalog catalog;
-    Outcome out =
-        RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
-    ASSERT_TRUE(out.start.ok()) << out.start;
-    ASSERT_EQ(out.summary.status().code(), 0) << out.summary.status().message();
+    for (const bool wkb : {false, true}) {
+      a_as_wkb_ = wkb;
+      const auto predicate = static_cast<v1::JoinPredicate>(p);
+      SCOPED_TRACE(absl::StrCat(v1::JoinPredicate_Name(predicate),
+                                wkb ? ", a as WKB" : ", a as WKT"));
+      v1::JoinRequest request = Join(predicate);
+      const double distance = 2.5;
+      if (predicate == v1::JOIN_PREDICATE_DWITHIN) {
+        request.set_distance(distance);
+      }
+      request.set_return_distance(true);
+      layers::SetCatalog catalog;
+      Outcome out =
+          RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
+      ASSERT_TRUE(out.start.ok()) << out.start;
+      ASSERT_EQ(out.summary.status().code(), 0)
+          << out.summary.status().message();
 
-    const Expected expected = BruteForce(predicate, distance);
-    std::set<uint64_t> error_rows;
-    for (const auto& [row, e] : out.errors) {
-      if (row != a_.size() - 1) error_rows.insert(row);  // The bad row.
-    }
-    EXPECT_EQ(error_rows, expected.error_rows);
-    ASSERT_EQ(out.pairs.size(), expected.pairs.size());
-    for (const auto& [pair, d] : expected.pairs) {
-      auto it = out.pairs.find(pair);
-      ASSERT_NE(it, out.pairs.end())
-          << "missing (" << pair.first << ", " << pair.second << ")";
-      EXPECT_NEAR(it->second, d, 1e-9 * (1 + d));
-    }
-    EXPECT_EQ(out.summary.pairs(), expected.pairs.size());
-    if (p == v1::JOIN_PREDICATE_INTERSECTS) {
-      EXPECT_GT(expected.pairs.size(), 100u);  // A join worth testing.
-    }
-    // Within a row, set rows ascend.
-    for (const auto& [row, set_rows] : out.order) {
-      EXPECT_TRUE(std::is_sorted(set_rows.begin(), set_rows.end()));
+      const Expected expected = BruteForce(predicate, distance);
+      std::set<uint64_t> error_rows;
+      for (const auto& [row, e] : out.errors) {
+        if (row != a_.size() - 1) error_rows.insert(row);  // The bad row.
+      }
+      EXPECT_EQ(error_rows, expected.error_rows);
+      ASSERT_EQ(out.pairs.size(), expected.pairs.size());
+      for (const auto& [pair, d] : expected.pairs) {
+        auto it = out.pairs.find(pair);
+        ASSERT_NE(it, out.pairs.end())
+            << "missing (" << pair.first << ", " << pair.second << ")";
+        EXPECT_NEAR(it->second, d, 1e-9 * (1 + d));
+      }
+      EXPECT_EQ(out.summary.pairs(), expected.pairs.size());
+      if (p == v1::JOIN_PREDICATE_INTERSECTS) {
+        EXPECT_GT(expected.pairs.size(), 100u);  // A join worth testing.
+      }
+      // Within a row, set rows ascend.
+      for (const auto& [row, set_rows] : out.order) {
+        EXPECT_TRUE(std::is_sorted(set_rows.begin(), set_rows.end()));
+      }
     }
   }
+}
+
+TEST_F(JoinJobTest, StopsPastTheBatchVertexLimitWithResourceExhausted) {
+  a_as_wkb_ = true;
+  // The vertices the server counts: those of the rows that pass validation.
+  const v1::GeometryBatch a = AAsWkb();
+  uint64_t vertices = 0;
+  for (int i = 0; i + 1 < a.offsets_size(); ++i) {
+    batch::WkbInfo info;
+    if (batch::ValidateWkb(absl::string_view(a.data()).substr(
+                               a.offsets(i), a.offsets(i + 1) - a.offsets(i)),
+                           {}, &info)
+            .ok()) {
+      vertices += info.vertices;
+    }
+  }
+  ASSERT_GT(vertices, 100u);
+  layers::SetCatalog catalog;
+  const v1::JoinRequest request = Join(v1::JOIN_PREDICATE_INTERSECTS);
+  // Exactly the batch's vertices pass; one fewer does not.
+  const ComputeLimits enough{.max_vertices = vertices};
+  Outcome ok = RunJoin(pool_.get(), JoinPlan::ForJoin(request, enough, 2),
+                       &catalog, enough);
+  EXPECT_EQ(ok.summary.status().code(), 0) << ok.summary.status().message();
+  const ComputeLimits short_one{.max_vertices = vertices - 1};
+  Outcome over = RunJoin(pool_.get(), JoinPlan::ForJoin(request, short_one, 2),
+                         &catalog, short_one);
+  EXPECT_EQ(over.summary.status().code(),
+            static_cast<int>(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(over.summary.status().message(),
+            absl::StrCat("batch has more than ", vertices - 1,
+                         " vertices (max_vertices_per_batch)"));
 }
 
 TEST_F(JoinJobTest, BadRowsAreRowErrorsAndBadSetRowsAreReportedOnce) {
