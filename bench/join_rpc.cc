@@ -227,7 +227,7 @@ int Main() {
   Driver driver(channel, RandomPoints(absl::GetFlag(FLAGS_rows), bounds,
                                       absl::GetFlag(FLAGS_seed)));
 
-  std::vector<double> cold, cold_index, held, held_server, resend;
+  std::vector<double> cold, cold_index, held, held_server, held_worker, resend;
   // CPU seconds of the held calls: server, client, both.
   std::vector<double> held_server_cpu, held_client_cpu, held_cpu;
   Call last;
@@ -267,6 +267,7 @@ int Main() {
     if (!check(driver.Run(), layer.empty() ? "digest" : "layer")) return 1;
     held.push_back(last.seconds);
     held_server.push_back(last.summary.server_seconds());
+    held_worker.push_back(last.summary.worker_seconds());
     held_server_cpu.push_back(last.server_cpu);
     held_client_cpu.push_back(last.client_cpu);
     held_cpu.push_back(last.server_cpu + last.client_cpu);
@@ -278,7 +279,8 @@ int Main() {
   }
   std::printf(
       "{\"mode\": \"%s\", \"set\": \"%s\", \"rows\": %d, \"held_s\": %.4f, "
-      "\"held_server_s\": %.4f, \"held_calls_s\": %s, "
+      "\"held_server_s\": %.4f, \"held_worker_s\": %.4f, "
+      "\"held_calls_s\": %s, "
       "\"held_cpu_s\": %.4f, \"held_server_cpu_s\": %.4f, "
       "\"held_client_cpu_s\": %.4f, \"cold_s\": "
       "%.4f, "
@@ -286,7 +288,7 @@ int Main() {
       "\"pairs\": %llu, \"pair_hash\": %llu, \"error_rows\": %llu, "
       "\"set_rows\": %llu, \"set_vertices\": %llu, \"set_bytes\": %llu}\n",
       mode.c_str(), set_flag.c_str(), absl::GetFlag(FLAGS_rows), Min(held),
-      Min(held_server), Seconds(held).c_str(), Min(held_cpu),
+      Min(held_server), Min(held_worker), Seconds(held).c_str(), Min(held_cpu),
       Min(held_server_cpu), Min(held_client_cpu), Min(cold), Min(cold_index),
       Seconds(cold).c_str(), Min(resend),
       static_cast<unsigned long long>(last.pairs),
