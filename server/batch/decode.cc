@@ -104,37 +104,47 @@ absl::StatusOr<WkbInfo> InspectRow(geos::Context& context, Encoding encoding,
   return info;
 }
 
+RowDecoder::RowDecoder(geos::Context& context, const BatchView& view,
+                       const GeometryLimits& limits,
+                       std::optional<KeepWkb> keep_wkb)
+    : context_(context),
+      view_(view),
+      limits_(limits),
+      keep_wkb_(view.encoding == Encoding::kWkb ? keep_wkb : std::nullopt) {}
+
+absl::StatusOr<geos::GeometryPtr> RowDecoder::Decode(size_t i,
+                                                     uint64_t* vertices) {
+  WkbInfo info;
+  absl::StatusOr<geos::GeometryPtr> g;
+  if (!keep_wkb_.has_value()) {
+    g = DecodeRow(context_, view_.encoding, view_.row(i), limits_, &scratch_,
+                  &info);
+  } else {
+    // DecodeRow, stopping short of GEOS for the rows kept.
+    const absl::string_view wkb = view_.row(i);
+    absl::StatusOr<WkbInfo> valid =
+        InspectRow(context_, view_.encoding, wkb, limits_, &scratch_);
+    if (!valid.ok()) {
+      g = std::move(valid).status();
+    } else {
+      info = *valid;
+      g = (*keep_wkb_)(wkb)
+              ? geos::GeometryPtr(nullptr, {context_.handle()})  // Kept.
+              : context_.ReadWkb(wkb);
+    }
+  }
+  *vertices += info.vertices;
+  return g;
+}
+
 namespace {
 
-// DecodeRows, keeping the WKB rows `keep_wkb` (if not null) accepts.
-DecodedRows DecodeAll(geos::Context& context, const BatchView& view,
-                      const GeometryLimits& limits, const KeepWkb* keep_wkb) {
+DecodedRows DecodeAll(RowDecoder decoder, size_t n) {
   DecodedRows rows;
-  rows.geometries.resize(view.size());
-  rows.statuses.resize(view.size());
-  std::string scratch;
-  if (view.encoding != Encoding::kWkb) keep_wkb = nullptr;
-  for (size_t i = 0; i < view.size(); ++i) {
-    WkbInfo info;
-    absl::StatusOr<geos::GeometryPtr> g;
-    if (keep_wkb == nullptr) {
-      g = DecodeRow(context, view.encoding, view.row(i), limits, &scratch,
-                    &info);
-    } else {
-      // DecodeRow, stopping short of GEOS for the rows kept.
-      const absl::string_view wkb = view.row(i);
-      absl::StatusOr<WkbInfo> valid =
-          InspectRow(context, view.encoding, wkb, limits, &scratch);
-      if (!valid.ok()) {
-        g = std::move(valid).status();
-      } else {
-        info = *valid;
-        g = (*keep_wkb)(wkb)
-                ? geos::GeometryPtr(nullptr, {context.handle()})  // Kept.
-                : context.ReadWkb(wkb);
-      }
-    }
-    rows.vertices += info.vertices;
+  rows.geometries.resize(n);
+  rows.statuses.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    absl::StatusOr<geos::GeometryPtr> g = decoder.Decode(i, &rows.vertices);
     if (g.ok()) {
       rows.geometries[i] = *std::move(g);
     } else {
@@ -148,12 +158,12 @@ DecodedRows DecodeAll(geos::Context& context, const BatchView& view,
 
 DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
                        const GeometryLimits& limits) {
-  return DecodeAll(context, view, limits, nullptr);
+  return DecodeAll(RowDecoder(context, view, limits), view.size());
 }
 
 DecodedRows DecodeRows(geos::Context& context, const BatchView& view,
                        const GeometryLimits& limits, KeepWkb keep_wkb) {
-  return DecodeAll(context, view, limits, &keep_wkb);
+  return DecodeAll(RowDecoder(context, view, limits, keep_wkb), view.size());
 }
 
 }  // namespace geosrpc::batch

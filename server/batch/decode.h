@@ -13,6 +13,7 @@
 #define GEOSRPC_SERVER_BATCH_DECODE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,33 @@ absl::StatusOr<WkbInfo> InspectRow(geos::Context& context, Encoding encoding,
 // reads WKB itself (ops::OpSpec::wkb_kernel); called with a row's bytes
 // after ValidateWkb accepted them.
 using KeepWkb = absl::FunctionRef<bool(absl::string_view wkb)>;
+
+// The rows of `view` decoded one at a time, for a loop that uses each row
+// and lets it go before the next: the next row's geometry then reuses its
+// memory while it is still in cache (DecodeRows holds a chunk's rows at
+// once; per row is measurably faster for joins, bench/RESULTS.md).
+//
+// Thread-safety: none; one per loop, on the thread that owns `context`.
+class RowDecoder {
+ public:
+  // With `keep_wkb`, binary WKB rows it accepts are validated and left
+  // undecoded, as DecodeRows does. The bytes `view` names and `keep_wkb`
+  // must outlive this.
+  RowDecoder(geos::Context& context, const BatchView& view,
+             const GeometryLimits& limits,
+             std::optional<KeepWkb> keep_wkb = std::nullopt);
+
+  // Row i of the view: its geometry, or null when it was kept as WKB (then
+  // OK) or failed (then why). Adds its vertices (if valid) to `*vertices`.
+  absl::StatusOr<geos::GeometryPtr> Decode(size_t i, uint64_t* vertices);
+
+ private:
+  geos::Context& context_;
+  const BatchView view_;
+  const GeometryLimits limits_;
+  const std::optional<KeepWkb> keep_wkb_;
+  std::string scratch_;
+};
 
 // Every row of `view`, decoded for the calling thread's own use.
 struct DecodedRows {

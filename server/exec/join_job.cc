@@ -344,13 +344,10 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
   geos::Context& context = worker.geos();
 
   // Each row of `a` is read by this worker alone, one at a time: decoded,
-  // probed and freed before the next (its memory is the next row's, still
-  // in cache). Vertices count against the batch's limit before a row is
-  // probed, in batches of kCountVertices (one shared counter).
+  // probed and freed before the next.
   const batch::BatchView a = plan_.a().rows(begin, end);
-  constexpr uint64_t kCountVertices = 4096;
+  batch::RowDecoder decoder(context, a, limits_.geometry);
   uint64_t uncounted = 0;
-  std::string scratch;
 
   // GEOS calls below, and the loops over candidates, end early if this
   // job's deadline passes or it is cancelled; other jobs are unaffected.
@@ -367,15 +364,9 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
     counters_.AddChunk();
   };
   for (size_t i = begin; i < end; ++i) {
-    batch::WkbInfo info;
     absl::StatusOr<geos::GeometryPtr> row =
-        batch::DecodeRow(context, a.encoding, a.row(i - begin),
-                         limits_.geometry, &scratch, &info);
-    uncounted += info.vertices;
-    if (uncounted >= kCountVertices) {
-      if (!CountVertices(uncounted, limits_.max_vertices)) return;
-      uncounted = 0;
-    }
+        decoder.Decode(i - begin, &uncounted);
+    if (!CountSomeVertices(&uncounted, limits_.max_vertices)) return;
     absl::Status status;
     if (!row.ok()) {
       status = RowInputError(row.status());
@@ -400,7 +391,9 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
     }
     if (builder.full()) send(builder.Take());
   }
-  if (!CountVertices(uncounted, limits_.max_vertices)) return;
+  if (!CountSomeVertices(&uncounted, limits_.max_vertices, /*last=*/true)) {
+    return;
+  }
   send(builder.Take());
   counters_.AddValues(found);
   counters_.AddErrors(errors);

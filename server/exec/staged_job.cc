@@ -89,6 +89,14 @@ bool StagedJob::CountVertices(uint64_t vertices, uint64_t limit) {
   return false;
 }
 
+bool StagedJob::CountSomeVertices(uint64_t* uncounted, uint64_t limit,
+                                  bool last) {
+  constexpr uint64_t kAtOnce = 4096;
+  if (*uncounted < kAtOnce && !last) return true;
+  const uint64_t vertices = std::exchange(*uncounted, 0);
+  return CountVertices(vertices, limit);
+}
+
 bool StagedJob::DeadlinePassed() {
   if (absl::Now() <= deadline_) return false;
   Cancel(absl::DeadlineExceededError(

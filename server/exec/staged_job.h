@@ -91,6 +91,12 @@ class StagedJob : public std::enable_shared_from_this<StagedJob> {
   // with RESOURCE_EXHAUSTED, once they pass `limit`
   // (max_vertices_per_batch).
   bool CountVertices(uint64_t vertices, uint64_t limit);
+  // For tasks that decode a row at a time: adds `*uncounted` (and zeroes
+  // it) once it reaches a few thousand, or whatever it holds when `last`,
+  // so that the shared count is touched rarely and no row is used
+  // uncounted for long. False as CountVertices.
+  bool CountSomeVertices(uint64_t* uncounted, uint64_t limit,
+                         bool last = false);
 
   // Whether the deadline has passed; if so, cancels the job with
   // DEADLINE_EXCEEDED (and Progress()). Tasks call it before starting work.

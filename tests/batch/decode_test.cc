@@ -72,6 +72,39 @@ TEST(DecodeRowsTest, DecodesTheRowsOfASubview) {
   EXPECT_EQ(x, 2.0);
 }
 
+// Row by row, in any order, the rows DecodeRows gives: kept, decoded or
+// failed, with the same vertices.
+TEST(RowDecoderTest, DecodesEachRowAsDecodeRowsDoes) {
+  OwnedBatch batch;
+  batch.Add(Wkb("LINESTRING (0 0, 3 4)"));
+  batch.Add(absl::HexStringToBytes("0101000000000000000000F03F"));  // Cut.
+  batch.Add(Wkb("POINT (7 8)"));
+  batch.Add(Wkb("POLYGON ((0 0, 1 0, 1 1, 0 0))"));
+  geos::Context context;
+  const GEOSContextHandle_t h = context.handle();
+  const BatchView view = batch.view(Encoding::kWkb);
+  // Keeps the lines as WKB.
+  const auto lines = [](absl::string_view wkb) { return wkb[1] == 2; };
+  const DecodedRows all = DecodeRows(context, view, {}, lines);
+  RowDecoder decoder(context, view, {}, lines);
+  uint64_t vertices = 0;
+  for (const size_t i : {3, 0, 2, 1}) {
+    SCOPED_TRACE(i);
+    absl::StatusOr<geos::GeometryPtr> g = decoder.Decode(i, &vertices);
+    ASSERT_EQ(g.ok(), all.statuses[i].ok()) << g.status();
+    if (!g.ok()) {
+      EXPECT_EQ(g.status(), all.statuses[i]);
+    } else if (all.kept_as_wkb(i)) {
+      EXPECT_EQ(*g, nullptr);
+    } else {
+      EXPECT_EQ(GEOSEqualsExact_r(h, g->get(), all.geometries[i].get(), 0), 1);
+    }
+  }
+  EXPECT_TRUE(all.kept_as_wkb(0));
+  EXPECT_EQ(vertices, all.vertices);
+  EXPECT_EQ(vertices, 2u + 1u + 4u);
+}
+
 // A 2D point row is built without GEOS's reader (ReadPlainXyPoint): the
 // geometry must be the one the reader gives, in either byte order and as
 // hex, and its info the same.
