@@ -67,6 +67,7 @@ class PackedRTree {
   // Levels enough for 2^32 items (item ids are 32-bit).
   static constexpr int kMaxLevels = 11;
   static_assert(kNodeCapacity == 8, "kMaxLevels is ceil(log8(2^32))");
+  static_assert(kNodeCapacity <= 32, "Query keeps a node's hits in 32 bits");
 
   // Scratch for VisitByDistance; one per thread, reused across searches.
   struct Entry {
@@ -139,14 +140,23 @@ void PackedRTree::Query(const Box& query, Visit&& visit) const {
   stack[depth++] = static_cast<uint32_t>(nodes_.size() - 1);
   while (depth > 0) {
     const Node& node = nodes_[stack[--depth]];
+    // The children that meet `query`, as a bit mask: all tested without a
+    // branch, then only the hits visited (mostly few of a node's children).
+    uint32_t hits = 0;
     if (node.leaf) {
       for (uint32_t i = node.begin; i < node.end; ++i) {
-        if (items_[i].box.Intersects(query)) visit(items_[i].id);
+        hits |= uint32_t{items_[i].box.Intersects(query)} << (i - node.begin);
+      }
+      for (; hits != 0; hits &= hits - 1) {
+        visit(items_[node.begin + __builtin_ctz(hits)].id);
       }
       continue;
     }
     for (uint32_t i = node.begin; i < node.end; ++i) {
-      if (nodes_[i].box.Intersects(query)) stack[depth++] = i;
+      hits |= uint32_t{nodes_[i].box.Intersects(query)} << (i - node.begin);
+    }
+    for (; hits != 0; hits &= hits - 1) {
+      stack[depth++] = node.begin + __builtin_ctz(hits);
     }
   }
 }
