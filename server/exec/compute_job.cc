@@ -246,11 +246,9 @@ void ComputeJob::ComputeRowsOf(Worker& worker, size_t begin, size_t end,
   batch::RowDecoder a_rows(
       context, a_view, limits_.geometry,
       wkb_rows ? std::optional<batch::KeepWkb>(keeps_wkb) : std::nullopt);
-  std::optional<batch::BatchView> b_view;
   std::optional<batch::RowDecoder> b_rows;
   if (plan_.operand() == ComputePlan::Operand::kRows) {
-    b_view = plan_.b().rows(begin, end);
-    b_rows.emplace(context, *b_view, limits_.geometry);
+    b_rows.emplace(context, plan_.b().rows(begin, end), limits_.geometry);
   }
   uint64_t uncounted = 0;
 

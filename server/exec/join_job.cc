@@ -345,8 +345,8 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
 
   // Each row of `a` is read by this worker alone, one at a time: decoded,
   // probed and freed before the next.
-  const batch::BatchView a = plan_.a().rows(begin, end);
-  batch::RowDecoder decoder(context, a, limits_.geometry);
+  batch::RowDecoder decoder(context, plan_.a().rows(begin, end),
+                            limits_.geometry);
   uint64_t uncounted = 0;
 
   // GEOS calls below, and the loops over candidates, end early if this

@@ -124,6 +124,19 @@ class PackedRTree {
   };
   static const Box kNoBox;
 
+  // Which of `node`'s children (entries [begin, end) of `children`) meet
+  // `query`, as a bit mask, bit k for child begin + k: every one tested
+  // without a branch.
+  template <typename Child>
+  static uint32_t Hits(const std::vector<Child>& children, const Node& node,
+                       const Box& query) {
+    uint32_t hits = 0;
+    for (uint32_t i = node.begin; i < node.end; ++i) {
+      hits |= uint32_t{children[i].box.Intersects(query)} << (i - node.begin);
+    }
+    return hits;
+  }
+
   std::vector<Item> items_;
   // Level by level from the leaves up; the root is last.
   std::vector<Node> nodes_;
@@ -140,22 +153,16 @@ void PackedRTree::Query(const Box& query, Visit&& visit) const {
   stack[depth++] = static_cast<uint32_t>(nodes_.size() - 1);
   while (depth > 0) {
     const Node& node = nodes_[stack[--depth]];
-    // The children that meet `query`, as a bit mask: all tested without a
-    // branch, then only the hits visited (mostly few of a node's children).
-    uint32_t hits = 0;
+    // Only the hits are visited: mostly few of a node's children.
     if (node.leaf) {
-      for (uint32_t i = node.begin; i < node.end; ++i) {
-        hits |= uint32_t{items_[i].box.Intersects(query)} << (i - node.begin);
-      }
-      for (; hits != 0; hits &= hits - 1) {
+      for (uint32_t hits = Hits(items_, node, query); hits != 0;
+           hits &= hits - 1) {
         visit(items_[node.begin + __builtin_ctz(hits)].id);
       }
       continue;
     }
-    for (uint32_t i = node.begin; i < node.end; ++i) {
-      hits |= uint32_t{nodes_[i].box.Intersects(query)} << (i - node.begin);
-    }
-    for (; hits != 0; hits &= hits - 1) {
+    for (uint32_t hits = Hits(nodes_, node, query); hits != 0;
+         hits &= hits - 1) {
       stack[depth++] = node.begin + __builtin_ctz(hits);
     }
   }

@@ -252,13 +252,14 @@ class JoinJobTest : public ::testing::Test {
 TEST_F(JoinJobTest, EveryPredicateMatchesBruteForceOverAllPairs) {
   for (int p = v1::JOIN_PREDICATE_INTERSECTS; p <= v1::JOIN_PREDICATE_ENVELOPE;
        ++p) {
+    const auto predicate = static_cast<v1::JoinPredicate>(p);
+    const double distance = 2.5;
+    const Expected expected = BruteForce(predicate, distance);
     for (const bool wkb : {false, true}) {
       a_as_wkb_ = wkb;
-      const auto predicate = static_cast<v1::JoinPredicate>(p);
       SCOPED_TRACE(absl::StrCat(v1::JoinPredicate_Name(predicate),
                                 wkb ? ", a as WKB" : ", a as WKT"));
       v1::JoinRequest request = Join(predicate);
-      const double distance = 2.5;
       if (predicate == v1::JOIN_PREDICATE_DWITHIN) {
         request.set_distance(distance);
       }
@@ -270,7 +271,6 @@ TEST_F(JoinJobTest, EveryPredicateMatchesBruteForceOverAllPairs) {
       ASSERT_EQ(out.summary.status().code(), 0)
           << out.summary.status().message();
 
-      const Expected expected = BruteForce(predicate, distance);
       std::set<uint64_t> error_rows;
       for (const auto& [row, e] : out.errors) {
         if (row != a_.size() - 1) error_rows.insert(row);  // The bad row.
