@@ -231,26 +231,29 @@ void ComputeJob::ComputeRowsOf(Worker& worker, size_t begin, size_t end,
   const ops::OpSpec& op = plan_.op();
 
   // Row-local inputs: each row is read by this worker alone, so it is
-  // validated, decoded, used and freed here, one row at a time (see
-  // batch::RowDecoder). Only the operand every worker shares (b_broadcast)
-  // is frozen for the whole job. Rows the operation computes from their WKB
-  // stay undecoded.
+  // validated, decoded, used and freed here, chunk by chunk. Only the
+  // operand every worker shares (b_broadcast) is frozen for the whole job.
+  // Rows the operation computes from their WKB stay undecoded.
   const bool wkb_rows = op.wkb_kernel != nullptr &&
                         plan_.operand() == ComputePlan::Operand::kNone &&
                         (plan_.result_encoding() == v1::ENCODING_WKB ||
                          plan_.result_encoding() == v1::ENCODING_COORDINATES ||
                          plan_.result_encoding() == v1::ENCODING_UNSPECIFIED);
-  const auto keeps_wkb = [&](absl::string_view wkb) {
-    return op.keeps_wkb(wkb, plan_.params());
-  };
-  batch::RowDecoder a_rows(
-      context, a_view, limits_.geometry,
-      wkb_rows ? std::optional<batch::KeepWkb>(keeps_wkb) : std::nullopt);
-  std::optional<batch::RowDecoder> b_rows;
+  batch::DecodedRows a =
+      wkb_rows ? batch::DecodeRows(context, a_view, limits_.geometry,
+                                   [&](absl::string_view wkb) {
+                                     return op.keeps_wkb(wkb, plan_.params());
+                                   })
+               : batch::DecodeRows(context, a_view, limits_.geometry);
+  std::optional<batch::DecodedRows> b_rows;
   if (plan_.operand() == ComputePlan::Operand::kRows) {
-    b_rows.emplace(context, plan_.b().rows(begin, end), limits_.geometry);
+    b_rows = batch::DecodeRows(context, plan_.b().rows(begin, end),
+                               limits_.geometry);
   }
-  uint64_t uncounted = 0;
+  if (!CountVertices(a.vertices + (b_rows ? b_rows->vertices : 0),
+                     limits_.max_vertices)) {
+    return;
+  }
 
   ops::Row row;
   row.proj = &worker.proj();
@@ -263,25 +266,21 @@ void ComputeJob::ComputeRowsOf(Worker& worker, size_t begin, size_t end,
   RowErrorCounts errors;
   for (size_t i = begin; i < end; ++i) {
     const size_t local = i - begin;
-    absl::StatusOr<geos::GeometryPtr> a = a_rows.Decode(local, &uncounted);
-    absl::StatusOr<geos::GeometryPtr> b;
-    if (b_rows.has_value()) b = b_rows->Decode(local, &uncounted);
-    if (!CountSomeVertices(&uncounted, limits_.max_vertices)) return;
     builder.Open(i);
     ops::Value value;
     absl::Status status;
-    row.a = a.ok() ? a->get() : nullptr;
-    if (a.ok() && row.a == nullptr) {  // Kept as WKB.
+    row.a = a.geometries[local].get();
+    if (a.kept_as_wkb(local)) {
       row.a_wkb = a_view.row(local);
       value.bytes = builder.bytes();
       value.written = true;
       status = op.wkb_kernel(context, row, plan_.params(), &value);
-    } else if (!a.ok()) {
-      status = RowInputError("a", a.status());
-    } else if (b_rows.has_value() && !b.ok()) {
-      status = RowInputError("b", b.status());
+    } else if (row.a == nullptr) {
+      status = RowInputError("a", a.statuses[local]);
+    } else if (b_rows.has_value() &&
+               (row.b = b_rows->geometries[local].get()) == nullptr) {
+      status = RowInputError("b", b_rows->statuses[local]);
     } else {
-      if (b_rows.has_value()) row.b = b->get();
       if (op.result == ops::ResultType::kBytes) value.bytes = builder.bytes();
       // Empty rows (and those with empty members) take the plain kernel.
       const bool use_prepared =
@@ -298,9 +297,6 @@ void ComputeJob::ComputeRowsOf(Worker& worker, size_t begin, size_t end,
     if (builder.byte_size() >= limits_.max_chunk_bytes && i + 1 < end) {
       Send(builder.Take());
     }
-  }
-  if (!CountSomeVertices(&uncounted, limits_.max_vertices, /*last=*/true)) {
-    return;
   }
   Send(builder.Take());
   counters_.AddValues(builder.values());
