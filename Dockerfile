@@ -17,7 +17,7 @@ RUN bash scripts/install-deps.sh \
 FROM debian:12-slim AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-         libgeos-c1v5 libproj25 proj-data libgrpc++1.51 libprotobuf32 libabsl20220623 \
+         libgeos-c1v5 libgeos3.11.1 libproj25 proj-data libgrpc++1.51 libprotobuf32 libabsl20220623 \
          libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcivetweb1 \
          libjemalloc2 \
     && rm -rf /var/lib/apt/lists/* \

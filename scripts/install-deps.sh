@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config ninja-build clang-format
   clang-14 libfuzzer-14-dev
-  libgeos-dev
+  libgeos-dev libgeos++-dev
   libproj-dev proj-data proj-bin python3-pyproj
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev

@@ -137,6 +137,21 @@ absl::StatusOr<geos::GeometryPtr> RowDecoder::Decode(size_t i,
   return g;
 }
 
+bool RowDecoder::PlainPoint(size_t i, double* x, double* y,
+                            uint64_t* vertices) {
+  absl::string_view bytes = view_.row(i);
+  if (view_.encoding == Encoding::kHexWkb) {
+    // Hex of a point is 42 characters; anything else is not one.
+    if (bytes.size() != 42 || !DecodeHex(bytes, &scratch_).ok()) return false;
+    bytes = scratch_;
+  } else if (view_.encoding != Encoding::kWkb) {
+    return false;
+  }
+  if (!ReadPlainXyPoint(bytes, limits_, x, y)) return false;
+  *vertices += 1;
+  return true;
+}
+
 namespace {
 
 DecodedRows DecodeAll(RowDecoder decoder, size_t n) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,7 @@
 #include "base/status_macros.h"
 #include "server/batch/decode.h"
 #include "server/exec/interrupt.h"
+#include "server/geos/area_locator.h"
 
 namespace geosrpc::exec {
 namespace {
@@ -107,34 +109,87 @@ class JoinJob::Prober {
                                                       : Nearest(a, out);
   }
 
- private:
-  absl::Status Predicate(const GEOSGeometry* a, std::vector<Pair>* out) {
-    const GEOSContextHandle_t h = context_.handle();
-    candidates_.clear();
-    set_.tree().Query(EnvelopeOf(h, a).Grown(plan_.query_margin()),
-                      [this](uint32_t id) { candidates_.push_back(id); });
-    std::sort(candidates_.begin(), candidates_.end());
-    const ops::OpSpec* predicate = plan_.predicate();
-    const bool a_preparable = ops::Preparable(h, a);
+  // Whether PointRow can answer this join.
+  bool TakesPoints() const { return point_rule_ != PointRule::kNone; }
+
+  // Row `a` given as the point (x, y) (finite): the same pairs as Row would
+  // give the GEOS point, found without making one where the candidate is a
+  // prepared polygon (geos::AreaLocator); the others get the GEOS point.
+  absl::Status PointRow(double x, double y, std::vector<Pair>* out) {
+    out->clear();
+    point_.reset();
+    Candidates(index::Box{.xmin = x, .ymin = y, .xmax = x, .ymax = y});
     for (const uint32_t id : candidates_) {
       if (interrupt_->Due()) return absl::CancelledError("interrupted");
       bool match = true;  // Envelope-only: every candidate.
-      if (predicate != nullptr) {
-        ops::Row row{a, set_.geometry(id), nullptr};
-        // The set geometry prepared on this worker, as a broadcast operand
-        // is: the predicate's converse evaluated on it.
-        if (predicate->prepared_kernel != nullptr && a_preparable &&
-            set_.passes(id)) {
-          row.prepared_b = Prepared(id);
+      if (point_rule_ != PointRule::kEveryCandidate) {
+        std::optional<geos::PointLocation> where;
+        if (const geos::AreaLocator* locator = Locator(id)) {
+          where = locator->Locate(x, y);
         }
-        ops::Value value;
-        const absl::Status s =
-            (row.prepared_b != nullptr
-                 ? predicate->prepared_kernel
-                 : predicate->kernel)(context_, row, plan_.params(), &value);
-        if (!s.ok()) return WithSetRow(s, id);
-        match = value.flag;
+        if (where.has_value()) {
+          match = point_rule_ == PointRule::kInInterior
+                      ? *where == geos::PointLocation::kInterior
+                      : *where != geos::PointLocation::kExterior;
+        } else {
+          ASSIGN_OR_RETURN(const GEOSGeometry* a, Point(x, y));
+          ASSIGN_OR_RETURN(match, Matches(a, /*a_preparable=*/true, id));
+        }
       }
+      if (!match) continue;
+      double d = kNaN;
+      if (plan_.return_distance()) {
+        ASSIGN_OR_RETURN(const GEOSGeometry* a, Point(x, y));
+        ASSIGN_OR_RETURN(d, Distance(a, id));
+      }
+      out->push_back({id, d});
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  // How PointRow decides a candidate polygon from the point's location.
+  enum class PointRule {
+    kNone,            // It cannot: Row decides.
+    kEveryCandidate,  // Envelope-only.
+    kNotExterior,     // intersects, covered_by.
+    kInInterior,      // within.
+  };
+
+  // The rule for `plan`: the predicates whose prepared form on a polygon
+  // GEOS decides for a point with the polygon's point locator alone.
+  static PointRule PointRuleOf(const JoinPlan& plan) {
+    if (plan.kind() != JoinPlan::Kind::kPredicate) return PointRule::kNone;
+    const ops::OpSpec* predicate = plan.predicate();
+    if (predicate == nullptr) return PointRule::kEveryCandidate;
+    if (predicate->prepared_kernel == nullptr) return PointRule::kNone;
+    switch (predicate->code) {
+      case v1::OP_CODE_INTERSECTS:
+      case v1::OP_CODE_COVERED_BY:
+        return PointRule::kNotExterior;
+      case v1::OP_CODE_WITHIN:
+        return PointRule::kInInterior;
+      default:
+        return PointRule::kNone;
+    }
+  }
+
+  // The set rows whose boxes meet `box` (grown by the plan's margin), in
+  // order, into candidates_.
+  void Candidates(const index::Box& box) {
+    candidates_.clear();
+    set_.tree().Query(box.Grown(plan_.query_margin()),
+                      [this](uint32_t id) { candidates_.push_back(id); });
+    std::sort(candidates_.begin(), candidates_.end());
+  }
+
+  absl::Status Predicate(const GEOSGeometry* a, std::vector<Pair>* out) {
+    const GEOSContextHandle_t h = context_.handle();
+    Candidates(EnvelopeOf(h, a));
+    const bool a_preparable = ops::Preparable(h, a);
+    for (const uint32_t id : candidates_) {
+      if (interrupt_->Due()) return absl::CancelledError("interrupted");
+      ASSIGN_OR_RETURN(const bool match, Matches(a, a_preparable, id));
       if (!match) continue;
       double d = kNaN;
       if (plan_.return_distance()) {
@@ -143,6 +198,36 @@ class JoinJob::Prober {
       out->push_back({id, d});
     }
     return absl::OkStatus();
+  }
+
+  // Whether `a` and set row `id` satisfy the plan's predicate (always, for
+  // envelope-only).
+  absl::StatusOr<bool> Matches(const GEOSGeometry* a, bool a_preparable,
+                               uint32_t id) {
+    const ops::OpSpec* predicate = plan_.predicate();
+    if (predicate == nullptr) return true;
+    ops::Row row{a, set_.geometry(id), nullptr};
+    // The set geometry prepared on this worker, as a broadcast operand is:
+    // the predicate's converse evaluated on it.
+    if (predicate->prepared_kernel != nullptr && a_preparable &&
+        set_.passes(id)) {
+      row.prepared_b = Prepared(id);
+    }
+    ops::Value value;
+    const absl::Status s =
+        (row.prepared_b != nullptr
+             ? predicate->prepared_kernel
+             : predicate->kernel)(context_, row, plan_.params(), &value);
+    if (!s.ok()) return WithSetRow(s, id);
+    return value.flag;
+  }
+
+  // PointRow's point as a GEOS geometry, made on first use for the row.
+  absl::StatusOr<const GEOSGeometry*> Point(double x, double y) {
+    if (point_ == nullptr) {
+      ASSIGN_OR_RETURN(point_, context_.MakePoint(x, y));
+    }
+    return point_.get();
   }
 
   // The k nearest (and, with all_matches, every one as near as the k-th),
@@ -197,20 +282,45 @@ class JoinJob::Prober {
   // (the plain kernel then answers). Rows met again in this chunk skip the
   // worker's cache (a hash lookup and a reordering per candidate).
   const GEOSPreparedGeometry* Prepared(uint32_t id) {
-    PreparedCache& cache = worker_.prepared();
-    const bool memo = set_.size() <= kMemoRows;
-    if (memo) {
-      if (memo_.empty() || evictions_ != cache.evictions()) {
-        memo_.assign(set_.size(), nullptr);
-        evictions_ = cache.evictions();
-      }
-      if (memo_[id] != nullptr) return memo_[id];
-    }
+    const bool memo = Memoize();
+    if (memo && memo_[id].prepared != nullptr) return memo_[id].prepared;
     absl::StatusOr<const GEOSPreparedGeometry*> p =
-        cache.Get(set_.geometries(), id);
+        worker_.prepared().Get(set_.geometries(), id);
     if (!p.ok()) return nullptr;
-    if (memo) memo_[id] = *p;
+    if (memo) memo_[id].prepared = *p;
     return *p;
+  }
+
+  // The point locator of set row `id` prepared on this worker, or null
+  // where the row is not a polygon PointRow may locate in (it fails
+  // Preparable, or is no polygon, or GEOS cannot prepare it).
+  const geos::AreaLocator* Locator(uint32_t id) {
+    if (!set_.passes(id)) return nullptr;
+    if (!Memoize()) {
+      locator_ = geos::AreaLocator::Of(context_.handle(), set_.geometry(id),
+                                       Prepared(id));
+      return locator_.has_value() ? &*locator_ : nullptr;
+    }
+    if (!memo_[id].located) {
+      const GEOSPreparedGeometry* prepared = Prepared(id);
+      memo_[id].locator =
+          geos::AreaLocator::Of(context_.handle(), set_.geometry(id), prepared);
+      memo_[id].located = true;
+    }
+    const std::optional<geos::AreaLocator>& locator = memo_[id].locator;
+    return locator.has_value() ? &*locator : nullptr;
+  }
+
+  // Whether this set's preparations are remembered in memo_ (then sized
+  // and valid), or asked of the worker's cache each time.
+  bool Memoize() {
+    if (set_.size() > kMemoRows) return false;
+    const uint64_t evictions = worker_.prepared().evictions();
+    if (memo_.empty() || evictions_ != evictions) {
+      memo_.assign(set_.size(), Memo());
+      evictions_ = evictions;
+    }
+    return true;
   }
 
   absl::StatusOr<double> Distance(const GEOSGeometry* a, uint32_t id) {
@@ -238,11 +348,20 @@ class JoinJob::Prober {
   const ops::OpSpec& equals_;
   std::vector<uint32_t> candidates_;
   index::PackedRTree::Scratch heap_;
-  // Sets of up to kMemoRows rows remember what Prepared returned, while
-  // the worker's cache evicts nothing (evictions_ tells).
+  const PointRule point_rule_ = PointRuleOf(plan_);
+  geos::GeometryPtr point_{nullptr, {context_.handle()}};
+  // Sets of up to kMemoRows rows remember what Prepared and Locator
+  // returned, while the worker's cache evicts nothing (evictions_ tells):
+  // both belong to a preparation the cache holds.
   static constexpr size_t kMemoRows = 4096;
-  std::vector<const GEOSPreparedGeometry*> memo_;
+  struct Memo {
+    const GEOSPreparedGeometry* prepared = nullptr;
+    std::optional<geos::AreaLocator> locator;
+    bool located = false;
+  };
+  std::vector<Memo> memo_;
   uint64_t evictions_ = 0;
+  std::optional<geos::AreaLocator> locator_;  // Locator's answer, unmemoized.
 };
 
 absl::StatusOr<std::shared_ptr<JoinJob>> JoinJob::Start(
@@ -363,16 +482,25 @@ void JoinJob::Probe(Worker& worker, size_t chunk) {
     callbacks_.on_chunk(std::move(chunk), std::move(sent));
     counters_.AddChunk();
   };
+  const bool points = prober.TakesPoints();
   for (size_t i = begin; i < end; ++i) {
-    absl::StatusOr<geos::GeometryPtr> row =
-        decoder.Decode(i - begin, &uncounted);
-    if (!CountSomeVertices(&uncounted, limits_.max_vertices)) return;
     absl::Status status;
-    if (!row.ok()) {
-      status = RowInputError(row.status());
-    } else {
-      status = prober.Row(row->get(), &pairs);
+    double x, y;
+    if (points && decoder.PlainPoint(i - begin, &x, &y, &uncounted)) {
+      // The commonest probe of all, a 2D point, needs no GEOS geometry.
+      if (!CountSomeVertices(&uncounted, limits_.max_vertices)) return;
+      status = prober.PointRow(x, y, &pairs);
       if (interrupt.interrupted()) return Interrupted(interrupt);
+    } else {
+      absl::StatusOr<geos::GeometryPtr> row =
+          decoder.Decode(i - begin, &uncounted);
+      if (!CountSomeVertices(&uncounted, limits_.max_vertices)) return;
+      if (!row.ok()) {
+        status = RowInputError(row.status());
+      } else {
+        status = prober.Row(row->get(), &pairs);
+        if (interrupt.interrupted()) return Interrupted(interrupt);
+      }
     }
     if (!status.ok()) {
       builder.AddError(i, status);

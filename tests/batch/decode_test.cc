@@ -105,6 +105,43 @@ TEST(RowDecoderTest, DecodesEachRowAsDecodeRowsDoes) {
   EXPECT_EQ(vertices, 2u + 1u + 4u);
 }
 
+// PlainPoint reads 2D point rows, binary or hex, and leaves every other row
+// (and every other encoding) to Decode.
+TEST(RowDecoderTest, ReadsPlainPointsAndLeavesTheRest) {
+  const std::vector<std::string> rows = {
+      Wkb("POINT (7 8)"), Wkb("POINT Z (1 2 3)"), Wkb("POINT EMPTY"),
+      Wkb("LINESTRING (0 0, 3 4)"),
+      absl::HexStringToBytes("0101000000000000000000F03F")};  // Cut.
+  OwnedBatch wkb, hex;
+  for (const std::string& row : rows) {
+    wkb.Add(row);
+    hex.Add(absl::BytesToHexString(row));
+  }
+  geos::Context context;
+  for (const auto& [batch, encoding] :
+       {std::pair<OwnedBatch*, Encoding>{&wkb, Encoding::kWkb},
+        {&hex, Encoding::kHexWkb}}) {
+    RowDecoder decoder(context, batch->view(encoding), {});
+    uint64_t vertices = 0;
+    double x = 0, y = 0;
+    EXPECT_TRUE(decoder.PlainPoint(0, &x, &y, &vertices));
+    EXPECT_EQ(x, 7);
+    EXPECT_EQ(y, 8);
+    EXPECT_EQ(vertices, 1u);
+    for (size_t i = 1; i < rows.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_FALSE(decoder.PlainPoint(i, &x, &y, &vertices));
+    }
+    EXPECT_EQ(vertices, 1u);
+  }
+  OwnedBatch wkt;
+  wkt.Add("POINT (7 8)");
+  RowDecoder decoder(context, wkt.view(Encoding::kWkt), {});
+  uint64_t vertices = 0;
+  double x, y;
+  EXPECT_FALSE(decoder.PlainPoint(0, &x, &y, &vertices));
+}
+
 // A 2D point row is built without GEOS's reader (ReadPlainXyPoint): the
 // geometry must be the one the reader gives, in either byte order and as
 // hex, and its info the same.

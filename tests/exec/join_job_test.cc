@@ -244,55 +244,124 @@ class JoinJobTest : public ::testing::Test {
     return false;
   }
 
+  // Joins a_ with set_ by each of `predicates`, a_ as WKT and as WKB, and
+  // expects BruteForce's pairs and row errors (a_'s last row is bad).
+  void ExpectBruteForcesAnswers(
+      const std::vector<v1::JoinPredicate>& predicates) {
+    for (const v1::JoinPredicate predicate : predicates) {
+      const double distance = 2.5;
+      const Expected expected = BruteForce(predicate, distance);
+      for (const bool wkb : {false, true}) {
+        a_as_wkb_ = wkb;
+        SCOPED_TRACE(absl::StrCat(v1::JoinPredicate_Name(predicate),
+                                  wkb ? ", a as WKB" : ", a as WKT"));
+        v1::JoinRequest request = Join(predicate);
+        if (predicate == v1::JOIN_PREDICATE_DWITHIN) {
+          request.set_distance(distance);
+        }
+        request.set_return_distance(true);
+        layers::SetCatalog catalog;
+        Outcome out =
+            RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
+        ASSERT_TRUE(out.start.ok()) << out.start;
+        ASSERT_EQ(out.summary.status().code(), 0)
+            << out.summary.status().message();
+
+        std::set<uint64_t> error_rows;
+        for (const auto& [row, e] : out.errors) {
+          if (row != a_.size() - 1) error_rows.insert(row);  // The bad row.
+        }
+        EXPECT_EQ(error_rows, expected.error_rows);
+        ASSERT_EQ(out.pairs.size(), expected.pairs.size());
+        for (const auto& [pair, d] : expected.pairs) {
+          auto it = out.pairs.find(pair);
+          ASSERT_NE(it, out.pairs.end())
+              << "missing (" << pair.first << ", " << pair.second << ")";
+          EXPECT_NEAR(it->second, d, 1e-9 * (1 + d));
+        }
+        EXPECT_EQ(out.summary.pairs(), expected.pairs.size());
+        if (predicate == v1::JOIN_PREDICATE_INTERSECTS) {
+          EXPECT_GT(expected.pairs.size(), 100u);  // A join worth testing.
+        }
+        // Within a row, set rows ascend.
+        for (const auto& [row, set_rows] : out.order) {
+          EXPECT_TRUE(std::is_sorted(set_rows.begin(), set_rows.end()));
+        }
+      }
+    }
+  }
+
   std::unique_ptr<WorkerPool> pool_;
   std::vector<std::string> a_, set_;
   bool a_as_wkb_ = false;  // How Join sends a_.
 };
 
 TEST_F(JoinJobTest, EveryPredicateMatchesBruteForceOverAllPairs) {
+  std::vector<v1::JoinPredicate> all;
   for (int p = v1::JOIN_PREDICATE_INTERSECTS; p <= v1::JOIN_PREDICATE_ENVELOPE;
        ++p) {
-    const auto predicate = static_cast<v1::JoinPredicate>(p);
-    const double distance = 2.5;
-    const Expected expected = BruteForce(predicate, distance);
-    for (const bool wkb : {false, true}) {
-      a_as_wkb_ = wkb;
-      SCOPED_TRACE(absl::StrCat(v1::JoinPredicate_Name(predicate),
-                                wkb ? ", a as WKB" : ", a as WKT"));
-      v1::JoinRequest request = Join(predicate);
-      if (predicate == v1::JOIN_PREDICATE_DWITHIN) {
-        request.set_distance(distance);
-      }
-      request.set_return_distance(true);
-      layers::SetCatalog catalog;
-      Outcome out =
-          RunJoin(pool_.get(), JoinPlan::ForJoin(request, {}, 2), &catalog);
-      ASSERT_TRUE(out.start.ok()) << out.start;
-      ASSERT_EQ(out.summary.status().code(), 0)
-          << out.summary.status().message();
+    all.push_back(static_cast<v1::JoinPredicate>(p));
+  }
+  ExpectBruteForcesAnswers(all);
+}
 
-      std::set<uint64_t> error_rows;
-      for (const auto& [row, e] : out.errors) {
-        if (row != a_.size() - 1) error_rows.insert(row);  // The bad row.
-      }
-      EXPECT_EQ(error_rows, expected.error_rows);
-      ASSERT_EQ(out.pairs.size(), expected.pairs.size());
-      for (const auto& [pair, d] : expected.pairs) {
-        auto it = out.pairs.find(pair);
-        ASSERT_NE(it, out.pairs.end())
-            << "missing (" << pair.first << ", " << pair.second << ")";
-        EXPECT_NEAR(it->second, d, 1e-9 * (1 + d));
-      }
-      EXPECT_EQ(out.summary.pairs(), expected.pairs.size());
-      if (p == v1::JOIN_PREDICATE_INTERSECTS) {
-        EXPECT_GT(expected.pairs.size(), 100u);  // A join worth testing.
-      }
-      // Within a row, set rows ascend.
-      for (const auto& [row, set_rows] : out.order) {
-        EXPECT_TRUE(std::is_sorted(set_rows.begin(), set_rows.end()));
-      }
+// Points on a half-unit grid, so that many fall on vertices, edges and
+// holes' rings, against polygons (a rectangle, holes, invalid ones) and
+// other types: the 2D points sent as WKB are located in the prepared
+// polygons without GEOS points (geos::AreaLocator), and must answer as the
+// prepared predicates do.
+std::vector<std::string> GridPoints(double step) {
+  std::vector<std::string> points;
+  for (double x = -1; x <= 11; x += step) {
+    for (double y = -1; y <= 11; y += step) {
+      points.push_back(absl::StrCat("POINT (", x, " ", y, ")"));
     }
   }
+  return points;
+}
+
+const std::vector<std::string>& GridSet() {
+  static const auto* set = new std::vector<std::string>{
+      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))",
+      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 8, 8 8, 8 2, 2 2))",
+      "POLYGON ((0 0, 10 0, 5 7, 0 0))",
+      "MULTIPOLYGON (((0 0, 4 0, 4 4, 0 4, 0 0)), ((6 6, 10 6, 10 10, 6 6)))",
+      "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))",
+      "MULTIPOLYGON (((0 0, 6 0, 6 6, 0 6, 0 0)), ((4 4, 10 4, 10 10, 4 10, "
+      "4 4)))",
+      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (0 0, 3 5, 5 3, 0 0))",
+      "MULTIPOLYGON (EMPTY, ((1 1, 9 1, 9 9, 1 1)))",
+      "GEOMETRYCOLLECTION (POLYGON ((0 0, 5 0, 5 5, 0 0)), POINT (8 8))",
+      "LINESTRING (0 0, 10 10)",
+      "MULTIPOINT ((5 5), (2 3))",
+      "POLYGON EMPTY",
+  };
+  return *set;
+}
+
+TEST_F(JoinJobTest, PointsOnVerticesAndEdgesMatchBruteForce) {
+  a_ = GridPoints(0.5);
+  a_.push_back("POINT (1");
+  set_ = GridSet();
+  std::vector<v1::JoinPredicate> all;
+  for (int p = v1::JOIN_PREDICATE_INTERSECTS; p <= v1::JOIN_PREDICATE_ENVELOPE;
+       ++p) {
+    all.push_back(static_cast<v1::JoinPredicate>(p));
+  }
+  ExpectBruteForcesAnswers(all);
+}
+
+// Past 4,096 set rows the prober stops remembering preparations per set
+// row and asks the worker's cache each time.
+TEST_F(JoinJobTest, PointsInALargeSetMatchBruteForce) {
+  a_ = GridPoints(2);
+  a_.push_back("POINT (1");
+  set_.clear();
+  while (set_.size() <= 4100) {
+    for (const std::string& g : GridSet()) set_.push_back(g);
+  }
+  ExpectBruteForcesAnswers(
+      {v1::JOIN_PREDICATE_INTERSECTS, v1::JOIN_PREDICATE_WITHIN});
 }
 
 TEST_F(JoinJobTest, StopsPastTheBatchVertexLimitWithResourceExhausted) {
