@@ -58,6 +58,28 @@ absl::StatusOr<GeometryPtr> Context::MakePoint(double x, double y) {
   return Own(g);
 }
 
+absl::StatusOr<GeometryPtr> Context::MakePolygon(
+    GeometryPtr shell, std::vector<GeometryPtr> holes) {
+  std::vector<GEOSGeometry*> raw;
+  raw.reserve(holes.size());
+  for (GeometryPtr& hole : holes) raw.push_back(hole.release());
+  GEOSGeometry* g = GEOSGeom_createPolygon_r(
+      handle(), shell.release(), raw.data(), static_cast<unsigned>(raw.size()));
+  if (g == nullptr) return Error(absl::StatusCode::kFailedPrecondition, "GEOS");
+  return Own(g);
+}
+
+absl::StatusOr<GeometryPtr> Context::MakeCollection(
+    int type, std::vector<GeometryPtr> members) {
+  std::vector<GEOSGeometry*> raw;
+  raw.reserve(members.size());
+  for (GeometryPtr& member : members) raw.push_back(member.release());
+  GEOSGeometry* g = GEOSGeom_createCollection_r(
+      handle(), type, raw.data(), static_cast<unsigned>(raw.size()));
+  if (g == nullptr) return Error(absl::StatusCode::kFailedPrecondition, "GEOS");
+  return Own(g);
+}
+
 absl::StatusOr<GeometryPtr> Context::ReadWkt(const std::string& wkt) {
   if (!wkt_reader_)
     wkt_reader_ = WktReaderPtr(GEOSWKTReader_create_r(handle()), {handle()});

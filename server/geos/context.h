@@ -12,6 +12,7 @@
 #include <geos_c.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -59,6 +60,14 @@ class Context {
   absl::StatusOr<GeometryPtr> ReadWkb(absl::string_view wkb);
   // The point (x, y), as ReadWkb would read it from its WKB; x and y finite.
   absl::StatusOr<GeometryPtr> MakePoint(double x, double y);
+  // A polygon of `shell` and `holes` (linear rings), or a collection of
+  // `type` of `members`. GEOS 3.11 takes the parts whether or not it
+  // succeeds (it frees them when it fails), so they are given up by value.
+  // FAILED_PRECONDITION "GEOS: <its message>" when GEOS fails.
+  absl::StatusOr<GeometryPtr> MakePolygon(GeometryPtr shell,
+                                          std::vector<GeometryPtr> holes = {});
+  absl::StatusOr<GeometryPtr> MakeCollection(int type,
+                                             std::vector<GeometryPtr> members);
   absl::StatusOr<GeometryPtr> ReadWkt(const std::string& wkt);
   // One GeoJSON geometry (a Feature yields its geometry).
   absl::StatusOr<GeometryPtr> ReadGeoJson(const std::string& json);

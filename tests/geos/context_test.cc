@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
+
 // The GEOS calls that end a context's handles, in the order this binary made
 // them. It is linked with -Wl,--wrap for each (see tests/CMakeLists.txt), so
 // calls from geosrpc_geos come here first.
@@ -139,6 +141,42 @@ TEST(ContextTest, RoundTripsWkbInEveryFlavor) {
 // destroy functions read it first), so each must go before GEOS_finish_r
 // frees the handle. ASan cannot see that read inside the uninstrumented
 // libgeos_c, so the calls are recorded instead (see Ends() above).
+TEST(ContextTest, MakesPolygonsAndCollectionsOwningTheirParts) {
+  Context context;
+  const auto ring = [&](const char* wkt) { return *context.ReadWkt(wkt); };
+  std::vector<GeometryPtr> holes;
+  holes.push_back(ring("LINEARRING (1 1, 2 1, 2 2, 1 1)"));
+  absl::StatusOr<GeometryPtr> polygon = context.MakePolygon(
+      ring("LINEARRING (0 0, 4 0, 4 4, 0 4, 0 0)"), std::move(holes));
+  ASSERT_TRUE(polygon.ok()) << polygon.status();
+  std::vector<GeometryPtr> members;
+  members.push_back(*std::move(polygon));
+  members.push_back(*context.ReadWkt("POINT (5 5)"));
+  absl::StatusOr<GeometryPtr> collection =
+      context.MakeCollection(GEOS_GEOMETRYCOLLECTION, std::move(members));
+  ASSERT_TRUE(collection.ok()) << collection.status();
+  absl::StatusOr<GeometryPtr> expected = context.ReadWkt(
+      "GEOMETRYCOLLECTION (POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0), (1 1, 2 1, 2 "
+      "2, 1 1)), POINT (5 5))");
+  EXPECT_EQ(GEOSEqualsExact_r(context.handle(), collection->get(),
+                              expected->get(), 0),
+            1);
+}
+
+// GEOS frees the parts of a collection it fails to make: they must not be
+// freed again (the ASan run checks both ways).
+TEST(ContextTest, GivesUpThePartsWhenGeosFailsToMakeACollection) {
+  Context context;
+  std::vector<GeometryPtr> members;
+  members.push_back(*context.ReadWkt("POINT (1 2)"));
+  members.push_back(*context.ReadWkt("LINESTRING (0 0, 1 1)"));
+  absl::StatusOr<GeometryPtr> bad =
+      context.MakeCollection(/*type=*/99, std::move(members));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StartsWith(bad.status().message(), "GEOS: "))
+      << bad.status();
+}
+
 TEST(ContextTest, DestroysEveryReaderAndWriterBeforeFinishingItsHandle) {
   auto context = std::make_unique<Context>();
   const GEOSContextHandle_t handle = context->handle();

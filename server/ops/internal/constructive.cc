@@ -465,13 +465,11 @@ absl::Status PolygonizeFull(geos::Context& c, const Row& r, const Params&,
   for (const auto& part : parts) {
     if (!part) return GeosFailure(c);
   }
-  GEOSGeometry* raw[4] = {parts[0].get(), parts[1].get(), parts[2].get(),
-                          parts[3].get()};
-  GEOSGeometry* all =
-      GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, raw, 4);
-  if (all == nullptr) return GeosFailure(c);
-  for (auto& part : parts) part.release();  // Now the collection's.
-  return SetGeometry(c, all, out);
+  std::vector<geos::GeometryPtr> all;
+  for (auto& part : parts) all.push_back(std::move(part));
+  ASSIGN_OR_RETURN(out->geometry,
+                   c.MakeCollection(GEOS_GEOMETRYCOLLECTION, std::move(all)));
+  return absl::OkStatus();
 }
 
 namespace {

@@ -37,9 +37,7 @@ absl::StatusOr<geos::GeometryPtr> Envelope(geos::Context& c, double x0,
   ASSIGN_OR_RETURN(
       geos::GeometryPtr shell,
       Owned(c, seq != nullptr ? GEOSGeom_createLinearRing_r(h, seq) : nullptr));
-  GEOSGeometry* polygon = GEOSGeom_createPolygon_r(h, shell.get(), nullptr, 0);
-  if (polygon != nullptr) shell.release();  // Now the polygon's.
-  return Owned(c, polygon);
+  return c.MakePolygon(std::move(shell));
 }
 
 absl::Status TooManyVertices(double vertices) {
@@ -497,18 +495,13 @@ absl::Status Split(geos::Context& c, const Row& r, const Params&, Value* out) {
     }
   }
   double vertices = 0;
-  std::vector<GEOSGeometry*> raw;
   for (auto& piece : pieces) {
     vertices += GEOSGetNumCoordinates_r(h, piece.get());
-    raw.push_back(piece.get());
   }
   if (vertices > kMaxResultVertices) return TooManyVertices(vertices);
-  GEOSGeometry* all =
-      GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, raw.data(),
-                                  static_cast<unsigned>(raw.size()));
-  if (all == nullptr) return GeosFailure(c);
-  for (auto& piece : pieces) piece.release();  // Now the collection's.
-  return SetGeometry(c, all, out);
+  ASSIGN_OR_RETURN(out->geometry, c.MakeCollection(GEOS_GEOMETRYCOLLECTION,
+                                                   std::move(pieces)));
+  return absl::OkStatus();
 }
 
 constexpr OpSpec kOperations[] = {

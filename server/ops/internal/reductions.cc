@@ -21,21 +21,17 @@ namespace {
 // HasEmptyMember).
 absl::StatusOr<geos::GeometryPtr> Collect(
     geos::Context& c, std::vector<geos::GeometryPtr> inputs) {
-  std::vector<GEOSGeometry*> raw;
-  raw.reserve(inputs.size());
+  std::vector<geos::GeometryPtr> members;
+  members.reserve(inputs.size());
   for (auto& g : inputs) {
     if (HasEmptyMember(c.handle(), g.get())) {
       g = c.Own(StripEmptyMembers(c.handle(), g.get()));
     }
-    if (g != nullptr && GEOSisEmpty_r(c.handle(), g.get()) != 0) g.reset();
-    if (g != nullptr) raw.push_back(g.get());
+    if (g != nullptr && GEOSisEmpty_r(c.handle(), g.get()) == 0) {
+      members.push_back(std::move(g));
+    }
   }
-  geos::GeometryPtr collection = c.Own(GEOSGeom_createCollection_r(
-      c.handle(), GEOS_GEOMETRYCOLLECTION, raw.data(),
-      static_cast<unsigned>(raw.size())));
-  if (!collection) return GeosFailure(c);
-  for (auto& g : inputs) g.release();  // Now owned by the collection.
-  return collection;
+  return c.MakeCollection(GEOS_GEOMETRYCOLLECTION, std::move(members));
 }
 
 absl::StatusOr<geos::GeometryPtr> Owned(geos::Context& c, GEOSGeometry* g) {
@@ -138,14 +134,7 @@ bool Gathered(GEOSContextHandle_t h, const GEOSGeometry* g) {
 // A collection of `members` (owned by it from then on), of `type`.
 absl::StatusOr<geos::GeometryPtr> CollectionOf(
     geos::Context& c, int type, std::vector<geos::GeometryPtr> members) {
-  std::vector<GEOSGeometry*> raw;
-  raw.reserve(members.size());
-  for (auto& m : members) raw.push_back(m.get());
-  GEOSGeometry* collection = GEOSGeom_createCollection_r(
-      c.handle(), type, raw.data(), static_cast<unsigned>(raw.size()));
-  if (collection == nullptr) return GeosFailure(c);
-  for (auto& m : members) m.release();  // The collection's now.
-  return c.Own(collection);
+  return c.MakeCollection(type, std::move(members));
 }
 
 absl::StatusOr<geos::GeometryPtr> Gather(geos::Context& c,

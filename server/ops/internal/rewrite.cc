@@ -125,15 +125,9 @@ class Rewriter {
       ASSIGN_OR_RETURN(ring, CreateFromCoords(c_, GEOS_LINEARRING, hole));
       rings.push_back(std::move(ring));
     }
-    std::vector<GEOSGeometry*> raw_holes;
-    for (size_t i = 1; i < rings.size(); ++i)
-      raw_holes.push_back(rings[i].get());
-    GEOSGeometry* polygon =
-        GEOSGeom_createPolygon_r(h, rings[0].get(), raw_holes.data(),
-                                 static_cast<unsigned>(raw_holes.size()));
-    if (polygon == nullptr) return GeosFailure(c_);
-    for (auto& r : rings) r.release();  // Now the polygon's.
-    return c_.Own(polygon);
+    geos::GeometryPtr outer = std::move(rings[0]);
+    rings.erase(rings.begin());
+    return c_.MakePolygon(std::move(outer), std::move(rings));
   }
 
   absl::StatusOr<geos::GeometryPtr> Collection(const GEOSGeometry* g,
@@ -148,13 +142,7 @@ class Rewriter {
       }
       members.push_back(std::move(m));
     }
-    std::vector<GEOSGeometry*> raw;
-    for (auto& m : members) raw.push_back(m.get());
-    GEOSGeometry* out = GEOSGeom_createCollection_r(
-        h, type, raw.data(), static_cast<unsigned>(raw.size()));
-    if (out == nullptr) return GeosFailure(c_);
-    for (auto& m : members) m.release();  // Now the collection's.
-    return c_.Own(out);
+    return c_.MakeCollection(type, std::move(members));
   }
 
   geos::Context& c_;

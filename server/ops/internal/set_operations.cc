@@ -45,11 +45,11 @@ absl::Status CoverageUnionPair(geos::Context& c, const Row& r, const Params&,
   geos::GeometryPtr a = c.Own(GEOSGeom_clone_r(h, r.a));
   geos::GeometryPtr b = c.Own(GEOSGeom_clone_r(h, r.b));
   if (!a || !b) return GeosFailure(c);
-  GEOSGeometry* both[] = {a.get(), b.get()};
-  geos::GeometryPtr pair =
-      c.Own(GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, both, 2));
-  if (!pair) return GeosFailure(c);
-  a.release(), b.release();  // Now the pair's.
+  std::vector<geos::GeometryPtr> both;
+  both.push_back(std::move(a));
+  both.push_back(std::move(b));
+  ASSIGN_OR_RETURN(geos::GeometryPtr pair,
+                   c.MakeCollection(GEOS_GEOMETRYCOLLECTION, std::move(both)));
   return SetGeometry(c, GEOSCoverageUnion_r(h, pair.get()), out);
 }
 

@@ -503,9 +503,8 @@ absl::Status SetRectangle(geos::Context& c, double x0, double y0, double x1,
   geos::GeometryPtr shell =
       c.Own(seq != nullptr ? GEOSGeom_createLinearRing_r(h, seq) : nullptr);
   if (!shell) return GeosFailure(c);
-  GEOSGeometry* polygon = GEOSGeom_createPolygon_r(h, shell.get(), nullptr, 0);
-  if (polygon != nullptr) shell.release();  // Now the polygon's.
-  return SetGeometry(c, polygon, out);
+  ASSIGN_OR_RETURN(out->geometry, c.MakePolygon(std::move(shell)));
+  return absl::OkStatus();
 }
 
 // PostGIS's ST_TileEnvelope(zoom, x, y, bounds, margin), a row being the
@@ -623,16 +622,10 @@ absl::StatusOr<geos::GeometryPtr> PartsOfDimension(geos::Context& c,
     if (!parts.back()) return GeosFailure(c);
   }
   if (parts.size() == 1) return std::move(parts[0]);
-  std::vector<GEOSGeometry*> raw;
-  for (auto& part : parts) raw.push_back(part.get());
   const int multi = dim == 0   ? GEOS_MULTIPOINT
                     : dim == 1 ? GEOS_MULTILINESTRING
                                : GEOS_MULTIPOLYGON;
-  geos::GeometryPtr out = c.Own(GEOSGeom_createCollection_r(
-      h, multi, raw.data(), static_cast<unsigned>(raw.size())));
-  if (!out) return GeosFailure(c);
-  for (auto& part : parts) part.release();  // Now the collection's.
-  return out;
+  return c.MakeCollection(multi, std::move(parts));
 }
 
 absl::StatusOr<geos::GeometryPtr> Owned(geos::Context& c, GEOSGeometry* g) {
@@ -659,13 +652,7 @@ absl::StatusOr<geos::GeometryPtr> WithoutRepeatedPoints(geos::Context& c,
     kept.push_back(c.Own(GEOSGeom_clone_r(h, point)));
     if (!kept.back()) return GeosFailure(c);
   }
-  std::vector<GEOSGeometry*> raw;
-  for (auto& point : kept) raw.push_back(point.get());
-  geos::GeometryPtr out = c.Own(GEOSGeom_createCollection_r(
-      h, GEOS_MULTIPOINT, raw.data(), static_cast<unsigned>(raw.size())));
-  if (!out) return GeosFailure(c);
-  for (auto& point : kept) point.release();  // Now the collection's.
-  return out;
+  return c.MakeCollection(GEOS_MULTIPOINT, std::move(kept));
 }
 
 // An empty geometry of dimension `dim`'s type, PostGIS's NULL.
