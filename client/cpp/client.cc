@@ -367,6 +367,7 @@ absl::StatusOr<JoinResult> Client::Pairs(const Request& request,
   const std::string digest = set_digest.empty()
                                  ? SetDigest(request.set().geometries())
                                  : std::string(set_digest);
+  if (digest.empty()) return PairsWithRetry(request);  // Coordinates.
   if (SendWhole(digest)) {
     absl::StatusOr<JoinResult> result = PairsWithRetry(request);
     if (result.ok()) result->sent_whole = true;

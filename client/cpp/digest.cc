@@ -27,6 +27,7 @@ void UpdateWord(EVP_MD_CTX* ctx, uint64_t v) {
 }  // namespace
 
 std::string SetDigest(const v1::GeometryBatch& batch) {
+  if (batch.encoding() == v1::ENCODING_COORDINATES) return "";
   std::unique_ptr<EVP_MD_CTX, FreeContext> ctx(EVP_MD_CTX_new());
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
   const unsigned char encoding = static_cast<unsigned char>(

@@ -21,7 +21,9 @@ namespace geosrpc::client {
 
 // The digest of `batch`, which must be well formed (n+1 offsets, starting
 // at 0, never decreasing, ending at data.size()); rows outside `data` are
-// cut to it rather than read past it.
+// cut to it rather than read past it. Empty for a batch of coordinates
+// (ENCODING_COORDINATES): the server digests the WKB rows it makes of them,
+// which this does not compute, so such sets always go whole.
 std::string SetDigest(const v1::GeometryBatch& batch);
 
 }  // namespace geosrpc::client

@@ -46,6 +46,15 @@ TEST(SetDigestTest, EmptyBatchWithOrWithoutOffsets) {
   EXPECT_EQ(SetDigest(none).size(), 7u + 64u);
 }
 
+TEST(SetDigestTest, NoneForCoordinates) {
+  v1::GeometryBatch batch;
+  batch.set_encoding(v1::ENCODING_COORDINATES);
+  batch.mutable_coordinates()->set_coords(std::string(16, '\0'));
+  batch.mutable_coordinates()->add_geometry_offsets(0);
+  batch.mutable_coordinates()->add_geometry_offsets(1);
+  EXPECT_EQ(SetDigest(batch), "");
+}
+
 TEST(ParseJoinPredicateTest, TakesShapelysNamesAndWholeNames) {
   EXPECT_EQ(*ParseJoinPredicate("intersects"), v1::JOIN_PREDICATE_INTERSECTS);
   EXPECT_EQ(*ParseJoinPredicate("covered_by"), v1::JOIN_PREDICATE_COVERED_BY);
