@@ -53,6 +53,9 @@ ABSL_FLAG(bool, coordinates, false,
           "Send the points as a CoordinateArray (kind POINT, 2D) and ask for "
           "coordinate results (ENCODING_COORDINATES), not WKB; random:N "
           "input only");
+ABSL_FLAG(int, chunk_rows, 0,
+          "Rows per result chunk (ComputeRequest.chunk_rows; 0: the "
+          "server's choice)");
 
 namespace geosrpc::bench {
 namespace {
@@ -160,6 +163,7 @@ int Main() {
   }
   v1::ComputeRequest request;
   request.mutable_operation()->set_op(v1::OP_CODE_TRANSFORM);
+  request.set_chunk_rows(absl::GetFlag(FLAGS_chunk_rows));
   v1::TransformParams* params =
       request.mutable_operation()->mutable_transform();
   params->set_from_crs(absl::GetFlag(FLAGS_from_crs));

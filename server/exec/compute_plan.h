@@ -48,9 +48,11 @@ struct ComputeLimits {
 };
 
 // Rows per chunk for a batch of `rows` on `workers` workers: the client's
-// choice (`requested`), or the server's when 0; never so small that a job
-// has more than a few thousand chunks.
-size_t ChunkRowsFor(size_t rows, size_t requested, int workers);
+// choice (`requested`), or the server's when 0 (several chunks per worker,
+// at most `max_rows`); never so small that a job has more than a few
+// thousand chunks.
+size_t ChunkRowsFor(size_t rows, size_t requested, int workers,
+                    size_t max_rows = 1024);
 
 // A request's batch as a view, with its encoding and shape checked. A
 // batch of coordinates is written as WKB rows into `*owned`, which the view
@@ -82,6 +84,8 @@ class ComputePlan {
   const ops::OpSpec& op() const { return *spec_; }
   const ops::Params& params() const { return params_; }
   bool reduces() const { return spec_->reducer != nullptr; }
+  // The most rows a chunk holds when the request leaves it to the server.
+  size_t MaxChunkRows() const;
   v1::Encoding result_encoding() const { return result_encoding_; }
 
   // a's rows, unless coordinates() holds them.

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "tests/testing/batches.h"
 
 namespace geosrpc::exec {
@@ -163,6 +166,41 @@ TEST(ComputePlanTest, CutsRowsIntoChunksCoveringEachRowOnce) {
       EXPECT_LE(plan->chunk_rows(), std::max<size_t>(1024, rows / 4096 + 1));
     }
   }
+}
+
+// An operation that only maps coordinates (transform without densify)
+// takes chunks of up to about 1 MB of input when rows are small; any other
+// keeps chunks of at most 1,024 rows, and so do large transform rows.
+TEST(ComputePlanTest, GivesCheapCoordinateMapsLargerChunks) {
+  const auto transform = [](int rows, const std::string& row) {
+    v1::ComputeRequest request;
+    request.mutable_operation()->set_op(v1::OP_CODE_TRANSFORM);
+    request.mutable_operation()->mutable_transform()->set_from_crs("EPSG:4326");
+    request.mutable_operation()->mutable_transform()->set_to_crs("EPSG:3857");
+    *request.mutable_a() = testing::ProtoBatch(
+        v1::ENCODING_WKT, std::vector<std::string>(rows, row));
+    return request;
+  };
+  const std::string point = "POINT (1 2)";  // 11 bytes and an offset.
+  auto plan = ComputePlan::Create(transform(400000, point), {}, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->chunk_rows(), 25000u);  // 8 chunks per worker.
+  EXPECT_EQ(plan->num_chunks(), 16u);
+
+  plan = ComputePlan::Create(transform(2000000, point), {}, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->chunk_rows(), (1u << 20) / 19);  // ~1 MB of input.
+
+  std::string line = "LINESTRING (0 0";
+  for (int i = 1; i < 200; ++i) line += ", " + std::to_string(i) + " 0";
+  line += ")";
+  plan = ComputePlan::Create(transform(100000, line), {}, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->chunk_rows(), 1024u);
+
+  plan = ComputePlan::Create(Points(v1::OP_CODE_AREA, 400000), {}, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->chunk_rows(), 1024u);
 }
 
 TEST(ComputePlanTest, HonoursAChunkSizeTheCallerChose) {
