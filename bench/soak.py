@@ -1,5 +1,6 @@
 """A soak run: one server on loopback under a bounded mixed workload for a
-given time, its RSS, threads and file descriptors sampled all along.
+given time, its RSS, threads and file descriptors sampled all along, with
+its own gauges of what it holds for calls in flight and in its caches.
 
 The workload, all at once: normal batches (geosrpc-load, open loop),
 clients that read slowly, calls cancelled mid-way, calls past their
@@ -7,8 +8,9 @@ deadline, batches with hostile rows, and ComputeStream pipelines. Every loop
 is bounded in time and stops by itself; only 127.0.0.1 is used.
 
 Prints, per resource, its value after warm-up and at the end and the slope
-of a least-squares line through the samples after warm-up (per hour), and
-the calls each loop made by outcome. `bench/soak.sh` runs it; the 30-minute
+of a least-squares line through the samples after warm-up (per hour), the
+idle RSS at the end with the soak's connection open and closed, and the
+calls each loop made by outcome. `bench/soak.sh` runs it; the 30-minute
 figure is in bench/RESULTS.md.
 
   soak.py --server=PATH --load=PATH --minutes=30 [--warmup_fraction=0.2]
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import grpc
 import numpy as np
@@ -43,7 +46,7 @@ parser.add_argument("--sample_seconds", type=float, default=2)
 parser.add_argument("--workers", type=int, default=2)
 parser.add_argument("--samples_csv", default="",
                     help="Also write every sample (seconds, rss_mb, threads, "
-                         "fds) to this file")
+                         "fds, the server's gauges) to this file")
 args = parser.parse_args()
 
 DURATION = args.minutes * 60
@@ -51,14 +54,38 @@ DURATION = args.minutes * 60
 
 def start_server():
     proc = subprocess.Popen(
-        [args.server, "--listen=127.0.0.1:0", "--metrics_listen=",
+        [args.server, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
          f"--workers={args.workers}", "--log_requests=false"],
         stderr=subprocess.PIPE, text=True)
     line = proc.stderr.readline()
     port = line.split("listening on port ")[1].split()[0]
+    metrics_port = line.split("metrics on port ")[1].split()[0]
     threading.Thread(target=lambda: [None for _ in proc.stderr],
                      daemon=True).start()
-    return proc, f"127.0.0.1:{port}"
+    return proc, f"127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}/metrics"
+
+
+# The server's own gauges sampled beside RSS: what it holds for calls in
+# flight (requests and unsent results) and in its caches, so that RSS that
+# moves with the load can be told from RSS that grows by itself.
+GAUGES = {"geosrpc_inflight_requests": "inflight_calls",
+          "geosrpc_inflight_bytes": "inflight_mb",
+          "geosrpc_operand_cache_bytes": "operand_cache_mb",
+          "geosrpc_cached_set_bytes": "cached_sets_mb"}
+
+
+def gauges():
+    out = {v: 0.0 for v in GAUGES.values()}
+    try:
+        with urllib.request.urlopen(metrics_url, timeout=2) as r:
+            for line in r.read().decode().splitlines():
+                name, _, value = line.partition(" ")
+                if name in GAUGES:
+                    scale = 1 if name.endswith("requests") else 1 / 2**20
+                    out[GAUGES[name]] = float(value) * scale
+    except OSError:
+        pass
+    return out
 
 
 def proc_sample(pid):
@@ -66,10 +93,10 @@ def proc_sample(pid):
         status = dict(l.split(":", 1) for l in f if ":" in l)
     return {"rss_mb": int(status["VmRSS"].split()[0]) / 1024,
             "threads": int(status["Threads"].split()[0]),
-            "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+            "fds": len(os.listdir(f"/proc/{pid}/fd")), **gauges()}
 
 
-server, target = start_server()
+server, target, metrics_url = start_server()
 channel = grpc.insecure_channel(
     target, options=[("grpc.max_receive_message_length", 256 << 20),
                      ("grpc.max_send_message_length", 256 << 20)])
@@ -172,6 +199,11 @@ for t in threads:
 load_report = json.loads(load.communicate(timeout=120)[0])
 time.sleep(2)  # Let the last calls end before the last sample.
 samples.append((time.monotonic() - start, proc_sample(server.pid)))
+# Idle with this process's connection still open (geosrpc-load's has closed),
+# then with it closed too: what the server keeps per connection.
+channel.close()
+time.sleep(2)
+closed = proc_sample(server.pid)
 server.terminate()
 exit_code = server.wait(timeout=60)
 
@@ -196,20 +228,27 @@ def fifths(key):
 
 if args.samples_csv:
     with open(args.samples_csv, "w") as f:
-        f.write("seconds,rss_mb,threads,fds\n")
+        keys = ["rss_mb", "threads", "fds", *GAUGES.values()]
+        f.write(",".join(["seconds", *keys]) + "\n")
         for t, s in samples:
-            f.write(f"{t:.1f},{s['rss_mb']:.2f},{s['threads']},{s['fds']}\n")
+            f.write(",".join([f"{t:.1f}", *(f"{s[k]:.2f}" for k in keys)]) +
+                    "\n")
 
 print(f"soak: {args.minutes:g} min, {args.workers} workers, "
       f"{len(samples)} samples; server exit code {exit_code}")
 warm_index = next(i for i, (t, _) in enumerate(samples)
                   if t >= DURATION * args.warmup_fraction)
-for key, unit in (("rss_mb", "MB"), ("threads", ""), ("fds", "")):
+for key, unit in (("rss_mb", "MB"), ("threads", ""), ("fds", ""),
+                  ("inflight_calls", ""), ("inflight_mb", "MB"),
+                  ("operand_cache_mb", "MB"), ("cached_sets_mb", "MB")):
     print(f"  {key:8s} after warm-up {samples[warm_index][1][key]:8.1f} {unit:2s}"
           f"  end {samples[-1][1][key]:8.1f} {unit:2s}"
           f"  max {max(s[key] for _, s in samples):8.1f} {unit:2s}"
           f"  slope {slope_per_hour(key):+8.2f} {unit}/h"
           f"  first/last fifth {fifths(key)[0]:.1f} -> {fifths(key)[1]:.1f}")
+print(f"  idle at the end: {samples[-1][1]['rss_mb']:.1f} MB with the soak's "
+      f"connection open, {closed['rss_mb']:.1f} MB after it closed "
+      f"(before any load: {samples[0][1]['rss_mb']:.1f} MB)")
 print(f"  normal batches (geosrpc-load): {load_report['requests']} calls, "
       f"codes {load_report['codes']}")
 for kind, counts in outcomes.items():
