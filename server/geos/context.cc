@@ -58,24 +58,33 @@ absl::StatusOr<GeometryPtr> Context::MakePoint(double x, double y) {
   return Own(g);
 }
 
+namespace {
+
+// The parts, let go of: GEOS takes them from here on.
+std::vector<GEOSGeometry*> GiveUp(std::vector<GeometryPtr> parts) {
+  std::vector<GEOSGeometry*> raw;
+  raw.reserve(parts.size());
+  for (GeometryPtr& part : parts) raw.push_back(part.release());
+  return raw;
+}
+
+}  // namespace
+
 absl::StatusOr<GeometryPtr> Context::MakePolygon(
     GeometryPtr shell, std::vector<GeometryPtr> holes) {
-  std::vector<GEOSGeometry*> raw;
-  raw.reserve(holes.size());
-  for (GeometryPtr& hole : holes) raw.push_back(hole.release());
-  GEOSGeometry* g = GEOSGeom_createPolygon_r(
-      handle(), shell.release(), raw.data(), static_cast<unsigned>(raw.size()));
-  if (g == nullptr) return Error(absl::StatusCode::kFailedPrecondition, "GEOS");
-  return Own(g);
+  std::vector<GEOSGeometry*> raw = GiveUp(std::move(holes));
+  return Made(GEOSGeom_createPolygon_r(handle(), shell.release(), raw.data(),
+                                       static_cast<unsigned>(raw.size())));
 }
 
 absl::StatusOr<GeometryPtr> Context::MakeCollection(
     int type, std::vector<GeometryPtr> members) {
-  std::vector<GEOSGeometry*> raw;
-  raw.reserve(members.size());
-  for (GeometryPtr& member : members) raw.push_back(member.release());
-  GEOSGeometry* g = GEOSGeom_createCollection_r(
-      handle(), type, raw.data(), static_cast<unsigned>(raw.size()));
+  std::vector<GEOSGeometry*> raw = GiveUp(std::move(members));
+  return Made(GEOSGeom_createCollection_r(handle(), type, raw.data(),
+                                          static_cast<unsigned>(raw.size())));
+}
+
+absl::StatusOr<GeometryPtr> Context::Made(GEOSGeometry* g) {
   if (g == nullptr) return Error(absl::StatusCode::kFailedPrecondition, "GEOS");
   return Own(g);
 }

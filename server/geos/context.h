@@ -83,6 +83,9 @@ class Context {
                             std::string* out);
 
  private:
+  // `g`, owned, or FAILED_PRECONDITION "GEOS: <its message>" if null.
+  absl::StatusOr<GeometryPtr> Made(GEOSGeometry* g);
+
   static void OnError(const char* message, void* self);
 
   // Declared first, so destroyed last: every reader and writer below is

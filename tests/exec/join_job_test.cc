@@ -320,23 +320,17 @@ std::vector<std::string> GridPoints(double step) {
   return points;
 }
 
-const std::vector<std::string>& GridSet() {
-  static const auto* set = new std::vector<std::string>{
-      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))",
-      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 8, 8 8, 8 2, 2 2))",
-      "POLYGON ((0 0, 10 0, 5 7, 0 0))",
-      "MULTIPOLYGON (((0 0, 4 0, 4 4, 0 4, 0 0)), ((6 6, 10 6, 10 10, 6 6)))",
-      "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))",
-      "MULTIPOLYGON (((0 0, 6 0, 6 6, 0 6, 0 0)), ((4 4, 10 4, 10 10, 4 10, "
-      "4 4)))",
-      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (0 0, 3 5, 5 3, 0 0))",
-      "MULTIPOLYGON (EMPTY, ((1 1, 9 1, 9 9, 1 1)))",
-      "GEOMETRYCOLLECTION (POLYGON ((0 0, 5 0, 5 5, 0 0)), POINT (8 8))",
-      "LINESTRING (0 0, 10 10)",
-      "MULTIPOINT ((5 5), (2 3))",
-      "POLYGON EMPTY",
-  };
-  return *set;
+// The grid polygons and other types: what GEOS cannot locate a point in.
+std::vector<std::string> GridSet() {
+  std::vector<std::string> set = testing::GridPolygons();
+  for (const char* other :
+       {"MULTIPOLYGON (EMPTY, ((1 1, 9 1, 9 9, 1 1)))",
+        "GEOMETRYCOLLECTION (POLYGON ((0 0, 5 0, 5 5, 0 0)), POINT (8 8))",
+        "LINESTRING (0 0, 10 10)", "MULTIPOINT ((5 5), (2 3))",
+        "POLYGON EMPTY"}) {
+    set.push_back(other);
+  }
+  return set;
 }
 
 TEST_F(JoinJobTest, PointsOnVerticesAndEdgesMatchBruteForce) {

@@ -7,6 +7,7 @@
 
 #include "server/geos/context.h"
 #include "server/geos/handles.h"
+#include "tests/testing/random_geometries.h"
 
 namespace geosrpc::geos {
 namespace {
@@ -26,21 +27,9 @@ Prepared Prepare(Context& context, const std::string& wkt) {
 // Every point of the grid x, y in [-1, 11] by halves, the polygon's vertices
 // and its edges' midpoints among them.
 TEST(AreaLocatorTest, AnswersAsGeosPreparedPredicatesOnAPoint) {
-  const char* kPolygons[] = {
-      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))",  // A rectangle.
-      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 8, 8 8, 8 2, 2 2))",
-      "POLYGON ((0 0, 10 0, 5 7, 0 0))",
-      "MULTIPOLYGON (((0 0, 4 0, 4 4, 0 4, 0 0)), ((6 6, 10 6, 10 10, 6 6)))",
-      // Invalid: a bow tie, and two members that overlap.
-      "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))",
-      "MULTIPOLYGON (((0 0, 6 0, 6 6, 0 6, 0 0)), ((4 4, 10 4, 10 10, 4 10, "
-      "4 4)))",
-      // A hole touching the shell at a vertex.
-      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (0 0, 3 5, 5 3, 0 0))",
-  };
   Context context;
   const GEOSContextHandle_t h = context.handle();
-  for (const char* wkt : kPolygons) {
+  for (const std::string& wkt : testing::GridPolygons()) {
     SCOPED_TRACE(wkt);
     Prepared polygon = Prepare(context, wkt);
     std::optional<AreaLocator> locator =
@@ -49,7 +38,7 @@ TEST(AreaLocatorTest, AnswersAsGeosPreparedPredicatesOnAPoint) {
     int interior = 0, boundary = 0, exterior = 0;
     for (double x = -1; x <= 11; x += 0.5) {
       for (double y = -1; y <= 11; y += 0.5) {
-        SCOPED_TRACE(testing::Message() << "POINT (" << x << " " << y << ")");
+        SCOPED_TRACE(::testing::Message() << "POINT (" << x << " " << y << ")");
         absl::StatusOr<GeometryPtr> point = context.MakePoint(x, y);
         ASSERT_TRUE(point.ok());
         const GEOSPreparedGeometry* p = polygon.prepared.get();

@@ -7,6 +7,20 @@
 
 namespace geosrpc::testing {
 
+const std::vector<std::string>& GridPolygons() {
+  static const auto* polygons = new std::vector<std::string>{
+      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))",
+      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 8, 8 8, 8 2, 2 2))",
+      "POLYGON ((0 0, 10 0, 5 7, 0 0))",
+      "MULTIPOLYGON (((0 0, 4 0, 4 4, 0 4, 0 0)), ((6 6, 10 6, 10 10, 6 6)))",
+      "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))",
+      "MULTIPOLYGON (((0 0, 6 0, 6 6, 0 6, 0 0)), ((4 4, 10 4, 10 10, 4 10, "
+      "4 4)))",
+      "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (0 0, 3 5, 5 3, 0 0))",
+  };
+  return *polygons;
+}
+
 std::string RandomGeometries::Ring(double cx, double cy, double radius,
                                    int vertices, bool clockwise) {
   std::string ring = "(";

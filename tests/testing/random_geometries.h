@@ -12,6 +12,13 @@
 
 namespace geosrpc::testing {
 
+// Polygons within [0, 10]^2 whose vertices lie on the half-unit grid, for
+// point-location tests (points on that grid meet their vertices, edges and
+// holes): a rectangle, one with a hole, a triangle, a multipolygon, two
+// invalid ones (a bow tie; members that overlap) and a hole touching its
+// shell at a vertex. Not random: the same every time.
+const std::vector<std::string>& GridPolygons();
+
 class RandomGeometries {
  public:
   explicit RandomGeometries(uint64_t seed) : gen_(seed) {}
