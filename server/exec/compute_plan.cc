@@ -236,15 +236,14 @@ size_t ComputePlan::MaxChunkRows() const {
   // with chunks of 1,024 rows, 0.22 s with 65,536, one worker). Their
   // results are the size of their input, so up to kChunkInputBytes of
   // input a chunk keeps a chunk's unsent results about that size too.
-  constexpr size_t kRows = 1024;
   constexpr uint64_t kChunkInputBytes = 1 << 20;
   const ops::OpSpec& spec = *spec_;
   if (rows_ == 0 || reduces() || spec.keeps_coordinates == nullptr ||
       !spec.keeps_coordinates(params_)) {
-    return kRows;
+    return kMaxChunkRows;
   }
   const uint64_t row_bytes = std::max<uint64_t>(1, request_bytes() / rows_);
-  return std::max<size_t>(kRows, kChunkInputBytes / row_bytes);
+  return std::max<size_t>(kMaxChunkRows, kChunkInputBytes / row_bytes);
 }
 
 uint64_t ComputePlan::request_bytes() const {

@@ -49,10 +49,11 @@ struct ComputeLimits {
 
 // Rows per chunk for a batch of `rows` on `workers` workers: the client's
 // choice (`requested`), or the server's when 0 (several chunks per worker,
-// at most `max_rows`); never so small that a job has more than a few
-// thousand chunks.
+// at most `max_rows`, by default kMaxChunkRows); never so small that a job has
+// more than a few thousand chunks.
+inline constexpr size_t kMaxChunkRows = 1024;
 size_t ChunkRowsFor(size_t rows, size_t requested, int workers,
-                    size_t max_rows = 1024);
+                    size_t max_rows = kMaxChunkRows);
 
 // A request's batch as a view, with its encoding and shape checked. A
 // batch of coordinates is written as WKB rows into `*owned`, which the view

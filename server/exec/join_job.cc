@@ -124,7 +124,7 @@ class JoinJob::Prober {
       bool match = true;  // Envelope-only: every candidate.
       if (point_rule_ != PointRule::kEveryCandidate) {
         std::optional<geos::PointLocation> where;
-        if (const geos::AreaLocator* locator = Locator(id)) {
+        if (const std::optional<geos::AreaLocator> locator = Locator(id)) {
           where = locator->Locate(x, y);
         }
         if (where.has_value()) {
@@ -291,24 +291,18 @@ class JoinJob::Prober {
     return *p;
   }
 
-  // The point locator of set row `id` prepared on this worker, or null
+  // The point locator of set row `id` prepared on this worker, or none
   // where the row is not a polygon PointRow may locate in (it fails
   // Preparable, or is no polygon, or GEOS cannot prepare it).
-  const geos::AreaLocator* Locator(uint32_t id) {
-    if (!set_.passes(id)) return nullptr;
-    if (!Memoize()) {
-      locator_ = geos::AreaLocator::Of(context_.handle(), set_.geometry(id),
-                                       Prepared(id));
-      return locator_.has_value() ? &*locator_ : nullptr;
-    }
-    if (!memo_[id].located) {
-      const GEOSPreparedGeometry* prepared = Prepared(id);
-      memo_[id].locator =
-          geos::AreaLocator::Of(context_.handle(), set_.geometry(id), prepared);
-      memo_[id].located = true;
-    }
-    const std::optional<geos::AreaLocator>& locator = memo_[id].locator;
-    return locator.has_value() ? &*locator : nullptr;
+  std::optional<geos::AreaLocator> Locator(uint32_t id) {
+    if (!set_.passes(id)) return std::nullopt;
+    const bool memo = Memoize();
+    if (memo && memo_[id].located) return memo_[id].locator;
+    const GEOSPreparedGeometry* prepared = Prepared(id);
+    std::optional<geos::AreaLocator> locator =
+        geos::AreaLocator::Of(context_.handle(), set_.geometry(id), prepared);
+    if (memo) memo_[id] = {prepared, locator, /*located=*/true};
+    return locator;
   }
 
   // Whether this set's preparations are remembered in memo_ (then sized
@@ -361,7 +355,6 @@ class JoinJob::Prober {
   };
   std::vector<Memo> memo_;
   uint64_t evictions_ = 0;
-  std::optional<geos::AreaLocator> locator_;  // Locator's answer, unmemoized.
 };
 
 absl::StatusOr<std::shared_ptr<JoinJob>> JoinJob::Start(

@@ -633,9 +633,7 @@ absl::Status Polygons(geos::Context& c, const Row& r, const Params& p,
   }
   ASSIGN_OR_RETURN(geos::GeometryPtr shell,
                    CreateFromCoords(c, GEOS_LINEARRING, coords));
-  // GEOS takes the shell, also when it fails.
-  RETURN_IF_ERROR(SetGeometry(
-      c, GEOSGeom_createPolygon_r(h, shell.release(), nullptr, 0), out));
+  ASSIGN_OR_RETURN(out->geometry, c.MakePolygon(std::move(shell)));
   GEOSSetSRID_r(h, out->geometry.get(), GEOSGetSRID_r(h, r.a));
   return absl::OkStatus();
 }

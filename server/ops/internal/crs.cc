@@ -107,14 +107,9 @@ class Reprojector {
           ASSIGN_OR_RETURN(rings.emplace_back(),
                            Made(GEOSGeom_createLinearRing_r(h, s)));
         }
-        // GEOS takes the rings, even when it fails.
-        GEOSGeometry* shell = rings[0].release();
-        std::vector<GEOSGeometry*> holes;
-        for (size_t i = 1; i < rings.size(); ++i) {
-          holes.push_back(rings[i].release());
-        }
-        return Made(
-            GEOSGeom_createPolygon_r(h, shell, holes.data(), holes.size()));
+        geos::GeometryPtr shell = std::move(rings[0]);
+        rings.erase(rings.begin());
+        return geos_.MakePolygon(std::move(shell), std::move(rings));
       }
       default: {  // Multi-geometries and collections.
         std::vector<geos::GeometryPtr> parts;
@@ -122,11 +117,7 @@ class Reprojector {
           ASSIGN_OR_RETURN(parts.emplace_back(),
                            Geometry(GEOSGetGeometryN_r(h, g, i)));
         }
-        // GEOS takes the parts, even when it fails.
-        std::vector<GEOSGeometry*> raw;
-        for (geos::GeometryPtr& part : parts) raw.push_back(part.release());
-        return Made(
-            GEOSGeom_createCollection_r(h, type, raw.data(), raw.size()));
+        return geos_.MakeCollection(type, std::move(parts));
       }
     }
   }

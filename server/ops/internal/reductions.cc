@@ -131,12 +131,6 @@ bool Gathered(GEOSContextHandle_t h, const GEOSGeometry* g) {
   return GEOSGeom_getUserData_r(h, g) == &kGathered;
 }
 
-// A collection of `members` (owned by it from then on), of `type`.
-absl::StatusOr<geos::GeometryPtr> CollectionOf(
-    geos::Context& c, int type, std::vector<geos::GeometryPtr> members) {
-  return c.MakeCollection(type, std::move(members));
-}
-
 absl::StatusOr<geos::GeometryPtr> Gather(geos::Context& c,
                                          std::vector<geos::GeometryPtr> inputs,
                                          const Params&) {
@@ -156,7 +150,7 @@ absl::StatusOr<geos::GeometryPtr> Gather(geos::Context& c,
   }
   ASSIGN_OR_RETURN(
       geos::GeometryPtr all,
-      CollectionOf(c, GEOS_GEOMETRYCOLLECTION, std::move(members)));
+      c.MakeCollection(GEOS_GEOMETRYCOLLECTION, std::move(members)));
   GEOSGeom_setUserData_r(h, all.get(), const_cast<char*>(&kGathered));
   return all;
 }
@@ -186,7 +180,7 @@ absl::Status CollectMulti(geos::Context& c, const Row& r, const Params&,
     if (clone == nullptr) return GeosFailure(c);
     parts.push_back(c.Own(clone));
   }
-  ASSIGN_OR_RETURN(out->geometry, CollectionOf(c, Type, std::move(parts)));
+  ASSIGN_OR_RETURN(out->geometry, c.MakeCollection(Type, std::move(parts)));
   return absl::OkStatus();
 }
 
