@@ -1,6 +1,7 @@
 """A soak run: one server on loopback under a bounded mixed workload for a
-given time, its RSS, threads and file descriptors sampled all along, with
-its own gauges of what it holds for calls in flight and in its caches.
+given time, its RSS (anonymous and file-backed), threads and file
+descriptors sampled all along, with its own gauges of what it holds for
+calls in flight and in its caches, and of what its allocator holds.
 
 The workload, all at once: normal batches (geosrpc-load, open loop),
 clients that read slowly, calls cancelled mid-way, calls past their
@@ -45,8 +46,9 @@ parser.add_argument("--warmup_fraction", type=float, default=0.2)
 parser.add_argument("--sample_seconds", type=float, default=2)
 parser.add_argument("--workers", type=int, default=2)
 parser.add_argument("--samples_csv", default="",
-                    help="Also write every sample (seconds, rss_mb, threads, "
-                         "fds, the server's gauges) to this file")
+                    help="Also write every sample (seconds, rss_mb, anon_mb, "
+                         "file_mb, threads, fds, the server's gauges) to "
+                         "this file")
 args = parser.parse_args()
 
 DURATION = args.minutes * 60
@@ -74,8 +76,18 @@ GAUGES = {"geosrpc_inflight_requests": "inflight_calls",
           "geosrpc_cached_set_bytes": "cached_sets_mb"}
 
 
+# And what malloc holds by state (geosrpc_allocator_bytes): live objects
+# (allocated) against what the allocator keeps resident, so that RSS growth
+# can be told into live memory, allocator-held memory and memory outside
+# malloc. jemalloc reports every state but free, glibc allocated, free and
+# mapped; absent states read 0.
+ALLOCATOR_STATES = ("allocated", "active", "metadata", "resident", "mapped",
+                    "retained", "free")
+
+
 def gauges():
     out = {v: 0.0 for v in GAUGES.values()}
+    out.update({f"malloc_{s}_mb": 0.0 for s in ALLOCATOR_STATES})
     try:
         with urllib.request.urlopen(metrics_url, timeout=2) as r:
             for line in r.read().decode().splitlines():
@@ -83,6 +95,9 @@ def gauges():
                 if name in GAUGES:
                     scale = 1 if name.endswith("requests") else 1 / 2**20
                     out[GAUGES[name]] = float(value) * scale
+                elif name.startswith("geosrpc_allocator_bytes{"):
+                    state = name.split('state="')[1].split('"')[0]
+                    out[f"malloc_{state}_mb"] = float(value) / 2**20
     except OSError:
         pass
     return out
@@ -91,7 +106,11 @@ def gauges():
 def proc_sample(pid):
     with open(f"/proc/{pid}/status") as f:
         status = dict(l.split(":", 1) for l in f if ":" in l)
+    # RSS, and its anonymous (heap, stacks) and file-backed (mapped
+    # libraries and files) parts.
     return {"rss_mb": int(status["VmRSS"].split()[0]) / 1024,
+            "anon_mb": int(status["RssAnon"].split()[0]) / 1024,
+            "file_mb": int(status["RssFile"].split()[0]) / 1024,
             "threads": int(status["Threads"].split()[0]),
             "fds": len(os.listdir(f"/proc/{pid}/fd")), **gauges()}
 
@@ -228,7 +247,8 @@ def fifths(key):
 
 if args.samples_csv:
     with open(args.samples_csv, "w") as f:
-        keys = ["rss_mb", "threads", "fds", *GAUGES.values()]
+        keys = ["rss_mb", "anon_mb", "file_mb", "threads", "fds",
+                *GAUGES.values(), *(f"malloc_{s}_mb" for s in ALLOCATOR_STATES)]
         f.write(",".join(["seconds", *keys]) + "\n")
         for t, s in samples:
             f.write(",".join([f"{t:.1f}", *(f"{s[k]:.2f}" for k in keys)]) +
@@ -238,9 +258,13 @@ print(f"soak: {args.minutes:g} min, {args.workers} workers, "
       f"{len(samples)} samples; server exit code {exit_code}")
 warm_index = next(i for i, (t, _) in enumerate(samples)
                   if t >= DURATION * args.warmup_fraction)
-for key, unit in (("rss_mb", "MB"), ("threads", ""), ("fds", ""),
+for key, unit in (("rss_mb", "MB"), ("anon_mb", "MB"), ("file_mb", "MB"),
+                  ("threads", ""), ("fds", ""),
                   ("inflight_calls", ""), ("inflight_mb", "MB"),
-                  ("operand_cache_mb", "MB"), ("cached_sets_mb", "MB")):
+                  ("operand_cache_mb", "MB"), ("cached_sets_mb", "MB"),
+                  *((f"malloc_{s}_mb", "MB") for s in ALLOCATOR_STATES)):
+    if all(s[key] == 0 for _, s in samples):
+        continue  # A state this allocator does not report.
     print(f"  {key:8s} after warm-up {samples[warm_index][1][key]:8.1f} {unit:2s}"
           f"  end {samples[-1][1][key]:8.1f} {unit:2s}"
           f"  max {max(s[key] for _, s in samples):8.1f} {unit:2s}"

@@ -20,6 +20,9 @@ PKGS=(
   postgresql-15-postgis-3
   prometheus
   openssl
+  # The allocator the image runs the server with (see the Dockerfile); the
+  # metrics test and the soak run preload it.
+  libjemalloc2
 )
 
 missing=()

@@ -149,6 +149,7 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Create(
     }
     m->exposer_->RegisterCollectable(m->registry_);
     m->exposer_->RegisterCollectable(m->process_);
+    m->exposer_->RegisterCollectable(m->allocator_);
     m->exposer_->RegisterCollectable(m->gauges_);
     const std::vector<int> ports = m->exposer_->GetListeningPorts();
     m->port_ = ports.empty() ? 0 : ports[0];
@@ -221,6 +222,7 @@ std::string Metrics::Scrape() const {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
   for (const auto* c :
        {static_cast<const prometheus::Collectable*>(process_.get()),
+        static_cast<const prometheus::Collectable*>(allocator_.get()),
         static_cast<const prometheus::Collectable*>(gauges_.get())}) {
     for (auto& f : c->Collect()) families.push_back(std::move(f));
   }

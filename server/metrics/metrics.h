@@ -11,8 +11,9 @@
 // join_row_errors_total{method,code}, set_build_seconds (histogram: building
 // a sent set's index), layer_bytes{layer}; and, read at each scrape, the
 // process_* series of the Prometheus client conventions
-// (process_resident_memory_bytes, ...) and the gauges AddGauge registers
-// (the server's: inflight_bytes, operand_cache_bytes, cached_sets,
+// (process_resident_memory_bytes, ...), allocator_bytes{allocator,state}
+// (what malloc holds: see AllocatorCollector), and the gauges AddGauge
+// registers (the server's: inflight_bytes, operand_cache_bytes, cached_sets,
 // cached_set_bytes).
 //
 // Thread-safety: every method may be called from any thread.
@@ -98,9 +99,12 @@ class Metrics : public exec::PoolObserver {
   prometheus::Family<prometheus::Counter>& join_row_errors_;
   prometheus::Histogram& set_build_seconds_;
   prometheus::Family<prometheus::Gauge>& layer_bytes_;
-  // Read at each scrape: the process_* series and the callback gauges.
+  // Read at each scrape: the process_* series, the allocator's, and the
+  // callback gauges.
   const std::shared_ptr<ProcessCollector> process_ =
       std::make_shared<ProcessCollector>();
+  const std::shared_ptr<AllocatorCollector> allocator_ =
+      std::make_shared<AllocatorCollector>();
   const std::shared_ptr<CallbackGauges> gauges_ =
       std::make_shared<CallbackGauges>();
   std::unique_ptr<prometheus::Exposer> exposer_;

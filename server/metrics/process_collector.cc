@@ -1,6 +1,8 @@
 #include "server/metrics/process_collector.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -71,7 +73,51 @@ double BootTime() {
   return 0;
 }
 
+// jemalloc's control interface, when jemalloc is the process's malloc.
+using MallctlFn = int (*)(const char*, void*, size_t*, void*, size_t);
+
+MallctlFn FindMallctl() {
+  static const MallctlFn mallctl =
+      reinterpret_cast<MallctlFn>(dlsym(RTLD_DEFAULT, "mallctl"));
+  return mallctl;
+}
+
 }  // namespace
+
+std::vector<prometheus::MetricFamily> AllocatorCollector::Collect() const {
+  prometheus::MetricFamily family{
+      "geosrpc_allocator_bytes",
+      "What the memory allocator holds, by state (allocated: live objects).",
+      prometheus::MetricType::Gauge,
+      {}};
+  auto add = [&family](const char* allocator, const char* state, double value) {
+    prometheus::ClientMetric m;
+    m.label = {{"allocator", allocator}, {"state", state}};
+    m.gauge.value = value;
+    family.metric.push_back(std::move(m));
+  };
+  if (MallctlFn mallctl = FindMallctl(); mallctl != nullptr) {
+    // The stats are a snapshot taken when the epoch advances.
+    uint64_t epoch = 1;
+    size_t epoch_size = sizeof epoch;
+    mallctl("epoch", &epoch, &epoch_size, &epoch, epoch_size);
+    for (const char* state : {"allocated", "active", "metadata", "resident",
+                              "mapped", "retained"}) {
+      size_t value = 0;
+      size_t size = sizeof value;
+      const std::string name = std::string("stats.") + state;
+      if (mallctl(name.c_str(), &value, &size, nullptr, 0) == 0) {
+        add("jemalloc", state, static_cast<double>(value));
+      }
+    }
+  } else {
+    const struct mallinfo2 info = mallinfo2();
+    add("glibc", "allocated", static_cast<double>(info.uordblks + info.hblkhd));
+    add("glibc", "free", static_cast<double>(info.fordblks));
+    add("glibc", "mapped", static_cast<double>(info.arena + info.hblkhd));
+  }
+  return {std::move(family)};
+}
 
 std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   // /proc/self/stat: fields after the command's closing parenthesis, from

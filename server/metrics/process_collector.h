@@ -1,7 +1,7 @@
 // Collectors read when /metrics is scraped: the Prometheus client
-// conventions' process_* series for this process (from /proc), and gauges
-// whose value a callback reads at that moment (bytes held in flight, by
-// caches).
+// conventions' process_* series for this process (from /proc), what the
+// memory allocator holds, and gauges whose value a callback reads at that
+// moment (bytes held in flight, by caches).
 //
 // Thread-safety: Collect may run on the exposer's thread while Add runs on
 // another; callbacks must be thread-safe.
@@ -24,6 +24,19 @@ namespace geosrpc::metrics {
 // process_virtual_memory_bytes, process_open_fds, process_max_fds,
 // process_start_time_seconds, and process_threads.
 class ProcessCollector : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override;
+};
+
+// geosrpc_allocator_bytes{allocator,state}: what malloc holds, so that RSS
+// can be told apart into live objects, free memory the allocator keeps, and
+// memory outside malloc. Under jemalloc (linked or preloaded; found through
+// its mallctl): allocated (live objects), active (the pages they sit in),
+// metadata, resident, mapped and retained (unmapped from RSS, kept as address
+// space), as its stats.* define them. Under glibc's malloc (mallinfo2, which
+// sums every arena): allocated (in use, mmapped chunks included), free (held
+// in the arenas) and mapped (the arenas and mmapped chunks).
+class AllocatorCollector : public prometheus::Collectable {
  public:
   std::vector<prometheus::MetricFamily> Collect() const override;
 };

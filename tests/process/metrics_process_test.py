@@ -49,13 +49,17 @@ class MetricsProcessTest(unittest.TestCase):
                                capture_output=True, text=True)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
 
-    def test_process_series_and_memory_gauges_are_exported(self):
-        text = self.scrape()
+    @staticmethod
+    def values(text):
         values = {}
         for line in text.splitlines():
             if line and not line.startswith("#"):
                 name, _, value = line.rpartition(" ")
                 values[name] = float(value)
+        return values
+
+    def test_process_series_and_memory_gauges_are_exported(self):
+        values = self.values(self.scrape())
         # The Prometheus client conventions' process_* series, read from
         # /proc at the scrape: compare them with what /proc says now.
         with open(f"/proc/{self.server.pid}/status") as f:
@@ -79,6 +83,47 @@ class MetricsProcessTest(unittest.TestCase):
         self.assertIn("geosrpc_inflight_bytes_limit", values)
         self.assertEqual(values["geosrpc_cached_sets"], 0)
         self.assertIn("geosrpc_operand_cache_bytes", values)
+
+    def test_allocator_series_tell_live_objects_from_what_malloc_keeps(self):
+        if os.environ.get("GEOSRPC_SANITIZE"):
+            self.skipTest("a sanitizer's allocator replaces malloc")
+        values = self.values(self.scrape())
+        series = 'geosrpc_allocator_bytes{allocator="glibc",state="%s"}'
+        for state in ("allocated", "free", "mapped"):
+            self.assertIn(series % state, values)
+        self.assertGreater(values[series % "allocated"], 0)
+        self.assertGreaterEqual(values[series % "mapped"],
+                                values[series % "free"])
+
+    def test_allocator_series_under_jemalloc(self):
+        if os.environ.get("GEOSRPC_SANITIZE"):
+            self.skipTest("a sanitizer's allocator replaces malloc")
+        jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+        if not os.path.exists(jemalloc):
+            self.skipTest(f"{jemalloc} is absent (Debian's libjemalloc2)")
+        server = start_server("--log_requests=false",
+                              env={"LD_PRELOAD": jemalloc})
+        try:
+            with geosrpc.Client(server.target) as client:
+                client.compute("buffer", ["POINT (0 0)"] * 1000,
+                               params={"radius": 1})
+            url = f"http://127.0.0.1:{server.metrics_port}/metrics"
+            with urllib.request.urlopen(url, timeout=10) as r:
+                values = self.values(r.read().decode())
+        finally:
+            server.proc.terminate()
+            self.assertEqual(server.proc.wait(timeout=60), 0)
+            server.proc.stderr.close()
+        series = 'geosrpc_allocator_bytes{allocator="jemalloc",state="%s"}'
+        state = {s: values[series % s] for s in (
+            "allocated", "active", "metadata", "resident", "mapped",
+            "retained")}
+        self.assertGreater(state["allocated"], 0)
+        # Live objects sit in active pages, which are resident and mapped.
+        self.assertLessEqual(state["allocated"], state["active"])
+        self.assertLessEqual(state["active"], state["resident"])
+        self.assertLessEqual(state["active"], state["mapped"])
+        self.assertFalse(any("allocator=\"glibc\"" in k for k in values))
 
     def test_a_prometheus_server_scrapes_and_answers_a_query(self):
         if shutil.which("prometheus") is None:
