@@ -265,6 +265,9 @@ void ComputeJob::ComputeRowsOf(Worker& worker, size_t begin, size_t end,
   ChunkBuilder builder(op, plan_.result_encoding(), &context);
   RowErrorCounts errors;
   for (size_t i = begin; i < end; ++i) {
+    // A job due to stop stops here, between rows, rather than by cutting
+    // a GEOS call short (see interrupt.h).
+    if (interrupt.Due()) return Interrupted(interrupt);
     const size_t local = i - begin;
     builder.Open(i);
     ops::Value value;
@@ -422,6 +425,7 @@ void ComputeJob::ReduceGroups(Worker& worker, size_t chunk,
   // chunk are answered here, the (at most two) that cross its ends leave a
   // partial result for ReduceSpanningGroup.
   for (size_t i = begin; i < end;) {
+    if (interrupt.Due()) return Interrupted(interrupt);
     const size_t g = order.group_at(i);
     const size_t run_end = std::min(end, order.group_end(g));
     std::vector<geos::GeometryPtr> group;

@@ -28,6 +28,7 @@ bool InterruptScope::Due() {
   if (!cancelled && ++calls_ % kClockEvery != 0) return false;
   const bool late = absl::Now() > deadline_;
   if (!cancelled && !late) return false;
+  if (!interrupted_) due_since_ = absl::Now();
   interrupted_ = true;
   deadline_passed_ = late;
   return true;
@@ -36,13 +37,22 @@ bool InterruptScope::Due() {
 void OnGeosCheckpoint() {
   InterruptScope* s = current_scope;
   if (s == nullptr || !s->Due()) return;
+  // Within the grace the call goes on (see interrupt.h).
+  if (s->grace_ > absl::ZeroDuration() &&
+      absl::Now() - s->due_since_ < s->grace_) {
+    return;
+  }
   // Unwinds through GEOS's C++ frames to its C API, which catches it.
   throw Interrupted();
 }
 
 InterruptScope::InterruptScope(absl::Time deadline,
-                               const std::atomic<bool>* cancelled)
-    : deadline_(deadline), cancelled_(cancelled), outer_(current_scope) {
+                               const std::atomic<bool>* cancelled,
+                               absl::Duration grace)
+    : deadline_(deadline),
+      cancelled_(cancelled),
+      grace_(grace),
+      outer_(current_scope) {
   static std::once_flag installed;
   std::call_once(installed,
                  [] { GEOS_interruptRegisterCallback(&OnGeosCheckpoint); });
