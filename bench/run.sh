@@ -311,6 +311,8 @@ if want transform; then
         --server_pid=$server_pid $PTS --to_crs=EPSG:3857 --repeat=3)"
       record transform "$w" points_svc_coords "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
         --server_pid=$server_pid $PTS --to_crs=EPSG:3857 --coordinates --repeat=3)"
+      record transform "$w" points_svc_coords_sliced "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
+        --server_pid=$server_pid $PTS --to_crs=EPSG:3857 --coordinates --slices=4 --repeat=3)"
       record transform "$w" countries_svc "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
         --server_pid=$server_pid $CTRY --repeat=3)"
       stop_server
@@ -340,8 +342,10 @@ if want transform; then
   echo " and each chunk of rows copied into it and transformed there with one"
   echo " proj_trans_generic call (svc wkb/coords: the service's WKB time / its"
   echo " coordinates time); x: in-process time / service time, >1 = service faster;"
-  echo " goal >= 0.85x; xy digest: the sum of round(1000 (x + y)) over the output"
-  echo " coordinates, computed apart from the timed calls)"
+  echo " goal >= 0.85x; 1st_chunk: the time to the first result chunk; sliced: the"
+  echo " points as 4 batches pipelined on one ComputeStream call; xy digest: the sum"
+  echo " of round(1000 (x + y)) over the output coordinates, computed apart from"
+  echo " the timed calls)"
   echo
 fi
 

@@ -158,7 +158,8 @@ def transform(rows):
     """Kinds: points_svc / points_inproc (random points to EPSG:3857),
     countries_svc / countries_inproc (the countries to LAEA Europe), the
     in-process WKB-to-WKB loops (*_inproc_wkb), and the points as coordinate
-    arrays: points_svc_coords / points_inproc_coords."""
+    arrays: points_svc_coords / points_inproc_coords, and the same points
+    sent as slices on one ComputeStream: points_svc_coords_sliced."""
     print("%-7s | %10s %10s %6s %9s | %10s %10s %6s %9s"
           % ("workers", "points_in", "points_svc", "x", "first_s",
              "ctry_in", "ctry_svc", "x", "first_s"))
@@ -181,16 +182,27 @@ def transform(rows):
     if coords:
         print("points as coordinate arrays (service: sent and answered as coordinates;"
               " in-process: one proj_trans_generic a chunk over an x, y array):")
-        print("%-7s | %10s %10s %6s %9s | %16s"
+        sliced = any(k == "points_svc_coords_sliced" for (_, k) in rows)
+        print("%-7s | %10s %10s %6s %9s %9s | %16s%s"
               % ("workers", "coords_in", "coords_svc", "x", "first_s",
-                 "svc wkb/coords"))
+                 "1st_chunk", "svc wkb/coords",
+                 " | %10s %6s %9s" % ("sliced", "x", "1st_chunk")
+                 if sliced else ""))
         for w in workers(rows):
             inp = best(rows, w, "points_inproc_coords", "seconds")
             svc = best(rows, w, "points_svc_coords", "seconds")
-            print("%-7d | %10.3f %10.3f %5.2fx %9.3f | %15.2fx"
-                  % (w, inp, svc, ratio(inp, svc),
-                     best(rows, w, "points_svc_coords", "first_s"),
-                     ratio(best(rows, w, "points_svc", "seconds"), svc)))
+            line = ("%-7d | %10.3f %10.3f %5.2fx %9.3f %9.3f | %15.2fx"
+                    % (w, inp, svc, ratio(inp, svc),
+                       best(rows, w, "points_svc_coords", "first_s"),
+                       best(rows, w, "points_svc_coords", "first_chunk_s"),
+                       ratio(best(rows, w, "points_svc", "seconds"), svc)))
+            if sliced:
+                cut = best(rows, w, "points_svc_coords_sliced", "seconds")
+                line += (" | %10.3f %5.2fx %9.3f"
+                         % (cut, ratio(inp, cut),
+                            best(rows, w, "points_svc_coords_sliced",
+                                 "first_chunk_s")))
+            print(line)
     print("CPU seconds (in-process: every thread; service: the server):")
     for w in workers(rows):
         line = ("%-7d | points %8.3f in-process, %8.3f server | countries %8.3f in-process, %8.3f server"
@@ -211,7 +223,7 @@ def transform(rows):
         sizes = []
         for encoding, is_coords in (("WKB", False), ("coordinate", True)):
             byts = {r.get("bytes") for (w, k), rs in rows.items()
-                    if k.startswith(data) and k.endswith("_coords") == is_coords
+                    if k.startswith(data) and ("_coords" in k) == is_coords
                     for r in rs}
             if byts:
                 sizes.append("result %s bytes %s" % (
