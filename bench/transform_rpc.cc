@@ -112,37 +112,62 @@ bool Digest(const std::vector<v1::ComputeResponse>& responses, uint64_t* sum) {
   return true;
 }
 
+// A call's clock and the server's CPU clock, started together; Stop fills
+// `call`'s times.
+class Stopwatch {
+ public:
+  Stopwatch()
+      : server_(absl::GetFlag(FLAGS_server_pid)),
+        server_start_(server_ > 0 ? CpuSecondsOf(server_).value_or(0) : 0),
+        start_(absl::Now()) {}
+  double Elapsed() const { return absl::ToDoubleSeconds(absl::Now() - start_); }
+  void Stop(Call* call) const {
+    call->seconds = Elapsed();
+    if (server_ > 0) {
+      call->server_cpu = CpuSecondsOf(server_).value_or(0) - server_start_;
+    }
+  }
+
+ private:
+  const int server_;
+  const double server_start_;
+  const absl::Time start_;
+};
+
+void SetDeadline(grpc::ClientContext* context) {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        absl::ToChronoSeconds(absl::GetFlag(FLAGS_timeout)));
+}
+
+// Counts a result chunk into `call`.
+void Count(const v1::ResultChunk& chunk, const Stopwatch& clock, Call* call) {
+  if (call->first_chunk_seconds == 0) {
+    call->first_chunk_seconds = clock.Elapsed();
+  }
+  call->rows += chunk.row_count();
+  call->bytes += chunk.has_coordinates() ? chunk.coordinates().coords().size()
+                                         : chunk.geometries().data().size();
+  call->errors += chunk.errors_size();
+}
+
 // One call, timed until its last response is read. With `keep`, the
 // responses are moved there (the first call's, digested afterwards).
 Call Time(v1::GeometryService::Stub* stub, const v1::ComputeRequest& request,
           std::vector<v1::ComputeResponse>* keep = nullptr) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       absl::ToChronoSeconds(absl::GetFlag(FLAGS_timeout)));
+  SetDeadline(&context);
   Call call;
-  const int server = absl::GetFlag(FLAGS_server_pid);
-  const double server_start = server > 0 ? CpuSecondsOf(server).value_or(0) : 0;
-  const absl::Time start = absl::Now();
+  const Stopwatch clock;
   std::unique_ptr<grpc::ClientReader<v1::ComputeResponse>> reader =
       stub->Compute(&context, request);
   v1::ComputeResponse response;
   while (reader->Read(&response)) {
     if (!response.has_chunk()) continue;
-    if (call.first_chunk_seconds == 0) {
-      call.first_chunk_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-    }
-    const v1::ResultChunk& chunk = response.chunk();
-    call.rows += chunk.row_count();
-    call.bytes += chunk.has_coordinates() ? chunk.coordinates().coords().size()
-                                          : chunk.geometries().data().size();
-    call.errors += chunk.errors_size();
+    Count(response.chunk(), clock, &call);
     if (keep != nullptr) keep->push_back(std::move(response));
   }
   call.status = reader->Finish();
-  call.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  if (server > 0) {
-    call.server_cpu = CpuSecondsOf(server).value_or(0) - server_start;
-  }
+  clock.Stop(&call);
   return call;
 }
 
@@ -152,12 +177,9 @@ Call TimeStream(v1::GeometryService::Stub* stub,
                 const std::vector<v1::ComputeStreamRequest>& requests,
                 std::vector<v1::ComputeResponse>* keep = nullptr) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       absl::ToChronoSeconds(absl::GetFlag(FLAGS_timeout)));
+  SetDeadline(&context);
   Call call;
-  const int server = absl::GetFlag(FLAGS_server_pid);
-  const double server_start = server > 0 ? CpuSecondsOf(server).value_or(0) : 0;
-  const absl::Time start = absl::Now();
+  const Stopwatch clock;
   std::shared_ptr<grpc::ClientReaderWriter<v1::ComputeStreamRequest,
                                            v1::ComputeStreamResponse>>
       stream = stub->ComputeStream(&context);
@@ -180,14 +202,7 @@ Call TimeStream(v1::GeometryService::Stub* stub,
       continue;
     }
     if (!response.response().has_chunk()) continue;
-    if (call.first_chunk_seconds == 0) {
-      call.first_chunk_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-    }
-    const v1::ResultChunk& chunk = response.response().chunk();
-    call.rows += chunk.row_count();
-    call.bytes += chunk.has_coordinates() ? chunk.coordinates().coords().size()
-                                          : chunk.geometries().data().size();
-    call.errors += chunk.errors_size();
+    Count(response.response().chunk(), clock, &call);
     if (keep != nullptr) {
       keep->push_back(std::move(*response.mutable_response()));
     }
@@ -199,10 +214,7 @@ Call TimeStream(v1::GeometryService::Stub* stub,
     call.status = grpc::Status(grpc::StatusCode::INTERNAL,
                                "a batch ended without its summary");
   }
-  call.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  if (server > 0) {
-    call.server_cpu = CpuSecondsOf(server).value_or(0) - server_start;
-  }
+  clock.Stop(&call);
   return call;
 }
 
