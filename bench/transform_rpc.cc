@@ -14,7 +14,7 @@
 // --server_pid it also reports the server's CPU time for the timed calls.
 // first_chunk_s is the time to the first result chunk: what goes before
 // the pipeline fills (sending and parsing the request, the first chunk's
-// work). With --slices=N the points go as N batches pipelined on one
+// work). With --slices=N the rows go as N batches pipelined on one
 // ComputeStream call instead, to see how much of that sending and parsing
 // overlaps with the work.
 //
@@ -61,9 +61,9 @@ ABSL_FLAG(bool, coordinates, false,
           "coordinate results (ENCODING_COORDINATES), not WKB; random:N "
           "input only");
 ABSL_FLAG(int, slices, 0,
-          "With --coordinates: send the points as this many batches, "
-          "pipelined on one ComputeStream call, instead of one Compute call "
-          "(0: one Compute call)");
+          "Send the rows as this many batches (points by count, WKB rows by "
+          "bytes), pipelined on one ComputeStream call, instead of one "
+          "Compute call (0: one Compute call)");
 ABSL_FLAG(int, chunk_rows, 0,
           "Rows per result chunk (ComputeRequest.chunk_rows; 0: the "
           "server's choice)");
@@ -218,29 +218,50 @@ Call TimeStream(v1::GeometryService::Stub* stub,
   return call;
 }
 
-// `request`'s points cut into `slices` requests of as many rows (the last
-// takes the rest), numbered from 0.
+// `request`'s rows cut into `slices` requests, numbered from 0: points as
+// coordinates by count (the last takes the rest), WKB rows by bytes (each
+// slice ends at the first row boundary past its share of the data).
 std::vector<v1::ComputeStreamRequest> Slices(const v1::ComputeRequest& request,
                                              int slices) {
-  const v1::CoordinateArray& all = request.a().coordinates();
-  const size_t width = 8 * all.dimensions();
-  const size_t n = all.coords().size() / width;
+  const v1::GeometryBatch& a = request.a();
   std::vector<v1::ComputeStreamRequest> out;
+  size_t wkb_row = 0;  // The next WKB slice's first row.
   for (int i = 0; i < slices; ++i) {
-    const size_t begin = n * i / slices;
-    const size_t end = n * (i + 1) / slices;
     v1::ComputeStreamRequest& r = out.emplace_back();
     r.set_id(i);
     v1::ComputeRequest* slice = r.mutable_request();
     *slice->mutable_operation() = request.operation();
     slice->set_chunk_rows(request.chunk_rows());
     slice->set_result_encoding(request.result_encoding());
-    slice->mutable_a()->set_encoding(request.a().encoding());
-    v1::CoordinateArray* array = slice->mutable_a()->mutable_coordinates();
-    array->set_kind(all.kind());
-    array->set_dimensions(all.dimensions());
-    array->set_coords(
-        all.coords().substr(begin * width, (end - begin) * width));
+    slice->mutable_a()->set_encoding(a.encoding());
+    if (a.has_coordinates()) {
+      const v1::CoordinateArray& all = a.coordinates();
+      const size_t width = 8 * all.dimensions();
+      const size_t n = all.coords().size() / width;
+      const size_t begin = n * i / slices;
+      const size_t end = n * (i + 1) / slices;
+      v1::CoordinateArray* array = slice->mutable_a()->mutable_coordinates();
+      array->set_kind(all.kind());
+      array->set_dimensions(all.dimensions());
+      array->set_coords(
+          all.coords().substr(begin * width, (end - begin) * width));
+      continue;
+    }
+    const size_t rows = a.offsets_size() - 1;
+    const uint64_t share = a.data().size() * (i + 1) / slices;
+    const size_t begin = wkb_row;
+    size_t end = begin;
+    while (end < rows && (i + 1 == slices || a.offsets(end) < share)) ++end;
+    wkb_row = end;
+    if (begin == end) {  // A row longer than a share: no slice here.
+      out.pop_back();
+      continue;
+    }
+    slice->mutable_a()->set_data(
+        a.data().substr(a.offsets(begin), a.offsets(end) - a.offsets(begin)));
+    for (size_t row = begin; row <= end; ++row) {
+      slice->mutable_a()->add_offsets(a.offsets(row) - a.offsets(begin));
+    }
   }
   return out;
 }
@@ -311,8 +332,8 @@ int Main() {
   auto stub = v1::GeometryService::NewStub(grpc::CreateCustomChannel(
       absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args));
   const int slices = absl::GetFlag(FLAGS_slices);
-  if (slices < 0 || (slices > 0 && !coordinates)) {
-    std::fprintf(stderr, "--slices: a count >= 0, with --coordinates\n");
+  if (slices < 0) {
+    std::fprintf(stderr, "--slices: a count >= 0\n");
     return 2;
   }
   const std::vector<v1::ComputeStreamRequest> sliced =
