@@ -37,8 +37,8 @@ class MetricsProcessTest(unittest.TestCase):
         cls.server.terminate()
         assert cls.server.wait(timeout=60) == 0
 
-    def scrape(self):
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+    def scrape(self, port=None):
+        url = f"http://127.0.0.1:{port or self.metrics_port}/metrics"
         with urllib.request.urlopen(url, timeout=10) as r:
             return r.read().decode()
 
@@ -107,9 +107,7 @@ class MetricsProcessTest(unittest.TestCase):
             with geosrpc.Client(server.target) as client:
                 client.compute("buffer", ["POINT (0 0)"] * 1000,
                                params={"radius": 1})
-            url = f"http://127.0.0.1:{server.metrics_port}/metrics"
-            with urllib.request.urlopen(url, timeout=10) as r:
-                values = self.values(r.read().decode())
+            values = self.values(self.scrape(server.metrics_port))
         finally:
             server.proc.terminate()
             self.assertEqual(server.proc.wait(timeout=60), 0)
