@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/ordinates.h"
 #include "base/status_macros.h"
 
 namespace geosrpc::proj {
@@ -242,7 +244,11 @@ absl::Status Context::Transform(const Transformation& t, const double* in,
   proj_trans_generic(op, PJ_FWD, out, stride, n, out + 1, stride, n, z,
                      z != nullptr ? stride : 0, z != nullptr ? n : 0, nullptr,
                      0, 0);
-  for (size_t i = 0; i < n; ++i) {
+  // Every ordinate finite (the common case) is one pass; otherwise the
+  // first coordinate that is not is found and named.
+  const bool all_finite =
+      AllWithin(out, n * dims, std::numeric_limits<double>::max());
+  for (size_t i = 0; !all_finite && i < n; ++i) {
     const double* c = out + i * dims;
     bool finite = std::isfinite(c[0]) && std::isfinite(c[1]);
     if (dims >= 3) finite = finite && std::isfinite(c[2]);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "server/geos/context.h"
 
 namespace geosrpc::batch {
@@ -172,6 +173,46 @@ TEST(WkbTest, RejectsCoordinatesBeyondTheMagnitudeLimit) {
   EXPECT_TRUE(ValidateWkb(Wkb("POINT (1e150 -1e-300)"), {}).ok());
   EXPECT_TRUE(
       ValidateWkb(Wkb("POINT (1e200 1)"), {.max_abs_coordinate = 1e300}).ok());
+}
+
+TEST(WkbTest, FindsTheOneBadOrdinateOfALongLineAndItsExtent) {
+  // Past the first block of 1,024 ordinates that the fast pass checks
+  // at once, in each byte order.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const bool big : {false, true}) {
+    std::string line = Hex(big ? "0000000002" : "0102000000");
+    const uint32_t n = 2500;
+    uint32_t count = big ? __builtin_bswap32(n) : n;
+    line.append(reinterpret_cast<const char*>(&count), 4);
+    for (uint32_t i = 0; i < n; ++i) {
+      for (const double v : {static_cast<double>(i) - 7, 0.5 * i}) {
+        uint64_t bits;
+        std::memcpy(&bits, &v, 8);
+        if (big) bits = __builtin_bswap64(bits);
+        line.append(reinterpret_cast<const char*>(&bits), 8);
+      }
+    }
+    WkbInfo info;
+    ASSERT_TRUE(ValidateWkb(line, {}, &info).ok());
+    EXPECT_EQ(info.vertices, n);
+    EXPECT_EQ(info.min_x, -7);
+    EXPECT_EQ(info.max_x, n - 8);
+    for (const double bad : {nan, -inf, 2e150}) {
+      std::string broken = line;
+      uint64_t bits;
+      std::memcpy(&bits, &bad, 8);
+      if (big) bits = __builtin_bswap64(bits);
+      // Point 2,300's y.
+      const size_t at = 9 + 16 * 2300;
+      std::memcpy(&broken[at + 8], &bits, 8);
+      const absl::Status s = ValidateWkb(broken, {});
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_NE(s.message().find(absl::StrCat("at byte ", at, ": ")),
+                std::string::npos)
+          << s;
+    }
+  }
 }
 
 TEST(WkbTest, RejectsMalformedHeaders) {
