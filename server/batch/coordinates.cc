@@ -1,5 +1,6 @@
 #include "server/batch/coordinates.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/ordinates.h"
 #include "base/status_macros.h"
 #include "server/batch/internal/wkb_bytes.h"
 
@@ -295,16 +297,33 @@ CoordinateSlice::CoordinateSlice(const CoordinateArrayView& array, size_t begin,
   view_.part_offsets = part_;
   view_.ring_offsets = ring_;
 
-  // Each row's first coordinate: through the levels, bottom up.
-  const size_t n = end - begin;
-  rows_.resize(n + 1);
-  for (size_t i = 0; i <= n; ++i) {
-    uint64_t at = i;
-    if (!geometry_.empty()) at = geometry_[at];
+  // Each row's first coordinate: through the levels, bottom up. A point
+  // array has no levels: row i is coordinate i.
+  rows_ = end - begin;
+  if (geometry_.empty()) return;
+  first_.resize(rows_ + 1);
+  for (size_t i = 0; i <= rows_; ++i) {
+    uint64_t at = geometry_[i];
     if (!part_.empty()) at = part_[at];
     if (!ring_.empty()) at = ring_[at];
-    rows_[i] = at;
+    first_[i] = at;
   }
+}
+
+size_t CoordinateSlice::EndWithin(size_t begin, uint64_t coordinates) const {
+  const uint64_t limit = first_coordinate(begin) + coordinates;
+  // first_coordinate is non-decreasing: the first end past the limit,
+  // found by bisection.
+  size_t lo = begin + 1, hi = rows_ + 1;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (first_coordinate(mid) <= limit) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return std::max(begin + 1, lo - 1);
 }
 
 bool PlainRows(const CoordinateSlice& slice, const GeometryLimits& limits) {
@@ -318,7 +337,10 @@ bool PlainRows(const CoordinateSlice& slice, const GeometryLimits& limits) {
     return v;
   };
   const bool points = array.kind == CoordinateKind::kPoint;
-  for (size_t i = 0; i < n; ++i) {
+  // Every ordinate within limits (the common case) is one pass; otherwise
+  // each coordinate is looked at, as an empty point (NaN, NaN) is plain.
+  const bool within = AllWithin(c, n * dims, limits.max_abs_coordinate);
+  for (size_t i = 0; !within && i < n; ++i) {
     bool nan = true, finite = true;
     for (int d = 0; d < dims; ++d) {
       const double v = at(i, d);
@@ -355,9 +377,11 @@ bool PlainRows(const CoordinateSlice& slice, const GeometryLimits& limits) {
       if (array.part_offsets[i + 1] == array.part_offsets[i]) return false;
     }
   }
-  const std::vector<uint64_t>& rows = slice.row_coordinates();
-  for (size_t i = 0; i + 1 < rows.size(); ++i) {
-    if (rows[i + 1] - rows[i] > limits.max_vertices) return false;
+  for (size_t i = 0; i < slice.rows(); ++i) {
+    if (slice.first_coordinate(i + 1) - slice.first_coordinate(i) >
+        limits.max_vertices) {
+      return false;
+    }
   }
   return true;
 }

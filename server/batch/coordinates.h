@@ -84,12 +84,23 @@ class CoordinateSlice {
   CoordinateSlice& operator=(const CoordinateSlice&) = delete;
 
   const CoordinateArrayView& view() const { return view_; }
-  // The number of coordinates of each row, cumulated: rows_[i] is the
-  // first coordinate of row i (n+1 entries).
-  const std::vector<uint64_t>& row_coordinates() const { return rows_; }
+  size_t rows() const { return rows_; }
+  // The first coordinate of row i, for i in [0, rows()]: the coordinates
+  // of row i are [first_coordinate(i), first_coordinate(i + 1)).
+  uint64_t first_coordinate(size_t i) const {
+    return first_.empty() ? i : first_[i];
+  }
+  // The largest end in (begin, rows()] whose rows [begin, end) hold at
+  // most `coordinates` coordinates; begin + 1 when row begin alone holds
+  // more.
+  size_t EndWithin(size_t begin, uint64_t coordinates) const;
 
  private:
-  std::vector<uint64_t> geometry_, part_, ring_, rows_;
+  size_t rows_ = 0;
+  std::vector<uint64_t> geometry_, part_, ring_;
+  // Each row's first coordinate (rows_ + 1 entries); empty for points,
+  // where it is the row's index.
+  std::vector<uint64_t> first_;
   CoordinateArrayView view_;
 };
 

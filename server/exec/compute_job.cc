@@ -161,25 +161,24 @@ void ComputeJob::ComputeRows(Worker& worker, size_t chunk) {
 void ComputeJob::ComputeCoordinates(Worker& worker, size_t begin, size_t end) {
   const batch::CoordinateSlice rows(*plan_.coordinates(), begin, end);
   const batch::CoordinateArrayView& array = rows.view();
-  const std::vector<uint64_t>& first = rows.row_coordinates();
-  const size_t width = 8 * array.dimensions;
+  const uint64_t run_coordinates =
+      limits_.max_chunk_bytes / (8 * array.dimensions);
   const bool plain = batch::PlainRows(rows, limits_.geometry);
   ChunkBuilder builder(plan_.op(), plan_.result_encoding(), &worker.geos());
   // Runs of rows holding at most max_chunk_bytes of coordinates (at least
   // one row), each one chunk.
   for (size_t lo = 0; lo < end - begin;) {
     if (DeadlinePassed()) return;
-    size_t hi = lo + 1;
-    while (hi < end - begin &&
-           (first[hi + 1] - first[lo]) * width <= limits_.max_chunk_bytes) {
-      ++hi;
-    }
+    const size_t hi = rows.EndWithin(lo, run_coordinates);
     const absl::Time started = absl::Now();
     const batch::CoordinateSlice run(array, lo, hi);
     std::optional<batch::CoordinateColumnBuilder::Column> mapped;
     if (plain) mapped = MapCoordinates(worker, run);
     if (mapped.has_value()) {
-      if (!CountVertices(first[hi] - first[lo], limits_.max_vertices)) return;
+      if (!CountVertices(rows.first_coordinate(hi) - rows.first_coordinate(lo),
+                         limits_.max_vertices)) {
+        return;
+      }
       builder.AddCoordinateRows(begin + lo, *std::move(mapped));
       Send(builder.Take());
       counters_.AddWorkerTime(absl::Now() - started);
@@ -214,7 +213,7 @@ ComputeJob::MapCoordinates(Worker& worker, const batch::CoordinateSlice& run) {
   const absl::Status mapped =
       plan_.op().coordinate_kernel({.in = coords,  // In place.
                                     .out = coords,
-                                    .n = run.row_coordinates().back(),
+                                    .n = run.first_coordinate(run.rows()),
                                     .dims = rows.dimensions,
                                     .srid = rows.srid,
                                     .proj = &worker.proj()},

@@ -326,7 +326,7 @@ TEST_F(CoordinatesTest, PlainRowsAreTheRowsTheWkbPathKeeps) {
     for (size_t i = 0; i < *rows; ++i) {
       const absl::string_view row = (*wkb)->view().row(i);
       const bool empty =
-          slice.row_coordinates()[i + 1] == slice.row_coordinates()[i] ||
+          slice.first_coordinate(i + 1) == slice.first_coordinate(i) ||
           (c.kind == CoordinateKind::kPoint &&
            std::isnan(Doubles(std::string(row.substr(5)))[0]));
       kept = kept && (empty || (ValidateWkb(row, {}).ok() && PlainWkb(row)));
@@ -364,12 +364,61 @@ TEST_F(CoordinatesTest, SlicesRebaseTheirOffsets) {
                                   tail.view().ring_offsets.end()),
             (std::vector<uint64_t>{0, 4}));
   EXPECT_EQ(tail.view().coords, xy.substr(64));
-  EXPECT_EQ(tail.row_coordinates(), (std::vector<uint64_t>{0, 0, 4}));
+  EXPECT_EQ(tail.rows(), 2);
+  EXPECT_EQ(tail.first_coordinate(0), 0);
+  EXPECT_EQ(tail.first_coordinate(1), 0);
+  EXPECT_EQ(tail.first_coordinate(2), 4);
   auto rows = CoordinatesToWkb(tail.view(), "a");
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(Wkt(**rows), (std::vector<std::string>{
                              "MULTIPOLYGON EMPTY",
                              "MULTIPOLYGON (((5 5, 6 5, 6 6, 5 5)))"}));
+}
+
+TEST_F(CoordinatesTest, SlicesOfPointsCountRowsAsCoordinates) {
+  const std::string xy = Bytes({0, 0, 1, 1, 2, 2, 3, 3, 4, 4});
+  const CoordinateArrayView points = {.kind = CoordinateKind::kPoint,
+                                      .coords = xy};
+  const CoordinateSlice middle(points, 1, 4);
+  EXPECT_EQ(middle.view().coords, xy.substr(16, 48));
+  EXPECT_EQ(middle.rows(), 3);
+  for (size_t i = 0; i <= 3; ++i) EXPECT_EQ(middle.first_coordinate(i), i);
+  EXPECT_EQ(middle.EndWithin(0, 2), 2);
+  EXPECT_EQ(middle.EndWithin(1, 5), 3);
+  EXPECT_EQ(middle.EndWithin(2, 0), 3);  // At least one row.
+}
+
+TEST_F(CoordinatesTest, EndWithinKeepsRunsWithinTheirCoordinates) {
+  // Lines of 2, 0, 3 and 5 coordinates.
+  const std::string xy(8 * 2 * 10, '\0');
+  const std::vector<uint64_t> geometry = {0, 2, 2, 5, 10};
+  const CoordinateArrayView lines = {.kind = CoordinateKind::kLineString,
+                                     .coords = xy,
+                                     .geometry_offsets = geometry};
+  const CoordinateSlice all(lines, 0, 4);
+  EXPECT_EQ(all.EndWithin(0, 1), 1);  // Row 0 alone holds more.
+  EXPECT_EQ(all.EndWithin(0, 2), 2);  // The empty row joins the run.
+  EXPECT_EQ(all.EndWithin(0, 4), 2);
+  EXPECT_EQ(all.EndWithin(0, 5), 3);
+  EXPECT_EQ(all.EndWithin(1, 3), 3);
+  EXPECT_EQ(all.EndWithin(3, 100), 4);
+  EXPECT_EQ(all.EndWithin(0, 100), 4);
+}
+
+TEST_F(CoordinatesTest, PlainRowsLooksPastTheFastPassForEmptyPoints) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::string empty_point = Bytes({1, 2, nan, nan, 3, 4});
+  const CoordinateArrayView points = {.kind = CoordinateKind::kPoint,
+                                      .coords = empty_point};
+  EXPECT_TRUE(PlainRows(CoordinateSlice(points, 0, 3), {}));
+  const std::string half_nan = Bytes({1, 2, nan, 5});
+  const CoordinateArrayView bad = {.kind = CoordinateKind::kPoint,
+                                   .coords = half_nan};
+  EXPECT_FALSE(PlainRows(CoordinateSlice(bad, 0, 2), {}));
+  const std::string far = Bytes({1, 2, 3, 1e300});
+  const CoordinateArrayView beyond = {.kind = CoordinateKind::kPoint,
+                                      .coords = far};
+  EXPECT_FALSE(PlainRows(CoordinateSlice(beyond, 0, 2), {}));
 }
 
 TEST_F(CoordinatesTest, ColumnRoundTripsEveryKind) {
