@@ -52,6 +52,11 @@ ABSL_FLAG(std::string, param, "",
 ABSL_FLAG(std::string, result_encoding, "wkt",
           "Encoding of geometry results: wkt, wkb or hex");
 ABSL_FLAG(std::string, format, "csv", "Output format: csv or json");
+ABSL_FLAG(uint64_t, stream_rows, 0,
+          "compute: send --a (and row-wise --b) as slices of this many rows "
+          "pipelined on one ComputeStream call, for inputs larger than one "
+          "message or to overlap sending with the work; not for reductions "
+          "(0: one Compute call)");
 ABSL_FLAG(std::string, out, "-", "Output file ('-' for stdout)");
 // join, nearest
 ABSL_FLAG(std::string, set, "",
@@ -175,7 +180,9 @@ absl::Status Compute() {
 
   auto out_format = ParseOutputFormat(absl::GetFlag(FLAGS_format));
   if (!out_format.ok()) return out_format.status();
-  auto result = (*c)->Compute(request);
+  const uint64_t stream_rows = absl::GetFlag(FLAGS_stream_rows);
+  auto result = stream_rows > 0 ? (*c)->ComputeStream(request, stream_rows)
+                                : (*c)->Compute(request);
   if (!result.ok()) return result.status();
   Emit(FormatResult(*result, *out_format));
   std::fprintf(stderr, "%zu rows, %zu errors, %zu chunks\n", result->rows(),

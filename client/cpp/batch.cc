@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "base/status_macros.h"
 
 namespace geosrpc::client {
 
@@ -53,6 +54,76 @@ v1::GeometryBatch MakeBatch(v1::Encoding encoding,
   BatchBuilder builder(encoding, rows.size());
   for (const std::string& row : rows) builder.Add(row);
   return builder.Build();
+}
+
+absl::StatusOr<v1::GeometryBatch> SliceBatch(const v1::GeometryBatch& batch,
+                                             size_t begin, size_t end) {
+  if (begin > end) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("slice [", begin, ", ", end, ") is reversed"));
+  }
+  // The range [lo, hi) of one level taken through `offsets` into the level
+  // below, which holds `below` items; the offsets between, rebased to 0,
+  // into `out`.
+  const auto level =
+      [](const google::protobuf::RepeatedField<uint64_t>& in,
+         absl::string_view name, uint64_t below, uint64_t* lo, uint64_t* hi,
+         google::protobuf::RepeatedField<uint64_t>* out) -> absl::Status {
+    if (static_cast<uint64_t>(in.size()) <= *hi || in[*lo] > in[*hi] ||
+        in[*hi] > below) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, " do not cover rows ", *lo, " to ", *hi));
+    }
+    out->Reserve(*hi - *lo + 1);
+    for (uint64_t i = *lo; i <= *hi; ++i) out->Add(in[i] - in[*lo]);
+    const uint64_t next_lo = in[*lo];
+    *hi = in[*hi];
+    *lo = next_lo;
+    return absl::OkStatus();
+  };
+  v1::GeometryBatch out;
+  out.set_encoding(batch.encoding());
+  uint64_t lo = begin, hi = end;
+  if (batch.encoding() != v1::ENCODING_COORDINATES) {
+    RETURN_IF_ERROR(level(batch.offsets(), "offsets", batch.data().size(), &lo,
+                          &hi, out.mutable_offsets()));
+    out.set_data(batch.data().substr(lo, hi - lo));
+    return out;
+  }
+  const v1::CoordinateArray& in = batch.coordinates();
+  v1::CoordinateArray* array = out.mutable_coordinates();
+  array->set_kind(in.kind());
+  array->set_dimensions(in.dimensions());
+  array->set_srid(in.srid());
+  // Top down; a level the kind does not use is empty, and a point array's
+  // rows are its coordinates.
+  const size_t width = 8 * (in.dimensions() == 3 ? 3 : 2);
+  const google::protobuf::RepeatedField<uint64_t>* levels[] = {
+      &in.geometry_offsets(), &in.part_offsets(), &in.ring_offsets()};
+  google::protobuf::RepeatedField<uint64_t>* outs[] = {
+      array->mutable_geometry_offsets(), array->mutable_part_offsets(),
+      array->mutable_ring_offsets()};
+  const char* names[] = {"coordinates.geometry_offsets",
+                         "coordinates.part_offsets",
+                         "coordinates.ring_offsets"};
+  for (int l = 0; l < 3; ++l) {
+    if (levels[l]->empty()) continue;
+    // What the level points into: the next level in use, or coordinates.
+    uint64_t below = in.coords().size() / width;
+    for (int next = l + 1; next < 3; ++next) {
+      if (!levels[next]->empty()) {
+        below = levels[next]->size() - 1;
+        break;
+      }
+    }
+    RETURN_IF_ERROR(level(*levels[l], names[l], below, &lo, &hi, outs[l]));
+  }
+  if (hi * width > in.coords().size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "coordinates.coords do not hold coordinates ", lo, " to ", hi));
+  }
+  array->set_coords(in.coords().substr(lo * width, (hi - lo) * width));
+  return out;
 }
 
 std::string PointWkb(double x, double y) {

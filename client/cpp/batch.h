@@ -41,6 +41,13 @@ class BatchBuilder {
 v1::GeometryBatch MakeBatch(v1::Encoding encoding,
                             absl::Span<const std::string> rows);
 
+// Rows [begin, end) of `batch` as a batch of their own: the data and
+// offsets between them, rebased to 0, or for coordinates the coordinates
+// and every level's offsets. INVALID_ARGUMENT when the offsets the slice
+// takes do not hold it (too few, decreasing, past the data).
+absl::StatusOr<v1::GeometryBatch> SliceBatch(const v1::GeometryBatch& batch,
+                                             size_t begin, size_t end);
+
 // Little-endian WKB for POINT (x y).
 std::string PointWkb(double x, double y);
 

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/status_macros.h"
+#include "client/cpp/batch.h"
 #include "client/cpp/digest.h"
 
 namespace geosrpc::client {
@@ -162,104 +166,268 @@ absl::StatusOr<ComputeResult> Client::Compute(
   return Retrying<ComputeResult>([&] { return ComputeOnce(request); });
 }
 
-absl::StatusOr<ComputeResult> Client::ComputeOnce(
-    const v1::ComputeRequest& request) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
-  ComputeResult result;
-  v1::ResultMapping mapping = v1::RESULT_MAPPING_ONE_PER_ROW;
-  std::vector<v1::ResultChunk> parts;
-  auto reader = stub_->Compute(&context, request);
-  v1::ComputeResponse response;
-  while (reader->Read(&response)) {
-    if (response.has_summary()) {
-      result.summary = response.summary();
-      continue;
-    }
-    v1::ResultChunk& chunk = *response.mutable_chunk();
-    ++result.chunks;
-    result.errors.insert(result.errors.end(), chunk.errors().begin(),
-                         chunk.errors().end());
-    result.group_errors.insert(result.group_errors.end(),
-                               chunk.group_errors().begin(),
-                               chunk.group_errors().end());
-    if (chunk.column_case() == v1::ResultChunk::COLUMN_NOT_SET) continue;
-    result.column = chunk.column_case();
-    mapping = chunk.mapping();
-    if (mapping == v1::RESULT_MAPPING_PER_PART) {
-      parts.push_back(std::move(chunk));
-      continue;
+namespace {
+
+// A Compute call's results as they arrive, put together as ComputeResult.
+class Assembler {
+ public:
+  // `rows`: the rows of the whole batch.
+  explicit Assembler(size_t rows) : rows_(rows) {}
+
+  // One chunk, its rows already counted from the start of the whole batch.
+  void Add(v1::ResultChunk& chunk) {
+    ++result_.chunks;
+    result_.errors.insert(result_.errors.end(), chunk.errors().begin(),
+                          chunk.errors().end());
+    result_.group_errors.insert(result_.group_errors.end(),
+                                chunk.group_errors().begin(),
+                                chunk.group_errors().end());
+    if (chunk.column_case() == v1::ResultChunk::COLUMN_NOT_SET) return;
+    result_.column = chunk.column_case();
+    mapping_ = chunk.mapping();
+    if (mapping_ == v1::RESULT_MAPPING_PER_PART) {
+      parts_.push_back(std::move(chunk));
+      return;
     }
     const size_t at = chunk.row_offset();
-    if (mapping == v1::RESULT_MAPPING_ONE_PER_GROUP) {
-      Place(&result.group_keys, at, chunk.group_keys());
+    if (mapping_ == v1::RESULT_MAPPING_ONE_PER_GROUP) {
+      Place(&result_.group_keys, at, chunk.group_keys());
     }
     switch (chunk.column_case()) {
       case v1::ResultChunk::kDoubles:
-        result.width = std::max<int>(1, chunk.doubles().width());
-        Place(&result.doubles, at * result.width, chunk.doubles().values());
+        result_.width = std::max<int>(1, chunk.doubles().width());
+        Place(&result_.doubles, at * result_.width, chunk.doubles().values());
         break;
       case v1::ResultChunk::kBools:
-        Place(&result.bools, at, chunk.bools().values());
+        Place(&result_.bools, at, chunk.bools().values());
         break;
       case v1::ResultChunk::kInts:
-        Place(&result.ints, at, chunk.ints().values());
+        Place(&result_.ints, at, chunk.ints().values());
         break;
       case v1::ResultChunk::kGeometries:
-        result.binary_encoding = chunk.geometries().encoding();
-        Place(&result.binary, at, Slices(chunk.geometries()));
+        result_.binary_encoding = chunk.geometries().encoding();
+        Place(&result_.binary, at, Slices(chunk.geometries()));
         break;
       case v1::ResultChunk::kEncoded:
-        result.binary_encoding = chunk.encoded().encoding();
-        Place(&result.binary, at, Slices(chunk.encoded()));
+        result_.binary_encoding = chunk.encoded().encoding();
+        Place(&result_.binary, at, Slices(chunk.encoded()));
         break;
       case v1::ResultChunk::kStrings:
-        Place(&result.strings, at, chunk.strings().values());
+        Place(&result_.strings, at, chunk.strings().values());
         break;
       case v1::ResultChunk::kCoordinates:
-        result.coordinate_chunks.push_back(std::move(chunk));
+        result_.coordinate_chunks.push_back(std::move(chunk));
         break;
       case v1::ResultChunk::COLUMN_NOT_SET:
         break;
     }
   }
-  if (!parts.empty()) AppendParts(&parts, &result);
-  std::sort(result.coordinate_chunks.begin(), result.coordinate_chunks.end(),
-            [](const v1::ResultChunk& x, const v1::ResultChunk& y) {
-              return x.row_offset() < y.row_offset();
-            });
-  result.mapping = mapping;
-  // Every column holds a value per row (placeholders where rows failed or
-  // never ran), per part, or the one value of a reduction.
-  const size_t rows = RowsOf(request.a());
-  const size_t values = mapping == v1::RESULT_MAPPING_PER_PART
-                            ? result.source_rows.size()
-                        : mapping == v1::RESULT_MAPPING_ONE_PER_BATCH ||
-                                mapping == v1::RESULT_MAPPING_ONE_PER_GROUP
-                            ? result.summary.result_rows()
-                            : rows;
-  result.doubles.resize(values * result.width);
-  result.bools.resize(result.column == v1::ResultChunk::kBools ? values : 0);
-  result.ints.resize(result.column == v1::ResultChunk::kInts ? values : 0);
-  result.strings.resize(result.column == v1::ResultChunk::kStrings ? values
-                                                                   : 0);
-  if (result.column == v1::ResultChunk::kGeometries ||
-      result.column == v1::ResultChunk::kEncoded) {
-    result.binary.resize(values);
+
+  void SetSummary(const v1::ComputeSummary& summary) {
+    result_.summary = summary;
   }
-  if (result.column != v1::ResultChunk::kDoubles) result.doubles.clear();
+  size_t chunks() const { return result_.chunks; }
+
+  // The result, once every chunk and the summary have arrived.
+  ComputeResult Finish() && {
+    if (!parts_.empty()) AppendParts(&parts_, &result_);
+    std::sort(result_.coordinate_chunks.begin(),
+              result_.coordinate_chunks.end(),
+              [](const v1::ResultChunk& x, const v1::ResultChunk& y) {
+                return x.row_offset() < y.row_offset();
+              });
+    result_.mapping = mapping_;
+    // Every column holds a value per row (placeholders where rows failed
+    // or never ran), per part, or the one value of a reduction.
+    const size_t values = mapping_ == v1::RESULT_MAPPING_PER_PART
+                              ? result_.source_rows.size()
+                          : mapping_ == v1::RESULT_MAPPING_ONE_PER_BATCH ||
+                                  mapping_ == v1::RESULT_MAPPING_ONE_PER_GROUP
+                              ? result_.summary.result_rows()
+                              : rows_;
+    const v1::ResultChunk::ColumnCase column = result_.column;
+    result_.doubles.resize(values * result_.width);
+    result_.bools.resize(column == v1::ResultChunk::kBools ? values : 0);
+    result_.ints.resize(column == v1::ResultChunk::kInts ? values : 0);
+    result_.strings.resize(column == v1::ResultChunk::kStrings ? values : 0);
+    if (column == v1::ResultChunk::kGeometries ||
+        column == v1::ResultChunk::kEncoded) {
+      result_.binary.resize(values);
+    }
+    if (column != v1::ResultChunk::kDoubles) result_.doubles.clear();
+    const auto by_row = [](const v1::RowError& x, const v1::RowError& y) {
+      return x.row() < y.row();
+    };
+    std::sort(result_.errors.begin(), result_.errors.end(), by_row);
+    std::sort(result_.group_errors.begin(), result_.group_errors.end(), by_row);
+    if (mapping_ == v1::RESULT_MAPPING_ONE_PER_GROUP) {
+      result_.group_keys.resize(result_.summary.result_rows());
+    }
+    return std::move(result_);
+  }
+
+ private:
+  const size_t rows_;
+  ComputeResult result_;
+  v1::ResultMapping mapping_ = v1::RESULT_MAPPING_ONE_PER_ROW;
+  // Expanding operations' chunks, put in row order at the end.
+  std::vector<v1::ResultChunk> parts_;
+};
+
+// A slice's chunk, its rows counted from `base` (the slice's first row in
+// the whole batch) rather than from the slice's start.
+void Rebase(size_t base, v1::ResultChunk* chunk) {
+  if (base == 0) return;
+  chunk->set_row_offset(chunk->row_offset() + base);
+  for (v1::RowError& e : *chunk->mutable_errors()) e.set_row(e.row() + base);
+  for (uint64_t& row : *chunk->mutable_source_rows()) row += base;
+}
+
+// `status` with the batch it is about named first.
+absl::Status Named(absl::string_view batch, const absl::Status& status) {
+  return absl::Status(status.code(),
+                      absl::StrCat(batch, ".", status.message()));
+}
+
+// One slice's summary added to the call's.
+void AddSummary(const v1::ComputeSummary& part, v1::ComputeSummary* total) {
+  total->set_rows(total->rows() + part.rows());
+  total->set_error_rows(total->error_rows() + part.error_rows());
+  total->set_chunks(total->chunks() + part.chunks());
+  total->set_server_seconds(total->server_seconds() + part.server_seconds());
+  total->set_worker_seconds(total->worker_seconds() + part.worker_seconds());
+  total->set_result_rows(total->result_rows() + part.result_rows());
+  for (const auto& [code, n] : part.row_errors_by_code()) {
+    (*total->mutable_row_errors_by_code())[code] += n;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ComputeResult> Client::ComputeOnce(
+    const v1::ComputeRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  Assembler assembler(RowsOf(request.a()));
+  auto reader = stub_->Compute(&context, request);
+  v1::ComputeResponse response;
+  while (reader->Read(&response)) {
+    if (response.has_summary()) {
+      assembler.SetSummary(response.summary());
+      continue;
+    }
+    assembler.Add(*response.mutable_chunk());
+  }
   if (absl::Status s = FromGrpcStatus(reader->Finish()); !s.ok()) {
-    return AfterChunks(std::move(s), result.chunks);
+    return AfterChunks(std::move(s), assembler.chunks());
   }
-  const auto by_row = [](const v1::RowError& x, const v1::RowError& y) {
-    return x.row() < y.row();
-  };
-  std::sort(result.errors.begin(), result.errors.end(), by_row);
-  std::sort(result.group_errors.begin(), result.group_errors.end(), by_row);
-  if (mapping == v1::RESULT_MAPPING_ONE_PER_GROUP) {
-    result.group_keys.resize(result.summary.result_rows());
+  return std::move(assembler).Finish();
+}
+
+absl::StatusOr<ComputeResult> Client::ComputeStream(
+    const v1::ComputeRequest& request, size_t batch_rows) {
+  if (batch_rows == 0) {
+    return absl::InvalidArgumentError("batch_rows must be positive");
   }
-  return result;
+  if (request.group_keys_size() > 0) {
+    return absl::InvalidArgumentError(
+        "a grouped reduction takes the whole batch: use Compute()");
+  }
+  ASSIGN_OR_RETURN(const std::optional<v1::OperationInfo> info,
+                   OperationOf(request.operation().op()));
+  if (info.has_value() && info->reduces()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", info->name(), "' reduces the whole batch: use Compute()"));
+  }
+  // The slices, made once: a retry sends the same requests.
+  const size_t rows = RowsOf(request.a());
+  std::vector<v1::ComputeStreamRequest> slices;
+  for (size_t begin = 0; begin < rows || slices.empty(); begin += batch_rows) {
+    const size_t end = std::min(rows, begin + batch_rows);
+    v1::ComputeStreamRequest& slice = slices.emplace_back();
+    slice.set_id(slices.size() - 1);
+    v1::ComputeRequest* r = slice.mutable_request();
+    *r->mutable_operation() = request.operation();
+    r->set_result_encoding(request.result_encoding());
+    r->set_chunk_rows(request.chunk_rows());
+    if (begin == 0 && end == rows) {  // One slice: the batches whole.
+      *r->mutable_a() = request.a();
+      if (request.has_b_rows()) *r->mutable_b_rows() = request.b_rows();
+    } else {
+      absl::StatusOr<v1::GeometryBatch> a = SliceBatch(request.a(), begin, end);
+      if (!a.ok()) return Named("a", a.status());
+      *r->mutable_a() = *std::move(a);
+      if (request.has_b_rows()) {
+        absl::StatusOr<v1::GeometryBatch> b =
+            SliceBatch(request.b_rows(), begin, end);
+        if (!b.ok()) return Named("b_rows", b.status());
+        *r->mutable_b_rows() = *std::move(b);
+      }
+    }
+    if (request.has_b_broadcast()) {
+      *r->mutable_b_broadcast() = request.b_broadcast();
+    }
+  }
+  return Retrying<ComputeResult>(
+      [&] { return ComputeStreamOnce(slices, rows, batch_rows); });
+}
+
+absl::StatusOr<ComputeResult> Client::ComputeStreamOnce(
+    const std::vector<v1::ComputeStreamRequest>& slices, size_t rows,
+    size_t batch_rows) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  Assembler assembler(rows);
+  auto stream = stub_->ComputeStream(&context);
+  // Slices go while answers come back; a write fails only once the call
+  // has ended, which Finish() then reports.
+  std::thread writer([&] {
+    for (const v1::ComputeStreamRequest& slice : slices) {
+      if (!stream->Write(slice)) return;
+    }
+    stream->WritesDone();
+  });
+  v1::ComputeSummary summary;
+  size_t summaries = 0;
+  absl::Status failed;
+  v1::ComputeStreamResponse response;
+  while (stream->Read(&response)) {
+    if (response.id() >= slices.size()) {
+      failed = absl::InternalError(absl::StrCat(
+          "an answer for batch ", response.id(), " of ", slices.size()));
+      context.TryCancel();
+      continue;
+    }
+    v1::ComputeResponse& inner = *response.mutable_response();
+    if (inner.has_summary()) {
+      const v1::ComputeSummary& part = inner.summary();
+      if (part.has_status() && part.status().code() != 0 && failed.ok()) {
+        // The slice's rows are lost: the whole call fails with its status.
+        failed = absl::Status(
+            static_cast<absl::StatusCode>(part.status().code()),
+            absl::StrCat("rows ", response.id() * batch_rows, " to ",
+                         std::min(rows, (response.id() + 1) * batch_rows), ": ",
+                         part.status().message()));
+        context.TryCancel();
+      }
+      AddSummary(part, &summary);
+      ++summaries;
+      continue;
+    }
+    if (!inner.has_chunk()) continue;
+    Rebase(response.id() * batch_rows, inner.mutable_chunk());
+    assembler.Add(*inner.mutable_chunk());
+  }
+  writer.join();
+  const absl::Status finished = FromGrpcStatus(stream->Finish());
+  if (!failed.ok()) return AfterChunks(failed, assembler.chunks());
+  if (!finished.ok()) return AfterChunks(finished, assembler.chunks());
+  if (summaries != slices.size()) {
+    return absl::InternalError(absl::StrCat(
+        summaries, " of ", slices.size(), " batches answered with a summary"));
+  }
+  assembler.SetSummary(summary);
+  return std::move(assembler).Finish();
 }
 
 namespace {
@@ -468,6 +636,29 @@ absl::StatusOr<v1::ListOperationsResponse> Client::ListOperations() {
     return s;
   }
   return response;
+}
+
+absl::StatusOr<std::optional<v1::OperationInfo>> Client::OperationOf(
+    v1::OpCode op) {
+  {
+    MutexLock lock(&mu_);
+    if (operations_.has_value()) {
+      const auto it = operations_->find(op);
+      if (it == operations_->end()) return std::nullopt;
+      return it->second;
+    }
+  }
+  auto list = ListOperations();
+  if (!list.ok()) return list.status();
+  absl::flat_hash_map<int, v1::OperationInfo> by_op;
+  for (const v1::OperationInfo& info : list->operations()) {
+    by_op.emplace(info.op(), info);
+  }
+  MutexLock lock(&mu_);
+  operations_ = std::move(by_op);
+  const auto it = operations_->find(op);
+  if (it == operations_->end()) return std::nullopt;
+  return it->second;
 }
 
 absl::StatusOr<v1::OperationInfo> Client::DescribeOperation(

@@ -21,7 +21,7 @@
 //
 // Thread-safety: a Client may be used from any number of threads at once
 // (gRPC channels and stubs are thread-safe; what digest first remembers of
-// sets is behind mu_).
+// sets, and the server's operations once listed, are behind mu_).
 #ifndef GEOSRPC_CLIENT_CPP_CLIENT_H_
 #define GEOSRPC_CLIENT_CPP_CLIENT_H_
 
@@ -29,6 +29,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,16 @@ class Client {
   static absl::StatusOr<std::unique_ptr<Client>> Create(const Options& options);
 
   absl::StatusOr<ComputeResult> Compute(const v1::ComputeRequest& request);
+  // Compute() for a batch too large for one message, or to have results
+  // sooner: `a` (and `b_rows`) go as slices of `batch_rows` rows, pipelined
+  // on one ComputeStream call (a thread writes them while this one reads),
+  // and the answers are put back in row order, as Compute() would give
+  // them; the summary adds up the slices'. A slice whose batch fails (its
+  // summary's status) fails the call with that status, naming its rows.
+  // A reduction (an operation that reduces, or group_keys) needs the whole
+  // batch: INVALID_ARGUMENT, use Compute(). Retried as Compute() is.
+  absl::StatusOr<ComputeResult> ComputeStream(const v1::ComputeRequest& request,
+                                              size_t batch_rows = 50'000);
   absl::StatusOr<v1::ListOperationsResponse> ListOperations();
   // The entry for `name` from ListOperations.
   absl::StatusOr<v1::OperationInfo> DescribeOperation(absl::string_view name);
@@ -166,6 +177,12 @@ class Client {
   absl::StatusOr<Result> Retrying(
       const std::function<absl::StatusOr<Result>()>& once);
   absl::StatusOr<ComputeResult> ComputeOnce(const v1::ComputeRequest& request);
+  absl::StatusOr<ComputeResult> ComputeStreamOnce(
+      const std::vector<v1::ComputeStreamRequest>& slices, size_t rows,
+      size_t batch_rows);
+  // The server's entry for `op` (none if it lists no such operation), from
+  // one ListOperations call per Client.
+  absl::StatusOr<std::optional<v1::OperationInfo>> OperationOf(v1::OpCode op);
   // Join and Nearest: digest first, with retries around PairsOnce.
   template <typename Request>
   absl::StatusOr<JoinResult> Pairs(const Request& request,
@@ -189,6 +206,9 @@ class Client {
   Mutex mu_;
   // Sets going whole, by digest: the calls left to send them so.
   absl::flat_hash_map<std::string, int> whole_calls_ ABSL_GUARDED_BY(mu_);
+  // The server's operations by op code, once listed.
+  std::optional<absl::flat_hash_map<int, v1::OperationInfo>> operations_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace geosrpc::client

@@ -86,6 +86,22 @@ class CliTest(unittest.TestCase):
             "row,value,error_code,error_message", "0,5,,",
             "1,,3,a: invalid WKT: unclosed '('", "2,0,,"])
 
+    def test_compute_stream_rows_answers_as_one_call(self):
+        a = self.write("lines.wkt", "".join(
+            f"LINESTRING (0 0, {i} {i})\n" if i != 7 else "POINT (1\n"
+            for i in range(1, 24)))
+        whole = self.cli("compute", "--op=length", f"--a={a}")
+        streamed = self.cli("compute", "--op=length", f"--a={a}",
+                            "--stream_rows=5")
+        self.assertEqual(streamed, whole)
+        self.assertIn("6,,3,a: invalid WKT", streamed)
+        out = subprocess.run([os.environ["GEOSRPC_CLI"], "compute",
+                              "--op=union_all", f"--a={a}", "--stream_rows=5",
+                              *self.flags],
+                             capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("'union_all' reduces the whole batch", out.stderr)
+
     def test_compute_geojson_to_json_with_broadcast_b(self):
         a = self.write("a.geojson", json.dumps({
             "type": "FeatureCollection", "features": [
