@@ -315,6 +315,8 @@ if want transform; then
         --server_pid=$server_pid $PTS --to_crs=EPSG:3857 --coordinates --slices=4 --repeat=3)"
       record transform "$w" countries_svc "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
         --server_pid=$server_pid $CTRY --repeat=3)"
+      record transform "$w" countries_svc_sliced "$($TRANSFORM_RPC --target=127.0.0.1:$PORT \
+        --server_pid=$server_pid $CTRY --slices=8 --repeat=3)"
       stop_server
       record transform "$w" points_inproc "$($TRANSFORM_INPROC --threads=$w $PTS \
         --to_crs=EPSG:3857 --srid=3857 --repeat=3)"
@@ -343,7 +345,8 @@ if want transform; then
   echo " proj_trans_generic call (svc wkb/coords: the service's WKB time / its"
   echo " coordinates time); x: in-process time / service time, >1 = service faster;"
   echo " goal >= 0.85x; 1st_chunk: the time to the first result chunk; sliced: the"
-  echo " points as 4 batches pipelined on one ComputeStream call; xy digest: the sum"
+  echo " points as 4 batches (the countries as 8, cut by bytes) pipelined on one"
+  echo " ComputeStream call, as the clients' compute_stream sends; xy digest: the sum"
   echo " of round(1000 (x + y)) over the output coordinates, computed apart from"
   echo " the timed calls)"
   echo

@@ -159,7 +159,8 @@ def transform(rows):
     countries_svc / countries_inproc (the countries to LAEA Europe), the
     in-process WKB-to-WKB loops (*_inproc_wkb), and the points as coordinate
     arrays: points_svc_coords / points_inproc_coords, and the same points
-    sent as slices on one ComputeStream: points_svc_coords_sliced."""
+    and the countries sent as slices on one ComputeStream:
+    points_svc_coords_sliced, countries_svc_sliced."""
     print("%-7s | %10s %10s %6s %9s | %10s %10s %6s %9s"
           % ("workers", "points_in", "points_svc", "x", "first_s",
              "ctry_in", "ctry_svc", "x", "first_s"))
@@ -178,6 +179,17 @@ def transform(rows):
     if any(k.endswith("_inproc_wkb") for (_, k) in rows):
         print("against in-process WKB to WKB without GEOS (wkb):")
         table("_inproc_wkb", False)
+    if any(k == "countries_svc_sliced" for (_, k) in rows):
+        print("the countries as 8 batches on one ComputeStream (sliced), against"
+              " the in-process WKB loop:")
+        print("%-7s | %10s %10s %6s %9s" % ("workers", "ctry_wkb", "sliced", "x",
+                                            "1st_chunk"))
+        for w in workers(rows):
+            inp = best(rows, w, "countries_inproc_wkb", "seconds")
+            cut = best(rows, w, "countries_svc_sliced", "seconds")
+            print("%-7d | %10.3f %10.3f %5.2fx %9.3f"
+                  % (w, inp, cut, ratio(inp, cut),
+                     best(rows, w, "countries_svc_sliced", "first_chunk_s")))
     coords = any(k.endswith("_coords") for (_, k) in rows)
     if coords:
         print("points as coordinate arrays (service: sent and answered as coordinates;"
