@@ -225,7 +225,61 @@ absl::StatusOr<ComputePlan> ComputePlan::Create(
         CeilDiv(plan.rows_, plan.chunk_rows_) > 1 && !spec.keeps_order;
   }
   plan.num_chunks_ = CeilDiv(plan.rows_, plan.chunk_rows_);
+  if (requested == 0 && !plan.grouped() && !plan.reduces()) {
+    plan.BalanceChunks();
+  }
   return plan;
+}
+
+uint64_t ComputePlan::BytesBefore(size_t row) const {
+  // A row costs more than its bytes: a result to build, a kernel to call.
+  constexpr uint64_t kRowBytes = 64;
+  uint64_t bytes = row * kRowBytes;
+  if (a_coordinates_) {
+    const batch::CoordinateArrayView& c = *a_coordinates_;
+    uint64_t at = row;  // Down the levels to the row's first coordinate.
+    for (absl::Span<const uint64_t> level :
+         {c.geometry_offsets, c.part_offsets, c.ring_offsets}) {
+      if (!level.empty()) at = level[at];
+    }
+    bytes += at * 8 * c.dimensions;
+  } else {
+    bytes += a_.offsets[row];
+  }
+  if (operand_ == Operand::kRows) bytes += b_.offsets[row];
+  return bytes;
+}
+
+void ComputePlan::BalanceChunks() {
+  // Points sent as coordinates are all alike.
+  if (num_chunks_ < 2 ||
+      (a_coordinates_ &&
+       a_coordinates_->kind == batch::CoordinateKind::kPoint)) {
+    return;
+  }
+  // As many chunks again at most: each ends at chunk_rows_ rows or at
+  // `target` bytes, whichever comes first.
+  const uint64_t target =
+      std::max<uint64_t>(1, CeilDiv(BytesBefore(rows_), num_chunks_));
+  std::vector<size_t> starts = {0};
+  for (size_t begin = 0; begin < rows_;) {
+    const uint64_t limit = BytesBefore(begin) + target;
+    // The last end in [begin + 1, most] within the limit, by bisection
+    // (BytesBefore grows with the row); a heavier row is a chunk alone.
+    size_t lo = begin + 1, hi = std::min(rows_, begin + chunk_rows_);
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo + 1) / 2;
+      if (BytesBefore(mid) <= limit) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    begin = lo;
+    starts.push_back(begin);
+  }
+  num_chunks_ = starts.size() - 1;
+  chunk_starts_ = std::move(starts);
 }
 
 size_t ComputePlan::MaxChunkRows() const {
@@ -264,6 +318,7 @@ batch::BatchView ComputePlan::b() const {
 }
 
 size_t ComputePlan::chunk_end(size_t chunk) const {
+  if (!chunk_starts_.empty()) return chunk_starts_[chunk + 1];
   return std::min(rows_, (chunk + 1) * chunk_rows_);
 }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -104,11 +105,18 @@ class ComputePlan {
   size_t rows() const { return rows_; }
   // About how many bytes the request holds (its batches).
   uint64_t request_bytes() const;
-  // Rows are cut into num_chunks() chunks of chunk_rows() (the last may be
-  // shorter); an empty batch has none.
+  // Rows are cut into num_chunks() chunks of at most chunk_rows() rows; an
+  // empty batch has none. A size the caller chose, a reduction's and a
+  // grouped reduction's chunks are chunk_rows() each (the last may be
+  // shorter). Otherwise the server cuts chunks of about equal input bytes
+  // within that many rows, so that rows of very uneven size (the world's
+  // countries: one of them a tenth of all the vertices) do not leave one
+  // worker with a chunk far heavier than the rest.
   size_t chunk_rows() const { return chunk_rows_; }
   size_t num_chunks() const { return num_chunks_; }
-  size_t chunk_begin(size_t chunk) const { return chunk * chunk_rows_; }
+  size_t chunk_begin(size_t chunk) const {
+    return chunk_starts_.empty() ? chunk * chunk_rows_ : chunk_starts_[chunk];
+  }
   size_t chunk_end(size_t chunk) const;
 
   // A reduction with group_keys: one result per distinct key.
@@ -129,6 +137,11 @@ class ComputePlan {
  private:
   ComputePlan() = default;
 
+  // Cuts chunks of about equal input bytes (see chunk_rows()).
+  void BalanceChunks();
+  // The input bytes of rows [0, row), plus a fixed cost a row.
+  uint64_t BytesBefore(size_t row) const;
+
   const ops::OpSpec* spec_ = nullptr;
   ops::Params params_;
   v1::Encoding result_encoding_ = v1::ENCODING_WKB;
@@ -146,6 +159,9 @@ class ComputePlan {
   size_t rows_ = 0;
   size_t chunk_rows_ = 1;
   size_t num_chunks_ = 0;
+  // Where each chunk starts, and the end (num_chunks_ + 1 entries), when
+  // chunks were balanced; empty when they are chunk_rows_ each.
+  std::vector<size_t> chunk_starts_;
   bool strips_ = false;
   size_t key_rows_ = 1;
 };

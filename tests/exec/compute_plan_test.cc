@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -201,6 +203,103 @@ TEST(ComputePlanTest, GivesCheapCoordinateMapsLargerChunks) {
   plan = ComputePlan::Create(Points(v1::OP_CODE_AREA, 400000), {}, 2);
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->chunk_rows(), 1024u);
+}
+
+// The bytes of a's rows [begin, end).
+uint64_t Bytes(const v1::ComputeRequest& r, size_t begin, size_t end) {
+  return r.a().offsets(end) - r.a().offsets(begin);
+}
+
+// Rows of very uneven size (a few lines of 5,000 vertices among points, as
+// the world's countries range from islets to Canada) are cut into chunks of
+// about equal bytes, a heavy row alone, each within chunk_rows() rows.
+TEST(ComputePlanTest, BalancesChunksOfUnevenRowsByBytes) {
+  std::string line = "LINESTRING (0 0";
+  for (int i = 1; i < 5000; ++i) line += ", " + std::to_string(i) + " 0";
+  line += ")";
+  std::vector<std::string> rows(400, "POINT (1 2)");
+  for (int i : {40, 41, 42, 43, 300}) rows[i] = line;
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_LENGTH);
+  *request.mutable_a() = testing::ProtoBatch(v1::ENCODING_WKT, rows);
+  auto plan = ComputePlan::Create(request, {}, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const uint64_t total = Bytes(request, 0, rows.size());
+  size_t covered = 0;
+  uint64_t heaviest = 0;
+  for (size_t c = 0; c < plan->num_chunks(); ++c) {
+    EXPECT_EQ(plan->chunk_begin(c), covered);
+    const size_t end = plan->chunk_end(c);
+    EXPECT_GT(end, covered);
+    EXPECT_LE(end - covered, plan->chunk_rows());
+    heaviest = std::max(heaviest, Bytes(request, covered, end));
+    covered = end;
+  }
+  EXPECT_EQ(covered, rows.size());
+  // Each long line is a chunk of its own: no chunk holds two of them.
+  EXPECT_LT(heaviest, 2 * line.size());
+  // Cut by rows alone (a size the caller chose), one chunk holds four.
+  request.set_chunk_rows(plan->chunk_rows());
+  auto by_rows = ComputePlan::Create(request, {}, 2);
+  ASSERT_TRUE(by_rows.ok());
+  uint64_t heaviest_by_rows = 0;
+  for (size_t c = 0; c < by_rows->num_chunks(); ++c) {
+    heaviest_by_rows = std::max(
+        heaviest_by_rows,
+        Bytes(request, by_rows->chunk_begin(c), by_rows->chunk_end(c)));
+  }
+  EXPECT_GT(heaviest_by_rows, 4 * line.size());
+  EXPECT_LT(heaviest_by_rows, total);
+}
+
+// Rows sent as coordinates are weighed by their coordinates, down every
+// level of offsets; points as coordinates are all alike and keep even
+// chunks.
+TEST(ComputePlanTest, BalancesCoordinateRowsByTheirCoordinates) {
+  // 300 triangles, and one polygon of 20,000 vertices at row 100.
+  v1::ComputeRequest request;
+  request.mutable_operation()->set_op(v1::OP_CODE_TRANSFORM);
+  request.mutable_operation()->mutable_transform()->set_from_crs("EPSG:4326");
+  request.mutable_operation()->mutable_transform()->set_to_crs("EPSG:3857");
+  request.set_result_encoding(v1::ENCODING_COORDINATES);
+  v1::CoordinateArray* c = request.mutable_a()->mutable_coordinates();
+  request.mutable_a()->set_encoding(v1::ENCODING_COORDINATES);
+  c->set_kind(v1::COORDINATE_KIND_POLYGON);
+  std::vector<double> xy;
+  c->add_geometry_offsets(0);
+  c->add_ring_offsets(0);
+  for (int row = 0; row < 300; ++row) {
+    const int n = row == 100 ? 20000 : 4;
+    for (int i = 0; i + 1 < n; ++i) {
+      xy.push_back(std::cos(i * 6.283 / (n - 1)));
+      xy.push_back(std::sin(i * 6.283 / (n - 1)));
+    }
+    xy.push_back(xy[xy.size() - 2 * (n - 1)]);
+    xy.push_back(xy[xy.size() - 2 * (n - 1)]);
+    c->add_ring_offsets(xy.size() / 2);
+    c->add_geometry_offsets(c->ring_offsets_size() - 1);
+  }
+  c->set_coords(
+      std::string(reinterpret_cast<const char*>(xy.data()), 8 * xy.size()));
+  auto plan = ComputePlan::Create(request, {}, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_NE(plan->coordinates(), nullptr);
+  bool alone = false;
+  for (size_t k = 0; k < plan->num_chunks(); ++k) {
+    alone = alone || (plan->chunk_begin(k) == 100 && plan->chunk_end(k) == 101);
+  }
+  EXPECT_TRUE(alone);
+
+  v1::ComputeRequest points = request;
+  v1::CoordinateArray* p = points.mutable_a()->mutable_coordinates();
+  p->set_kind(v1::COORDINATE_KIND_POINT);
+  p->clear_geometry_offsets();
+  p->clear_ring_offsets();
+  plan = ComputePlan::Create(points, {}, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  for (size_t k = 0; k + 1 < plan->num_chunks(); ++k) {
+    EXPECT_EQ(plan->chunk_end(k) - plan->chunk_begin(k), plan->chunk_rows());
+  }
 }
 
 TEST(ComputePlanTest, HonoursAChunkSizeTheCallerChose) {
