@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/ordinates.h"
+#include "base/partition_point.h"
 #include "base/status_macros.h"
 #include "server/batch/internal/wkb_bytes.h"
 
@@ -270,6 +271,15 @@ absl::StatusOr<std::unique_ptr<const WkbRows>> CoordinatesToWkb(
 
 // --- Slices and plain rows ----------------------------------------------
 
+uint64_t FirstCoordinate(const CoordinateArrayView& array, size_t row) {
+  uint64_t at = row;
+  for (absl::Span<const uint64_t> level :
+       {array.geometry_offsets, array.part_offsets, array.ring_offsets}) {
+    if (!level.empty()) at = level[at];
+  }
+  return at;
+}
+
 CoordinateSlice::CoordinateSlice(const CoordinateArrayView& array, size_t begin,
                                  size_t end)
     : view_(array) {
@@ -297,33 +307,20 @@ CoordinateSlice::CoordinateSlice(const CoordinateArrayView& array, size_t begin,
   view_.part_offsets = part_;
   view_.ring_offsets = ring_;
 
-  // Each row's first coordinate: through the levels, bottom up. A point
-  // array has no levels: row i is coordinate i.
+  // Each row's first coordinate; a point array needs no table.
   rows_ = end - begin;
   if (geometry_.empty()) return;
   first_.resize(rows_ + 1);
-  for (size_t i = 0; i <= rows_; ++i) {
-    uint64_t at = geometry_[i];
-    if (!part_.empty()) at = part_[at];
-    if (!ring_.empty()) at = ring_[at];
-    first_[i] = at;
-  }
+  for (size_t i = 0; i <= rows_; ++i) first_[i] = FirstCoordinate(view_, i);
 }
 
 size_t CoordinateSlice::EndWithin(size_t begin, uint64_t coordinates) const {
   const uint64_t limit = first_coordinate(begin) + coordinates;
-  // first_coordinate is non-decreasing: the first end past the limit,
-  // found by bisection.
-  size_t lo = begin + 1, hi = rows_ + 1;
-  while (lo < hi) {
-    const size_t mid = lo + (hi - lo) / 2;
-    if (first_coordinate(mid) <= limit) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return std::max(begin + 1, lo - 1);
+  // first_coordinate never decreases: the ends within the limit come first.
+  const size_t past = IndexPartitionPoint(
+      begin + 1, rows_ + 1,
+      [&](size_t end) { return first_coordinate(end) <= limit; });
+  return std::max(begin + 1, past - 1);
 }
 
 bool PlainRows(const CoordinateSlice& slice, const GeometryLimits& limits) {

@@ -74,6 +74,11 @@ absl::StatusOr<size_t> CheckCoordinates(const CoordinateArrayView& array,
 absl::StatusOr<std::unique_ptr<const WkbRows>> CoordinatesToWkb(
     const CoordinateArrayView& array, absl::string_view name);
 
+// The first coordinate of `row` (at most the array's rows, for the end of
+// the last): down each level of offsets the kind uses; a point array's row
+// i is coordinate i. `array` must have passed CoordinatesToWkb's checks.
+uint64_t FirstCoordinate(const CoordinateArrayView& array, size_t row);
+
 // Rows [begin, end) of an array, as an array of their own: the offsets
 // rebased to 0 (copied), the coordinates viewed. `array` must have passed
 // CoordinatesToWkb's checks and outlive the slice.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/partition_point.h"
 #include "base/status_macros.h"
 
 namespace geosrpc::exec {
@@ -236,13 +237,8 @@ uint64_t ComputePlan::BytesBefore(size_t row) const {
   constexpr uint64_t kRowBytes = 64;
   uint64_t bytes = row * kRowBytes;
   if (a_coordinates_) {
-    const batch::CoordinateArrayView& c = *a_coordinates_;
-    uint64_t at = row;  // Down the levels to the row's first coordinate.
-    for (absl::Span<const uint64_t> level :
-         {c.geometry_offsets, c.part_offsets, c.ring_offsets}) {
-      if (!level.empty()) at = level[at];
-    }
-    bytes += at * 8 * c.dimensions;
+    bytes += batch::FirstCoordinate(*a_coordinates_, row) * 8 *
+             a_coordinates_->dimensions;
   } else {
     bytes += a_.offsets[row];
   }
@@ -264,18 +260,12 @@ void ComputePlan::BalanceChunks() {
   std::vector<size_t> starts = {0};
   for (size_t begin = 0; begin < rows_;) {
     const uint64_t limit = BytesBefore(begin) + target;
-    // The last end in [begin + 1, most] within the limit, by bisection
-    // (BytesBefore grows with the row); a heavier row is a chunk alone.
-    size_t lo = begin + 1, hi = std::min(rows_, begin + chunk_rows_);
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo + 1) / 2;
-      if (BytesBefore(mid) <= limit) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    begin = lo;
+    // The last end within the limit (BytesBefore grows with the row, so
+    // those come first); a heavier row is a chunk alone.
+    const size_t past = IndexPartitionPoint(
+        begin + 1, std::min(rows_, begin + chunk_rows_) + 1,
+        [&](size_t end) { return BytesBefore(end) <= limit; });
+    begin = std::max(begin + 1, past - 1);
     starts.push_back(begin);
   }
   num_chunks_ = starts.size() - 1;
