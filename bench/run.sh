@@ -62,13 +62,28 @@ json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 want() { [ -z "${SECTIONS:-}" ] || [[ " $SECTIONS " == *" $1 "* ]]; }
 min() { $PY -c "print(min($1, $2))"; }
 
+# The cores this script may use. An isolated run confines the server (every
+# thread of it, and so the kernel's work on its behalf) and the in-process
+# loop to the first W of them, and the client to the others, as when the
+# server has a host of its own; it needs more cores than workers.
+CORES=($($PY -c "import os; print(*sorted(os.sched_getaffinity(0)))"))
+# cores FIRST COUNT: those cores as a taskset list.
+cores() { local IFS=,; echo "${CORES[*]:$1:$2}"; }
+# isolated W: whether a run of W workers can have cores apart from the client.
+isolated() { [ "$1" -lt "${#CORES[@]}" ]; }
+server_only() { taskset -c "$(cores 0 "$1")" "${@:2}"; }
+client_only() { taskset -c "$(cores "$1" $((${#CORES[@]} - $1)))" "${@:2}"; }
+
 server_pid=""
 server_log=$(mktemp)
-# start_server WORKERS [server flags...]
+# start_server WORKERS [server flags...]; with PIN=1 the server runs on the
+# first WORKERS cores only (see isolated).
 start_server() {
   local workers=$1
   shift
-  $SERVER --listen=127.0.0.1:$PORT --metrics_listen=127.0.0.1:0 \
+  local pin=()
+  [ "${PIN:-0}" = 1 ] && pin=(taskset -c "$(cores 0 "$workers")")
+  "${pin[@]}" $SERVER --listen=127.0.0.1:$PORT --metrics_listen=127.0.0.1:0 \
     --log_requests=false --workers="$workers" "$@" 2>"$server_log" &
   server_pid=$!
   for _ in $(seq 50); do
@@ -122,6 +137,26 @@ if want seed; then
   echo " of 6; inprocess_s: best of 6, WKB decode + prepared distance on the same"
   echo " threads; each the best of $ROUNDS interleaved rounds, as this VM's vCPUs"
   echo " are noisy; service/inproc > 1 means the service is faster)"
+  if isolated 1; then
+    echo "isolated: the server and the in-process loop on the first W cores, the load client on the rest"
+    printf "%-8s %12s %14s %14s\n" workers service_s inprocess_s service/inproc
+    for w in $(seq 1 "$MAX_WORKERS"); do
+      isolated "$w" || continue
+      svc=999; inp=999
+      for _ in $(seq "$ROUNDS"); do
+        PIN=1 start_server "$w"
+        s=$(client_only "$w" $LOAD --target=127.0.0.1:$PORT --dataset=seed \
+              --batch_rows=$ROWS --concurrency=1 --requests=6 --warmup=1s \
+              --duration=60s --json --progress=false \
+              | json 'd["latency_ms"]["min"] / 1000 if d["requests"] else 999')
+        stop_server
+        i=$(server_only "$w" $INPROC --threads="$w" --rows=$ROWS --repeat=6 \
+              | json 'd["decode_and_compute_s"]')
+        svc=$($PY -c "print(min($svc, $s))"); inp=$($PY -c "print(min($inp, $i))")
+      done
+      $PY -c "print('%-8d %12.4f %14.4f %13.2fx' % ($w, $svc, $inp, $inp/$svc))"
+    done
+  fi
   echo
 fi
 
@@ -330,6 +365,19 @@ if want transform; then
         --srid=3035 --chunk_rows=8 --repeat=3)"
       record transform "$w" countries_inproc_wkb "$($TRANSFORM_INPROC --threads=$w $CTRY \
         --srid=3035 --chunk_rows=8 --wkb --repeat=3)"
+      isolated "$w" || continue
+      PIN=1 start_server "$w"
+      record transform "$w" points_iso_svc_coords "$(client_only "$w" $TRANSFORM_RPC \
+        --target=127.0.0.1:$PORT $PTS --to_crs=EPSG:3857 --coordinates --repeat=3)"
+      record transform "$w" countries_iso_svc "$(client_only "$w" $TRANSFORM_RPC \
+        --target=127.0.0.1:$PORT $CTRY --repeat=3)"
+      record transform "$w" countries_iso_svc_sliced "$(client_only "$w" $TRANSFORM_RPC \
+        --target=127.0.0.1:$PORT $CTRY --slices=8 --repeat=3)"
+      stop_server
+      record transform "$w" points_iso_inproc_coords "$(server_only "$w" $TRANSFORM_INPROC \
+        --threads=$w $PTS --to_crs=EPSG:3857 --coordinates --repeat=3)"
+      record transform "$w" countries_iso_inproc_wkb "$(server_only "$w" $TRANSFORM_INPROC \
+        --threads=$w $CTRY --srid=3035 --chunk_rows=8 --wkb --repeat=3)"
     done
   done
   summarize transform
@@ -348,7 +396,9 @@ if want transform; then
   echo " points as 4 batches (the countries as 8, cut by bytes) pipelined on one"
   echo " ComputeStream call, as the clients' compute_stream sends; xy digest: the sum"
   echo " of round(1000 (x + y)) over the output coordinates, computed apart from"
-  echo " the timed calls)"
+  echo " the timed calls; isolated, where there are more cores than workers: the"
+  echo " server and the in-process loop confined to W cores, the client to the"
+  echo " others, as when the server has a host of its own)"
   echo
 fi
 

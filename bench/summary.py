@@ -160,7 +160,9 @@ def transform(rows):
     in-process WKB-to-WKB loops (*_inproc_wkb), and the points as coordinate
     arrays: points_svc_coords / points_inproc_coords, and the same points
     and the countries sent as slices on one ComputeStream:
-    points_svc_coords_sliced, countries_svc_sliced."""
+    points_svc_coords_sliced, countries_svc_sliced; the *_iso_* kinds are
+    the same runs isolated (server and in-process loop on W cores of their
+    own, the client on the others)."""
     print("%-7s | %10s %10s %6s %9s | %10s %10s %6s %9s"
           % ("workers", "points_in", "points_svc", "x", "first_s",
              "ctry_in", "ctry_svc", "x", "first_s"))
@@ -215,6 +217,22 @@ def transform(rows):
                             best(rows, w, "points_svc_coords_sliced",
                                  "first_chunk_s")))
             print(line)
+    iso = [w for w in workers(rows) if (w, "countries_iso_svc") in rows]
+    if iso:
+        print("isolated: the server and the in-process loop on the first W cores,"
+              " the client on the rest:")
+        print("%-7s | %10s %10s %6s | %10s %10s %6s %10s %6s"
+              % ("workers", "coords_in", "coords_svc", "x", "ctry_wkb",
+                 "ctry_svc", "x", "sliced", "x"))
+        for w in iso:
+            pin = best(rows, w, "points_iso_inproc_coords", "seconds")
+            psv = best(rows, w, "points_iso_svc_coords", "seconds")
+            cin = best(rows, w, "countries_iso_inproc_wkb", "seconds")
+            csv = best(rows, w, "countries_iso_svc", "seconds")
+            cut = best(rows, w, "countries_iso_svc_sliced", "seconds")
+            print("%-7d | %10.3f %10.3f %5.2fx | %10.3f %10.3f %5.2fx %10.3f %5.2fx"
+                  % (w, pin, psv, ratio(pin, psv), cin, csv, ratio(cin, csv),
+                     cut, ratio(cin, cut)))
     print("CPU seconds (in-process: every thread; service: the server):")
     for w in workers(rows):
         line = ("%-7d | points %8.3f in-process, %8.3f server | countries %8.3f in-process, %8.3f server"
