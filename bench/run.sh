@@ -82,6 +82,8 @@ start_server() {
   local workers=$1
   shift
   local pin=()
+  # taskset itself, not server_only: a function run in the background is a
+  # subshell, and $! would name it rather than the server.
   [ "${PIN:-0}" = 1 ] && pin=(taskset -c "$(cores 0 "$workers")")
   "${pin[@]}" $SERVER --listen=127.0.0.1:$PORT --metrics_listen=127.0.0.1:0 \
     --log_requests=false --workers="$workers" "$@" 2>"$server_log" &
@@ -113,23 +115,33 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the
 echo
 ROUNDS=${ROUNDS:-3}
 
+# seed_best W: the best service and in-process seconds (svc, inp) of ROUNDS
+# rounds at W workers. This VM's vCPUs are noisy: service and in-process
+# rounds alternate, so both see the same conditions. With PIN=1 the run is
+# isolated (the load client on the cores the server does not have).
+seed_best() {
+  local w=$1 s i client=() inproc=()
+  if [ "${PIN:-0}" = 1 ]; then client=(client_only "$w"); inproc=(server_only "$w"); fi
+  svc=999; inp=999
+  for _ in $(seq "$ROUNDS"); do
+    start_server "$w"
+    s=$("${client[@]}" $LOAD --target=127.0.0.1:$PORT --dataset=seed \
+          --batch_rows=$ROWS --concurrency=1 --requests=6 --warmup=1s \
+          --duration=60s --json --progress=false \
+          | json 'd["latency_ms"]["min"] / 1000 if d["requests"] else 999')
+    stop_server
+    i=$("${inproc[@]}" $INPROC --threads="$w" --rows=$ROWS --repeat=6 \
+          | json 'd["decode_and_compute_s"]')
+    svc=$(min "$svc" "$s"); inp=$(min "$inp" "$i")
+  done
+}
+
 if want seed; then
   echo "== Seed workload: $ROWS points, distance to the buffered multipoint =="
   printf "%-8s %12s %9s %14s %14s\n" workers service_s speedup inprocess_s service/inproc
   base=""
   for w in $(seq 1 "$MAX_WORKERS"); do
-    # This VM's vCPUs are noisy: alternate service and in-process rounds and
-    # keep the best of each, so both see the same conditions.
-    svc=999; inp=999
-    for _ in $(seq "$ROUNDS"); do
-      start_server "$w"
-      s=$($LOAD --target=127.0.0.1:$PORT --dataset=seed --batch_rows=$ROWS \
-            --concurrency=1 --requests=6 --warmup=1s --duration=60s --json \
-            --progress=false | json 'd["latency_ms"]["min"] / 1000 if d["requests"] else 999')
-      stop_server
-      i=$($INPROC --threads="$w" --rows=$ROWS --repeat=6 | json 'd["decode_and_compute_s"]')
-      svc=$($PY -c "print(min($svc, $s))"); inp=$($PY -c "print(min($inp, $i))")
-    done
+    seed_best "$w"
     [ -z "$base" ] && base=$svc
     $PY -c "print('%-8d %12.4f %8.2fx %14.4f %13.2fx' % ($w, $svc, $base/$svc, $inp, $inp/$svc))"
   done
@@ -142,18 +154,7 @@ if want seed; then
     printf "%-8s %12s %14s %14s\n" workers service_s inprocess_s service/inproc
     for w in $(seq 1 "$MAX_WORKERS"); do
       isolated "$w" || continue
-      svc=999; inp=999
-      for _ in $(seq "$ROUNDS"); do
-        PIN=1 start_server "$w"
-        s=$(client_only "$w" $LOAD --target=127.0.0.1:$PORT --dataset=seed \
-              --batch_rows=$ROWS --concurrency=1 --requests=6 --warmup=1s \
-              --duration=60s --json --progress=false \
-              | json 'd["latency_ms"]["min"] / 1000 if d["requests"] else 999')
-        stop_server
-        i=$(server_only "$w" $INPROC --threads="$w" --rows=$ROWS --repeat=6 \
-              | json 'd["decode_and_compute_s"]')
-        svc=$($PY -c "print(min($svc, $s))"); inp=$($PY -c "print(min($inp, $i))")
-      done
+      PIN=1 seed_best "$w"
       $PY -c "print('%-8d %12.4f %14.4f %13.2fx' % ($w, $svc, $inp, $inp/$svc))"
     done
   fi

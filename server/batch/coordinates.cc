@@ -317,10 +317,8 @@ CoordinateSlice::CoordinateSlice(const CoordinateArrayView& array, size_t begin,
 size_t CoordinateSlice::EndWithin(size_t begin, uint64_t coordinates) const {
   const uint64_t limit = first_coordinate(begin) + coordinates;
   // first_coordinate never decreases: the ends within the limit come first.
-  const size_t past = IndexPartitionPoint(
-      begin + 1, rows_ + 1,
-      [&](size_t end) { return first_coordinate(end) <= limit; });
-  return std::max(begin + 1, past - 1);
+  return LastEndWithin(
+      begin, rows_, [&](size_t end) { return first_coordinate(end) <= limit; });
 }
 
 bool PlainRows(const CoordinateSlice& slice, const GeometryLimits& limits) {

@@ -260,12 +260,10 @@ void ComputePlan::BalanceChunks() {
   std::vector<size_t> starts = {0};
   for (size_t begin = 0; begin < rows_;) {
     const uint64_t limit = BytesBefore(begin) + target;
-    // The last end within the limit (BytesBefore grows with the row, so
-    // those come first); a heavier row is a chunk alone.
-    const size_t past = IndexPartitionPoint(
-        begin + 1, std::min(rows_, begin + chunk_rows_) + 1,
-        [&](size_t end) { return BytesBefore(end) <= limit; });
-    begin = std::max(begin + 1, past - 1);
+    // BytesBefore grows with the row: the ends within the limit come first.
+    begin =
+        LastEndWithin(begin, std::min(rows_, begin + chunk_rows_),
+                      [&](size_t end) { return BytesBefore(end) <= limit; });
     starts.push_back(begin);
   }
   num_chunks_ = starts.size() - 1;

@@ -28,5 +28,25 @@ TEST(IndexPartitionPointTest, FindsTheFirstIndexPastThePrefixAsTheStdOneDoes) {
   }
 }
 
+// Against a linear scan: the last end within the limit, at least one row.
+TEST(LastEndWithinTest, EndsARunAtTheLastTotalWithinTheLimitOrAfterOneRow) {
+  const std::vector<int> totals = {0, 0, 3, 4, 4, 9, 20, 21};
+  for (size_t begin = 0; begin + 1 < totals.size(); ++begin) {
+    for (size_t last_end = begin + 1; last_end < totals.size(); ++last_end) {
+      for (int limit = -1; limit <= 22; ++limit) {
+        size_t expected = begin + 1;
+        for (size_t end = begin + 1; end <= last_end; ++end) {
+          if (totals[end] <= limit) expected = end;
+        }
+        EXPECT_EQ(
+            LastEndWithin(begin, last_end,
+                          [&](size_t end) { return totals[end] <= limit; }),
+            expected)
+            << begin << " " << last_end << " " << limit;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace geosrpc
